@@ -1,0 +1,65 @@
+/* rr_consumer.h — a Kafka group consumer driven by a libuv loop.
+ * librdkafka's consumer queue signals an fd (io-event) watched by uv_poll; each loop turn drains
+ * at most `budget` messages and, if more are left, continues from a uv_idle handle (the io-event
+ * only fires on empty -> non-empty). Rebalances and all callbacks run on the loop thread.
+ * The consumer is loop-bound: close it with rr_consumer_close() and free it in the close cb. */
+#ifndef RR_CONSUMER_H
+#define RR_CONSUMER_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <uv.h>
+#include "rr_err.h"
+
+typedef struct rr_msg_s {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    int64_t ts_ms; /* Kafka message timestamp, -1 if none */
+    const void *key;
+    size_t key_len;
+    const void *value;
+    size_t len;
+} rr_msg_t;
+
+typedef struct rr_consumer_s rr_consumer_t;
+
+typedef struct rr_consumer_cbs_s {
+    void *opaque;
+    /* One message; the pointers are valid only during the call. */
+    void (*on_message)(void *opaque, const rr_msg_t *msg);
+    /* After a rebalance was applied: assigned=1 for new partitions, 0 for revoked ones. */
+    void (*on_rebalance)(void *opaque, int assigned, const char *topic, int32_t partition);
+    /* Once, after rr_consumer_close() finished leaving the group. */
+    void (*on_closed)(void *opaque);
+} rr_consumer_cbs_t;
+
+typedef struct rr_consumer_opts_s {
+    const char *const *kafka_conf; /* librdkafka key, value, key, value... (bootstrap, group.id) */
+    size_t kafka_conf_len;         /* number of strings (2 per property) */
+    const char *const *topics;
+    size_t ntopics;
+    int budget; /* max messages per loop turn; 0 = 500 */
+} rr_consumer_opts_t;
+
+rr_consumer_t *rr_consumer_new(uv_loop_t *loop, const rr_consumer_opts_t *opts,
+                               const rr_consumer_cbs_t *cbs, char *errstr, size_t errlen);
+/* Subscribes and starts watching the queue. */
+rr_err_t rr_consumer_start(rr_consumer_t *rc);
+/* Leaves the group without blocking the loop; on_closed fires when done. */
+void rr_consumer_close(rr_consumer_t *rc);
+/* After on_closed (or if never started). NULL is a no-op. */
+void rr_consumer_free(rr_consumer_t *rc);
+
+typedef struct rr_consumer_stats_s {
+    uint64_t messages;
+    uint64_t errors; /* consumer errors reported by librdkafka (not message content) */
+    uint64_t turns;  /* loop turns that drained at least one message */
+    int assigned;    /* partitions currently assigned */
+} rr_consumer_stats_t;
+void rr_consumer_stats(const rr_consumer_t *rc, rr_consumer_stats_t *st);
+
+/* The underlying handle, for offset commits and lag queries by the engine. */
+struct rd_kafka_s *rr_consumer_handle(rr_consumer_t *rc);
+
+#endif
