@@ -10,8 +10,8 @@
 typedef struct rr_broker_s rr_broker_t;
 
 /* Starts `nbrokers` brokers and creates each topic with `partitions` partitions. */
-rr_broker_t *rr_broker_new(int nbrokers, int partitions, const char *const *topics,
-                           size_t ntopics, char *errstr, size_t errlen);
+rr_broker_t *rr_broker_new(int nbrokers, int partitions, const char *const *topics, size_t ntopics,
+                           char *errstr, size_t errlen);
 /* "127.0.0.1:port,..." — valid for the broker's lifetime. */
 const char *rr_broker_bootstrap(const rr_broker_t *rb);
 /* Takes one broker (1-based id) down or up, for outage tests. */

@@ -26,11 +26,14 @@ typedef struct rr_consumer_s rr_consumer_t;
 
 typedef struct rr_consumer_cbs_s {
     void *opaque;
-    /* One message; the pointers are valid only during the call. */
+    /* One message; the pointers are valid only during the call. Its offset is stored for the
+     * next (auto) commit only after this returns, so only processed input is committed. */
     void (*on_message)(void *opaque, const rr_msg_t *msg);
     /* After a rebalance was applied: assigned=1 for new partitions, 0 for revoked ones. */
     void (*on_rebalance)(void *opaque, int assigned, const char *topic, int32_t partition);
-    /* Once, after rr_consumer_close() finished leaving the group. */
+    /* Once, after rr_consumer_close() finished leaving the group and closed its handles, from a
+     * later loop turn (from inside rr_consumer_close() only if a never-started consumer's
+     * uv_poll_init failed). rr_consumer_free() may be called from here. */
     void (*on_closed)(void *opaque);
 } rr_consumer_cbs_t;
 
@@ -42,13 +45,21 @@ typedef struct rr_consumer_opts_s {
     int budget; /* max messages per loop turn; 0 = 500 */
 } rr_consumer_opts_t;
 
+/* kafka_conf is applied over these defaults: enable.partition.eof=false,
+ * auto.offset.reset=earliest, fetch.wait.max.ms=10, enable.auto.offset.store=false,
+ * enable.auto.commit=true, log.queue=true (librdkafka logs reach rr_log on the loop thread).
+ * NULL with a message in errstr on a bad property or a missing group.id. */
 rr_consumer_t *rr_consumer_new(uv_loop_t *loop, const rr_consumer_opts_t *opts,
                                const rr_consumer_cbs_t *cbs, char *errstr, size_t errlen);
-/* Subscribes and starts watching the queue. */
+/* Subscribes and starts watching the queue. RR_E(INVAL) if already started or no topics,
+ * RR_E(KAFKA) if the subscription was refused (nothing started; free it directly). */
 rr_err_t rr_consumer_start(rr_consumer_t *rc);
-/* Leaves the group without blocking the loop; on_closed fires when done. */
+/* Leaves the group without blocking the loop; on_closed fires when done. Safe from any of the
+ * callbacks and on a consumer never started; a second call is a no-op. Messages still queued
+ * are dropped unstored, so the group delivers them again. */
 void rr_consumer_close(rr_consumer_t *rc);
-/* After on_closed (or if never started). NULL is a no-op. */
+/* After on_closed (or if never started). Destroys the librdkafka handle, which may block
+ * briefly. NULL is a no-op. */
 void rr_consumer_free(rr_consumer_t *rc);
 
 typedef struct rr_consumer_stats_s {

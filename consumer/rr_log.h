@@ -7,12 +7,14 @@ typedef enum { RR_LOG_ERROR = 0, RR_LOG_WARN, RR_LOG_INFO, RR_LOG_DEBUG } rr_log
 
 typedef void (*rr_log_sink_t)(void *opaque, rr_log_level_t level, const char *msg);
 
-/* Default: INFO and above to stderr as "rtrec LEVEL: msg". sink NULL restores the default. */
+/* Default: INFO and above (or RTREC_LOG_LEVEL=error|warn|info|debug, read at first use) to
+ * stderr as "rtrec LEVEL: msg". sink NULL restores the default. Thread-safe: the sink runs under
+ * one lock, on whichever thread logs (librdkafka's own threads may), so it must not log itself.
+ * Messages longer than 1023 bytes are truncated. */
 void rr_log_set_sink(rr_log_sink_t sink, void *opaque);
 void rr_log_set_level(rr_log_level_t level);
 int rr_log_enabled(rr_log_level_t level);
-void rr_log_write(rr_log_level_t level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void rr_log_write(rr_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define RR_LOG(level, ...)                                                                         \
     do {                                                                                           \

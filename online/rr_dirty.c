@@ -47,6 +47,6 @@ int rr_dirty_pop(rr_dirty_t *d, uint32_t *id)
     *id = d->ring[d->head];
     d->head = (d->head + 1) % d->cap;
     d->count--;
-    d->bits[*id >> 3] &= (uint8_t)~(1u << (*id & 7));
+    d->bits[*id >> 3] &= (uint8_t) ~(1u << (*id & 7));
     return 1;
 }

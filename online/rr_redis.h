@@ -22,14 +22,19 @@ typedef struct rr_redis_opts_s {
     int ttl_s;            /* TTL of rec:/why:/portrait: keys; 0 = none */
     int max_inflight;     /* users in flight at once; 0 = 512 */
     uint32_t max_users;   /* ids passed to rr_redis_mark() are < max_users */
+    int max_recs;         /* capacity offered to fill_recs(); 0 = 100 */
 } rr_redis_opts_t;
 
 typedef struct rr_redis_cbs_s {
     void *opaque;
-    /* Fill user uid's current list (recs->recs = store, at most cap entries). Return 0 if the
-     * user no longer exists: the publisher then deletes the user's keys. */
+    /* Fill user uid's current list (recs->recs = store, at most cap entries) and recs->user_id.
+     * Return 0 if the user no longer exists: the publisher then deletes the keys of
+     * recs->user_id if the callback set it (else there is nothing to delete). Called from a
+     * uv_idle callback, never from inside rr_redis_mark(). */
     int (*fill_recs)(void *opaque, uint32_t uid, rr_recs_t *recs, rr_rec_t *store, size_t cap);
-    /* Optional: readable portrait as field/value pairs (fields[i], values[i]), n <= cap. */
+    /* Optional: readable portrait as field/value pairs (fields[i], values[i]), n <= cap, called
+     * right after fill_recs for the same user; the strings must stay valid until the next
+     * callback. Return 1 to replace {prefix}portrait:{user}, 0 to leave it as is. */
     int (*fill_portrait)(void *opaque, uint32_t uid, const char **fields, const char **values,
                          size_t cap, size_t *n);
     /* Optional: Redis acknowledged uid's list (EXEC reply), for freshness metrics. */
@@ -52,8 +57,7 @@ void rr_redis_forget(rr_redis_t *rr, const char *user_id);
  * period sends fresh values anyway). */
 void rr_redis_put_stats(rr_redis_t *rr, const char *const *fields, const char *const *values,
                         size_t n);
-void rr_redis_put_trending(rr_redis_t *rr, const char *const *items, const float *scores,
-                           size_t n);
+void rr_redis_put_trending(rr_redis_t *rr, const char *const *items, const float *scores, size_t n);
 /* Stops reconnecting, flushes what is in flight, disconnects; on_closed fires after. */
 void rr_redis_close(rr_redis_t *rr);
 void rr_redis_free(rr_redis_t *rr); /* after on_closed; NULL is a no-op */
@@ -62,9 +66,9 @@ typedef struct rr_redis_stats_s {
     int connected;
     uint64_t lists_written; /* EXEC acknowledged */
     uint64_t errors;        /* failed replies and connection losses */
-    uint64_t reconnects;
-    size_t dirty;    /* users waiting */
-    size_t inflight; /* users written, reply not yet seen */
+    uint64_t reconnects;    /* connections established after the first one */
+    size_t dirty;           /* users waiting (including those re-marked while in flight) */
+    size_t inflight;        /* users written, reply not yet seen */
 } rr_redis_stats_t;
 void rr_redis_stats(const rr_redis_t *rr, rr_redis_stats_t *st);
 

@@ -37,8 +37,8 @@ typedef enum {
 
 /* Public codes are the negated list positions: RR_OK == 0, errors < 0. */
 typedef int rr_err_t;
-#define RR_OK         0
-#define RR_E(name)    (-(RR_ERR_##name - RR_ERR_OK))
+#define RR_OK      0
+#define RR_E(name) (-(RR_ERR_##name - RR_ERR_OK))
 
 /* "DECODE", "BAD_TS"...: stable identifiers, used in DLQ headers and metrics labels. */
 const char *rr_err_name(rr_err_t err);

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include "rr_err.h"
 
-#define RR_ID_MAX    64  /* ids, category, brand, session: at most 63 bytes + NUL */
-#define RR_TEXT_MAX  256 /* query, title, reason text */
+#define RR_ID_MAX   64  /* ids, category, brand, session: at most 63 bytes + NUL */
+#define RR_TEXT_MAX 256 /* query, title, reason text */
 
 /* Same numbers as rtrec.v1.Event.Type on the wire. */
 #define RR_EVENT_TYPE_MAP(X)                                                                       \
@@ -40,10 +40,10 @@ enum {
 
 typedef struct rr_event_s {
     rr_event_type_t type;
-    uint32_t flags;  /* RR_EVF_* */
-    int64_t ts_ms;   /* event time, ms since the Unix epoch */
-    float value;     /* rating, or price paid */
-    float price;     /* list price of the item */
+    uint32_t flags; /* RR_EVF_* */
+    int64_t ts_ms;  /* event time, ms since the Unix epoch */
+    float value;    /* rating, or price paid */
+    float price;    /* list price of the item */
     char event_id[RR_ID_MAX];
     char user_id[RR_ID_MAX];
     char item_id[RR_ID_MAX];
@@ -75,11 +75,14 @@ typedef struct rr_user_msg_s {
 } rr_user_msg_t;
 
 /* The accepted event-time window. Ancient: before 1990-01-01. Future: later than now + skew. */
-#define RR_TS_MIN_MS         631152000000LL
-#define RR_TS_MAX_FUTURE_MS  (24LL * 3600 * 1000)
+#define RR_TS_MIN_MS        631152000000LL
+#define RR_TS_MAX_FUTURE_MS (24LL * 3600 * 1000)
 
 /* "view" -> RR_EV_VIEW; RR_EV_NONE when unknown. Case-sensitive, lower-case names. */
 rr_event_type_t rr_event_type_parse(const char *name);
+/* Lenient form for producers and datasets: len bytes (no NUL needed), any ASCII case, and the
+ * taobao-style aliases "pv" (view), "cart" (add_to_cart), "fav" (favorite), "buy" (purchase). */
+rr_event_type_t rr_event_type_parse_alias(const char *name, size_t len);
 /* RR_EV_VIEW -> "view"; "unknown" outside the enum. */
 const char *rr_event_type_name(rr_event_type_t type);
 

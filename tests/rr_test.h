@@ -53,7 +53,10 @@ typedef struct {
     void (*fn)(void);
 } rr_test_case_t;
 
-#define RR_TEST(fn) {#fn, fn}
+#define RR_TEST(fn)                                                                                \
+    {                                                                                              \
+#fn, fn                                                                                    \
+    }
 
 /* Runs the cases named on the command line, or all; exit status 1 if any check failed. */
 static inline int rr_test_main(int argc, char **argv, const rr_test_case_t *cases, size_t n)

@@ -1,0 +1,63 @@
+/* rr_config.h — the one configuration table of rtrec. Every key has a type, default, range and
+ * doc line in rr_config.c; parsing (-c FILE, -X key=value), validation and `rtrec conf` are all
+ * driven by it. `kafka.*` keys pass through to librdkafka with the prefix stripped. */
+#ifndef RR_CONFIG_H
+#define RR_CONFIG_H
+
+#include <stdio.h>
+#include "rr_err.h"
+
+#define RR_CONFIG_STR_MAX   256
+#define RR_CONFIG_KAFKA_MAX 64 /* pass-through kafka.* properties */
+
+typedef char rr_config_str_t[RR_CONFIG_STR_MAX];
+
+typedef struct rr_config_s {
+    rr_config_str_t kafka_bootstrap; /* empty = embedded broker */
+    rr_config_str_t kafka_group;
+    rr_config_str_t topic_events, topic_items, topic_users, topic_recs, topic_dlq;
+    int broker_partitions;
+    int broker_count;
+    rr_config_str_t redis_host;
+    int redis_port;
+    rr_config_str_t redis_password;
+    rr_config_str_t redis_prefix;
+    int redis_ttl_s;
+    int redis_max_inflight;
+    int recs_n;
+    int recs_coalesce_ms;
+    int recs_recent;
+    int recs_category_cap;
+    double trending_half_life_s;
+    long long model_seed;
+    rr_config_str_t checkpoint_dir;
+    int checkpoint_interval_s;
+    int metrics_port;
+    int users_max;
+    int items_max;
+    int cooc_max_neighbors;
+    int consumer_budget;
+    int stats_interval_ms;
+    rr_config_str_t log_level;
+    /* kafka.* properties not in the table, "name" without the prefix, then value. */
+    int nkafka;
+    char kafka_kv[RR_CONFIG_KAFKA_MAX * 2][RR_CONFIG_STR_MAX];
+} rr_config_t;
+
+/* Fills every key with its default, then reads RTREC_REDIS_PASSWORD if set (secrets stay out
+ * of command lines). */
+void rr_config_init(rr_config_t *cfg);
+/* Sets one key from text; errstr says why on failure. */
+rr_err_t rr_config_set(rr_config_t *cfg, const char *key, const char *value, char *errstr,
+                       size_t errlen);
+/* "key=value" as given to -X. */
+rr_err_t rr_config_set_kv(rr_config_t *cfg, const char *kv, char *errstr, size_t errlen);
+/* A file of key=value lines; '#' starts a comment; blank lines ignored. */
+rr_err_t rr_config_load(rr_config_t *cfg, const char *path, char *errstr, size_t errlen);
+/* Prints the table: key, type, default, range, meaning (`rtrec conf`). */
+void rr_config_print_table(FILE *fp);
+/* librdkafka properties: bootstrap/group plus every kafka.* pass-through, as key,value,...
+ * Returns the count of strings written to kv (2 per property). */
+size_t rr_config_kafka(const rr_config_t *cfg, const char **kv, size_t cap);
+
+#endif

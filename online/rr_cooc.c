@@ -1,0 +1,118 @@
+/* rr_cooc.c — bounded co-occurrence counts; see rr_cooc.h. */
+#include <stdlib.h>
+#include <string.h>
+#include "rr_cooc.h"
+
+rr_err_t rr_cooc_init(rr_cooc_t *co, size_t max_items, uint32_t max_neighbors)
+{
+    memset(co, 0, sizeof(*co));
+    co->rows = calloc(max_items, sizeof(*co->rows));
+    if (!co->rows) return RR_E(NOMEM);
+    co->max_items = max_items;
+    co->max_neighbors = max_neighbors;
+    return RR_OK;
+}
+
+void rr_cooc_free(rr_cooc_t *co)
+{
+    if (!co->rows) return;
+    for (size_t i = 0; i < co->max_items; i++) free(co->rows[i].slots);
+    free(co->rows);
+    memset(co, 0, sizeof(*co));
+}
+
+static uint32_t slot_of(uint32_t item, uint32_t mask)
+{
+    return (item * 2654435761u) & mask;
+}
+
+static rr_cooc_nb_t *row_find(const rr_cooc_row_t *row, uint32_t item)
+{
+    if (!row->cap) return NULL;
+    uint32_t mask = row->cap - 1;
+    for (uint32_t pos = slot_of(item, mask);; pos = (pos + 1) & mask) {
+        if (row->slots[pos].item == item + 1) return &row->slots[pos];
+        if (row->slots[pos].item == 0) return NULL;
+    }
+}
+
+static void row_put(rr_cooc_row_t *row, uint32_t item, uint32_t count)
+{
+    uint32_t mask = row->cap - 1;
+    uint32_t pos = slot_of(item, mask);
+    while (row->slots[pos].item != 0) pos = (pos + 1) & mask;
+    row->slots[pos].item = item + 1;
+    row->slots[pos].count = count;
+    row->used++;
+}
+
+/* Rebuilds the table at new_cap, keeping entries with count > drop_below. */
+static rr_err_t row_rebuild(rr_cooc_row_t *row, uint32_t new_cap, uint32_t drop_below)
+{
+    rr_cooc_row_t fresh = {calloc(new_cap, sizeof(rr_cooc_nb_t)), new_cap, 0};
+    if (!fresh.slots) return RR_E(NOMEM);
+    for (uint32_t i = 0; i < row->cap; i++) {
+        const rr_cooc_nb_t *nb = &row->slots[i];
+        if (nb->item && nb->count > drop_below)
+            row_put(&fresh, nb->item - 1, nb->count - drop_below);
+    }
+    free(row->slots);
+    *row = fresh;
+    return RR_OK;
+}
+
+/* Makes room for one more neighbour: grow while under the cap, else Misra–Gries decrement. */
+static rr_err_t row_make_room(rr_cooc_t *co, rr_cooc_row_t *row)
+{
+    if (row->cap && (row->used + 1) * 2 <= row->cap) return RR_OK;
+    if (row->used < co->max_neighbors) return row_rebuild(row, row->cap ? row->cap * 2 : 8, 0);
+    uint32_t before = row->used;
+    rr_err_t err = row_rebuild(row, row->cap, 1);
+    co->evicted += before - row->used;
+    return err;
+}
+
+static rr_err_t row_increment(rr_cooc_t *co, uint32_t a, uint32_t b)
+{
+    rr_cooc_row_t *row = &co->rows[a];
+    rr_cooc_nb_t *nb = row_find(row, b);
+    if (nb) {
+        nb->count++;
+        return RR_OK;
+    }
+    rr_err_t err = row_make_room(co, row);
+    if (err) return err;
+    row_put(row, b, 1);
+    return RR_OK;
+}
+
+rr_err_t rr_cooc_add(rr_cooc_t *co, uint32_t item, const uint32_t *prev, size_t nprev)
+{
+    if (item >= co->max_items) return RR_E(INVAL);
+    for (size_t i = 0; i < nprev; i++) {
+        uint32_t other = prev[i];
+        if (other == item || other >= co->max_items) continue;
+        int seen = 0; /* a pair counts once per event even if prev repeats an item */
+        for (size_t j = i + 1; j < nprev && !seen; j++) seen = prev[j] == other;
+        if (seen) continue;
+        rr_err_t err = row_increment(co, item, other);
+        if (!err) err = row_increment(co, other, item);
+        if (err) return err;
+        co->pairs++;
+    }
+    return RR_OK;
+}
+
+uint32_t rr_cooc_get(const rr_cooc_t *co, uint32_t a, uint32_t b)
+{
+    if (a >= co->max_items) return 0;
+    const rr_cooc_nb_t *nb = row_find(&co->rows[a], b);
+    return nb ? nb->count : 0;
+}
+
+void rr_cooc_clear_item(rr_cooc_t *co, uint32_t item)
+{
+    if (item >= co->max_items) return;
+    free(co->rows[item].slots);
+    memset(&co->rows[item], 0, sizeof(co->rows[item]));
+}

@@ -1,0 +1,45 @@
+/* rr_cooc.h — item-to-item co-occurrence counts: two distinct items touched by the same user
+ * within `window` consecutive interactions count once per pair, symmetrically (the item-kNN
+ * of ../shared/data/README.md). Each item keeps at most max_neighbors counts; when full, every
+ * count of that item is decremented and zeros dropped (Misra–Gries), so memory is bounded and
+ * the strong pairs survive. Owns its per-item tables; rr_cooc_free releases them. */
+#ifndef RR_COOC_H
+#define RR_COOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "rr_err.h"
+
+typedef struct rr_cooc_nb_s {
+    uint32_t item; /* neighbour id + 1; 0 = empty slot */
+    uint32_t count;
+} rr_cooc_nb_t;
+
+typedef struct rr_cooc_row_s {
+    rr_cooc_nb_t *slots; /* open addressing, power-of-two capacity */
+    uint32_t cap, used;
+} rr_cooc_row_t;
+
+typedef struct rr_cooc_s {
+    rr_cooc_row_t *rows; /* one per item id, calloc'd for max_items */
+    size_t max_items;
+    uint32_t max_neighbors;
+    uint64_t pairs;   /* increments applied */
+    uint64_t evicted; /* counts dropped by Misra–Gries */
+} rr_cooc_t;
+
+rr_err_t rr_cooc_init(rr_cooc_t *co, size_t max_items, uint32_t max_neighbors);
+void rr_cooc_free(rr_cooc_t *co);
+/* Counts item against each of the previous items (most recent last); repeats of item and
+ * duplicates among prev are counted once. */
+rr_err_t rr_cooc_add(rr_cooc_t *co, uint32_t item, const uint32_t *prev, size_t nprev);
+uint32_t rr_cooc_get(const rr_cooc_t *co, uint32_t a, uint32_t b);
+/* Forgets every count of an item (catalog removal). */
+void rr_cooc_clear_item(rr_cooc_t *co, uint32_t item);
+/* Iterates the neighbours of an item: fn(opaque, neighbour, count). */
+static inline const rr_cooc_row_t *rr_cooc_row(const rr_cooc_t *co, uint32_t item)
+{
+    return item < co->max_items ? &co->rows[item] : NULL;
+}
+
+#endif

@@ -1,0 +1,424 @@
+/* rr_engine.c — `rtrec run`: Kafka in, pipeline, coalesced refresh, Kafka + Redis out; see
+ * rr_engine.h. Everything here runs on the loop thread. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "rr_broker.h"
+#include "rr_codec.h"
+#include "rr_consumer.h"
+#include "rr_dirty.h"
+#include "rr_engine.h"
+#include "rr_engine_stats.h"
+#include "rr_kpub.h"
+#include "rr_log.h"
+#include "rr_pipeline.h"
+#include "rr_redis.h"
+
+#define REFRESH_BUDGET 4096 /* lists recomputed per loop turn before yielding */
+#define MODEL_VERSION  "cooc-1"
+#define DRAIN_MS       5000 /* at stop, how long Redis may take to write pending lists */
+
+struct rr_engine_s {
+    uv_loop_t *loop;
+    rr_config_t cfg;
+    rr_broker_t *broker;
+    char bootstrap[512];
+    rr_pipeline_t pl;
+    rr_consumer_t *consumer;
+    rr_kpub_t *kpub;
+    rr_redis_t *redis;
+    rr_dirty_t refresh; /* users whose list must be recomputed */
+    uv_timer_t coalesce, stats_timer;
+    rr_fresh_t fresh;
+    uint64_t dlq_total;
+    uint64_t stats_events, stats_ms; /* for events_per_s */
+    uint64_t drain_deadline;
+    int stopping, open_parts, consumer_started;
+};
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t mono_us(void)
+{
+    return uv_hrtime() / 1000;
+}
+
+/* ---- refresh scheduling ---- */
+
+static void on_coalesce(uv_timer_t *timer);
+
+static void schedule_refresh(rr_engine_t *en, uint32_t uid)
+{
+    rr_dirty_add(&en->refresh, uid);
+    if (!uv_is_active((uv_handle_t *)&en->coalesce))
+        uv_timer_start(&en->coalesce, on_coalesce, (uint64_t)en->cfg.recs_coalesce_ms, 0);
+}
+
+static void refresh_some(rr_engine_t *en, size_t budget)
+{
+    uint32_t uid;
+    while (budget-- > 0 && rr_dirty_pop(&en->refresh, &uid)) {
+        if (!rr_intern_key(&en->pl.store.users, uid)) continue; /* forgotten meanwhile */
+        rr_pipeline_refresh(&en->pl, uid);
+        if (en->kpub) rr_kpub_mark(en->kpub, uid);
+        if (en->redis) rr_redis_mark(en->redis, uid);
+    }
+}
+
+static void on_coalesce(uv_timer_t *timer)
+{
+    rr_engine_t *en = timer->data;
+    refresh_some(en, REFRESH_BUDGET);
+    if (rr_dirty_count(&en->refresh) > 0) uv_timer_start(&en->coalesce, on_coalesce, 0, 0);
+}
+
+/* ---- publishing callbacks ---- */
+
+static int fill_recs(void *opaque, uint32_t uid, rr_recs_t *recs, rr_rec_t *store, size_t cap)
+{
+    rr_engine_t *en = opaque;
+    const rr_store_t *st = &en->pl.store;
+    const char *user_id = rr_intern_key(&st->users, uid);
+    if (!user_id) return 0;
+    const rr_user_t *u = &st->user[uid];
+    const rr_list_entry_t *list = rr_store_list(st, uid);
+    size_t n = u->nlist < cap ? u->nlist : cap;
+    for (size_t i = 0; i < n; i++) {
+        rr_rec_t *r = &store[i];
+        snprintf(r->item_id, sizeof(r->item_id), "%s", rr_intern_key(&st->items, list[i].item));
+        r->score = list[i].score;
+        snprintf(r->reason, sizeof(r->reason), "%s", rr_reason_tag(list[i].reason));
+        rr_recommend_reason(st, &list[i], r->reason_detail, sizeof(r->reason_detail));
+    }
+    snprintf(recs->user_id, sizeof(recs->user_id), "%s", user_id);
+    snprintf(recs->model_version, sizeof(recs->model_version), "%s", MODEL_VERSION);
+    recs->generated_at_ms = wall_ms();
+    recs->trigger_ts_ms = u->trigger_ts_ms;
+    recs->recs = store;
+    recs->n = n;
+    return 1;
+}
+
+static void on_redis_ack(void *opaque, uint32_t uid)
+{
+    rr_engine_t *en = opaque;
+    const rr_user_t *u = &en->pl.store.user[uid];
+    if (u->dequeued_us) rr_fresh_add(&en->fresh, mono_us() - u->dequeued_us);
+}
+
+/* ---- input ---- */
+
+static void dead_letter(rr_engine_t *en, const rr_msg_t *msg, rr_err_t reason)
+{
+    en->dlq_total++;
+    RR_DEBUG("dead letter %s/%d@%lld: %s", msg->topic, msg->partition, (long long)msg->offset,
+             rr_strerror(reason));
+    if (en->kpub) rr_kpub_dead_letter(en->kpub, msg, reason);
+}
+
+static void forget_user(rr_engine_t *en, const char *user_id)
+{
+    if (!rr_pipeline_forget(&en->pl, user_id)) return;
+    if (en->redis) rr_redis_forget(en->redis, user_id);
+    if (en->kpub) rr_kpub_tombstone(en->kpub, user_id);
+    RR_INFO("forgot user %s", user_id);
+}
+
+static void handle_event(rr_engine_t *en, const rr_msg_t *msg)
+{
+    rr_event_t ev;
+    int64_t now = wall_ms();
+    rr_err_t err = rr_event_decode(msg->value, msg->len, &ev);
+    if (!err && !(ev.flags & RR_EVF_TS)) {
+        ev.ts_ms = msg->ts_ms > 0 ? msg->ts_ms : now; /* the broker's time stands in */
+        ev.flags |= RR_EVF_TS;
+    }
+    if (!err) err = rr_event_validate(&ev, now);
+    if (err) {
+        dead_letter(en, msg, err);
+        return;
+    }
+    if (ev.type == RR_EV_FORGET_USER) {
+        forget_user(en, ev.user_id);
+        return;
+    }
+    uint32_t uid;
+    err = rr_pipeline_apply(&en->pl, &ev, &uid);
+    if (err == RR_E(FULL)) return; /* counted by the pipeline; eviction comes with the TTL */
+    rr_user_t *u = &en->pl.store.user[uid];
+    u->trigger_ts_ms = ev.ts_ms;
+    u->dequeued_us = mono_us();
+    u->partition = msg->partition;
+    schedule_refresh(en, uid);
+}
+
+static void handle_item(rr_engine_t *en, const rr_msg_t *msg)
+{
+    rr_item_msg_t item;
+    uint32_t iid;
+    rr_err_t err = rr_item_decode(msg->value, msg->len, &item);
+    if (!err && !item.item_id[0]) err = RR_E(NO_ITEM);
+    if (!err) err = rr_store_item_update(&en->pl.store, &item, &iid);
+    if (err) dead_letter(en, msg, err);
+}
+
+static void handle_user(rr_engine_t *en, const rr_msg_t *msg)
+{
+    rr_user_msg_t user;
+    rr_err_t err = rr_user_decode(msg->value, msg->len, &user);
+    if (!err && !user.user_id[0]) err = RR_E(NO_USER);
+    if (err) dead_letter(en, msg, err);
+    /* Demographics join the portrait with the learned model (issue #3). */
+}
+
+static void on_message(void *opaque, const rr_msg_t *msg)
+{
+    rr_engine_t *en = opaque;
+    if (strcmp(msg->topic, en->cfg.topic_events) == 0)
+        handle_event(en, msg);
+    else if (strcmp(msg->topic, en->cfg.topic_items) == 0)
+        handle_item(en, msg);
+    else if (strcmp(msg->topic, en->cfg.topic_users) == 0)
+        handle_user(en, msg);
+}
+
+static void on_rebalance(void *opaque, int assigned, const char *topic, int32_t partition)
+{
+    (void)opaque;
+    RR_INFO("%s %s [%d]", assigned ? "assigned" : "revoked", topic, partition);
+}
+
+/* ---- stats ---- */
+
+static void put_stats(rr_engine_t *en)
+{
+    uint64_t now = uv_now(en->loop);
+    double dt = (double)(now - en->stats_ms) / 1000.0;
+    double eps = dt > 0 ? (double)(en->pl.events_total - en->stats_events) / dt : 0;
+    en->stats_events = en->pl.events_total;
+    en->stats_ms = now;
+    const rr_preq_t *pq = &en->pl.preq;
+    double hr = pq->targets ? (double)pq->hits10 / (double)pq->targets : 0;
+    char v[10][32];
+    snprintf(v[0], 32, "%llu", (unsigned long long)en->pl.events_total);
+    snprintf(v[1], 32, "%.1f", eps);
+    snprintf(v[2], 32, "%llu", (unsigned long long)en->dlq_total);
+    snprintf(v[3], 32, "%.3f", rr_fresh_quantile_ms(&en->fresh, 0.50));
+    snprintf(v[4], 32, "%.3f", rr_fresh_quantile_ms(&en->fresh, 0.99));
+    snprintf(v[5], 32, "%s", MODEL_VERSION);
+    snprintf(v[6], 32, "%.4f", hr);
+    snprintf(v[7], 32, "n/a"); /* no probabilistic model yet: logloss comes with the MLP */
+    snprintf(v[8], 32, "%zu", en->pl.store.users.count);
+    snprintf(v[9], 32, "%zu", en->pl.store.items.count);
+    const char *fields[10] = {"events_total",
+                              "events_per_s",
+                              "dlq_total",
+                              "freshness_p50_ms",
+                              "freshness_p99_ms",
+                              "model_version",
+                              "hr10",
+                              "logloss",
+                              "users",
+                              "items"};
+    const char *values[10];
+    for (int i = 0; i < 10; i++) values[i] = v[i];
+    rr_redis_put_stats(en->redis, fields, values, 10);
+}
+
+static void put_trending(rr_engine_t *en)
+{
+    uint32_t ids[50];
+    float scores[50];
+    const char *names[50];
+    size_t n = rr_trending_top(&en->pl.trending, ids, scores, 50);
+    for (size_t i = 0; i < n; i++) names[i] = rr_intern_key(&en->pl.store.items, ids[i]);
+    if (n) rr_redis_put_trending(en->redis, names, scores, n);
+}
+
+static void on_stats(uv_timer_t *timer)
+{
+    rr_engine_t *en = timer->data;
+    if (!en->redis) return;
+    put_stats(en);
+    put_trending(en);
+}
+
+/* ---- lifecycle ---- */
+
+static void part_closed(rr_engine_t *en)
+{
+    if (--en->open_parts == 0) RR_INFO("engine stopped");
+}
+
+static void on_handle_closed(uv_handle_t *handle)
+{
+    part_closed(handle->data);
+}
+
+static void on_publisher_closed(void *opaque)
+{
+    part_closed(opaque);
+}
+
+/* Redis gets until DRAIN_MS to write every list still marked, unless it is down (then the
+ * lists are lost with the process, as they would be on a crash: Redis is a cache of them). */
+static void on_drain(uv_timer_t *timer)
+{
+    rr_engine_t *en = timer->data;
+    rr_redis_stats_t rs;
+    rr_redis_stats(en->redis, &rs);
+    int done = rs.dirty == 0 && rs.inflight == 0;
+    if (!done && rs.connected && uv_now(en->loop) < en->drain_deadline) return;
+    if (!done) RR_WARN("redis: %zu lists unwritten at exit", rs.dirty + rs.inflight);
+    rr_redis_close(en->redis);
+    uv_close((uv_handle_t *)&en->stats_timer, on_handle_closed);
+}
+
+/* Consumer gone: no new input. Recompute every pending list, hand it to the publishers and
+ * let them flush before the loop may end. */
+static void on_consumer_closed(void *opaque)
+{
+    rr_engine_t *en = opaque;
+    refresh_some(en, SIZE_MAX);
+    if (en->kpub) rr_kpub_close(en->kpub);
+    uv_close((uv_handle_t *)&en->coalesce, on_handle_closed);
+    if (en->redis) {
+        on_stats(&en->stats_timer);
+        en->drain_deadline = uv_now(en->loop) + DRAIN_MS;
+        uv_timer_start(&en->stats_timer, on_drain, 0, 10);
+    } else {
+        uv_close((uv_handle_t *)&en->stats_timer, on_handle_closed);
+    }
+    part_closed(en);
+}
+
+static rr_err_t start_broker(rr_engine_t *en, char *errstr, size_t errlen)
+{
+    const rr_config_t *cfg = &en->cfg;
+    const char *topics[] = {cfg->topic_events, cfg->topic_items, cfg->topic_users, cfg->topic_recs,
+                            cfg->topic_dlq};
+    en->broker =
+        rr_broker_new(cfg->broker_count, cfg->broker_partitions, topics, 5, errstr, errlen);
+    if (!en->broker) return RR_E(KAFKA);
+    snprintf(en->bootstrap, sizeof(en->bootstrap), "%s", rr_broker_bootstrap(en->broker));
+    printf("bootstrap.servers=%s\n", en->bootstrap);
+    fflush(stdout);
+    RR_INFO("embedded broker at %s, topics %s %s %s %s %s (%d partitions)", en->bootstrap,
+            topics[0], topics[1], topics[2], topics[3], topics[4], cfg->broker_partitions);
+    return RR_OK;
+}
+
+rr_engine_t *rr_engine_new(uv_loop_t *loop, const rr_config_t *cfg, char *errstr, size_t errlen)
+{
+    rr_engine_t *en = calloc(1, sizeof(*en));
+    if (!en) {
+        snprintf(errstr, errlen, "out of memory");
+        return NULL;
+    }
+    en->loop = loop;
+    en->cfg = *cfg;
+    rr_err_t err = rr_pipeline_init(&en->pl, cfg);
+    if (!err) err = rr_dirty_init(&en->refresh, (size_t)cfg->users_max);
+    if (err) {
+        snprintf(errstr, errlen, "engine state: %s", rr_strerror(err));
+        rr_pipeline_free(&en->pl);
+        free(en);
+        return NULL;
+    }
+    uv_timer_init(loop, &en->coalesce);
+    uv_timer_init(loop, &en->stats_timer);
+    en->coalesce.data = en->stats_timer.data = en;
+    en->open_parts = 3; /* consumer + the two timers; publishers add themselves */
+    return en;
+}
+
+static rr_err_t start_publishers(rr_engine_t *en, const char **kv, size_t nkv, char *errstr,
+                                 size_t errlen)
+{
+    const rr_config_t *cfg = &en->cfg;
+    rr_kpub_opts_t kopts = {kv, nkv, cfg->topic_recs, cfg->topic_dlq, (uint32_t)cfg->users_max};
+    rr_kpub_cbs_t kcbs = {en, fill_recs, on_publisher_closed};
+    en->kpub = rr_kpub_new(en->loop, &kopts, &kcbs, errstr, errlen);
+    if (!en->kpub) return RR_E(KAFKA);
+    en->open_parts++;
+    rr_redis_opts_t ropts = {cfg->redis_host,          cfg->redis_port,  cfg->redis_password,
+                             cfg->redis_prefix,        cfg->redis_ttl_s, cfg->redis_max_inflight,
+                             (uint32_t)cfg->users_max, cfg->recs_n};
+    rr_redis_cbs_t rcbs = {en, fill_recs, NULL, on_redis_ack, NULL, on_publisher_closed};
+    en->redis = rr_redis_new(en->loop, &ropts, &rcbs, errstr, errlen);
+    if (!en->redis) return RR_E(REDIS);
+    en->open_parts++;
+    return rr_redis_start(en->redis);
+}
+
+rr_err_t rr_engine_start(rr_engine_t *en, char *errstr, size_t errlen)
+{
+    const rr_config_t *cfg = &en->cfg;
+    rr_err_t err = RR_OK;
+    if (cfg->kafka_bootstrap[0])
+        snprintf(en->bootstrap, sizeof(en->bootstrap), "%s", cfg->kafka_bootstrap);
+    else
+        err = start_broker(en, errstr, errlen);
+    if (err) return err;
+
+    const char *kv[2 * RR_CONFIG_KAFKA_MAX + 8];
+    size_t nkv = 0;
+    kv[nkv++] = "bootstrap.servers";
+    kv[nkv++] = en->bootstrap;
+    const char *cfg_kv[2 * RR_CONFIG_KAFKA_MAX + 4];
+    size_t ncfg = rr_config_kafka(cfg, cfg_kv, sizeof(cfg_kv) / sizeof(cfg_kv[0]));
+    for (size_t i = 0; i < ncfg; i += 2) {
+        if (strcmp(cfg_kv[i], "bootstrap.servers") == 0) continue;
+        kv[nkv++] = cfg_kv[i];
+        kv[nkv++] = cfg_kv[i + 1];
+    }
+    err = start_publishers(en, kv, nkv, errstr, errlen);
+    if (err) return err;
+
+    const char *topics[] = {cfg->topic_events, cfg->topic_items, cfg->topic_users};
+    rr_consumer_opts_t copts = {kv, nkv, topics, 3, cfg->consumer_budget};
+    rr_consumer_cbs_t ccbs = {en, on_message, on_rebalance, on_consumer_closed};
+    en->consumer = rr_consumer_new(en->loop, &copts, &ccbs, errstr, errlen);
+    if (!en->consumer) return RR_E(KAFKA);
+    err = rr_consumer_start(en->consumer);
+    en->consumer_started = err == RR_OK;
+    if (err) {
+        snprintf(errstr, errlen, "consumer: %s", rr_strerror(err));
+        return err;
+    }
+    en->stats_ms = uv_now(en->loop);
+    uv_timer_start(&en->stats_timer, on_stats, (uint64_t)cfg->stats_interval_ms,
+                   (uint64_t)cfg->stats_interval_ms);
+    RR_INFO("consuming %s, %s, %s as group %s from %s", topics[0], topics[1], topics[2],
+            cfg->kafka_group, en->bootstrap);
+    return RR_OK;
+}
+
+void rr_engine_stop(rr_engine_t *en)
+{
+    if (en->stopping) return;
+    en->stopping = 1;
+    RR_INFO("stopping: leaving the group, publishing pending lists");
+    if (en->consumer_started)
+        rr_consumer_close(en->consumer);
+    else
+        on_consumer_closed(en);
+}
+
+void rr_engine_free(rr_engine_t *en)
+{
+    if (!en) return;
+    rr_consumer_free(en->consumer);
+    rr_kpub_free(en->kpub);
+    rr_redis_free(en->redis);
+    rr_broker_free(en->broker);
+    rr_dirty_free(&en->refresh);
+    rr_pipeline_free(&en->pl);
+    free(en);
+}

@@ -1,0 +1,44 @@
+/* rr_pipeline.h — the engine's state machine without I/O: apply an event to the user and item
+ * state, keep prequential metrics (test-then-train), recompute a user's list. `rtrec run`
+ * wraps it with Kafka and Redis; `rtrec eval` drives it straight from files. Single-threaded. */
+#ifndef RR_PIPELINE_H
+#define RR_PIPELINE_H
+
+#include "rr_config.h"
+#include "rr_cooc.h"
+#include "rr_recommend.h"
+#include "rr_store.h"
+#include "rr_trending.h"
+
+typedef struct rr_preq_s {
+    uint64_t targets; /* events of a known user on an item new to that user */
+    uint64_t hits10;  /* ... whose item was in the user's current top-10 */
+    double ndcg10;    /* summed 1/log2(rank+2) over hits */
+} rr_preq_t;
+
+typedef struct rr_pipeline_s {
+    rr_store_t store;
+    rr_cooc_t cooc;
+    rr_trending_t trending;
+    rr_recommender_t rec;
+    rr_preq_t preq;
+    uint64_t events_total;
+    uint64_t by_type[RR_EV__COUNT];
+    uint64_t dropped_full; /* events refused because a user/item cap was reached */
+    uint32_t recent_window;
+} rr_pipeline_t;
+
+rr_err_t rr_pipeline_init(rr_pipeline_t *pl, const rr_config_t *cfg);
+void rr_pipeline_free(rr_pipeline_t *pl);
+
+/* Applies one valid event (FORGET_USER excluded: see rr_pipeline_forget). *uid gets the user
+ * whose list should be refreshed. */
+rr_err_t rr_pipeline_apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid);
+/* Recomputes the user's list into the store; returns its length. */
+size_t rr_pipeline_refresh(rr_pipeline_t *pl, uint32_t uid);
+/* Drops a user entirely; returns 0 if unknown. */
+int rr_pipeline_forget(rr_pipeline_t *pl, const char *user_id);
+/* Trending weight of an event type: a purchase says more than a view. */
+float rr_pipeline_event_weight(rr_event_type_t type);
+
+#endif

@@ -1,0 +1,161 @@
+/* rr_store.c — users and items; see rr_store.h. */
+#include <stdlib.h>
+#include <string.h>
+#include "rr_store.h"
+
+rr_err_t rr_store_init(rr_store_t *st, size_t users_max, size_t items_max, uint32_t nrecent,
+                       uint32_t list_max)
+{
+    memset(st, 0, sizeof(*st));
+    st->users_max = users_max;
+    st->items_max = items_max;
+    st->nrecent_max = nrecent;
+    st->list_max = list_max;
+    rr_err_t err = rr_intern_init(&st->users, users_max);
+    if (!err) err = rr_intern_init(&st->items, items_max);
+    if (!err) err = rr_intern_init(&st->categories, items_max);
+    if (!err) err = rr_intern_init(&st->brands, items_max);
+    if (err) {
+        rr_store_free(st);
+        return err;
+    }
+    st->user = calloc(users_max, sizeof(*st->user));
+    st->recent = calloc(users_max * nrecent, sizeof(*st->recent));
+    st->bought = calloc(users_max * RR_BOUGHT_MAX, sizeof(*st->bought));
+    st->lists = calloc(users_max * list_max, sizeof(*st->lists));
+    st->item = calloc(items_max, sizeof(*st->item));
+    if (!st->user || !st->recent || !st->bought || !st->lists || !st->item) {
+        rr_store_free(st);
+        return RR_E(NOMEM);
+    }
+    return RR_OK;
+}
+
+void rr_store_free(rr_store_t *st)
+{
+    rr_intern_free(&st->users);
+    rr_intern_free(&st->items);
+    rr_intern_free(&st->categories);
+    rr_intern_free(&st->brands);
+    free(st->user);
+    free(st->recent);
+    free(st->bought);
+    free(st->lists);
+    free(st->item);
+    memset(st, 0, sizeof(*st));
+}
+
+rr_err_t rr_store_user(rr_store_t *st, const char *user_id, uint32_t *uid, int *is_new)
+{
+    rr_err_t err = rr_intern_add(&st->users, user_id, uid, is_new);
+    if (err == RR_OK && *is_new) {
+        memset(&st->user[*uid], 0, sizeof(st->user[*uid]));
+        st->user[*uid].partition = -1;
+    }
+    return err;
+}
+
+static uint32_t intern_or_none(rr_intern_t *in, const char *key)
+{
+    uint32_t id;
+    int is_new;
+    if (key[0] == '\0' || rr_intern_add(in, key, &id, &is_new) != RR_OK) return RR_INTERN_NONE;
+    return id;
+}
+
+static rr_err_t item_find_or_add(rr_store_t *st, const char *item_id, uint32_t *iid)
+{
+    int is_new;
+    rr_err_t err = rr_intern_add(&st->items, item_id, iid, &is_new);
+    if (err == RR_OK && is_new) {
+        rr_item_t *it = &st->item[*iid];
+        memset(it, 0, sizeof(*it));
+        it->category = it->brand = RR_INTERN_NONE;
+        it->available = 1;
+    }
+    return err;
+}
+
+rr_err_t rr_store_item(rr_store_t *st, const rr_event_t *ev, uint32_t *iid)
+{
+    rr_err_t err = item_find_or_add(st, ev->item_id, iid);
+    if (err) return err;
+    rr_item_t *it = &st->item[*iid];
+    /* Events carry the attributes the shop saw at that time: the latest wins. */
+    if (ev->category[0]) it->category = intern_or_none(&st->categories, ev->category);
+    if (ev->brand[0]) it->brand = intern_or_none(&st->brands, ev->brand);
+    if (ev->flags & RR_EVF_PRICE) it->price = ev->price;
+    return RR_OK;
+}
+
+rr_err_t rr_store_item_update(rr_store_t *st, const rr_item_msg_t *msg, uint32_t *iid)
+{
+    rr_err_t err = item_find_or_add(st, msg->item_id, iid);
+    if (err) return err;
+    rr_item_t *it = &st->item[*iid];
+    if (msg->category[0]) it->category = intern_or_none(&st->categories, msg->category);
+    if (msg->brand[0]) it->brand = intern_or_none(&st->brands, msg->brand);
+    if (msg->flags & RR_EVF_PRICE) it->price = msg->price;
+    it->available = (uint8_t)(msg->available != 0);
+    return RR_OK;
+}
+
+static void ring_push(uint32_t *ring, uint8_t *n, uint8_t *head, uint32_t cap, uint32_t v)
+{
+    if (*n < cap) {
+        ring[(*head + *n) % cap] = v;
+        (*n)++;
+    } else {
+        ring[*head] = v;
+        *head = (uint8_t)((*head + 1) % cap);
+    }
+}
+
+static int ring_has(const uint32_t *ring, uint8_t n, uint32_t v)
+{
+    for (uint8_t i = 0; i < n; i++)
+        if (ring[i] == v) return 1;
+    return 0;
+}
+
+void rr_store_touch(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t *ev)
+{
+    rr_user_t *u = &st->user[uid];
+    if (u->nevents == 0) u->first_ts_ms = ev->ts_ms;
+    if (ev->ts_ms > u->last_ts_ms) u->last_ts_ms = ev->ts_ms;
+    u->nevents++;
+    if (ev->type > RR_EV_NONE && ev->type < RR_EV__COUNT) u->counts[ev->type]++;
+    if (iid == RR_INTERN_NONE) return;
+    st->item[iid].interactions++;
+    ring_push(&st->recent[(size_t)uid * st->nrecent_max], &u->nrecent, &u->recent_head,
+              st->nrecent_max, iid);
+    uint32_t *bought = &st->bought[(size_t)uid * RR_BOUGHT_MAX];
+    if (ev->type == RR_EV_PURCHASE && !ring_has(bought, u->nbought, iid))
+        ring_push(bought, &u->nbought, &u->bought_head, RR_BOUGHT_MAX, iid);
+}
+
+size_t rr_store_recent(const rr_store_t *st, uint32_t uid, uint32_t *out)
+{
+    const rr_user_t *u = &st->user[uid];
+    const uint32_t *ring = &st->recent[(size_t)uid * st->nrecent_max];
+    for (uint8_t i = 0; i < u->nrecent; i++) out[i] = ring[(u->recent_head + i) % st->nrecent_max];
+    return u->nrecent;
+}
+
+int rr_store_has_bought(const rr_store_t *st, uint32_t uid, uint32_t iid)
+{
+    return ring_has(&st->bought[(size_t)uid * RR_BOUGHT_MAX], st->user[uid].nbought, iid);
+}
+
+int rr_store_is_recent(const rr_store_t *st, uint32_t uid, uint32_t iid)
+{
+    return ring_has(&st->recent[(size_t)uid * st->nrecent_max], st->user[uid].nrecent, iid);
+}
+
+void rr_store_forget(rr_store_t *st, uint32_t uid)
+{
+    if (!rr_intern_key(&st->users, uid)) return;
+    memset(&st->user[uid], 0, sizeof(st->user[uid]));
+    memset(rr_store_list(st, uid), 0, st->list_max * sizeof(rr_list_entry_t));
+    rr_intern_remove(&st->users, uid);
+}

@@ -1,0 +1,105 @@
+/* rr_trending.c — decayed popularity; see rr_trending.h. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rr_trending.h"
+
+/* Rescale everything before float range is at risk. */
+#define RESCALE_AT 1e20
+
+rr_err_t rr_trending_init(rr_trending_t *tr, size_t max_items, double half_life_s)
+{
+    memset(tr, 0, sizeof(*tr));
+    tr->score = calloc(max_items, sizeof(*tr->score));
+    if (!tr->score) return RR_E(NOMEM);
+    tr->max_items = max_items;
+    tr->half_life_ms = half_life_s * 1000.0;
+    tr->scale = 1.0;
+    tr->t0_ms = INT64_MIN;
+    return RR_OK;
+}
+
+void rr_trending_free(rr_trending_t *tr)
+{
+    free(tr->score);
+    memset(tr, 0, sizeof(*tr));
+}
+
+static void rescale(rr_trending_t *tr)
+{
+    float f = (float)(1.0 / tr->scale);
+    for (size_t i = 0; i < tr->max_items; i++) tr->score[i] *= f;
+    tr->t0_ms = tr->t_last;
+    tr->scale = 1.0;
+}
+
+static void advance(rr_trending_t *tr, int64_t ts_ms)
+{
+    if (tr->t0_ms == INT64_MIN) tr->t0_ms = tr->t_last = ts_ms;
+    if (ts_ms <= tr->t_last) return;
+    tr->t_last = ts_ms;
+    tr->scale = exp2((double)(ts_ms - tr->t0_ms) / tr->half_life_ms);
+    if (tr->scale > RESCALE_AT) rescale(tr);
+}
+
+static int better(const rr_trending_t *tr, uint32_t a, uint32_t b)
+{
+    return tr->score[a] > tr->score[b] || (tr->score[a] == tr->score[b] && a < b);
+}
+
+static void top_offer(rr_trending_t *tr, uint32_t item)
+{
+    uint32_t worst = 0;
+    for (uint32_t i = 0; i < tr->ntop; i++) {
+        if (tr->top[i] == item) return; /* already in: its score just grew */
+        if (better(tr, tr->top[worst], tr->top[i])) worst = i;
+    }
+    if (tr->ntop < RR_TRENDING_TOP)
+        tr->top[tr->ntop++] = item;
+    else if (better(tr, item, tr->top[worst]))
+        tr->top[worst] = item;
+}
+
+void rr_trending_hit(rr_trending_t *tr, uint32_t item, float w, int64_t ts_ms)
+{
+    if (item >= tr->max_items) return;
+    advance(tr, ts_ms);
+    tr->score[item] += (float)(w * tr->scale);
+    top_offer(tr, item);
+}
+
+double rr_trending_score(const rr_trending_t *tr, uint32_t item)
+{
+    return item < tr->max_items ? tr->score[item] / tr->scale : 0.0;
+}
+
+size_t rr_trending_top(const rr_trending_t *tr, uint32_t *ids, float *scores, size_t k)
+{
+    uint32_t order[RR_TRENDING_TOP];
+    size_t n = tr->ntop;
+    memcpy(order, tr->top, n * sizeof(*order));
+    for (size_t i = 1; i < n; i++) { /* insertion sort: n <= 128 */
+        uint32_t v = order[i];
+        size_t j = i;
+        for (; j > 0 && better(tr, v, order[j - 1]); j--) order[j] = order[j - 1];
+        order[j] = v;
+    }
+    if (k > n) k = n;
+    for (size_t i = 0; i < k; i++) {
+        ids[i] = order[i];
+        if (scores) scores[i] = (float)(tr->score[order[i]] / tr->scale);
+    }
+    return k;
+}
+
+void rr_trending_clear(rr_trending_t *tr, uint32_t item)
+{
+    if (item >= tr->max_items) return;
+    tr->score[item] = 0;
+    for (uint32_t i = 0; i < tr->ntop; i++) {
+        if (tr->top[i] == item) {
+            tr->top[i] = tr->top[--tr->ntop];
+            break;
+        }
+    }
+}

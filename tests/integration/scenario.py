@@ -1,0 +1,45 @@
+"""A small deterministic clickstream whose recommendations can be worked out by hand.
+
+u1..u4 each view A, B, C (so A, B and C co-occur 4 times pairwise); u5 views D then E.
+alice views A, then buys B. Her list must start with C (co-occurs with both of her items, 8),
+filled up from trending with D and E; A and B are excluded (seen / bought).
+"""
+BASE_TS = 1_700_000_000_000
+
+
+def events():
+    evs, ts = [], BASE_TS
+    for u in ("u1", "u2", "u3", "u4"):
+        for item in ("A", "B", "C"):
+            ts += 1000
+            evs.append({"user_id": u, "item_id": item, "type": "view", "ts_ms": ts,
+                        "category": "shoes", "price": 10.0})
+    for item in ("D", "E"):
+        ts += 1000
+        evs.append({"user_id": "u5", "item_id": item, "type": "view", "ts_ms": ts,
+                    "category": "hats"})
+    ts += 1000
+    evs.append({"user_id": "alice", "item_id": "A", "type": "view", "ts_ms": ts})
+    ts += 1000
+    evs.append({"user_id": "alice", "item_id": "B", "type": "purchase", "ts_ms": ts,
+                "value": 10.0})
+    return evs
+
+
+def check_alice(test, redis, recs_msg):
+    """Asserts alice's list in Redis (ZSET + why HASH) and on the recs topic."""
+    zs = redis.zrevrange("rtrec:rec:alice")
+    members = [m for m, _ in zs]
+    test.assertEqual(members[0], "C", zs)
+    test.assertEqual(set(members), {"C", "D", "E"}, zs)
+    test.assertAlmostEqual(zs[0][1], 8.0, places=3)
+    why = redis.cli("HGET", "rtrec:why:alice", "C")
+    test.assertTrue(why.startswith("similar to item "), why)
+    test.assertEqual(redis.cli("HGET", "rtrec:why:alice", "D"), "trending")
+    ttl = int(redis.cli("TTL", "rtrec:rec:alice"))
+    test.assertGreater(ttl, 0)
+    test.assertIsNotNone(recs_msg, "no recs message for alice")
+    test.assertEqual(recs_msg.user_id, "alice")
+    test.assertEqual([r.item_id for r in recs_msg.recs], members)
+    test.assertEqual(recs_msg.recs[0].reason, "cooccurrence")
+    test.assertEqual(recs_msg.trigger_ts_ms, events()[-1]["ts_ms"])

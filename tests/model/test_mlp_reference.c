@@ -1,0 +1,146 @@
+/* test_mlp_reference — rr_mlp forward and backward against the naive double-precision
+ * reference in mlp_ref.h, over several layer configs and batch sizes (1 takes the sgemv path). */
+#include <stdio.h>
+
+#include "mlp_ref.h"
+#include "rr_mlp.h"
+#include "rr_rng.h"
+#include "rr_test.h"
+
+/* Max |a - b| over n, relative to max(1, max |b|): float vs double on O(1) values. */
+static double max_rel_diff(const float *a, const double *b, size_t n, double *abs_out)
+{
+    double diff = 0.0, scale = 1.0;
+    for (size_t k = 0; k < n; k++) {
+        double d = fabs((double)a[k] - b[k]);
+        if (!(d <= diff)) diff = d; /* NaN propagates into diff */
+        if (fabs(b[k]) > scale) scale = fabs(b[k]);
+    }
+    if (abs_out && (!(diff <= *abs_out))) *abs_out = diff;
+    return diff / scale;
+}
+
+static double worst_abs;
+
+static void check_config(const rr_mlp_config_t *cfg, int B, int use_weights)
+{
+    rr_mlp_t mlp;
+    size_t np = rr_mlp_param_count(cfg), nws = rr_mlp_workspace_floats(cfg, B);
+    int in = cfg->in_dim;
+    float *params = malloc(np * sizeof(float)), *grads = malloc(np * sizeof(float));
+    float *ws = malloc(nws * sizeof(float)), *x = malloc((size_t)B * in * sizeof(float));
+    float *dx = malloc((size_t)B * in * sizeof(float)), prob[64], labels[64], weights[64];
+    double *rgrads = malloc(np * sizeof(double)), *rdx = malloc((size_t)B * in * sizeof(double));
+    double rprob[64];
+    CHECK(np > 0 && nws > 0 && B <= 64);
+
+    rr_mlp_init(&mlp, cfg, params);
+    rr_rng_t rng;
+    rr_rng_seed(&rng, 1000 + (uint64_t)B);
+    /* Non-zero biases so the bias paths are exercised too. */
+    for (int l = 0; l < mlp.nlayers; l++)
+        for (int j = 0; j < mlp.dim[l + 1]; j++)
+            params[mlp.b_off[l] + j] = 0.3f * rr_rng_normal(&rng);
+    for (int k = 0; k < B * in; k++) x[k] = rr_rng_normal(&rng);
+    for (int i = 0; i < B; i++) {
+        labels[i] = (i % 3 == 0) ? 1.0f : (i % 3 == 1 ? 0.0f : 0.25f); /* soft labels too */
+        weights[i] = 0.2f + 2.0f * rr_rng_uniform(&rng);
+    }
+    /* Garbage (NaN) in every output buffer: outputs must be written, never read. */
+    memset(ws, 0xff, nws * sizeof(float));
+    memset(grads, 0xff, np * sizeof(float));
+    memset(dx, 0xff, (size_t)B * in * sizeof(float));
+
+    const float *w = use_weights ? weights : NULL;
+    rr_mlp_forward(&mlp, x, B, ws, prob);
+    float loss = rr_mlp_backward(&mlp, x, B, ws, labels, w, grads, dx);
+    double *p = ref_params(&mlp);
+    double rloss = ref_loss_grad(&mlp, p, x, B, labels, w, rgrads, rdx, rprob);
+
+    double dprob = max_rel_diff(prob, rprob, (size_t)B, &worst_abs);
+    double dgrad = max_rel_diff(grads, rgrads, np, &worst_abs);
+    double ddx = max_rel_diff(dx, rdx, (size_t)B * in, &worst_abs);
+    double dloss = fabs(loss - rloss);
+    printf("in=%d nhidden=%d B=%2d weights=%d: prob %.2e loss %.2e grads %.2e dx %.2e\n", in,
+           cfg->nhidden, B, use_weights, dprob, dloss, dgrad, ddx);
+    CHECK(dprob < 1e-5);
+    CHECK(dloss < 1e-5 * (1.0 + rloss));
+    CHECK(dgrad < 1e-5);
+    CHECK(ddx < 1e-5);
+    /* The logit accessor agrees with prob. */
+    CHECK_NEAR(1.0 / (1.0 + exp(-rr_mlp_logit(&mlp, ws, B, B - 1))), prob[B - 1], 1e-6);
+
+    free(p);
+    free(params);
+    free(grads);
+    free(ws);
+    free(x);
+    free(dx);
+    free(rgrads);
+    free(rdx);
+}
+
+static void test_configs_and_batches(void)
+{
+    rr_mlp_config_t cfgs[5] = {
+        rr_mlp_config_default(48),
+        {.in_dim = 7, .nhidden = 2, .hidden = {16, 8}, .seed = 3},
+        {.in_dim = 5, .nhidden = 0, .seed = 4},
+        {.in_dim = 10, .nhidden = 3, .hidden = {12, 3, 6}, .init_scale = 1.5f, .seed = 5},
+        /* width-1 layers take rr_sgemm's one-row (sgemv) path in both directions */
+        {.in_dim = 1, .nhidden = 2, .hidden = {1, 3}, .seed = 6},
+    };
+    int batches[3] = {1, 5, 17};
+    for (int c = 0; c < 5; c++)
+        for (int b = 0; b < 3; b++)
+            for (int wgt = 0; wgt < 2; wgt++) check_config(&cfgs[c], batches[b], wgt);
+    printf("max abs diff over all: %.3e\n", worst_abs);
+}
+
+static void test_sizes(void)
+{
+    rr_mlp_config_t cfg = rr_mlp_config_default(10);
+    /* 10·64 + 64 + 64·32 + 32 + 32·1 + 1 */
+    CHECK_INT(rr_mlp_param_count(&cfg), 640 + 64 + 2048 + 32 + 32 + 1);
+    /* acts 64B + 32B, logits B, two deltas of 64B */
+    CHECK_INT(rr_mlp_workspace_floats(&cfg, 5), 5 * (64 + 32 + 1 + 2 * 64));
+    rr_mlp_config_t bad = cfg;
+    bad.nhidden = RR_MLP_MAX_HIDDEN + 1;
+    CHECK(!rr_mlp_config_valid(&bad));
+    CHECK_INT(rr_mlp_param_count(&bad), 0);
+    bad = cfg;
+    bad.hidden[1] = 0;
+    CHECK_INT(rr_mlp_workspace_floats(&bad, 4), 0);
+}
+
+/* All weights zero: with zero weights the loss and every gradient are zero, not NaN. */
+static void test_zero_weights(void)
+{
+    rr_mlp_config_t cfg = {.in_dim = 3, .nhidden = 1, .hidden = {4}, .seed = 9};
+    rr_mlp_t mlp;
+    float params[64], grads[64], ws[64], x[6] = {1, 2, 3, 4, 5, 6}, y[2] = {1, 0}, w[2] = {0, 0};
+    CHECK(rr_mlp_param_count(&cfg) <= 64 && rr_mlp_workspace_floats(&cfg, 2) <= 64);
+    rr_mlp_init(&mlp, &cfg, params);
+    rr_mlp_forward(&mlp, x, 2, ws, NULL);
+    CHECK_NEAR(rr_mlp_backward(&mlp, x, 2, ws, y, w, grads, NULL), 0.0, 0.0);
+    for (size_t k = 0; k < mlp.nparams; k++) CHECK_NEAR(grads[k], 0.0, 0.0);
+}
+
+/* A huge logit must give a finite loss (the naive log(sigmoid) form would give inf). */
+static void test_extreme_logits(void)
+{
+    rr_mlp_config_t cfg = {.in_dim = 1, .nhidden = 0, .seed = 1};
+    rr_mlp_t mlp;
+    float params[2] = {0}, grads[2], ws[8], x[2] = {200.0f, -200.0f}, y[2] = {0, 1}, prob[2];
+    rr_mlp_attach(&mlp, &cfg, params);
+    params[0] = 1.0f; /* logit = x */
+    rr_mlp_forward(&mlp, x, 2, ws, prob);
+    float loss = rr_mlp_backward(&mlp, x, 2, ws, y, NULL, grads, NULL);
+    CHECK_NEAR(loss, 200.0, 1e-3); /* both rows are wrong by a margin of 200 */
+    CHECK_NEAR(prob[0], 1.0, 0.0);
+    CHECK_NEAR(prob[1], 0.0, 1e-30);
+    CHECK(isfinite(grads[0]) && isfinite(grads[1]));
+}
+
+RR_TEST_MAIN(RR_TEST(test_configs_and_batches), RR_TEST(test_sizes), RR_TEST(test_zero_weights),
+             RR_TEST(test_extreme_logits))

@@ -1,0 +1,233 @@
+/* test_recommend.c — the co-occurrence recommender and the state under it: interning, the
+ * dirty set, co-occurrence counts against a naive count, trending order, and a scenario whose
+ * list is worked out by hand. */
+#include <stdint.h>
+#include "rr_config.h"
+#include "rr_dirty.h"
+#include "rr_pipeline.h"
+#include "rr_test.h"
+
+static void test_intern(void)
+{
+    rr_intern_t in;
+    CHECK_INT(rr_intern_init(&in, 4), RR_OK);
+    uint32_t id;
+    int is_new;
+    const char *keys[] = {"a", "b", "c", "d"};
+    for (uint32_t i = 0; i < 4; i++) {
+        CHECK_INT(rr_intern_add(&in, keys[i], &id, &is_new), RR_OK);
+        CHECK_INT(id, i);
+        CHECK_INT(is_new, 1);
+    }
+    CHECK_INT(rr_intern_add(&in, "e", &id, &is_new), RR_E(FULL));
+    CHECK_INT(rr_intern_add(&in, "c", &id, &is_new), RR_OK);
+    CHECK_INT(id, 2);
+    CHECK_INT(is_new, 0);
+    rr_intern_remove(&in, 1);
+    CHECK_INT(rr_intern_find(&in, "b"), RR_INTERN_NONE);
+    CHECK(rr_intern_key(&in, 1) == NULL);
+    CHECK_INT(rr_intern_add(&in, "e", &id, &is_new), RR_OK);
+    CHECK_INT(id, 1); /* the freed id is reused */
+    CHECK_STR(rr_intern_key(&in, 1), "e");
+    CHECK_INT(rr_intern_find(&in, "d"), 3);
+    rr_intern_free(&in);
+}
+
+static void test_dirty(void)
+{
+    rr_dirty_t d;
+    CHECK_INT(rr_dirty_init(&d, 10), RR_OK);
+    CHECK_INT(rr_dirty_add(&d, 3), 1);
+    CHECK_INT(rr_dirty_add(&d, 7), 1);
+    CHECK_INT(rr_dirty_add(&d, 3), 0); /* a burst costs one entry */
+    CHECK_INT(rr_dirty_add(&d, 10), RR_E(INVAL));
+    CHECK_INT(rr_dirty_count(&d), 2);
+    uint32_t id;
+    CHECK(rr_dirty_pop(&d, &id) && id == 3);
+    CHECK(rr_dirty_pop(&d, &id) && id == 7);
+    CHECK(!rr_dirty_pop(&d, &id));
+    for (uint32_t i = 0; i < 10; i++) CHECK_INT(rr_dirty_add(&d, 9 - i), 1);
+    CHECK_INT(rr_dirty_count(&d), 10);
+    CHECK(rr_dirty_pop(&d, &id) && id == 9);
+    rr_dirty_free(&d);
+}
+
+/* Naive item-kNN: every event against the distinct earlier items of the same user in the
+ * window, as ../shared/data/README.md defines it. */
+static void test_cooc_vs_naive(void)
+{
+    enum { NI = 30, NU = 5, NEV = 400, WIN = 6 };
+    static uint32_t naive[NI][NI];
+    uint32_t hist[NU][NEV], nh[NU] = {0};
+    rr_cooc_t co;
+    CHECK_INT(rr_cooc_init(&co, NI, 1000), RR_OK);
+    uint64_t s = 12345;
+    for (int e = 0; e < NEV; e++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint32_t u = (uint32_t)(s >> 33) % NU, item = (uint32_t)(s >> 40) % NI;
+        uint32_t start = nh[u] > WIN - 1 ? nh[u] - (WIN - 1) : 0;
+        for (uint32_t j = start; j < nh[u]; j++) {
+            uint32_t other = hist[u][j];
+            int dup = 0;
+            for (uint32_t k = j + 1; k < nh[u]; k++) dup |= hist[u][k] == other;
+            if (other != item && !dup) {
+                naive[item][other]++;
+                naive[other][item]++;
+            }
+        }
+        CHECK_INT(rr_cooc_add(&co, item, &hist[u][start], nh[u] - start), RR_OK);
+        hist[u][nh[u]++] = item;
+    }
+    int mismatches = 0;
+    for (uint32_t a = 0; a < NI; a++)
+        for (uint32_t b = 0; b < NI; b++) mismatches += rr_cooc_get(&co, a, b) != naive[a][b];
+    CHECK_INT(mismatches, 0);
+    CHECK_INT(co.evicted, 0);
+    rr_cooc_free(&co);
+}
+
+static void test_cooc_bounded(void)
+{
+    rr_cooc_t co;
+    CHECK_INT(rr_cooc_init(&co, 1000, 8), RR_OK);
+    uint32_t hub = 0;
+    for (uint32_t i = 1; i < 1000; i++) {
+        uint32_t strong = 1 + i % 3; /* items 1..3 co-occur with the hub again and again */
+        CHECK_INT(rr_cooc_add(&co, hub, &strong, 1), RR_OK);
+        CHECK_INT(rr_cooc_add(&co, hub, &i, 1), RR_OK);
+    }
+    CHECK(co.rows[hub].used <= 8);
+    CHECK(co.evicted > 0);
+    for (uint32_t k = 1; k <= 3; k++) CHECK(rr_cooc_get(&co, hub, k) > 100);
+    rr_cooc_free(&co);
+}
+
+static void test_trending(void)
+{
+    rr_trending_t tr;
+    CHECK_INT(rr_trending_init(&tr, 300, 10.0), RR_OK);
+    /* item 5: 3 hits long ago; item 9: 2 hits now. With a 10 s half-life, 9 must lead. */
+    for (int i = 0; i < 3; i++) rr_trending_hit(&tr, 5, 1.0f, 1000);
+    for (int i = 0; i < 2; i++) rr_trending_hit(&tr, 9, 1.0f, 61000);
+    uint32_t ids[4];
+    float scores[4];
+    CHECK_INT(rr_trending_top(&tr, ids, scores, 4), 2);
+    CHECK_INT(ids[0], 9);
+    CHECK_NEAR(scores[0], 2.0, 1e-4);
+    CHECK_NEAR(scores[1], 3.0 / 64.0, 1e-4); /* six half-lives later */
+    for (uint32_t i = 0; i < 300; i++) rr_trending_hit(&tr, i, (float)i, 62000);
+    CHECK_INT(rr_trending_top(&tr, ids, NULL, 3), 3);
+    CHECK_INT(ids[0], 299);
+    CHECK_INT(ids[2], 297);
+    rr_trending_free(&tr);
+}
+
+static void view(rr_pipeline_t *pl, const char *user, const char *item, rr_event_type_t type,
+                 int64_t ts)
+{
+    rr_event_t ev;
+    memset(&ev, 0, sizeof(ev));
+    snprintf(ev.user_id, sizeof(ev.user_id), "%s", user);
+    snprintf(ev.item_id, sizeof(ev.item_id), "%s", item);
+    ev.type = type;
+    ev.ts_ms = ts;
+    ev.flags = RR_EVF_TS;
+    uint32_t uid;
+    CHECK_INT(rr_pipeline_apply(pl, &ev, &uid), RR_OK);
+    rr_pipeline_refresh(pl, uid);
+}
+
+/* The integration scenario (tests/integration/scenario.py), in-process. */
+static void test_scenario(void)
+{
+    rr_config_t cfg;
+    rr_config_init(&cfg);
+    cfg.users_max = 64;
+    cfg.items_max = 64;
+    rr_pipeline_t pl;
+    CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
+    int64_t ts = 1700000000000LL;
+    const char *users[] = {"u1", "u2", "u3", "u4"}, *items[] = {"A", "B", "C"};
+    for (int u = 0; u < 4; u++)
+        for (int i = 0; i < 3; i++) view(&pl, users[u], items[i], RR_EV_VIEW, ts += 1000);
+    view(&pl, "u5", "D", RR_EV_VIEW, ts += 1000);
+    view(&pl, "u5", "E", RR_EV_VIEW, ts += 1000);
+    view(&pl, "alice", "A", RR_EV_VIEW, ts += 1000);
+    view(&pl, "alice", "B", RR_EV_PURCHASE, ts += 1000);
+
+    uint32_t alice = rr_intern_find(&pl.store.users, "alice");
+    const rr_list_entry_t *list = rr_store_list(&pl.store, alice);
+    CHECK_INT(pl.store.user[alice].nlist, 3);
+    CHECK_STR(rr_intern_key(&pl.store.items, list[0].item), "C");
+    CHECK_NEAR(list[0].score, 8.0, 1e-6);
+    CHECK_INT(list[0].reason, RR_REASON_COOC);
+    char why[256];
+    rr_recommend_reason(&pl.store, &list[0], why, sizeof(why));
+    CHECK(strncmp(why, "similar to item ", 16) == 0);
+    CHECK_INT(list[1].reason, RR_REASON_TRENDING);
+    CHECK_STR(rr_intern_key(&pl.store.items, list[1].item), "E"); /* the later view decays less */
+    CHECK_STR(rr_intern_key(&pl.store.items, list[2].item), "D");
+    /* alice's B was a new item and not on her list (trending fill had C, D, E first). */
+    CHECK_INT(pl.preq.targets, 1 + 4 * 2 + 1);
+    rr_pipeline_free(&pl);
+}
+
+static void test_category_cap(void)
+{
+    rr_config_t cfg;
+    rr_config_init(&cfg);
+    cfg.users_max = 16;
+    cfg.items_max = 64;
+    cfg.recs_category_cap = 1;
+    rr_pipeline_t pl;
+    CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
+    rr_event_t ev;
+    uint32_t uid;
+    const char *items[] = {"x1", "x2", "x3", "y1"};
+    const char *cats[] = {"X", "X", "X", "Y"};
+    for (int u = 0; u < 2; u++) {
+        for (int i = 0; i < 4; i++) {
+            memset(&ev, 0, sizeof(ev));
+            snprintf(ev.user_id, sizeof(ev.user_id), "%s", u ? "v" : "w");
+            snprintf(ev.item_id, sizeof(ev.item_id), "%s", items[i]);
+            snprintf(ev.category, sizeof(ev.category), "%s", cats[i]);
+            ev.type = RR_EV_VIEW;
+            ev.ts_ms = 1700000000000LL + u * 10 + i;
+            CHECK_INT(rr_pipeline_apply(&pl, &ev, &uid), RR_OK);
+        }
+    }
+    view(&pl, "z", "x1", RR_EV_VIEW, 1700000001000LL);
+    uint32_t z = rr_intern_find(&pl.store.users, "z");
+    const rr_list_entry_t *list = rr_store_list(&pl.store, z);
+    CHECK_INT(pl.store.user[z].nlist, 2); /* one X item, one Y item */
+    CHECK(pl.store.item[list[0].item].category != pl.store.item[list[1].item].category);
+    rr_pipeline_free(&pl);
+}
+
+static void test_config(void)
+{
+    rr_config_t cfg;
+    char err[256];
+    rr_config_init(&cfg);
+    CHECK_STR(cfg.topic_events, "rtrec.events");
+    CHECK_INT(cfg.recs_n, 10);
+    CHECK_INT(rr_config_set_kv(&cfg, "recs.n = 20", err, sizeof(err)), RR_OK);
+    CHECK_INT(cfg.recs_n, 20);
+    CHECK_INT(rr_config_set_kv(&cfg, "recs.n=1000", err, sizeof(err)), RR_E(CONFIG));
+    CHECK(strstr(err, "recs.n") != NULL);
+    CHECK_INT(rr_config_set_kv(&cfg, "recs.n=2.5", err, sizeof(err)), RR_E(CONFIG));
+    CHECK_INT(rr_config_set_kv(&cfg, "nope=1", err, sizeof(err)), RR_E(CONFIG));
+    CHECK_INT(rr_config_set_kv(&cfg, "kafka.linger.ms=3", err, sizeof(err)), RR_OK);
+    CHECK_INT(rr_config_set_kv(&cfg, "kafka.bootstrap.servers=h:1", err, sizeof(err)), RR_OK);
+    const char *kv[16];
+    size_t n = rr_config_kafka(&cfg, kv, 16);
+    CHECK_INT(n, 6);
+    CHECK_STR(kv[0], "bootstrap.servers");
+    CHECK_STR(kv[1], "h:1");
+    CHECK_STR(kv[4], "linger.ms");
+    CHECK_STR(kv[5], "3");
+}
+
+RR_TEST_MAIN(RR_TEST(test_intern), RR_TEST(test_dirty), RR_TEST(test_cooc_vs_naive),
+             RR_TEST(test_cooc_bounded), RR_TEST(test_trending), RR_TEST(test_scenario),
+             RR_TEST(test_category_cap), RR_TEST(test_config))
