@@ -17,17 +17,8 @@ typedef struct record_state_s {
 static rd_kafka_t *record_client(const rr_config_t *cfg)
 {
     char errstr[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    const char *kv[2 * RR_CONFIG_KAFKA_MAX + 4];
-    size_t n = rr_config_kafka(cfg, kv, sizeof(kv) / sizeof(kv[0]));
-    for (size_t i = 0; i < n; i += 2) {
-        if (strcmp(kv[i], "group.id") == 0) continue;
-        if (rd_kafka_conf_set(conf, kv[i], kv[i + 1], errstr, sizeof(errstr))) {
-            fprintf(stderr, "rtrec record: %s\n", errstr);
-            rd_kafka_conf_destroy(conf);
-            return NULL;
-        }
-    }
+    rd_kafka_conf_t *conf = rr_cli_kafka_conf(cfg);
+    if (!conf) return NULL;
     /* Assign-only consumer: a group id is required by librdkafka but never joined. */
     rd_kafka_conf_set(conf, "group.id", "rtrec-record", NULL, 0);
     rd_kafka_conf_set(conf, "enable.auto.commit", "false", NULL, 0);

@@ -31,25 +31,15 @@ static void sleep_s(double s)
     nanosleep(&ts, NULL);
 }
 
-static rd_kafka_t *make_client(rd_kafka_type_t type, const rr_config_t *cfg, const char *group)
+static rd_kafka_t *make_producer(const rr_config_t *cfg)
 {
     char errstr[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    const char *kv[2 * RR_CONFIG_KAFKA_MAX + 4];
-    size_t n = rr_config_kafka(cfg, kv, sizeof(kv) / sizeof(kv[0]));
-    for (size_t i = 0; i < n; i += 2) {
-        if (strcmp(kv[i], "group.id") == 0) continue;
-        if (rd_kafka_conf_set(conf, kv[i], kv[i + 1], errstr, sizeof(errstr))) {
-            fprintf(stderr, "rtrec: %s\n", errstr);
-            rd_kafka_conf_destroy(conf);
-            return NULL;
-        }
-    }
-    if (group) rd_kafka_conf_set(conf, "group.id", group, NULL, 0);
-    if (type == RD_KAFKA_PRODUCER) rd_kafka_conf_set(conf, "linger.ms", "5", NULL, 0);
-    rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, sizeof(errstr));
+    rd_kafka_conf_t *conf = rr_cli_kafka_conf(cfg);
+    if (!conf) return NULL;
+    rd_kafka_conf_set(conf, "linger.ms", "5", NULL, 0);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
     if (!rk) {
-        fprintf(stderr, "rtrec: %s\n", errstr);
+        fprintf(stderr, "rtrec replay: %s\n", errstr);
         rd_kafka_conf_destroy(conf);
     }
     return rk;
@@ -137,7 +127,7 @@ int rr_cmd_replay(int argc, char **argv)
         fprintf(stderr, "rtrec replay: %s\n", errstr);
         return 1;
     }
-    rd_kafka_t *rk = make_client(RD_KAFKA_PRODUCER, &cfg, NULL);
+    rd_kafka_t *rk = make_producer(&cfg);
     if (!rk) {
         rr_reader_free(rd);
         return 1;

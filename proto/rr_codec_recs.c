@@ -158,7 +158,7 @@ static int known_field_wire(uint64_t field)
 /* One top-level field at p; *used gets its size. Unknown fields are skipped, like protobuf. */
 static rr_err_t scan_field(recs_scan_t *scan, const unsigned char *p, size_t left, size_t *used)
 {
-    uint64_t key, v;
+    uint64_t key, v = 0; /* set by every successful varint read */
     size_t len;
     int n = rr_varint_decode(p, left, &key);
     if (n <= 0 || (key >> 3) == 0) return RR_E(DECODE);
