@@ -18,5 +18,6 @@ int rr_cmd_broker(int argc, char **argv);
 int rr_cmd_replay(int argc, char **argv);
 int rr_cmd_record(int argc, char **argv);
 int rr_cmd_conf(int argc, char **argv);
+int rr_cmd_eval(int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@ static const struct {
     {"replay", rr_cmd_replay, "produce a recorded stream into the events topic"},
     {"record", rr_cmd_record, "dump a topic to a file of length-delimited frames"},
     {"conf", rr_cmd_conf, "list every configuration key"},
+    {"eval", rr_cmd_eval, "prequential HR@10/NDCG@10 of rtrec vs baselines on recorded files"},
 };
 
 static void usage(FILE *fp)

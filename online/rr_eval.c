@@ -1,0 +1,408 @@
+/* rr_eval.c — the prequential harness of `rtrec eval`: load and order the stream, keep each
+ * user's exact item history, test every method on each target before any of them trains on it. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "rr_baseline.h"
+#include "rr_eval.h"
+#include "rr_pipeline.h"
+
+/* An event as the harness keeps it: rr_event_t minus the fields no method reads, so a 120k
+ * event file stays a few tens of MB. */
+typedef struct eval_ev_s {
+    int64_t ts_ms;
+    float value, price;
+    uint32_t flags;
+    rr_event_type_t type;
+    char user[RR_ID_MAX], item[RR_ID_MAX], category[RR_ID_MAX], brand[RR_ID_MAX];
+} eval_ev_t;
+
+typedef struct eval_order_s {
+    int64_t ts_ms;
+    size_t seq; /* position in the merged files: the tie-break that makes the sort stable */
+} eval_order_t;
+
+typedef struct eval_s {
+    eval_ev_t *evs;
+    eval_order_t *order;
+    size_t nevs, cap;
+    rr_intern_t users, items; /* dense ids in stream order: lower id = seen first */
+    uint64_t *hist;           /* open-addressing set of (user, item) + 1; 0 = empty */
+    size_t hist_mask;
+    uint32_t *user_events; /* [nevs] events so far per user */
+    uint32_t *puser;       /* [nevs] eval user -> pipeline user */
+    uint32_t *pitem;       /* [nevs] eval item -> pipeline item */
+    uint8_t *shown;        /* [items_max] pipeline items shown in an rtrec top-K */
+    rr_pop_t pop;
+    rr_knn_t knn;
+    rr_pipeline_t pl;
+    int pl_ready;
+    rr_eval_result_t *res;
+} eval_t;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static rr_err_t eval_push(eval_t *ev, const rr_event_t *e)
+{
+    if (ev->nevs == ev->cap) {
+        size_t cap = ev->cap ? ev->cap * 2 : 4096;
+        eval_ev_t *evs = realloc(ev->evs, cap * sizeof(*evs));
+        if (!evs) return RR_E(NOMEM);
+        ev->evs = evs;
+        ev->cap = cap;
+    }
+    eval_ev_t *x = &ev->evs[ev->nevs++];
+    x->ts_ms = e->ts_ms;
+    x->value = e->value;
+    x->price = e->price;
+    x->flags = e->flags;
+    x->type = e->type;
+    memcpy(x->user, e->user_id, RR_ID_MAX);
+    memcpy(x->item, e->item_id, RR_ID_MAX);
+    memcpy(x->category, e->category, RR_ID_MAX);
+    memcpy(x->brand, e->brand, RR_ID_MAX);
+    return RR_OK;
+}
+
+/* Appends every event of one file. Records the reader rejects, and events that are not an
+ * interaction with an item (search, forget), are counted as skipped. */
+static rr_err_t eval_load(eval_t *ev, const char *path, rr_format_t fmt, char *errstr,
+                          size_t errlen)
+{
+    rr_reader_t *rd = rr_reader_open(path, fmt, errstr, errlen);
+    if (!rd) return RR_E(IO);
+    rr_event_t e;
+    rr_err_t err;
+    while ((err = rr_reader_next(rd, &e)) != RR_E(EOF)) {
+        if (err || !e.item_id[0] || e.type == RR_EV_FORGET_USER) {
+            ev->res->skipped++;
+            continue;
+        }
+        if ((err = eval_push(ev, &e)) != RR_OK) break;
+    }
+    rr_reader_free(rd);
+    if (err == RR_E(EOF)) return RR_OK;
+    snprintf(errstr, errlen, "%s: out of memory", path);
+    return err;
+}
+
+static int order_cmp(const void *a, const void *b)
+{
+    const eval_order_t *x = a, *y = b;
+    if (x->ts_ms != y->ts_ms) return x->ts_ms < y->ts_ms ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static rr_err_t eval_sort(eval_t *ev)
+{
+    ev->order = malloc((ev->nevs + 1) * sizeof(*ev->order));
+    if (!ev->order) return RR_E(NOMEM);
+    for (size_t i = 0; i < ev->nevs; i++) ev->order[i] = (eval_order_t){ev->evs[i].ts_ms, i};
+    qsort(ev->order, ev->nevs, sizeof(*ev->order), order_cmp);
+    return RR_OK;
+}
+
+static size_t hist_slot(const eval_t *ev, uint64_t key)
+{
+    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 17) & ev->hist_mask;
+}
+
+/* Has user ever interacted with item? With add, records that it now has. */
+static int hist_probe(eval_t *ev, uint32_t user, uint32_t item, int add)
+{
+    uint64_t key = ((uint64_t)user << 32 | item) + 1;
+    size_t pos = hist_slot(ev, key);
+    while (ev->hist[pos] && ev->hist[pos] != key) pos = (pos + 1) & ev->hist_mask;
+    if (ev->hist[pos]) return 1;
+    if (add) ev->hist[pos] = key;
+    return 0;
+}
+
+typedef struct eval_user_s {
+    eval_t *ev;
+    uint32_t user;
+} eval_user_t;
+
+static int skip_own(const void *opaque, uint32_t item)
+{
+    const eval_user_t *eu = opaque;
+    return hist_probe(eu->ev, eu->user, item, 0);
+}
+
+/* The user/item caps of the pipeline are raised to fit the file, so no event is refused. */
+static rr_err_t eval_alloc(eval_t *ev, const rr_config_t *cfg)
+{
+    size_t n = ev->nevs + 1, hcap = 16;
+    while (hcap < 2 * n) hcap *= 2;
+    rr_config_t pcfg = *cfg;
+    if ((size_t)pcfg.users_max < n + 16) pcfg.users_max = (int)(n + 16);
+    if ((size_t)pcfg.items_max < n + 16) pcfg.items_max = (int)(n + 16);
+    ev->hist_mask = hcap - 1;
+    ev->hist = calloc(hcap, sizeof(*ev->hist));
+    ev->user_events = calloc(n, sizeof(*ev->user_events));
+    ev->puser = malloc(n * sizeof(*ev->puser));
+    ev->pitem = malloc(n * sizeof(*ev->pitem));
+    ev->shown = calloc((size_t)pcfg.items_max, 1);
+    if (!ev->hist || !ev->user_events || !ev->puser || !ev->pitem || !ev->shown) return RR_E(NOMEM);
+    memset(ev->puser, 0xff, n * sizeof(*ev->puser)); /* RR_INTERN_NONE */
+    memset(ev->pitem, 0xff, n * sizeof(*ev->pitem));
+    rr_err_t err = rr_intern_init(&ev->users, n);
+    if (!err) err = rr_intern_init(&ev->items, n);
+    if (!err) err = rr_pop_init(&ev->pop, n);
+    if (!err) err = rr_knn_init(&ev->knn, n, n, RR_EVAL_WINDOW);
+    if (!err) err = rr_pipeline_init(&ev->pl, &pcfg);
+    ev->pl_ready = !err;
+    return err;
+}
+
+static void eval_free(eval_t *ev)
+{
+    free(ev->evs);
+    free(ev->order);
+    free(ev->hist);
+    free(ev->user_events);
+    free(ev->puser);
+    free(ev->pitem);
+    free(ev->shown);
+    rr_intern_free(&ev->users);
+    rr_intern_free(&ev->items);
+    rr_pop_free(&ev->pop);
+    rr_knn_free(&ev->knn);
+    if (ev->pl_ready) rr_pipeline_free(&ev->pl);
+}
+
+static void eval_hit(eval_t *ev, int method, const uint32_t *list, size_t n, uint32_t item)
+{
+    for (size_t r = 0; r < n && r < RR_EVAL_K; r++) {
+        if (list[r] != item) continue;
+        ev->res->hits[method]++;
+        ev->res->ndcg_sum[method] += 1.0 / log2((double)r + 2.0);
+        return;
+    }
+}
+
+/* rtrec's list is recomputed right before it is scored, so it reflects every earlier event:
+ * the list the engine would publish with coalescing done (an upper bound on a live run). */
+static void eval_score_rtrec(eval_t *ev, uint32_t user, uint32_t item)
+{
+    uint32_t puid = ev->puser[user];
+    if (puid == RR_INTERN_NONE) return;
+    double t0 = now_s();
+    rr_pipeline_refresh(&ev->pl, puid);
+    ev->res->rtrec_s += now_s() - t0;
+    const rr_list_entry_t *list = rr_store_list(&ev->pl.store, puid);
+    uint32_t ids[RR_EVAL_K];
+    size_t n = ev->pl.store.user[puid].nlist;
+    if (n > RR_EVAL_K) n = RR_EVAL_K;
+    for (size_t r = 0; r < n; r++) {
+        ids[r] = list[r].item;
+        if (ids[r] < ev->pl.store.items_max && !ev->shown[ids[r]]) {
+            ev->shown[ids[r]] = 1;
+            ev->res->covered++;
+        }
+    }
+    eval_hit(ev, RR_EVAL_RTREC, ids, n, ev->pitem[item]);
+}
+
+static void eval_score(eval_t *ev, uint32_t user, uint32_t item)
+{
+    eval_user_t eu = {ev, user};
+    uint32_t list[RR_EVAL_K];
+    ev->res->targets++;
+    size_t n = rr_pop_top(&ev->pop, list, RR_EVAL_K, skip_own, &eu);
+    eval_hit(ev, RR_EVAL_POP, list, n, item);
+    n = rr_knn_top(&ev->knn, &ev->pop, user, list, RR_EVAL_K, skip_own, &eu);
+    eval_hit(ev, RR_EVAL_KNN, list, n, item);
+    eval_score_rtrec(ev, user, item);
+}
+
+static void eval_apply_rtrec(eval_t *ev, const eval_ev_t *x, uint32_t user, uint32_t item)
+{
+    rr_event_t e;
+    memset(&e, 0, sizeof(e));
+    e.type = x->type;
+    e.flags = x->flags;
+    e.ts_ms = x->ts_ms;
+    e.value = x->value;
+    e.price = x->price;
+    memcpy(e.user_id, x->user, RR_ID_MAX);
+    memcpy(e.item_id, x->item, RR_ID_MAX);
+    memcpy(e.category, x->category, RR_ID_MAX);
+    memcpy(e.brand, x->brand, RR_ID_MAX);
+    uint32_t puid;
+    double t0 = now_s();
+    rr_err_t err = rr_pipeline_apply(&ev->pl, &e, &puid);
+    ev->res->rtrec_s += now_s() - t0;
+    if (err) {
+        ev->res->dropped++;
+        return;
+    }
+    ev->puser[user] = puid;
+    if (ev->pitem[item] == RR_INTERN_NONE)
+        ev->pitem[item] = rr_intern_find(&ev->pl.store.items, x->item);
+}
+
+/* Test, then train: targets are scored against every method's state before the event. */
+static rr_err_t eval_step(eval_t *ev, const eval_ev_t *x)
+{
+    uint32_t user, item;
+    int is_new;
+    rr_err_t err = rr_intern_add(&ev->users, x->user, &user, &is_new);
+    if (!err) err = rr_intern_add(&ev->items, x->item, &item, &is_new);
+    if (err) return err;
+    if (ev->user_events[user] > 0 && !hist_probe(ev, user, item, 0)) eval_score(ev, user, item);
+    hist_probe(ev, user, item, 1);
+    ev->user_events[user]++;
+    rr_pop_add(&ev->pop, item);
+    err = rr_knn_add(&ev->knn, user, item);
+    eval_apply_rtrec(ev, x, user, item);
+    return err;
+}
+
+static void eval_progress(FILE *fp, const eval_t *ev, size_t done, double t0)
+{
+    fprintf(fp, "\reval: %zu/%zu events, %llu targets, %.0f s", done, ev->nevs,
+            (unsigned long long)ev->res->targets, now_s() - t0);
+    fflush(fp);
+}
+
+static rr_err_t eval_replay(eval_t *ev, FILE *progress, double t0)
+{
+    double next_report = t0 + 1.0;
+    int reported = 0;
+    for (size_t i = 0; i < ev->nevs; i++) {
+        rr_err_t err = eval_step(ev, &ev->evs[ev->order[i].seq]);
+        if (err) return err;
+        ev->res->events++;
+        if (progress && (i & 1023) == 0 && now_s() >= next_report) {
+            eval_progress(progress, ev, i + 1, t0);
+            next_report += 1.0;
+            reported = 1;
+        }
+    }
+    if (reported) {
+        eval_progress(progress, ev, ev->nevs, t0);
+        fputc('\n', progress);
+    }
+    return RR_OK;
+}
+
+rr_err_t rr_eval_run(const rr_config_t *cfg, const char *const *files, size_t nfiles,
+                     rr_format_t fmt, FILE *progress, rr_eval_result_t *res, char *errstr,
+                     size_t errlen)
+{
+    double t0 = now_s();
+    eval_t ev;
+    memset(&ev, 0, sizeof(ev));
+    memset(res, 0, sizeof(*res));
+    ev.res = res;
+    rr_err_t err = RR_OK;
+    for (size_t f = 0; f < nfiles && !err; f++) err = eval_load(&ev, files[f], fmt, errstr, errlen);
+    if (!err && (err = eval_sort(&ev)) != RR_OK) snprintf(errstr, errlen, "out of memory");
+    if (!err && (err = eval_alloc(&ev, cfg)) != RR_OK)
+        snprintf(errstr, errlen, "eval state: %s", rr_strerror(err));
+    if (!err && (err = eval_replay(&ev, progress, t0)) != RR_OK)
+        snprintf(errstr, errlen, "replay: %s", rr_strerror(err));
+    res->users = rr_intern_bound(&ev.users);
+    res->items = rr_intern_bound(&ev.items);
+    eval_free(&ev);
+    res->wall_s = now_s() - t0;
+    return err;
+}
+
+double rr_eval_hr(const rr_eval_result_t *res, int method)
+{
+    return res->targets ? (double)res->hits[method] / (double)res->targets : 0.0;
+}
+
+double rr_eval_ndcg(const rr_eval_result_t *res, int method)
+{
+    return res->targets ? res->ndcg_sum[method] / (double)res->targets : 0.0;
+}
+
+double rr_eval_coverage(const rr_eval_result_t *res)
+{
+    return res->items ? (double)res->covered / (double)res->items : 0.0;
+}
+
+double rr_eval_events_per_s(const rr_eval_result_t *res)
+{
+    return res->rtrec_s > 0 ? (double)res->events / res->rtrec_s : 0.0;
+}
+
+/* rtrec's HR@K over the better of the two baselines; 0 when both are 0. */
+static double eval_ratio(const rr_eval_result_t *res, int method)
+{
+    double pop = rr_eval_hr(res, RR_EVAL_POP), knn = rr_eval_hr(res, RR_EVAL_KNN);
+    double best = pop > knn ? pop : knn;
+    return best > 0 ? rr_eval_hr(res, method) / best : 0.0;
+}
+
+void rr_eval_print_text(FILE *fp, const rr_eval_result_t *res, const char *const *files,
+                        size_t nfiles, rr_format_t fmt)
+{
+    static const char *names[RR_EVAL__METHODS] = {"rtrec", "popularity", "item-kNN"};
+    fprintf(fp, "dataset    (%s)", rr_format_name(fmt));
+    for (size_t f = 0; f < nfiles; f++) fprintf(fp, "%s%s", f ? "\n             " : " ", files[f]);
+    fprintf(fp, "\nevents     %llu (skipped records %llu, refused by rtrec %llu)\n",
+            (unsigned long long)res->events, (unsigned long long)res->skipped,
+            (unsigned long long)res->dropped);
+    fprintf(fp, "users      %llu   items %llu   targets %llu (new-item events of known users)\n",
+            (unsigned long long)res->users, (unsigned long long)res->items,
+            (unsigned long long)res->targets);
+    fprintf(fp, "\n%-12s %8s %8s %10s\n", "method", "HR@10", "NDCG@10", "vs best bl");
+    for (int m = 0; m < RR_EVAL__METHODS; m++)
+        fprintf(fp, "%-12s %8.4f %8.4f %9.2fx\n", names[m], rr_eval_hr(res, m),
+                rr_eval_ndcg(res, m), eval_ratio(res, m));
+    fprintf(fp, "\nlogloss    n/a   auc n/a   (rtrec has no probabilistic score yet)\n");
+    fprintf(fp, "rtrec      %.0f events/s (apply + refresh at targets, %.2f s)   wall %.2f s\n",
+            rr_eval_events_per_s(res), res->rtrec_s, res->wall_s);
+    fprintf(fp, "coverage   %.4f (%llu of %llu items in some rtrec top-10 at a target)\n",
+            rr_eval_coverage(res), (unsigned long long)res->covered,
+            (unsigned long long)res->items);
+}
+
+static void json_string(FILE *fp, const char *s)
+{
+    fputc('"', fp);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(fp, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(fp, "\\u%04x", c);
+        else
+            fputc(c, fp);
+    }
+    fputc('"', fp);
+}
+
+void rr_eval_print_json(FILE *fp, const rr_eval_result_t *res, const char *const *files,
+                        size_t nfiles, rr_format_t fmt)
+{
+    fprintf(fp, "{\"files\":[");
+    for (size_t f = 0; f < nfiles; f++) {
+        if (f) fputc(',', fp);
+        json_string(fp, files[f]);
+    }
+    fprintf(fp, "],\"format\":\"%s\",\"events\":%llu,\"skipped\":%llu,\"dropped\":%llu,",
+            rr_format_name(fmt), (unsigned long long)res->events, (unsigned long long)res->skipped,
+            (unsigned long long)res->dropped);
+    fprintf(fp, "\"users\":%llu,\"items\":%llu,\"targets\":%llu,", (unsigned long long)res->users,
+            (unsigned long long)res->items, (unsigned long long)res->targets);
+    fprintf(fp, "\"hr10\":%.6f,\"ndcg10\":%.6f,\"pop_hr10\":%.6f,\"pop_ndcg10\":%.6f,",
+            rr_eval_hr(res, RR_EVAL_RTREC), rr_eval_ndcg(res, RR_EVAL_RTREC),
+            rr_eval_hr(res, RR_EVAL_POP), rr_eval_ndcg(res, RR_EVAL_POP));
+    fprintf(fp, "\"knn_hr10\":%.6f,\"knn_ndcg10\":%.6f,\"ratio_vs_best_baseline\":%.4f,",
+            rr_eval_hr(res, RR_EVAL_KNN), rr_eval_ndcg(res, RR_EVAL_KNN),
+            eval_ratio(res, RR_EVAL_RTREC));
+    fprintf(fp, "\"logloss\":null,\"auc\":null,\"events_per_s\":%.1f,\"rtrec_s\":%.4f,",
+            rr_eval_events_per_s(res), res->rtrec_s);
+    fprintf(fp, "\"wall_s\":%.4f,\"coverage\":%.6f}\n", res->wall_s, rr_eval_coverage(res));
+}

@@ -1,0 +1,50 @@
+/* rr_eval.h — `rtrec eval`: the online pipeline replayed in-process on recorded files under the
+ * prequential protocol of ../shared/DESIGN.md, next to the popularity and item-kNN baselines
+ * of ../shared/data/README.md. The harness, not the pipeline, decides what a target is. */
+#ifndef RR_EVAL_H
+#define RR_EVAL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "rr_codec.h"
+#include "rr_config.h"
+
+enum { RR_EVAL_RTREC, RR_EVAL_POP, RR_EVAL_KNN, RR_EVAL__METHODS };
+
+#define RR_EVAL_K      10 /* HR@K / NDCG@K */
+#define RR_EVAL_WINDOW 20 /* item-kNN window (README) */
+
+typedef struct rr_eval_result_s {
+    uint64_t events;  /* events replayed */
+    uint64_t skipped; /* records the reader rejected (malformed, or rtrec has no type for) */
+    uint64_t dropped; /* events the pipeline refused (user/item caps) */
+    uint64_t users, items, targets;
+    uint64_t hits[RR_EVAL__METHODS];
+    double ndcg_sum[RR_EVAL__METHODS];
+    double rtrec_s;   /* time in rr_pipeline_apply + rr_pipeline_refresh only */
+    double wall_s;    /* the whole run: reading, sorting, every method */
+    uint64_t covered; /* catalog items shown in some rtrec top-K at a target */
+} rr_eval_result_t;
+
+/* Replays files (merged, then stably sorted by event time: equal times keep file order) through
+ * rtrec's pipeline (configured by cfg; user/item caps are raised to fit the data) and the
+ * baselines. progress, if not NULL, gets a \r-updated line about once a second. Returns RR_OK
+ * or an error with errstr filled. */
+rr_err_t rr_eval_run(const rr_config_t *cfg, const char *const *files, size_t nfiles,
+                     rr_format_t fmt, FILE *progress, rr_eval_result_t *res, char *errstr,
+                     size_t errlen);
+
+double rr_eval_hr(const rr_eval_result_t *res, int method);   /* 0 without targets */
+double rr_eval_ndcg(const rr_eval_result_t *res, int method); /* 0 without targets */
+double rr_eval_coverage(const rr_eval_result_t *res);         /* share of the catalog */
+double rr_eval_events_per_s(const rr_eval_result_t *res);     /* rtrec pipeline alone */
+
+/* One table for people, or one JSON object (keys events, targets, hr10, ndcg10, pop_hr10,
+ * knn_hr10, pop_ndcg10, knn_ndcg10, logloss, auc, events_per_s, coverage, ...). logloss and auc
+ * are "n/a" / null: rtrec's recommender has no probabilistic score yet. */
+void rr_eval_print_text(FILE *fp, const rr_eval_result_t *res, const char *const *files,
+                        size_t nfiles, rr_format_t fmt);
+void rr_eval_print_json(FILE *fp, const rr_eval_result_t *res, const char *const *files,
+                        size_t nfiles, rr_format_t fmt);
+
+#endif
