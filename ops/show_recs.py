@@ -8,7 +8,7 @@ import sys
 import tempfile
 import time
 
-from confluent_kafka import Consumer
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 
 def load_pb2(proto):
@@ -25,17 +25,38 @@ def redis(port, *args):
     return r.stdout.split("\n")[:-1]
 
 
+def settled_ends(c, topic, parts, timeout=15.0):
+    """{partition: end offset} once the topic stops growing: the engine publishes to Kafka a
+    moment after Redis (the producer's first batch waits for its idempotent producer id)."""
+    deadline, last = time.time() + timeout, None
+    while time.time() < deadline:
+        ends = {}
+        for p in parts:
+            low, high = c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+            if high > low:
+                ends[p] = high
+        if ends and ends == last:
+            return ends
+        last = ends
+        time.sleep(0.5)
+    return last or {}
+
+
 def from_kafka(bootstrap, topic, users, pb2):
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"show-{time.time_ns()}",
-                  "auto.offset.reset": "earliest", "enable.auto.commit": False})
-    c.subscribe([topic])
-    latest, idle = {}, 0
-    while idle < 10:
+    """The latest list of each user on the recs topic: every partition read from its first
+    offset to its end, by assignment (no group join)."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "rtrec-show-recs",
+                  "enable.auto.commit": False})
+    parts = c.list_topics(topic, timeout=10).topics[topic].partitions
+    todo = settled_ends(c, topic, parts)
+    c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in parts])
+    latest, deadline = {}, time.time() + 20
+    while todo and time.time() < deadline:
         m = c.poll(0.2)
         if m is None or m.error():
-            idle += 1
             continue
-        idle = 0
+        if m.offset() + 1 >= todo.get(m.partition(), 0):
+            todo.pop(m.partition(), None)
         if m.key() and m.key().decode() in users and m.value():
             r = pb2.Recommendations()
             r.ParseFromString(m.value())
