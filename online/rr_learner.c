@@ -1,0 +1,307 @@
+/* rr_learner.c — the online ranking model: memory layout, lazy rows, input rows, scoring and
+ * retrieval; negative sampling and the training step are in rr_learner_train.c. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rr_learner.h"
+#include "rr_learner_internal.h"
+
+enum { TAG_USER = 1, TAG_ITEM = 2, TAG_CAT = 3, TAG_BRAND = 4 };
+
+rr_learner_config_t rr_learner_config_default(void)
+{
+    rr_learner_config_t cfg = {
+        .dim = 32,
+        .cat_rows = 4096,
+        .brand_rows = 4096,
+        .cat_dim = 8,
+        .brand_dim = 8,
+        .nhidden = 2,
+        .hidden = {64, 32},
+        .negatives = 4,
+        .score_batch = 64,
+        .optim = RR_OPTIM_ADAGRAD,
+        .lr_mlp = 0.05f,
+        .lr_embed = 0.05f,
+        .l2 = 0.0f,
+        .clip = 5.0f,
+        .embed_scale = 0.1f,
+        .sampler_size = 1u << 20,
+        .sampler_every = 10000,
+        .seed = 1,
+    };
+    cfg.weight[RR_EV_VIEW] = 1.0f;
+    cfg.weight[RR_EV_CLICK] = 2.0f;
+    cfg.weight[RR_EV_ADD_TO_CART] = 3.0f;
+    cfg.weight[RR_EV_FAVORITE] = 3.0f;
+    cfg.weight[RR_EV_PURCHASE] = 5.0f;
+    cfg.weight[RR_EV_RATE] = 2.0f;
+    return cfg;
+}
+
+static rr_mlp_config_t mlp_config(const rr_learner_config_t *cfg, int in_dim)
+{
+    rr_mlp_config_t mc = rr_mlp_config_default(in_dim);
+    mc.nhidden = cfg->nhidden;
+    for (int l = 0; l < RR_MLP_MAX_HIDDEN; l++) mc.hidden[l] = cfg->hidden[l];
+    mc.seed = cfg->seed;
+    return mc;
+}
+
+static int config_check(const rr_learner_config_t *cfg, char *errstr, size_t errlen)
+{
+    const char *why = NULL;
+    if (cfg->dim < 1 || cfg->dim > 1024)
+        why = "dim must be in 1..1024";
+    else if (cfg->cat_dim < 1 || cfg->brand_dim < 1 || !cfg->cat_rows || !cfg->brand_rows)
+        why = "category/brand tables need rows and width >= 1";
+    else if (cfg->negatives < 0 || cfg->negatives > RR_LEARNER_MAX_NEG)
+        why = "negatives must be in 0..16";
+    else if (cfg->score_batch < 1 || cfg->score_batch > 4096)
+        why = "score_batch must be in 1..4096";
+    else if (!(cfg->lr_mlp > 0) || !(cfg->lr_embed > 0))
+        why = "learning rates must be > 0";
+    else if (!cfg->sampler_size || !cfg->sampler_every)
+        why = "sampler_size and sampler_every must be > 0";
+    if (why) snprintf(errstr, errlen, "learner: %s", why);
+    return why == NULL;
+}
+
+/* Row counts of the four tables, in block order. */
+static void table_rows(const rr_learner_t *lr, size_t rows[4])
+{
+    rows[0] = lr->users_max;
+    rows[1] = lr->items_max;
+    rows[2] = lr->cfg.cat_rows;
+    rows[3] = lr->cfg.brand_rows;
+}
+
+static const int *table_dims(const rr_learner_t *lr, int dims[4])
+{
+    dims[0] = dims[1] = lr->cfg.dim;
+    dims[2] = lr->cfg.cat_dim;
+    dims[3] = lr->cfg.brand_dim;
+    return dims;
+}
+
+/* Carves the parameter and state blocks: mlp, users, items, cats, brands. */
+static rr_err_t alloc_blocks(rr_learner_t *lr, const rr_mlp_config_t *mc)
+{
+    size_t rows[4], nmlp = rr_mlp_param_count(mc);
+    int dims[4];
+    table_rows(lr, rows);
+    table_dims(lr, dims);
+    lr->nparams = nmlp;
+    lr->nstate = rr_optim_state_floats(lr->cfg.optim, nmlp);
+    for (int t = 0; t < 4; t++) {
+        lr->nparams += rows[t] * (size_t)dims[t];
+        lr->nstate += rows[t] * rr_optim_row_state_floats(lr->cfg.optim, dims[t]);
+    }
+    lr->params = calloc(lr->nparams, sizeof(float));
+    lr->state = calloc(lr->nstate ? lr->nstate : 1, sizeof(float));
+    if (!lr->params || !lr->state) return RR_E(NOMEM);
+    rr_embed_t *tabs[4] = {&lr->users, &lr->items, &lr->cats, &lr->brands};
+    float **sts[4] = {&lr->st_users, &lr->st_items, &lr->st_cats, &lr->st_brands};
+    float *p = lr->params + nmlp, *s = lr->state + rr_optim_state_floats(lr->cfg.optim, nmlp);
+    lr->st_mlp = lr->state;
+    for (int t = 0; t < 4; t++) {
+        rr_embed_attach(tabs[t], p, (uint32_t)rows[t], dims[t]);
+        *sts[t] = s;
+        p += rows[t] * (size_t)dims[t];
+        s += rows[t] * rr_optim_row_state_floats(lr->cfg.optim, dims[t]);
+    }
+    return RR_OK;
+}
+
+static rr_err_t alloc_scratch(rr_learner_t *lr)
+{
+    int B = lr->batch_max, in = lr->in_dim;
+    int wide = lr->cfg.dim > lr->cfg.cat_dim ? lr->cfg.dim : lr->cfg.cat_dim;
+    if (lr->cfg.brand_dim > wide) wide = lr->cfg.brand_dim;
+    lr->topn_floats = rr_topn_scratch_floats(1, 4096);
+    lr->grads = calloc(rr_mlp_param_count(&lr->mlp.cfg), sizeof(float));
+    lr->ws = calloc(rr_mlp_workspace_floats(&lr->mlp.cfg, B), sizeof(float));
+    lr->x = calloc((size_t)B * in, sizeof(float));
+    lr->dx = calloc((size_t)B * in, sizeof(float));
+    lr->prob = calloc((size_t)B * 3, sizeof(float));
+    lr->gv = calloc((size_t)B * wide, sizeof(float));
+    lr->gtmp = calloc((size_t)B * wide, sizeof(float));
+    lr->topn = calloc(lr->topn_floats, sizeof(float));
+    lr->rows = calloc((size_t)B * 2, sizeof(uint32_t));
+    lr->sampler = calloc(lr->cfg.sampler_size, sizeof(uint32_t));
+    lr->user_ready = calloc(lr->users_max / 64 + 1, sizeof(uint64_t));
+    lr->item_ready = calloc(lr->items_max / 64 + 1, sizeof(uint64_t));
+    if (!lr->grads || !lr->ws || !lr->x || !lr->dx || !lr->prob || !lr->gv || !lr->gtmp ||
+        !lr->topn || !lr->rows || !lr->sampler || !lr->user_ready || !lr->item_ready)
+        return RR_E(NOMEM);
+    lr->labels = lr->prob + B;
+    lr->weights = lr->prob + 2 * B;
+    lr->rows_tmp = lr->rows + B;
+    return RR_OK;
+}
+
+rr_err_t rr_learner_init(rr_learner_t *lr, const rr_learner_config_t *cfg, size_t users_max,
+                         size_t items_max, char *errstr, size_t errlen)
+{
+    memset(lr, 0, sizeof(*lr));
+    if (!config_check(cfg, errstr, errlen)) return RR_E(CONFIG);
+    lr->cfg = *cfg;
+    lr->users_max = users_max;
+    lr->items_max = items_max;
+    lr->in_dim =
+        3 * cfg->dim + cfg->cat_dim + cfg->brand_dim + RR_PORTRAIT_NUSER + RR_PORTRAIT_NPAIR;
+    lr->batch_max = cfg->score_batch > 1 + cfg->negatives ? cfg->score_batch : 1 + cfg->negatives;
+    rr_mlp_config_t mc = mlp_config(cfg, lr->in_dim);
+    if (!rr_mlp_config_valid(&mc)) {
+        snprintf(errstr, errlen, "learner: invalid MLP shape");
+        return RR_E(CONFIG);
+    }
+    rr_err_t err = alloc_blocks(lr, &mc);
+    if (!err) {
+        rr_mlp_init(&lr->mlp, &mc, lr->params);
+        err = alloc_scratch(lr);
+    }
+    if (err) {
+        snprintf(errstr, errlen, "learner: out of memory");
+        rr_learner_free(lr);
+        return err;
+    }
+    rr_rng_seed(&lr->rng, cfg->seed ^ 0x6c6561726e6572ULL);
+    rr_rng_t init_rng;
+    rr_rng_seed(&init_rng, rr_mix64(cfg->seed + TAG_CAT));
+    rr_embed_init(&lr->cats, lr->cats.data, cfg->cat_rows, cfg->cat_dim, cfg->embed_scale,
+                  &init_rng);
+    rr_embed_init(&lr->brands, lr->brands.data, cfg->brand_rows, cfg->brand_dim, cfg->embed_scale,
+                  &init_rng);
+    lr->opt_mlp = rr_optim_default(cfg->optim, cfg->lr_mlp);
+    lr->opt_embed = rr_optim_default(cfg->optim, cfg->lr_embed);
+    lr->opt_mlp.l2 = lr->opt_embed.l2 = cfg->l2;
+    return RR_OK;
+}
+
+void rr_learner_free(rr_learner_t *lr)
+{
+    float *fl[] = {lr->params, lr->state, lr->grads, lr->ws,   lr->x,
+                   lr->dx,     lr->prob,  lr->gv,    lr->gtmp, lr->topn};
+    for (size_t k = 0; k < sizeof(fl) / sizeof(fl[0]); k++) free(fl[k]);
+    free(lr->rows);
+    free(lr->sampler);
+    free(lr->user_ready);
+    free(lr->item_ready);
+    memset(lr, 0, sizeof(*lr));
+}
+
+size_t rr_learner_bytes_per_user(const rr_learner_config_t *cfg)
+{
+    size_t floats = (size_t)cfg->dim + rr_optim_row_state_floats(cfg->optim, cfg->dim);
+    return floats * sizeof(float) + 1; /* + the ready bit, rounded up to a byte */
+}
+
+/* A row's initial values depend only on (seed, table, id): lazy init in any order, on any
+ * instance, gives the same numbers. */
+static void row_init(const rr_learner_t *lr, float *row, int tag, uint32_t id)
+{
+    rr_rng_t r;
+    rr_rng_seed(&r, lr->cfg.seed ^ rr_mix64(((uint64_t)tag << 32) | id));
+    for (int k = 0; k < lr->cfg.dim; k++) row[k] = lr->cfg.embed_scale * rr_rng_normal(&r);
+}
+
+float *rr_learner_user_row(rr_learner_t *lr, uint32_t uid)
+{
+    float *row = rr_embed_row(&lr->users, uid);
+    uint64_t bit = 1ULL << (uid % 64);
+    if (!(lr->user_ready[uid / 64] & bit)) {
+        row_init(lr, row, TAG_USER, uid);
+        lr->user_ready[uid / 64] |= bit;
+    }
+    return row;
+}
+
+float *rr_learner_item_row(rr_learner_t *lr, uint32_t iid)
+{
+    float *row = rr_embed_row(&lr->items, iid);
+    uint64_t bit = 1ULL << (iid % 64);
+    if (!(lr->item_ready[iid / 64] & bit)) {
+        row_init(lr, row, TAG_ITEM, iid);
+        lr->item_ready[iid / 64] |= bit;
+    }
+    return row;
+}
+
+void rr_learner_forget_user(rr_learner_t *lr, uint32_t uid)
+{
+    if (uid >= lr->users_max) return;
+    size_t sf = rr_optim_row_state_floats(lr->cfg.optim, lr->cfg.dim);
+    memset(rr_embed_row(&lr->users, uid), 0, (size_t)lr->cfg.dim * sizeof(float));
+    memset(lr->st_users + (size_t)uid * sf, 0, sf * sizeof(float));
+    lr->user_ready[uid / 64] &= ~(1ULL << (uid % 64));
+}
+
+/* Hashed row of an interned name; unknown names share the row of "". */
+static uint32_t hashed_row(const rr_embed_t *table, const rr_intern_t *names, uint32_t id)
+{
+    const char *key = id == RR_INTERN_NONE ? NULL : rr_intern_key(names, id);
+    if (!key) key = "";
+    return rr_embed_row_of(table, key, strlen(key));
+}
+
+void rr_learner_item_rows(const rr_learner_t *lr, const rr_store_t *st, uint32_t iid,
+                          uint32_t *cat_row, uint32_t *brand_row)
+{
+    *cat_row = hashed_row(&lr->cats, &st->categories, st->item[iid].category);
+    *brand_row = hashed_row(&lr->brands, &st->brands, st->item[iid].brand);
+}
+
+/* x row (in_dim): [u ; v ; u⊙v ; cat ; brand ; user features ; pair features]. */
+void rr_learner_build_row(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
+                          uint32_t uid, const float *ufeat, uint32_t iid, float *x)
+{
+    int d = lr->cfg.dim, cd = lr->cfg.cat_dim, bd = lr->cfg.brand_dim;
+    const float *u = rr_learner_user_row(lr, uid);
+    const float *v = rr_learner_item_row(lr, iid);
+    uint32_t crow, brow;
+    rr_learner_item_rows(lr, st, iid, &crow, &brow);
+    memcpy(x, u, (size_t)d * sizeof(float));
+    memcpy(x + d, v, (size_t)d * sizeof(float));
+    for (int k = 0; k < d; k++) x[2 * d + k] = u[k] * v[k];
+    memcpy(x + 3 * d, rr_embed_row(&lr->cats, crow), (size_t)cd * sizeof(float));
+    memcpy(x + 3 * d + cd, rr_embed_row(&lr->brands, brow), (size_t)bd * sizeof(float));
+    float *f = x + 3 * d + cd + bd;
+    memcpy(f, ufeat, RR_PORTRAIT_NUSER * sizeof(float));
+    rr_portrait_pair_features(pt, st, uid, iid, f + RR_PORTRAIT_NUSER);
+}
+
+void rr_learner_score(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
+                      uint32_t uid, int64_t now_ms, const uint32_t *items, size_t n,
+                      float *out_probs)
+{
+    float ufeat[RR_PORTRAIT_NUSER];
+    rr_portrait_user_features(pt, st, uid, now_ms, ufeat);
+    int in = lr->in_dim;
+    size_t i = 0;
+    while (i < n) {
+        int B = 0;
+        size_t slot[4096]; /* out index of each batch row (score_batch <= 4096) */
+        for (; i < n && B < lr->cfg.score_batch; i++) {
+            out_probs[i] = 0.0f;
+            if (uid >= lr->users_max || items[i] >= lr->items_max) continue;
+            rr_learner_build_row(lr, st, pt, uid, ufeat, items[i], lr->x + (size_t)B * in);
+            slot[B++] = i;
+        }
+        if (B == 0) continue;
+        rr_mlp_forward(&lr->mlp, lr->x, B, lr->ws, lr->prob);
+        for (int b = 0; b < B; b++) out_probs[slot[b]] = lr->prob[b];
+    }
+}
+
+int rr_learner_retrieve(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, int K,
+                        const rr_topn_filter_t *filter, uint32_t *out_ids, float *out_scores)
+{
+    size_t bound = rr_intern_bound(&st->items);
+    if (bound > lr->items_max) bound = lr->items_max;
+    if (uid >= lr->users_max || K < 1 || bound == 0) return 0;
+    const float *u = rr_learner_user_row(lr, uid);
+    return rr_topn_one(u, lr->items.data, (uint32_t)bound, lr->cfg.dim, K, filter, lr->topn,
+                       lr->topn_floats, out_ids, out_scores);
+}

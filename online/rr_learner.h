@@ -1,0 +1,108 @@
+/* rr_learner.h — the online ranking model: user/item embeddings, hashed category/brand
+ * embeddings and an MLP over x = [u ; v ; u⊙v ; cat ; brand ; user features ; pair features],
+ * trained test-then-train on every event with sampled negatives; scores candidates and retrieves
+ * by dot product. Caller-allocated; init allocates everything (parameters in one block,
+ * optimiser state in another, scratch), so train/score/retrieve never allocate.
+ * Single-threaded. Deterministic: same seed and event order give bit-identical parameters. */
+#ifndef RR_LEARNER_H
+#define RR_LEARNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "rr_embed.h"
+#include "rr_mlp.h"
+#include "rr_optim.h"
+#include "rr_portrait.h"
+#include "rr_rng.h"
+#include "rr_store.h"
+#include "rr_topn.h"
+
+#define RR_LEARNER_MAX_NEG 16
+
+typedef struct rr_learner_config_s {
+    int dim;                       /* user/item embedding width (32) */
+    uint32_t cat_rows, brand_rows; /* hashed tables (4096 each) */
+    int cat_dim, brand_dim;        /* (8 each) */
+    int nhidden;                   /* MLP hidden layers (2) */
+    int hidden[RR_MLP_MAX_HIDDEN]; /* widths (64, 32) */
+    int negatives;                 /* per positive, 0..RR_LEARNER_MAX_NEG (4) */
+    int score_batch;               /* candidates per forward in rr_learner_score (64) */
+    rr_optim_kind_t optim;         /* (Adagrad) */
+    float lr_mlp, lr_embed;        /* (0.05, 0.05) */
+    float l2;                      /* coupled L2 on the rows/params updated (0) */
+    float clip;                    /* max gradient L2 norm per step, 0 = off (5) */
+    float embed_scale;             /* init std of embedding rows (0.1) */
+    float weight[RR_EV__COUNT];    /* positive weight by event type; 0 = do not train */
+    uint32_t sampler_size;         /* unigram table entries (1 << 20) */
+    uint32_t sampler_every;        /* train steps between table rebuilds (10000) */
+    uint64_t seed;                 /* (1) */
+} rr_learner_config_t;
+
+typedef struct rr_learner_s {
+    rr_learner_config_t cfg;
+    size_t users_max, items_max;
+    int in_dim; /* 3·dim + cat_dim + brand_dim + RR_PORTRAIT_NUSER + RR_PORTRAIT_NPAIR */
+    rr_mlp_t mlp;
+    rr_embed_t users, items, cats, brands; /* [users_max|items_max|cat_rows|brand_rows] × dim */
+    rr_optim_t opt_mlp, opt_embed;
+    /* One block each, in this order: mlp, users, items, cats, brands. */
+    float *params;
+    size_t nparams;
+    float *state; /* optimiser state, same order; zeroed at init */
+    size_t nstate;
+    float *st_mlp, *st_users, *st_items, *st_cats, *st_brands;
+    uint64_t *user_ready, *item_ready; /* bit set: the row has been initialised */
+    uint32_t *sampler;                 /* [sampler_size] item ids ∝ interactions^0.75 */
+    uint32_t nsampler;                 /* filled entries; 0 = sample uniformly */
+    uint64_t steps;                    /* train calls that took a step */
+    rr_rng_t rng;                      /* negative sampling */
+    /* The last training batch: batch[0] the positive, then the negatives. */
+    uint32_t batch[1 + RR_LEARNER_MAX_NEG];
+    int nbatch;
+    /* Scratch, sized at init. */
+    int batch_max;
+    float *grads, *ws, *x, *dx, *prob, *labels, *weights, *gv, *gtmp, *topn;
+    size_t topn_floats;
+    uint32_t *rows, *rows_tmp;
+} rr_learner_t;
+
+/* The defaults above. */
+rr_learner_config_t rr_learner_config_default(void);
+
+/* Allocates parameters (MLP and hashed tables initialised from cfg->seed; user and item rows
+ * lazily, from (seed, id) alone, so their values do not depend on event order), optimiser
+ * state and scratch. RR_ERR_CONFIG (message in errstr) or RR_ERR_NOMEM. */
+rr_err_t rr_learner_init(rr_learner_t *lr, const rr_learner_config_t *cfg, size_t users_max,
+                         size_t items_max, char *errstr, size_t errlen);
+void rr_learner_free(rr_learner_t *lr);
+
+/* Test-then-train on one event of user uid on item pos at event time ts_ms. Call it before
+ * rr_portrait_update and rr_store_touch for the same event, so features see only the past.
+ * *out_pos_prob (unless NULL) gets the positive's probability before the update. Negatives:
+ * impressions (shown, not clicked) first, then items sampled ∝ interactions^0.75, never the
+ * positive, the user's recent items or a duplicate. pt may be NULL (features 0).
+ * Returns the batch's weighted BCE before the step, or -1 if no step was taken (type weight 0
+ * or ids out of range). */
+float rr_learner_train(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
+                       uint32_t uid, uint32_t pos, rr_event_type_t type, int64_t ts_ms,
+                       const uint32_t *impressions, size_t nimpressions, float *out_pos_prob);
+
+/* MLP probabilities of user uid for items[0..n) at time now_ms (0 for ids out of range).
+ * Initialises the user's and items' rows if new (deterministic, see rr_learner_init). */
+void rr_learner_score(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
+                      uint32_t uid, int64_t now_ms, const uint32_t *items, size_t n,
+                      float *out_probs);
+
+/* Best K items by u·v over ids < the store's item bound (items never trained score 0),
+ * excluding what filter says (may be NULL). Writes out_ids/out_scores[0..K), returns count. */
+int rr_learner_retrieve(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, int K,
+                        const rr_topn_filter_t *filter, uint32_t *out_ids, float *out_scores);
+
+/* Resets a forgotten user's row and optimiser state (the id may be reused). */
+void rr_learner_forget_user(rr_learner_t *lr, uint32_t uid);
+
+/* Learner bytes held per user slot (embedding row + its optimiser state + ready bit), rounded
+ * up; the same per item. */
+size_t rr_learner_bytes_per_user(const rr_learner_config_t *cfg);
+
+#endif

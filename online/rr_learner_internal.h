@@ -1,0 +1,17 @@
+/* rr_learner_internal.h — helpers shared by rr_learner.c and rr_learner_train.c; not API. */
+#ifndef RR_LEARNER_INTERNAL_H
+#define RR_LEARNER_INTERNAL_H
+
+#include "rr_learner.h"
+
+/* The user's / item's embedding row, initialised on first use. */
+float *rr_learner_user_row(rr_learner_t *lr, uint32_t uid);
+float *rr_learner_item_row(rr_learner_t *lr, uint32_t iid);
+/* Hashed category and brand rows of an item. */
+void rr_learner_item_rows(const rr_learner_t *lr, const rr_store_t *st, uint32_t iid,
+                          uint32_t *cat_row, uint32_t *brand_row);
+/* Writes the MLP input row x (in_dim floats) of (uid, iid); ufeat: the user features. */
+void rr_learner_build_row(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
+                          uint32_t uid, const float *ufeat, uint32_t iid, float *x);
+
+#endif

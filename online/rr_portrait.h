@@ -1,0 +1,96 @@
+/* rr_portrait.h — every user's readable portrait, updated per event: time-decayed category and
+ * brand affinities (top 6 each, space-saving), decayed price level, activity, demographics and the
+ * learner's purchase propensity; rendered as Redis HASH fields and as numeric model features.
+ * The table is caller-allocated; rr_portrait_init callocs one fixed-size slot per user id. */
+#ifndef RR_PORTRAIT_H
+#define RR_PORTRAIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "rr_norm.h"
+#include "rr_store.h"
+
+#define RR_PORTRAIT_TOPK    6
+#define RR_PORTRAIT_NFIELDS 9
+#define RR_PORTRAIT_NUSER   6 /* user-side features, rr_portrait_user_features */
+#define RR_PORTRAIT_NPAIR   5 /* (user, item) features, rr_portrait_pair_features */
+#define RR_PORTRAIT_DAY_MS  (24LL * 3600 * 1000)
+
+/* All decayed quantities are stored as of ts_ms (one reference time per user), so an event
+ * multiplies them all by one factor and a query needs no decay for shares (they are ratios). */
+typedef struct rr_portrait_s {
+    int64_t ts_ms;                    /* reference time of the decayed values; 0 = empty */
+    uint32_t cat[RR_PORTRAIT_TOPK];   /* category ids, RR_INTERN_NONE = free slot */
+    float cat_w[RR_PORTRAIT_TOPK];    /* decayed weight (space-saving: may overestimate) */
+    uint32_t brand[RR_PORTRAIT_TOPK]; /* brand ids */
+    float brand_w[RR_PORTRAIT_TOPK];  /* decayed weight */
+    float wsum;                       /* decayed weight of all events (share denominator) */
+    float price_lsum, price_w;        /* decayed weighted sum of log(price), its weight */
+    float rate;                       /* events, decayed with time constant 1 day */
+    float propensity;                 /* purchase propensity, set by the learner */
+    uint8_t age;                      /* 0 = unknown */
+    uint8_t gender;                   /* 0 unknown, 1 male, 2 female, 3 other */
+    uint16_t region;                  /* hashed, 0 = unknown */
+} rr_portrait_t;
+
+typedef struct rr_portrait_table_s {
+    rr_portrait_t *user; /* [users_max] */
+    size_t users_max;
+    double half_life_ms;    /* of the affinities and price level */
+    int64_t now_ms;         /* latest event time seen: "now" for lifecycle, deterministic */
+    rr_welford_t log_price; /* global distribution of log(price) over priced events */
+} rr_portrait_table_t;
+
+/* Per-call text storage behind rr_portrait_fields' values. */
+typedef struct rr_portrait_text_s {
+    char top_categories[RR_PORTRAIT_TOPK * (RR_ID_MAX + 8)];
+    char top_brands[RR_PORTRAIT_TOPK * (RR_ID_MAX + 8)];
+    char num[4][32];
+} rr_portrait_text_t;
+
+rr_err_t rr_portrait_init(rr_portrait_table_t *pt, size_t users_max, double half_life_s);
+void rr_portrait_free(rr_portrait_table_t *pt);
+
+/* Applies an event of weight w (rr_pipeline_event_weight) on item iid (RR_INTERN_NONE for none)
+ * at event time ts_ms; the item's category, brand and price are read from st. Call it after the
+ * learner has trained on the event (its features must not see the event itself). */
+void rr_portrait_update(rr_portrait_table_t *pt, const rr_store_t *st, uint32_t uid, uint32_t iid,
+                        float w, int64_t ts_ms);
+/* Stores demographics from a User message. */
+void rr_portrait_set_user(rr_portrait_table_t *pt, uint32_t uid, const rr_user_msg_t *msg);
+void rr_portrait_set_propensity(rr_portrait_table_t *pt, uint32_t uid, float p);
+/* Clears the slot of a forgotten (or reused) user id. */
+void rr_portrait_forget(rr_portrait_table_t *pt, uint32_t uid);
+
+/* Share of the user's decayed activity on category / brand id (0 if not in the top K). */
+float rr_portrait_category_affinity(const rr_portrait_table_t *pt, uint32_t uid, uint32_t cat);
+float rr_portrait_brand_affinity(const rr_portrait_table_t *pt, uint32_t uid, uint32_t brand);
+/* "budget", "mid", "premium" relative to the global log-price distribution, or "unknown". */
+const char *rr_portrait_price_band(const rr_portrait_table_t *pt, uint32_t uid);
+/* Decayed events in the last day equivalent at now_ms; "low" (< 3), "medium" (< 20), "high". */
+float rr_portrait_activity_rate(const rr_portrait_table_t *pt, uint32_t uid, int64_t now_ms);
+const char *rr_portrait_activity(const rr_portrait_table_t *pt, uint32_t uid, int64_t now_ms);
+/* "new" (first event < 1 day before now or < 3 events), "dormant" (none for > 7 days),
+ * "active"; now is pt->now_ms, the latest event time seen. */
+const char *rr_portrait_lifecycle(const rr_portrait_table_t *pt, const rr_store_t *st,
+                                  uint32_t uid);
+
+/* Field/value pairs of the Redis HASH rtrec:portrait:{user}: top_categories ("shoes:0.61,
+ * hats:0.20"), top_brands, price_band, activity, lifecycle, purchase_propensity, events,
+ * purchases, updated_at (ms). values point into text or static strings. Returns the count
+ * (RR_PORTRAIT_NFIELDS). */
+size_t rr_portrait_fields(const rr_portrait_table_t *pt, const rr_store_t *st, uint32_t uid,
+                          int64_t now_ms, rr_portrait_text_t *text,
+                          const char *fields[RR_PORTRAIT_NFIELDS],
+                          const char *values[RR_PORTRAIT_NFIELDS]);
+
+/* Model features, each roughly in [-1, 1] or [0, 1]; pt NULL gives zeros.
+ * user: log activity, log hours since the last event, log events, log purchases, price z, new.
+ * pair: category affinity, brand affinity, |user - item| price z distance, item price z,
+ * log item interactions. */
+void rr_portrait_user_features(const rr_portrait_table_t *pt, const rr_store_t *st, uint32_t uid,
+                               int64_t now_ms, float out[RR_PORTRAIT_NUSER]);
+void rr_portrait_pair_features(const rr_portrait_table_t *pt, const rr_store_t *st, uint32_t uid,
+                               uint32_t iid, float out[RR_PORTRAIT_NPAIR]);
+
+#endif

@@ -1,0 +1,328 @@
+/* test_learner.c — the online learner on a synthetic stream where each user likes two categories:
+ * prequential AUC well above chance and falling loss, bit-identical parameters for the same seed
+ * and event order, negatives that are never the positive, and retrieval against brute force. */
+#include <stdint.h>
+#include <stdio.h>
+#include "rr_learner.h"
+#include "rr_learner_internal.h"
+#include "rr_test.h"
+
+enum { NU = 100, NI = 300, NC = 10 };
+#define T0 1700000000000LL
+
+typedef struct sim_s {
+    rr_store_t st;
+    rr_portrait_table_t pt;
+    rr_learner_t lr;
+    uint64_t s; /* LCG state of the stream */
+} sim_t;
+
+static uint32_t lcg(sim_t *sim, uint32_t n)
+{
+    sim->s = sim->s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)((sim->s >> 33) % n);
+}
+
+static int likes(uint32_t u, uint32_t cat)
+{
+    return cat == u % NC || cat == (u * 3 + 1) % NC;
+}
+
+static void sim_init(sim_t *sim, const rr_learner_config_t *cfg)
+{
+    char err[128];
+    memset(sim, 0, sizeof(*sim));
+    sim->s = 42;
+    CHECK_INT(rr_store_init(&sim->st, NU, NI, 8, 10), RR_OK);
+    CHECK_INT(rr_portrait_init(&sim->pt, NU, 7 * 86400.0), RR_OK);
+    CHECK_INT(rr_learner_init(&sim->lr, cfg, NU, NI, err, sizeof(err)), RR_OK);
+    for (uint32_t u = 0; u < NU; u++) {
+        char id[16];
+        uint32_t uid;
+        int is_new;
+        snprintf(id, sizeof(id), "u%u", u);
+        CHECK_INT(rr_store_user(&sim->st, id, &uid, &is_new), RR_OK);
+    }
+    for (uint32_t i = 0; i < NI; i++) {
+        rr_event_t ev;
+        uint32_t iid;
+        memset(&ev, 0, sizeof(ev));
+        snprintf(ev.item_id, sizeof(ev.item_id), "i%u", i);
+        snprintf(ev.category, sizeof(ev.category), "c%u", i % NC);
+        snprintf(ev.brand, sizeof(ev.brand), "b%u", i % 7);
+        ev.price = (float)(5 + (i * 37) % 500);
+        ev.flags = RR_EVF_PRICE;
+        CHECK_INT(rr_store_item(&sim->st, &ev, &iid), RR_OK);
+    }
+}
+
+static void sim_free(sim_t *sim)
+{
+    rr_learner_free(&sim->lr);
+    rr_portrait_free(&sim->pt);
+    rr_store_free(&sim->st);
+}
+
+/* An item of a liked category (90%) or any item. */
+static uint32_t sim_pick(sim_t *sim, uint32_t u)
+{
+    if (lcg(sim, 10) == 0) return lcg(sim, NI);
+    uint32_t cat = lcg(sim, 2) ? u % NC : (u * 3 + 1) % NC;
+    return cat + NC * lcg(sim, NI / NC);
+}
+
+static uint32_t sim_disliked(sim_t *sim, uint32_t u)
+{
+    for (;;) {
+        uint32_t i = lcg(sim, NI);
+        if (!likes(u, i % NC)) return i;
+    }
+}
+
+/* One event in the engine's order: train (test first), then portrait, then store. Records the
+ * positive's probability and that of a disliked item scored just before. */
+static float sim_event(sim_t *sim, int e, int use_pt, float *pos_prob, float *neg_prob)
+{
+    uint32_t u = lcg(sim, NU), i = sim_pick(sim, u);
+    rr_event_type_t type = lcg(sim, 20) == 0 ? RR_EV_PURCHASE : RR_EV_VIEW;
+    int64_t ts = T0 + (int64_t)e * 10000;
+    const rr_portrait_table_t *pt = use_pt ? &sim->pt : NULL;
+    uint32_t neg = sim_disliked(sim, u);
+    if (neg_prob) rr_learner_score(&sim->lr, &sim->st, pt, u, ts, &neg, 1, neg_prob);
+    float loss = rr_learner_train(&sim->lr, &sim->st, pt, u, i, type, ts, NULL, 0, pos_prob);
+    const rr_learner_t *lr = &sim->lr;
+    CHECK(lr->nbatch == 1 + lr->cfg.negatives);
+    for (int k = 1; k < lr->nbatch; k++) {
+        if (lr->batch[k] == i) CHECK(lr->batch[k] != i);
+        if (rr_store_is_recent(&sim->st, u, lr->batch[k])) CHECK(!"negative is a recent item");
+        for (int j = 0; j < k; j++)
+            if (lr->batch[j] == lr->batch[k]) CHECK(!"duplicate in batch");
+    }
+    rr_event_t ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = type;
+    ev.ts_ms = ts;
+    rr_portrait_update(&sim->pt, &sim->st, u, i, type == RR_EV_PURCHASE ? 5.0f : 1.0f, ts);
+    rr_store_touch(&sim->st, u, i, &ev);
+    return loss;
+}
+
+/* Mann-Whitney AUC of pos vs neg scores (ties count half), O(n·m) is fine at this size. */
+static double auc(const float *pos, const float *neg, int n)
+{
+    double wins = 0;
+    for (int a = 0; a < n; a++)
+        for (int b = 0; b < n; b += 7) wins += pos[a] > neg[b] ? 1.0 : pos[a] == neg[b] ? 0.5 : 0;
+    return wins / ((double)n * (double)((n + 6) / 7));
+}
+
+/* The stream is seeded, so the thresholds are not flaky; the portrait run starts lower (its
+ * category-affinity feature is learned within a few hundred events), hence its looser ratio. */
+static void run_quality(int use_pt, const char *name, double max_loss_ratio)
+{
+    enum { NEV = 30000, FIRST = 300, LAST = 3000 };
+    static float pos[NEV], neg[NEV];
+    rr_learner_config_t cfg = rr_learner_config_default();
+    cfg.sampler_size = 4096;
+    cfg.sampler_every = 500;
+    sim_t sim;
+    sim_init(&sim, &cfg);
+    double loss_first = 0, loss_last = 0;
+    for (int e = 0; e < NEV; e++) {
+        float loss = sim_event(&sim, e, use_pt, &pos[e], &neg[e]);
+        if (e < FIRST) loss_first += loss;
+        if (e >= NEV - LAST) loss_last += loss;
+    }
+    double a1 = auc(pos, neg, NEV / 2), a2 = auc(pos + NEV / 2, neg + NEV / 2, NEV / 2);
+    printf("%s: loss first %.4f last %.4f; prequential AUC first half %.4f second half %.4f\n",
+           name, loss_first / FIRST, loss_last / LAST, a1, a2);
+    CHECK(loss_last / LAST < max_loss_ratio * loss_first / FIRST);
+    CHECK(a2 > 0.7);
+    sim_free(&sim);
+}
+
+static void test_learns_with_portrait(void)
+{
+    run_quality(1, "with portrait", 0.9);
+}
+
+static void test_learns_embeddings_only(void)
+{
+    run_quality(0, "embeddings only", 0.8);
+}
+
+static void run_stream(sim_t *sim, uint64_t seed, int nev)
+{
+    rr_learner_config_t cfg = rr_learner_config_default();
+    cfg.seed = seed;
+    cfg.sampler_size = 4096;
+    cfg.sampler_every = 100;
+    cfg.optim = RR_OPTIM_ADAM;
+    cfg.lr_mlp = cfg.lr_embed = 0.01f;
+    sim_init(sim, &cfg);
+    for (int e = 0; e < nev; e++) sim_event(sim, e, 1, NULL, NULL);
+}
+
+static void test_determinism(void)
+{
+    static sim_t a, b, c;
+    run_stream(&a, 7, 2000);
+    run_stream(&b, 7, 2000);
+    run_stream(&c, 8, 2000);
+    CHECK_INT(a.lr.nparams, b.lr.nparams);
+    CHECK(memcmp(a.lr.params, b.lr.params, a.lr.nparams * sizeof(float)) == 0);
+    CHECK(memcmp(a.lr.state, b.lr.state, a.lr.nstate * sizeof(float)) == 0);
+    CHECK(memcmp(&a.lr.rng, &b.lr.rng, sizeof(a.lr.rng)) == 0);
+    CHECK(memcmp(a.lr.params, c.lr.params, a.lr.nparams * sizeof(float)) != 0);
+    sim_free(&a);
+    sim_free(&b);
+    sim_free(&c);
+}
+
+static void test_impressions_first(void)
+{
+    rr_learner_config_t cfg = rr_learner_config_default();
+    cfg.sampler_size = 1024;
+    sim_t sim;
+    sim_init(&sim, &cfg);
+    uint32_t impr[] = {5, 17, 5, 40, NI + 3};
+    float p = -1;
+    float loss = rr_learner_train(&sim.lr, &sim.st, &sim.pt, 3, 17, RR_EV_CLICK, T0, impr, 5, &p);
+    CHECK(loss > 0);
+    CHECK(p > 0 && p < 1);
+    CHECK_INT(sim.lr.nbatch, 5);
+    CHECK_INT(sim.lr.batch[0], 17);
+    CHECK_INT(sim.lr.batch[1], 5); /* the positive, a duplicate and an unknown id are dropped */
+    CHECK_INT(sim.lr.batch[2], 40);
+    for (int k = 3; k < 5; k++) CHECK(sim.lr.batch[k] != 17 && sim.lr.batch[k] < NI);
+    CHECK_NEAR(
+        rr_learner_train(&sim.lr, &sim.st, &sim.pt, 3, 17, RR_EV_IMPRESSION, T0, NULL, 0, &p), -1.0,
+        0);
+    CHECK_NEAR(rr_learner_train(&sim.lr, &sim.st, &sim.pt, NU, 17, RR_EV_VIEW, T0, NULL, 0, &p),
+               -1.0, 0);
+    sim_free(&sim);
+}
+
+/* The batch's loss with the current parameters (rows rebuilt from the tables). */
+static float batch_loss(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, float wpos)
+{
+    float ufeat[RR_PORTRAIT_NUSER] = {0};
+    for (int b = 0; b < lr->nbatch; b++) {
+        rr_learner_build_row(lr, st, NULL, uid, ufeat, lr->batch[b], lr->x + b * lr->in_dim);
+        lr->labels[b] = b == 0 ? 1.0f : 0.0f;
+        lr->weights[b] = b == 0 ? wpos : 1.0f;
+    }
+    rr_mlp_forward(&lr->mlp, lr->x, lr->nbatch, lr->ws, NULL);
+    return rr_mlp_backward(&lr->mlp, lr->x, lr->nbatch, lr->ws, lr->labels, lr->weights, lr->grads,
+                           NULL);
+}
+
+/* With plain SGD and no clipping a row moves by exactly -lr·grad, so the user row's and the
+ * positive item row's steps must match central finite differences of the batch loss (which
+ * checks the u⊙v split of dx). */
+static void test_embedding_gradients(void)
+{
+    rr_learner_config_t cfg = rr_learner_config_default();
+    cfg.optim = RR_OPTIM_SGD;
+    cfg.clip = 0;
+    cfg.lr_embed = 1e-3f;
+    cfg.embed_scale = 0.5f;
+    cfg.sampler_size = 1024;
+    sim_t sim;
+    sim_init(&sim, &cfg);
+    rr_learner_t *lr = &sim.lr;
+    uint32_t uid = 2, pos = 12;
+    float *u = rr_learner_user_row(lr, uid), *v = rr_learner_item_row(lr, pos);
+    int d = cfg.dim;
+    float u0[64], v0[64], u1[64], v1[64];
+    for (uint32_t i = 0; i < NI; i++) rr_learner_item_row(lr, i); /* rows the negatives use */
+    float *before = malloc(lr->nparams * sizeof(float));
+    memcpy(before, lr->params, lr->nparams * sizeof(float));
+    memcpy(u0, u, d * sizeof(float));
+    memcpy(v0, v, d * sizeof(float));
+    rr_learner_train(lr, &sim.st, NULL, uid, pos, RR_EV_CLICK, T0, NULL, 0, NULL);
+    memcpy(u1, u, d * sizeof(float));
+    memcpy(v1, v, d * sizeof(float));
+    /* Finite differences at the parameters the step saw. */
+    memcpy(lr->params, before, lr->nparams * sizeof(float));
+    double moved = 0;
+    const float h = 1e-3f;
+    for (int k = 0; k < d; k++) {
+        float *rows[2] = {u, v},
+              steps[2] = {(u0[k] - u1[k]) / cfg.lr_embed, (v0[k] - v1[k]) / cfg.lr_embed};
+        for (int r = 0; r < 2; r++) {
+            float keep = rows[r][k];
+            rows[r][k] = keep + h;
+            float lp = batch_loss(lr, &sim.st, uid, cfg.weight[RR_EV_CLICK]);
+            rows[r][k] = keep - h;
+            float lm = batch_loss(lr, &sim.st, uid, cfg.weight[RR_EV_CLICK]);
+            rows[r][k] = keep;
+            double fd = ((double)lp - lm) / (2 * h);
+            CHECK_NEAR(steps[r], fd, 1e-3 + 0.02 * fabs(fd));
+            moved += fabs(steps[r]);
+        }
+    }
+    CHECK(moved > 1e-2); /* the check is not vacuous */
+    free(before);
+    sim_free(&sim);
+}
+
+static int skip_odd(void *ctx, int user, uint32_t item)
+{
+    (void)ctx, (void)user;
+    return item % 2 == 1;
+}
+
+static void test_retrieve_vs_brute_force(void)
+{
+    enum { K = 10 };
+    static sim_t sim;
+    run_stream(&sim, 3, 3000);
+    rr_learner_t *lr = &sim.lr;
+    uint64_t exclude[(NI + 63) / 64] = {0};
+    exclude[0] = 1ULL << 4; /* item 4 */
+    rr_topn_filter_t filter = {.exclude = exclude, .skip = skip_odd, .ctx = NULL};
+    for (uint32_t u = 0; u < 5; u++) {
+        uint32_t ids[K];
+        float scores[K];
+        int n = rr_learner_retrieve(lr, &sim.st, u, K, &filter, ids, scores);
+        CHECK_INT(n, K);
+        /* Brute force: the best K of the allowed items by a double-precision dot product. */
+        const float *uv = rr_embed_row(&lr->users, u);
+        double best[K];
+        uint32_t best_id[K];
+        int nb = 0;
+        for (uint32_t i = 0; i < NI; i++) {
+            if (i == 4 || i % 2 == 1) continue;
+            const float *v = rr_embed_row(&lr->items, i);
+            double s = 0;
+            for (int k = 0; k < lr->cfg.dim; k++) s += (double)uv[k] * v[k];
+            int j = nb < K ? nb++ : K;
+            for (; j > 0 && best[j - 1] < s; j--)
+                if (j < K) best[j] = best[j - 1], best_id[j] = best_id[j - 1];
+            if (j < K) best[j] = s, best_id[j] = i;
+        }
+        for (int k = 0; k < n && k < nb; k++) {
+            CHECK_NEAR(scores[k], best[k], 1e-5);
+            if (fabs(best[k] - scores[k]) < 1e-6 && ids[k] != best_id[k])
+                CHECK(fabs(best[k] - best[k + (k + 1 < K)]) < 1e-6); /* only a near tie */
+        }
+    }
+    sim_free(&sim);
+}
+
+static void test_bytes_per_user(void)
+{
+    rr_learner_config_t cfg = rr_learner_config_default();
+    size_t lb = rr_learner_bytes_per_user(&cfg);
+    printf("learner bytes/user %zu (adagrad), portrait %zu, total %zu\n", lb, sizeof(rr_portrait_t),
+           lb + sizeof(rr_portrait_t));
+    CHECK(lb + sizeof(rr_portrait_t) <= 512);
+    cfg.optim = RR_OPTIM_ADAM;
+    printf("learner bytes/user %zu (adam)\n", rr_learner_bytes_per_user(&cfg));
+}
+
+RR_TEST_MAIN(RR_TEST(test_learns_with_portrait), RR_TEST(test_learns_embeddings_only),
+             RR_TEST(test_determinism), RR_TEST(test_impressions_first),
+             RR_TEST(test_embedding_gradients), RR_TEST(test_retrieve_vs_brute_force),
+             RR_TEST(test_bytes_per_user))
