@@ -28,6 +28,9 @@ typedef struct rr_config_s {
     int recs_coalesce_ms;
     int recs_recent;
     int recs_category_cap;
+    double recs_recency_decay;
+    double recs_w_category;
+    double recs_w_trending;
     double trending_half_life_s;
     long long model_seed;
     rr_config_str_t checkpoint_dir;

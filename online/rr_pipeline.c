@@ -13,9 +13,11 @@ rr_err_t rr_pipeline_init(rr_pipeline_t *pl, const rr_config_t *cfg)
         err = rr_cooc_init(&pl->cooc, (size_t)cfg->items_max, (uint32_t)cfg->cooc_max_neighbors);
     if (!err)
         err = rr_trending_init(&pl->trending, (size_t)cfg->items_max, cfg->trending_half_life_s);
-    if (!err)
-        err = rr_recommender_init(&pl->rec, (size_t)cfg->items_max, (uint32_t)cfg->recs_n,
-                                  (uint32_t)cfg->recs_category_cap);
+    if (!err) err = rr_cattop_init(&pl->cattop, (size_t)cfg->items_max);
+    rr_rec_params_t p = {(uint32_t)cfg->recs_n, (uint32_t)cfg->recs_category_cap,
+                         (float)cfg->recs_recency_decay, (float)cfg->recs_w_category,
+                         (float)cfg->recs_w_trending};
+    if (!err) err = rr_recommender_init(&pl->rec, (size_t)cfg->items_max, &p);
     if (err) rr_pipeline_free(pl);
     return err;
 }
@@ -25,6 +27,7 @@ void rr_pipeline_free(rr_pipeline_t *pl)
     rr_store_free(&pl->store);
     rr_cooc_free(&pl->cooc);
     rr_trending_free(&pl->trending);
+    rr_cattop_free(&pl->cattop);
     rr_recommender_free(&pl->rec);
 }
 
@@ -88,13 +91,15 @@ rr_err_t rr_pipeline_apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *ui
     size_t nrecent = rr_store_recent(&pl->store, *uid, recent);
     err = rr_cooc_add(&pl->cooc, iid, recent, nrecent);
     rr_trending_hit(&pl->trending, iid, w, ev->ts_ms);
+    uint32_t cat = pl->store.item[iid].category;
+    if (cat != RR_INTERN_NONE) rr_cattop_offer(&pl->cattop, &pl->trending, cat, iid);
     rr_store_touch(&pl->store, *uid, iid, ev);
     return err;
 }
 
 size_t rr_pipeline_refresh(rr_pipeline_t *pl, uint32_t uid)
 {
-    return rr_recommend_user(&pl->rec, &pl->store, &pl->cooc, &pl->trending, uid);
+    return rr_recommend_user(&pl->rec, &pl->store, &pl->cooc, &pl->trending, &pl->cattop, uid);
 }
 
 int rr_pipeline_forget(rr_pipeline_t *pl, const char *user_id)

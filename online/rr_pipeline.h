@@ -4,6 +4,7 @@
 #ifndef RR_PIPELINE_H
 #define RR_PIPELINE_H
 
+#include "rr_cattop.h"
 #include "rr_config.h"
 #include "rr_cooc.h"
 #include "rr_recommend.h"
@@ -20,6 +21,7 @@ typedef struct rr_pipeline_s {
     rr_store_t store;
     rr_cooc_t cooc;
     rr_trending_t trending;
+    rr_cattop_t cattop;
     rr_recommender_t rec;
     rr_preq_t preq;
     uint64_t events_total;

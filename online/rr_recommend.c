@@ -1,35 +1,66 @@
-/* rr_recommend.c — item-kNN + trending top-N with rules and reasons; see rr_recommend.h. */
+/* rr_recommend.c — blended top-N with rules and reasons; see rr_recommend.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "rr_recommend.h"
 
-rr_err_t rr_recommender_init(rr_recommender_t *rec, size_t items_max, uint32_t n,
-                             uint32_t category_cap)
+#define MAX_RECENT 64
+#define POOL_MAX   400 /* candidates kept sorted before rules: 4n, so the cap can skip */
+
+rr_err_t rr_recommender_init(rr_recommender_t *rec, size_t items_max, const rr_rec_params_t *p)
 {
     memset(rec, 0, sizeof(*rec));
-    rec->acc = calloc(items_max, sizeof(*rec->acc));
+    rec->co = calloc(items_max, sizeof(*rec->co));
+    rec->cat = calloc(items_max, sizeof(*rec->cat));
+    rec->mark = calloc(items_max, sizeof(*rec->mark));
     rec->touched = calloc(items_max, sizeof(*rec->touched));
-    if (!rec->acc || !rec->touched) {
+    if (!rec->co || !rec->cat || !rec->mark || !rec->touched) {
         rr_recommender_free(rec);
         return RR_E(NOMEM);
     }
     rec->items_max = items_max;
-    rec->n = n;
-    rec->category_cap = category_cap;
+    rec->p = *p;
     return RR_OK;
 }
 
 void rr_recommender_free(rr_recommender_t *rec)
 {
-    free(rec->acc);
+    free(rec->co);
+    free(rec->cat);
+    free(rec->mark);
     free(rec->touched);
     memset(rec, 0, sizeof(*rec));
 }
 
-static void accumulate(rr_recommender_t *rec, const rr_cooc_t *co, const uint32_t *recent,
-                       size_t nrecent)
+static void touch(rr_recommender_t *rec, uint32_t item)
 {
+    if (rec->mark[item]) return;
+    rec->mark[item] = 1;
+    rec->touched[rec->ntouched++] = item;
+}
+
+static void reset(rr_recommender_t *rec)
+{
+    for (size_t i = 0; i < rec->ntouched; i++) {
+        uint32_t item = rec->touched[i];
+        rec->co[item] = rec->cat[item] = 0;
+        rec->mark[item] = 0;
+    }
+    rec->ntouched = 0;
+}
+
+/* Newest recent item weighs 1, each older one recency_decay times the next. */
+static void recency_weights(const rr_recommender_t *rec, size_t nrecent, float *w)
+{
+    float x = 1.0f;
+    for (size_t r = nrecent; r-- > 0; x *= rec->p.recency_decay) w[r] = x;
+}
+
+/* Co-occurrence source; returns the largest summed count. */
+static float add_cooc(rr_recommender_t *rec, const rr_cooc_t *co, const uint32_t *recent,
+                      const float *w, size_t nrecent)
+{
+    float best = 0;
     for (size_t r = 0; r < nrecent; r++) {
         const rr_cooc_row_t *row = rr_cooc_row(co, recent[r]);
         if (!row) continue;
@@ -37,8 +68,42 @@ static void accumulate(rr_recommender_t *rec, const rr_cooc_t *co, const uint32_
             const rr_cooc_nb_t *nb = &row->slots[s];
             if (!nb->item) continue;
             uint32_t item = nb->item - 1;
-            if (rec->acc[item] == 0) rec->touched[rec->ntouched++] = item;
-            rec->acc[item] += (float)nb->count;
+            touch(rec, item);
+            rec->co[item] += w[r] * (float)nb->count;
+            if (rec->co[item] > best) best = rec->co[item];
+        }
+    }
+    return best;
+}
+
+/* Category source: the user's recency-weighted category shares times each category's
+ * popular items' share of that category's top score. */
+static void add_category(rr_recommender_t *rec, const rr_store_t *st, const rr_trending_t *tr,
+                         const rr_cattop_t *ct, const uint32_t *recent, const float *w,
+                         size_t nrecent)
+{
+    uint32_t cats[MAX_RECENT];
+    float aff[MAX_RECENT], total = 0;
+    size_t ncats = 0;
+    for (size_t r = 0; r < nrecent; r++) {
+        uint32_t c = st->item[recent[r]].category;
+        if (c == RR_INTERN_NONE) continue;
+        size_t k = 0;
+        while (k < ncats && cats[k] != c) k++;
+        if (k == ncats) {
+            cats[ncats] = c;
+            aff[ncats++] = 0;
+        }
+        aff[k] += w[r];
+        total += w[r];
+    }
+    for (size_t k = 0; k < ncats; k++) {
+        uint32_t ids[RR_CATTOP_K];
+        float scores[RR_CATTOP_K];
+        size_t n = rr_cattop_get(ct, tr, cats[k], ids, scores, RR_CATTOP_K);
+        for (size_t i = 0; i < n && scores[0] > 0; i++) {
+            touch(rec, ids[i]);
+            rec->cat[ids[i]] = aff[k] / total * scores[i] / scores[0];
         }
     }
 }
@@ -46,24 +111,7 @@ static void accumulate(rr_recommender_t *rec, const rr_cooc_t *co, const uint32_
 static int excluded(const rr_store_t *st, uint32_t uid, uint32_t item)
 {
     return !st->item[item].available || rr_store_has_bought(st, uid, item) ||
-           rr_store_is_recent(st, uid, item);
-}
-
-static int list_has(const rr_list_entry_t *list, size_t n, uint32_t item)
-{
-    for (size_t i = 0; i < n; i++)
-        if (list[i].item == item) return 1;
-    return 0;
-}
-
-static int category_full(const rr_recommender_t *rec, const rr_store_t *st,
-                         const rr_list_entry_t *list, size_t n, uint32_t item)
-{
-    uint32_t cat = st->item[item].category;
-    if (!rec->category_cap || cat == RR_INTERN_NONE) return 0;
-    uint32_t same = 0;
-    for (size_t i = 0; i < n; i++) same += st->item[list[i].item].category == cat;
-    return same >= rec->category_cap;
+           rr_store_is_recent(st, uid, item) || rr_store_has_seen(st, uid, item);
 }
 
 /* Inserts into a list kept sorted by score (ties: lower id first); drops the tail at cap. */
@@ -80,7 +128,7 @@ static size_t list_insert(rr_list_entry_t *list, size_t n, size_t cap, rr_list_e
     return n < cap ? n + 1 : n;
 }
 
-/* The recent item with the largest count toward `item`: what the reason names. */
+/* The recent item with the largest count toward `item`: what a co-occurrence reason names. */
 static uint32_t strongest_source(const rr_cooc_t *co, const uint32_t *recent, size_t nrecent,
                                  uint32_t item)
 {
@@ -95,54 +143,72 @@ static uint32_t strongest_source(const rr_cooc_t *co, const uint32_t *recent, si
     return best;
 }
 
-static size_t pick_cooc(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
-                        uint32_t uid, const uint32_t *recent, size_t nrecent, rr_list_entry_t *list)
+/* Blended score of one candidate, with the source that contributed most as its reason. */
+static rr_list_entry_t blend(const rr_recommender_t *rec, const rr_store_t *st,
+                             const rr_trending_t *tr, uint32_t item, float co_max, float tr_max)
 {
-    size_t n = 0;
-    /* A candidate pool of 4n keeps the category cap able to skip without rescanning. */
-    size_t pool = (size_t)rec->n * 4;
-    rr_list_entry_t best[400];
-    if (pool > sizeof(best) / sizeof(best[0])) pool = sizeof(best) / sizeof(best[0]);
-    size_t nbest = 0;
+    float c = co_max > 0 ? rec->co[item] / co_max : 0;
+    float g = rec->p.w_category * rec->cat[item];
+    float t = tr_max > 0 ? rec->p.w_trending * (float)rr_trending_score(tr, item) / tr_max : 0;
+    rr_list_entry_t e = {item, c + g + t, 0, rec->co[item], RR_REASON_COOC};
+    if (g > c && g >= t) {
+        e.reason = RR_REASON_CATEGORY;
+        e.because = st->item[item].category;
+        e.strength = rec->cat[item];
+    } else if (t > c && t > g) {
+        e.reason = RR_REASON_TRENDING;
+        e.strength = (float)rr_trending_score(tr, item);
+    }
+    return e;
+}
+
+static int category_full(const rr_recommender_t *rec, const rr_store_t *st,
+                         const rr_list_entry_t *list, size_t n, uint32_t item)
+{
+    uint32_t cat = st->item[item].category;
+    if (!rec->p.category_cap || cat == RR_INTERN_NONE) return 0;
+    uint32_t same = 0;
+    for (size_t i = 0; i < n; i++) same += st->item[list[i].item].category == cat;
+    return same >= rec->p.category_cap;
+}
+
+static size_t select_list(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
+                          const rr_trending_t *tr, uint32_t uid, const uint32_t *recent,
+                          size_t nrecent, float co_max, rr_list_entry_t *list)
+{
+    uint32_t top1;
+    float tr_max = 0;
+    if (rr_trending_top(tr, &top1, &tr_max, 1) == 0) tr_max = 0;
+    rr_list_entry_t pool[POOL_MAX];
+    size_t pool_cap = (size_t)rec->p.n * 4 < POOL_MAX ? (size_t)rec->p.n * 4 : POOL_MAX;
+    size_t npool = 0, n = 0;
     for (size_t i = 0; i < rec->ntouched; i++) {
         uint32_t item = rec->touched[i];
         if (excluded(st, uid, item)) continue;
-        rr_list_entry_t e = {item, rec->acc[item], 0, RR_REASON_COOC};
-        nbest = list_insert(best, nbest, pool, e);
+        npool = list_insert(pool, npool, pool_cap, blend(rec, st, tr, item, co_max, tr_max));
     }
-    for (size_t i = 0; i < nbest && n < rec->n; i++) {
-        if (category_full(rec, st, list, n, best[i].item)) continue;
-        best[i].because = strongest_source(co, recent, nrecent, best[i].item);
-        list[n++] = best[i];
-    }
-    return n;
-}
-
-static size_t fill_trending(const rr_recommender_t *rec, const rr_store_t *st,
-                            const rr_trending_t *tr, uint32_t uid, rr_list_entry_t *list, size_t n)
-{
-    uint32_t ids[RR_TRENDING_TOP];
-    float scores[RR_TRENDING_TOP];
-    size_t k = rr_trending_top(tr, ids, scores, RR_TRENDING_TOP);
-    for (size_t i = 0; i < k && n < rec->n; i++) {
-        if (excluded(st, uid, ids[i]) || list_has(list, n, ids[i])) continue;
-        if (category_full(rec, st, list, n, ids[i])) continue;
-        list[n++] = (rr_list_entry_t){ids[i], scores[i], 0, RR_REASON_TRENDING};
+    for (size_t i = 0; i < npool && n < rec->p.n; i++) {
+        if (category_full(rec, st, list, n, pool[i].item)) continue;
+        if (pool[i].reason == RR_REASON_COOC)
+            pool[i].because = strongest_source(co, recent, nrecent, pool[i].item);
+        list[n++] = pool[i];
     }
     return n;
 }
 
 size_t rr_recommend_user(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t *co,
-                         const rr_trending_t *tr, uint32_t uid)
+                         const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid)
 {
-    uint32_t recent[64];
+    uint32_t recent[MAX_RECENT], ids[RR_TRENDING_TOP];
+    float w[MAX_RECENT];
     size_t nrecent = rr_store_recent(st, uid, recent);
-    rr_list_entry_t *list = rr_store_list(st, uid);
-    accumulate(rec, co, recent, nrecent);
-    size_t n = nrecent ? pick_cooc(rec, st, co, uid, recent, nrecent, list) : 0;
-    for (size_t i = 0; i < rec->ntouched; i++) rec->acc[rec->touched[i]] = 0;
-    rec->ntouched = 0;
-    n = fill_trending(rec, st, tr, uid, list, n);
+    recency_weights(rec, nrecent, w);
+    float co_max = add_cooc(rec, co, recent, w, nrecent);
+    add_category(rec, st, tr, ct, recent, w, nrecent);
+    size_t ntop = rr_trending_top(tr, ids, NULL, RR_TRENDING_TOP);
+    for (size_t i = 0; i < ntop; i++) touch(rec, ids[i]);
+    size_t n = select_list(rec, st, co, tr, uid, recent, nrecent, co_max, rr_store_list(st, uid));
+    reset(rec);
     st->user[uid].nlist = (uint8_t)n;
     return n;
 }
@@ -174,7 +240,7 @@ void rr_recommend_reason(const rr_store_t *st, const rr_list_entry_t *e, char *b
         break;
     case RR_REASON_CATEGORY:
         src = rr_intern_key(&st->categories, e->because);
-        snprintf(buf, cap, "category %s affinity %.2f", src ? src : "?", e->score);
+        snprintf(buf, cap, "category %s affinity %.2f", src ? src : "?", e->strength);
         break;
     case RR_REASON_TRENDING:
         snprintf(buf, cap, "trending");

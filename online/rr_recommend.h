@@ -1,29 +1,40 @@
-/* rr_recommend.h — the co-occurrence recommender: candidates scored by summed co-occurrence
- * counts with the user's recent items (item-kNN), filled up from trending; already-bought and
- * recently seen items excluded; an optional cap per category; each entry keeps its reason.
- * Owns a scratch accumulator sized for the catalog; one per thread. */
+/* rr_recommend.h — top-N from three candidate sources blended into one score:
+ *   co-occurrence with the user's recent items (item-kNN, newer items weigh more),
+ *   the user's category affinity × the category's popular items, and trending;
+ * score = cooc/max_cooc + w_category·affinity·popularity_share + w_trending·trend/max_trend.
+ * Seen, bought and unavailable items are excluded; an optional cap per category; each entry
+ * keeps the source that contributed most as its reason. Owns scratch sized for the catalog. */
 #ifndef RR_RECOMMEND_H
 #define RR_RECOMMEND_H
 
+#include "rr_cattop.h"
 #include "rr_cooc.h"
 #include "rr_store.h"
 #include "rr_trending.h"
 
-typedef struct rr_recommender_s {
-    float *acc;        /* [items_max] summed counts, zero between calls */
-    uint32_t *touched; /* ids with acc != 0 */
-    size_t ntouched;
-    size_t items_max;
+typedef struct rr_rec_params_s {
     uint32_t n;            /* list length */
     uint32_t category_cap; /* 0 = none */
+    float recency_decay;   /* weight ratio of each older recent item (1 = all equal) */
+    float w_category;      /* weight of the category source */
+    float w_trending;      /* weight of the trending prior */
+} rr_rec_params_t;
+
+typedef struct rr_recommender_s {
+    float *co;         /* [items_max] recency-weighted co-occurrence, zero between calls */
+    float *cat;        /* [items_max] category affinity × popularity share */
+    uint8_t *mark;     /* [items_max] 1 = in touched[] */
+    uint32_t *touched; /* candidate ids */
+    size_t ntouched;
+    size_t items_max;
+    rr_rec_params_t p;
 } rr_recommender_t;
 
-rr_err_t rr_recommender_init(rr_recommender_t *rec, size_t items_max, uint32_t n,
-                             uint32_t category_cap);
+rr_err_t rr_recommender_init(rr_recommender_t *rec, size_t items_max, const rr_rec_params_t *p);
 void rr_recommender_free(rr_recommender_t *rec);
 /* Recomputes user uid's list in the store. Returns its length. */
 size_t rr_recommend_user(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t *co,
-                         const rr_trending_t *tr, uint32_t uid);
+                         const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid);
 /* Readable reason of a list entry ("similar to item 123", "trending"). */
 void rr_recommend_reason(const rr_store_t *st, const rr_list_entry_t *e, char *buf, size_t cap);
 const char *rr_reason_tag(rr_reason_t reason);

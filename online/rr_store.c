@@ -22,9 +22,10 @@ rr_err_t rr_store_init(rr_store_t *st, size_t users_max, size_t items_max, uint3
     st->user = calloc(users_max, sizeof(*st->user));
     st->recent = calloc(users_max * nrecent, sizeof(*st->recent));
     st->bought = calloc(users_max * RR_BOUGHT_MAX, sizeof(*st->bought));
+    st->seen = calloc(users_max * RR_SEEN_WORDS, sizeof(*st->seen));
     st->lists = calloc(users_max * list_max, sizeof(*st->lists));
     st->item = calloc(items_max, sizeof(*st->item));
-    if (!st->user || !st->recent || !st->bought || !st->lists || !st->item) {
+    if (!st->user || !st->recent || !st->bought || !st->seen || !st->lists || !st->item) {
         rr_store_free(st);
         return RR_E(NOMEM);
     }
@@ -40,6 +41,7 @@ void rr_store_free(rr_store_t *st)
     free(st->user);
     free(st->recent);
     free(st->bought);
+    free(st->seen);
     free(st->lists);
     free(st->item);
     memset(st, 0, sizeof(*st));
@@ -50,6 +52,7 @@ rr_err_t rr_store_user(rr_store_t *st, const char *user_id, uint32_t *uid, int *
     rr_err_t err = rr_intern_add(&st->users, user_id, uid, is_new);
     if (err == RR_OK && *is_new) {
         memset(&st->user[*uid], 0, sizeof(st->user[*uid]));
+        memset(&st->seen[(size_t)*uid * RR_SEEN_WORDS], 0, RR_SEEN_WORDS * sizeof(*st->seen));
         st->user[*uid].partition = -1;
     }
     return err;
@@ -118,6 +121,31 @@ static int ring_has(const uint32_t *ring, uint8_t n, uint32_t v)
     return 0;
 }
 
+/* The two bit positions of an item in a 512-bit filter, from one multiplicative hash. */
+static void seen_bits(uint32_t iid, uint32_t *a, uint32_t *b)
+{
+    uint64_t h = (uint64_t)(iid + 1) * 0x9e3779b97f4a7c15ULL;
+    *a = (uint32_t)(h >> 55);
+    *b = (uint32_t)(h >> 46) & 511;
+}
+
+int rr_store_has_seen(const rr_store_t *st, uint32_t uid, uint32_t iid)
+{
+    const uint64_t *f = &st->seen[(size_t)uid * RR_SEEN_WORDS];
+    uint32_t a, b;
+    seen_bits(iid, &a, &b);
+    return (f[a >> 6] >> (a & 63) & 1) && (f[b >> 6] >> (b & 63) & 1);
+}
+
+static void seen_add(rr_store_t *st, uint32_t uid, uint32_t iid)
+{
+    uint64_t *f = &st->seen[(size_t)uid * RR_SEEN_WORDS];
+    uint32_t a, b;
+    seen_bits(iid, &a, &b);
+    f[a >> 6] |= 1ULL << (a & 63);
+    f[b >> 6] |= 1ULL << (b & 63);
+}
+
 void rr_store_touch(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t *ev)
 {
     rr_user_t *u = &st->user[uid];
@@ -127,6 +155,7 @@ void rr_store_touch(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t
     if (ev->type > RR_EV_NONE && ev->type < RR_EV__COUNT) u->counts[ev->type]++;
     if (iid == RR_INTERN_NONE) return;
     st->item[iid].interactions++;
+    seen_add(st, uid, iid);
     ring_push(&st->recent[(size_t)uid * st->nrecent_max], &u->nrecent, &u->recent_head,
               st->nrecent_max, iid);
     uint32_t *bought = &st->bought[(size_t)uid * RR_BOUGHT_MAX];
@@ -156,6 +185,7 @@ void rr_store_forget(rr_store_t *st, uint32_t uid)
 {
     if (!rr_intern_key(&st->users, uid)) return;
     memset(&st->user[uid], 0, sizeof(st->user[uid]));
+    memset(&st->seen[(size_t)uid * RR_SEEN_WORDS], 0, RR_SEEN_WORDS * sizeof(*st->seen));
     memset(rr_store_list(st, uid), 0, st->list_max * sizeof(rr_list_entry_t));
     rr_intern_remove(&st->users, uid);
 }

@@ -11,6 +11,7 @@
 #include "rr_intern.h"
 
 #define RR_BOUGHT_MAX 16 /* latest purchases kept per user, excluded from lists */
+#define RR_SEEN_WORDS 8  /* 512-bit Bloom filter per user of every item touched (k = 2) */
 
 typedef enum {
     RR_REASON_NONE = 0,
@@ -24,6 +25,7 @@ typedef struct rr_list_entry_s {
     uint32_t item;
     float score;
     uint32_t because; /* COOC: the recent item that explains it; CATEGORY: category id */
+    float strength;   /* of the reason: co-occurrence count, category affinity, trend score */
     uint8_t reason;   /* rr_reason_t */
 } rr_list_entry_t;
 
@@ -50,6 +52,7 @@ typedef struct rr_store_s {
     rr_user_t *user;        /* [users_max] */
     uint32_t *recent;       /* [users_max][nrecent_max], a ring per user */
     uint32_t *bought;       /* [users_max][RR_BOUGHT_MAX], a ring per user */
+    uint64_t *seen;         /* [users_max][RR_SEEN_WORDS] Bloom filter of touched items */
     rr_list_entry_t *lists; /* [users_max][list_max] */
     rr_item_t *item;        /* [items_max] */
     size_t users_max, items_max;
@@ -73,6 +76,10 @@ void rr_store_touch(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t
 size_t rr_store_recent(const rr_store_t *st, uint32_t uid, uint32_t *out);
 int rr_store_has_bought(const rr_store_t *st, uint32_t uid, uint32_t iid);
 int rr_store_is_recent(const rr_store_t *st, uint32_t uid, uint32_t iid);
+/* Probably touched by the user at some time (Bloom filter: no false negatives; false positives
+ * grow with the user's history, ~3% at 50 items). Lists skip such items: a shop rarely wants
+ * to show what was already seen, and memory stays fixed per user. */
+int rr_store_has_seen(const rr_store_t *st, uint32_t uid, uint32_t iid);
 static inline rr_list_entry_t *rr_store_list(const rr_store_t *st, uint32_t uid)
 {
     return &st->lists[(size_t)uid * st->list_max];

@@ -47,17 +47,18 @@ static int better(const rr_trending_t *tr, uint32_t a, uint32_t b)
     return tr->score[a] > tr->score[b] || (tr->score[a] == tr->score[b] && a < b);
 }
 
-static void top_offer(rr_trending_t *tr, uint32_t item)
+void rr_trending_set_offer(const rr_trending_t *tr, uint32_t *set, uint32_t *n, uint32_t cap,
+                           uint32_t item)
 {
     uint32_t worst = 0;
-    for (uint32_t i = 0; i < tr->ntop; i++) {
-        if (tr->top[i] == item) return; /* already in: its score just grew */
-        if (better(tr, tr->top[worst], tr->top[i])) worst = i;
+    for (uint32_t i = 0; i < *n; i++) {
+        if (set[i] == item) return; /* already in: its score just grew */
+        if (better(tr, set[worst], set[i])) worst = i;
     }
-    if (tr->ntop < RR_TRENDING_TOP)
-        tr->top[tr->ntop++] = item;
-    else if (better(tr, item, tr->top[worst]))
-        tr->top[worst] = item;
+    if (*n < cap)
+        set[(*n)++] = item;
+    else if (better(tr, item, set[worst]))
+        set[worst] = item;
 }
 
 void rr_trending_hit(rr_trending_t *tr, uint32_t item, float w, int64_t ts_ms)
@@ -65,7 +66,7 @@ void rr_trending_hit(rr_trending_t *tr, uint32_t item, float w, int64_t ts_ms)
     if (item >= tr->max_items) return;
     advance(tr, ts_ms);
     tr->score[item] += (float)(w * tr->scale);
-    top_offer(tr, item);
+    rr_trending_set_offer(tr, tr->top, &tr->ntop, RR_TRENDING_TOP, item);
 }
 
 double rr_trending_score(const rr_trending_t *tr, uint32_t item)
@@ -73,14 +74,15 @@ double rr_trending_score(const rr_trending_t *tr, uint32_t item)
     return item < tr->max_items ? tr->score[item] / tr->scale : 0.0;
 }
 
-size_t rr_trending_top(const rr_trending_t *tr, uint32_t *ids, float *scores, size_t k)
+size_t rr_trending_set_sorted(const rr_trending_t *tr, const uint32_t *set, uint32_t n,
+                              uint32_t *ids, float *scores, size_t k)
 {
     uint32_t order[RR_TRENDING_TOP];
-    size_t n = tr->ntop;
-    memcpy(order, tr->top, n * sizeof(*order));
-    for (size_t i = 1; i < n; i++) { /* insertion sort: n <= 128 */
+    if (n > RR_TRENDING_TOP) n = RR_TRENDING_TOP;
+    memcpy(order, set, n * sizeof(*order));
+    for (uint32_t i = 1; i < n; i++) { /* insertion sort: n <= 128 */
         uint32_t v = order[i];
-        size_t j = i;
+        uint32_t j = i;
         for (; j > 0 && better(tr, v, order[j - 1]); j--) order[j] = order[j - 1];
         order[j] = v;
     }
@@ -90,6 +92,11 @@ size_t rr_trending_top(const rr_trending_t *tr, uint32_t *ids, float *scores, si
         if (scores) scores[i] = (float)(tr->score[order[i]] / tr->scale);
     }
     return k;
+}
+
+size_t rr_trending_top(const rr_trending_t *tr, uint32_t *ids, float *scores, size_t k)
+{
+    return rr_trending_set_sorted(tr, tr->top, tr->ntop, ids, scores, k);
 }
 
 void rr_trending_clear(rr_trending_t *tr, uint32_t item)

@@ -31,6 +31,14 @@ void rr_trending_hit(rr_trending_t *tr, uint32_t item, float w, int64_t ts_ms);
 double rr_trending_score(const rr_trending_t *tr, uint32_t item);
 /* The best k ids (k <= RR_TRENDING_TOP), best first; ties by lower id. Returns count. */
 size_t rr_trending_top(const rr_trending_t *tr, uint32_t *ids, float *scores, size_t k);
+/* A top-k set of ids kept by trending score (unordered, *n <= cap): offers item, which keeps
+ * it if it is among the best. Used for the global top and for per-category tops. */
+void rr_trending_set_offer(const rr_trending_t *tr, uint32_t *set, uint32_t *n, uint32_t cap,
+                           uint32_t item);
+/* Copies the best k of a set into ids, best first (ties: lower id), with real scores (scores
+ * may be NULL). Returns the count. */
+size_t rr_trending_set_sorted(const rr_trending_t *tr, const uint32_t *set, uint32_t n,
+                              uint32_t *ids, float *scores, size_t k);
 /* Removes an item (catalog removal, eviction). */
 void rr_trending_clear(rr_trending_t *tr, uint32_t item);
 

@@ -159,12 +159,16 @@ static void test_scenario(void)
     const rr_list_entry_t *list = rr_store_list(&pl.store, alice);
     CHECK_INT(pl.store.user[alice].nlist, 3);
     CHECK_STR(rr_intern_key(&pl.store.items, list[0].item), "C");
-    CHECK_NEAR(list[0].score, 8.0, 1e-6);
+    /* B (newest) weighs 1, A 0.5: 4 + 0.5 * 4; the strongest pair normalises the score. */
+    CHECK_NEAR(list[0].strength, 6.0, 1e-6);
+    /* + the trending prior: C's 4 views against B's 4 views + a purchase (weight 8) */
+    CHECK_NEAR(list[0].score, 1.0 + 0.001 * 4.0 / 12.0, 1e-5);
     CHECK_INT(list[0].reason, RR_REASON_COOC);
     char why[256];
     rr_recommend_reason(&pl.store, &list[0], why, sizeof(why));
     CHECK(strncmp(why, "similar to item ", 16) == 0);
     CHECK_INT(list[1].reason, RR_REASON_TRENDING);
+    CHECK(list[1].score < list[0].score && list[2].score <= list[1].score);
     CHECK_STR(rr_intern_key(&pl.store.items, list[1].item), "E"); /* the later view decays less */
     CHECK_STR(rr_intern_key(&pl.store.items, list[2].item), "D");
     /* alice's B was a new item and not on her list (trending fill had C, D, E first). */
