@@ -62,6 +62,17 @@ static const rr_config_prop_t props[] = {
     {"trending.half_life_s", D(trending_half_life_s), "3600", 1, 1e9, 0,
      "half-life of the trending score, in event time"},
     {"model.seed", L(model_seed), "42", 0, 9e18, 0, "seed of every random choice"},
+    {"model.enabled", N(model_enabled), "1", 0, 1, 0,
+     "1 = train the MLP ranker on every event and re-rank with it; 0 = sources only"},
+    {"model.dim", N(model_dim), "32", 4, 256, 0, "width of the learned user and item embeddings"},
+    {"model.optimizer", S(model_optimizer), "adagrad", 0, 0, 0, "sgd, adagrad or adam"},
+    {"model.lr", D(model_lr), "0.05", 1e-6, 10, 0, "learning rate of the MLP and the embeddings"},
+    {"model.negatives", N(model_negatives), "4", 0, 16, 0,
+     "negatives per positive: shown-but-ignored items first, else popularity^0.75 samples"},
+    {"recs.w_model", D(recs_w_model), "1", 0, 100, 0,
+     "weight of the MLP probability when re-ranking the best candidates"},
+    {"portrait.half_life_s", D(portrait_half_life_s), "604800", 1, 1e10, 0,
+     "half-life of a portrait's category, brand and price affinities (event time)"},
     {"checkpoint.dir", S(checkpoint_dir), "", 0, 0, 0, "where checkpoints go; empty = none"},
     {"checkpoint.interval_s", N(checkpoint_interval_s), "60", 1, 1e6, 0,
      "seconds between checkpoints"},
@@ -224,14 +235,10 @@ rr_err_t rr_config_load(rr_config_t *cfg, const char *path, char *errstr, size_t
 static const char *type_name(rr_config_type_t t)
 {
     switch (t) {
-    case RR_CT_STR:
-        return "string";
-    case RR_CT_INT:
-        return "int";
-    case RR_CT_INT64:
-        return "int64";
-    case RR_CT_DOUBLE:
-        return "double";
+    case RR_CT_STR: return "string";
+    case RR_CT_INT: return "int";
+    case RR_CT_INT64: return "int64";
+    case RR_CT_DOUBLE: return "double";
     }
     return "?";
 }

@@ -33,6 +33,13 @@ typedef struct rr_config_s {
     double recs_w_trending;
     double trending_half_life_s;
     long long model_seed;
+    int model_enabled;
+    int model_dim;
+    rr_config_str_t model_optimizer;
+    double model_lr;
+    int model_negatives;
+    double recs_w_model;
+    double portrait_half_life_s;
     rr_config_str_t checkpoint_dir;
     int checkpoint_interval_s;
     int metrics_port;

@@ -1,5 +1,6 @@
 /* rr_engine.c — `rtrec run`: Kafka in, pipeline, coalesced refresh, Kafka + Redis out; see
  * rr_engine.h. Everything here runs on the loop thread. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,6 @@
 #include "rr_redis.h"
 
 #define REFRESH_BUDGET 4096 /* lists recomputed per loop turn before yielding */
-#define MODEL_VERSION  "cooc-1"
 #define DRAIN_MS       5000 /* at stop, how long Redis may take to write pending lists */
 
 struct rr_engine_s {
@@ -31,6 +31,7 @@ struct rr_engine_s {
     rr_dirty_t refresh; /* users whose list must be recomputed */
     uv_timer_t coalesce, stats_timer;
     rr_fresh_t fresh;
+    rr_portrait_text_t portrait_text; /* values behind fill_portrait's pointers */
     uint64_t dlq_total;
     uint64_t stats_events, stats_ms; /* for events_per_s */
     uint64_t drain_deadline;
@@ -80,6 +81,24 @@ static void on_coalesce(uv_timer_t *timer)
 
 /* ---- publishing callbacks ---- */
 
+/* "mlp@<training steps>": a new version with every step the published lists may reflect. */
+static void model_version(const rr_engine_t *en, char *buf, size_t cap)
+{
+    if (en->pl.model_on)
+        snprintf(buf, cap, "mlp@%llu", (unsigned long long)en->pl.learner.steps);
+    else
+        snprintf(buf, cap, "sources");
+}
+
+static int fill_portrait(void *opaque, uint32_t uid, const char **fields, const char **values,
+                         size_t cap, size_t *n)
+{
+    rr_engine_t *en = opaque;
+    if (cap < RR_PORTRAIT_NFIELDS || !rr_intern_key(&en->pl.store.users, uid)) return 0;
+    *n = rr_pipeline_portrait(&en->pl, uid, &en->portrait_text, fields, values);
+    return 1;
+}
+
 static int fill_recs(void *opaque, uint32_t uid, rr_recs_t *recs, rr_rec_t *store, size_t cap)
 {
     rr_engine_t *en = opaque;
@@ -97,7 +116,7 @@ static int fill_recs(void *opaque, uint32_t uid, rr_recs_t *recs, rr_rec_t *stor
         rr_recommend_reason(st, &list[i], r->reason_detail, sizeof(r->reason_detail));
     }
     snprintf(recs->user_id, sizeof(recs->user_id), "%s", user_id);
-    snprintf(recs->model_version, sizeof(recs->model_version), "%s", MODEL_VERSION);
+    model_version(en, recs->model_version, sizeof(recs->model_version));
     recs->generated_at_ms = wall_ms();
     recs->trigger_ts_ms = u->trigger_ts_ms;
     recs->recs = store;
@@ -211,9 +230,13 @@ static void put_stats(rr_engine_t *en)
     snprintf(v[2], 32, "%llu", (unsigned long long)en->dlq_total);
     snprintf(v[3], 32, "%.3f", rr_fresh_quantile_ms(&en->fresh, 0.50));
     snprintf(v[4], 32, "%.3f", rr_fresh_quantile_ms(&en->fresh, 0.99));
-    snprintf(v[5], 32, "%s", MODEL_VERSION);
+    model_version(en, v[5], 32);
     snprintf(v[6], 32, "%.4f", hr);
-    snprintf(v[7], 32, "n/a"); /* no probabilistic model yet: logloss comes with the MLP */
+    double ll = rr_pipeline_logloss(&en->pl);
+    if (isnan(ll))
+        snprintf(v[7], 32, "n/a"); /* model off, or nothing trained yet */
+    else
+        snprintf(v[7], 32, "%.4f", ll);
     snprintf(v[8], 32, "%zu", en->pl.store.users.count);
     snprintf(v[9], 32, "%zu", en->pl.store.items.count);
     const char *fields[10] = {"events_total",
@@ -350,7 +373,7 @@ static rr_err_t start_publishers(rr_engine_t *en, const char **kv, size_t nkv, c
     rr_redis_opts_t ropts = {cfg->redis_host,          cfg->redis_port,  cfg->redis_password,
                              cfg->redis_prefix,        cfg->redis_ttl_s, cfg->redis_max_inflight,
                              (uint32_t)cfg->users_max, cfg->recs_n};
-    rr_redis_cbs_t rcbs = {en, fill_recs, NULL, on_redis_ack, NULL, on_publisher_closed};
+    rr_redis_cbs_t rcbs = {en, fill_recs, fill_portrait, on_redis_ack, NULL, on_publisher_closed};
     en->redis = rr_redis_new(en->loop, &ropts, &rcbs, errstr, errlen);
     if (!en->redis) return RR_E(REDIS);
     en->open_parts++;

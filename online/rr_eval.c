@@ -311,6 +311,8 @@ rr_err_t rr_eval_run(const rr_config_t *cfg, const char *const *files, size_t nf
         snprintf(errstr, errlen, "replay: %s", rr_strerror(err));
     res->users = rr_intern_bound(&ev.users);
     res->items = rr_intern_bound(&ev.items);
+    res->logloss = ev.pl_ready ? rr_pipeline_logloss(&ev.pl) : NAN;
+    res->auc = ev.pl_ready ? rr_pipeline_auc(&ev.pl) : NAN;
     eval_free(&ev);
     res->wall_s = now_s() - t0;
     return err;
@@ -360,7 +362,13 @@ void rr_eval_print_text(FILE *fp, const rr_eval_result_t *res, const char *const
     for (int m = 0; m < RR_EVAL__METHODS; m++)
         fprintf(fp, "%-12s %8.4f %8.4f %9.2fx\n", names[m], rr_eval_hr(res, m),
                 rr_eval_ndcg(res, m), eval_ratio(res, m));
-    fprintf(fp, "\nlogloss    n/a   auc n/a   (rtrec has no probabilistic score yet)\n");
+    if (isnan(res->logloss))
+        fprintf(fp, "\nlogloss    n/a   auc n/a   (model.enabled=0)\n");
+    else
+        fprintf(
+            fp,
+            "\nlogloss    %.4f   auc %.4f   (the MLP, prequential: each batch before its step)\n",
+            res->logloss, res->auc);
     fprintf(fp, "rtrec      %.0f events/s (apply + refresh at targets, %.2f s)   wall %.2f s\n",
             rr_eval_events_per_s(res), res->rtrec_s, res->wall_s);
     fprintf(fp, "coverage   %.4f (%llu of %llu items in some rtrec top-10 at a target)\n",
@@ -402,7 +410,10 @@ void rr_eval_print_json(FILE *fp, const rr_eval_result_t *res, const char *const
     fprintf(fp, "\"knn_hr10\":%.6f,\"knn_ndcg10\":%.6f,\"ratio_vs_best_baseline\":%.4f,",
             rr_eval_hr(res, RR_EVAL_KNN), rr_eval_ndcg(res, RR_EVAL_KNN),
             eval_ratio(res, RR_EVAL_RTREC));
-    fprintf(fp, "\"logloss\":null,\"auc\":null,\"events_per_s\":%.1f,\"rtrec_s\":%.4f,",
-            rr_eval_events_per_s(res), res->rtrec_s);
+    if (isnan(res->logloss))
+        fprintf(fp, "\"logloss\":null,\"auc\":null,");
+    else
+        fprintf(fp, "\"logloss\":%.6f,\"auc\":%.6f,", res->logloss, res->auc);
+    fprintf(fp, "\"events_per_s\":%.1f,\"rtrec_s\":%.4f,", rr_eval_events_per_s(res), res->rtrec_s);
     fprintf(fp, "\"wall_s\":%.4f,\"coverage\":%.6f}\n", res->wall_s, rr_eval_coverage(res));
 }

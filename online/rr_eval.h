@@ -24,6 +24,8 @@ typedef struct rr_eval_result_s {
     double rtrec_s;   /* time in rr_pipeline_apply + rr_pipeline_refresh only */
     double wall_s;    /* the whole run: reading, sorting, every method */
     uint64_t covered; /* catalog items shown in some rtrec top-K at a target */
+    double logloss;   /* the MLP's prequential log loss; NAN when model.enabled=0 */
+    double auc;       /* the MLP's prequential AUC (positive vs its sampled negatives) */
 } rr_eval_result_t;
 
 /* Replays files (merged, then stably sorted by event time: equal times keep file order) through
@@ -41,7 +43,7 @@ double rr_eval_events_per_s(const rr_eval_result_t *res);     /* rtrec pipeline 
 
 /* One table for people, or one JSON object (keys events, targets, hr10, ndcg10, pop_hr10,
  * knn_hr10, pop_ndcg10, knn_ndcg10, logloss, auc, events_per_s, coverage, ...). logloss and auc
- * are "n/a" / null: rtrec's recommender has no probabilistic score yet. */
+ * are "n/a" / null when the model is off. */
 void rr_eval_print_text(FILE *fp, const rr_eval_result_t *res, const char *const *files,
                         size_t nfiles, rr_format_t fmt);
 void rr_eval_print_json(FILE *fp, const rr_eval_result_t *res, const char *const *files,

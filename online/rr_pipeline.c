@@ -3,6 +3,38 @@
 #include <string.h>
 #include "rr_pipeline.h"
 
+static void rerank(void *opaque, uint32_t uid, const uint32_t *items, size_t n, float *probs)
+{
+    rr_pipeline_t *pl = opaque;
+    rr_learner_score(&pl->learner, &pl->store, &pl->portrait, uid, pl->portrait.now_ms, items, n,
+                     probs);
+}
+
+static rr_err_t model_init(rr_pipeline_t *pl, const rr_config_t *cfg)
+{
+    rr_learner_config_t lc = rr_learner_config_default();
+    lc.dim = cfg->model_dim;
+    lc.negatives = cfg->model_negatives;
+    lc.lr_mlp = lc.lr_embed = (float)cfg->model_lr;
+    lc.seed = (uint64_t)cfg->model_seed;
+    if (strcmp(cfg->model_optimizer, "sgd") == 0)
+        lc.optim = RR_OPTIM_SGD;
+    else if (strcmp(cfg->model_optimizer, "adam") == 0)
+        lc.optim = RR_OPTIM_ADAM;
+    else if (strcmp(cfg->model_optimizer, "adagrad") == 0)
+        lc.optim = RR_OPTIM_ADAGRAD;
+    else
+        return RR_E(CONFIG);
+    char errstr[256];
+    rr_err_t err = rr_learner_init(&pl->learner, &lc, (size_t)cfg->users_max,
+                                   (size_t)cfg->items_max, errstr, sizeof(errstr));
+    if (err) return err;
+    pl->model_on = 1;
+    pl->rec.rerank = rerank;
+    pl->rec.rerank_opaque = pl;
+    return RR_OK;
+}
+
 rr_err_t rr_pipeline_init(rr_pipeline_t *pl, const rr_config_t *cfg)
 {
     memset(pl, 0, sizeof(*pl));
@@ -14,10 +46,13 @@ rr_err_t rr_pipeline_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     if (!err)
         err = rr_trending_init(&pl->trending, (size_t)cfg->items_max, cfg->trending_half_life_s);
     if (!err) err = rr_cattop_init(&pl->cattop, (size_t)cfg->items_max);
-    rr_rec_params_t p = {(uint32_t)cfg->recs_n, (uint32_t)cfg->recs_category_cap,
+    rr_rec_params_t p = {(uint32_t)cfg->recs_n,          (uint32_t)cfg->recs_category_cap,
                          (float)cfg->recs_recency_decay, (float)cfg->recs_w_category,
-                         (float)cfg->recs_w_trending};
+                         (float)cfg->recs_w_trending,    (float)cfg->recs_w_model};
     if (!err) err = rr_recommender_init(&pl->rec, (size_t)cfg->items_max, &p);
+    if (!err)
+        err = rr_portrait_init(&pl->portrait, (size_t)cfg->users_max, cfg->portrait_half_life_s);
+    if (!err && cfg->model_enabled) err = model_init(pl, cfg);
     if (err) rr_pipeline_free(pl);
     return err;
 }
@@ -29,25 +64,21 @@ void rr_pipeline_free(rr_pipeline_t *pl)
     rr_trending_free(&pl->trending);
     rr_cattop_free(&pl->cattop);
     rr_recommender_free(&pl->rec);
+    rr_portrait_free(&pl->portrait);
+    if (pl->model_on) rr_learner_free(&pl->learner);
+    pl->model_on = 0;
 }
 
 float rr_pipeline_event_weight(rr_event_type_t type)
 {
     switch (type) {
-    case RR_EV_VIEW:
-        return 1.0f;
-    case RR_EV_CLICK:
-        return 2.0f;
-    case RR_EV_FAVORITE:
-        return 3.0f;
-    case RR_EV_ADD_TO_CART:
-        return 4.0f;
-    case RR_EV_PURCHASE:
-        return 8.0f;
-    case RR_EV_RATE:
-        return 2.0f;
-    default:
-        return 0.0f; /* impressions and searches are not interest in an item */
+    case RR_EV_VIEW: return 1.0f;
+    case RR_EV_CLICK: return 2.0f;
+    case RR_EV_FAVORITE: return 3.0f;
+    case RR_EV_ADD_TO_CART: return 4.0f;
+    case RR_EV_PURCHASE: return 8.0f;
+    case RR_EV_RATE: return 2.0f;
+    default: return 0.0f; /* impressions and searches are not interest in an item */
     }
 }
 
@@ -69,6 +100,46 @@ static void preq_score(rr_pipeline_t *pl, uint32_t uid, uint32_t iid)
     }
 }
 
+/* Test-then-train: the batch is scored before the step, so the metrics are prequential. The
+ * portrait's purchase propensity is the model's probability for the event's item times the
+ * user's smoothed purchase rate. */
+static void model_train(rr_pipeline_t *pl, uint32_t uid, uint32_t iid, const rr_event_t *ev)
+{
+    rr_learner_t *lr = &pl->learner;
+    float p;
+    if (rr_learner_train(lr, &pl->store, &pl->portrait, uid, iid, ev->type, ev->ts_ms, NULL, 0,
+                         &p) < 0)
+        return;
+    for (int b = 0; b < lr->nbatch; b++) {
+        double q = lr->prob[b] < 1e-7f ? 1e-7 : lr->prob[b] > 1 - 1e-7f ? 1 - 1e-7 : lr->prob[b];
+        pl->preq.logloss_sum -= b == 0 ? log(q) : log(1.0 - q);
+        pl->preq.logloss_n++;
+        if (b == 0) continue;
+        pl->preq.auc_wins += lr->prob[0] > lr->prob[b] ? 1.0 : lr->prob[0] == lr->prob[b] ? 0.5 : 0;
+        pl->preq.auc_pairs++;
+    }
+    const rr_user_t *u = &pl->store.user[uid];
+    float rate = (float)(u->counts[RR_EV_PURCHASE] + 1) / (float)(u->nevents + 2);
+    rr_portrait_set_propensity(&pl->portrait, uid, p * rate);
+}
+
+double rr_pipeline_logloss(const rr_pipeline_t *pl)
+{
+    return pl->preq.logloss_n ? pl->preq.logloss_sum / (double)pl->preq.logloss_n : NAN;
+}
+
+double rr_pipeline_auc(const rr_pipeline_t *pl)
+{
+    return pl->preq.auc_pairs ? pl->preq.auc_wins / (double)pl->preq.auc_pairs : NAN;
+}
+
+size_t rr_pipeline_portrait(rr_pipeline_t *pl, uint32_t uid, rr_portrait_text_t *text,
+                            const char **fields, const char **values)
+{
+    return rr_portrait_fields(&pl->portrait, &pl->store, uid, pl->portrait.now_ms, text, fields,
+                              values);
+}
+
 rr_err_t rr_pipeline_apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid)
 {
     int is_new;
@@ -83,10 +154,13 @@ rr_err_t rr_pipeline_apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *ui
     pl->by_type[ev->type]++;
     float w = rr_pipeline_event_weight(ev->type);
     if (w == 0.0f || iid == RR_INTERN_NONE) {
+        rr_portrait_update(&pl->portrait, &pl->store, *uid, RR_INTERN_NONE, 0.0f, ev->ts_ms);
         rr_store_touch(&pl->store, *uid, RR_INTERN_NONE, ev);
         return RR_OK;
     }
     preq_score(pl, *uid, iid);
+    if (pl->model_on) model_train(pl, *uid, iid, ev);
+    rr_portrait_update(&pl->portrait, &pl->store, *uid, iid, w, ev->ts_ms);
     uint32_t recent[64];
     size_t nrecent = rr_store_recent(&pl->store, *uid, recent);
     err = rr_cooc_add(&pl->cooc, iid, recent, nrecent);
@@ -107,5 +181,7 @@ int rr_pipeline_forget(rr_pipeline_t *pl, const char *user_id)
     uint32_t uid = rr_intern_find(&pl->store.users, user_id);
     if (uid == RR_INTERN_NONE) return 0;
     rr_store_forget(&pl->store, uid);
+    rr_portrait_forget(&pl->portrait, uid);
+    if (pl->model_on) rr_learner_forget_user(&pl->learner, uid);
     return 1;
 }

@@ -7,6 +7,8 @@
 #include "rr_cattop.h"
 #include "rr_config.h"
 #include "rr_cooc.h"
+#include "rr_learner.h"
+#include "rr_portrait.h"
 #include "rr_recommend.h"
 #include "rr_store.h"
 #include "rr_trending.h"
@@ -15,6 +17,11 @@ typedef struct rr_preq_s {
     uint64_t targets; /* events of a known user on an item new to that user */
     uint64_t hits10;  /* ... whose item was in the user's current top-10 */
     double ndcg10;    /* summed 1/log2(rank+2) over hits */
+    /* The MLP, scored on each training batch before its step (positive + negatives). */
+    double logloss_sum;
+    uint64_t logloss_n;
+    double auc_wins; /* positive above a negative: 1, tie: 1/2 */
+    uint64_t auc_pairs;
 } rr_preq_t;
 
 typedef struct rr_pipeline_s {
@@ -23,6 +30,9 @@ typedef struct rr_pipeline_s {
     rr_trending_t trending;
     rr_cattop_t cattop;
     rr_recommender_t rec;
+    rr_portrait_table_t portrait;
+    rr_learner_t learner;
+    int model_on;
     rr_preq_t preq;
     uint64_t events_total;
     uint64_t by_type[RR_EV__COUNT];
@@ -40,6 +50,12 @@ rr_err_t rr_pipeline_apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *ui
 size_t rr_pipeline_refresh(rr_pipeline_t *pl, uint32_t uid);
 /* Drops a user entirely; returns 0 if unknown. */
 int rr_pipeline_forget(rr_pipeline_t *pl, const char *user_id);
+/* The model's prequential log loss and AUC so far; NAN before any training step. */
+double rr_pipeline_logloss(const rr_pipeline_t *pl);
+double rr_pipeline_auc(const rr_pipeline_t *pl);
+/* Readable portrait fields of a user (Redis rtrec:portrait:{user}); see rr_portrait_fields. */
+size_t rr_pipeline_portrait(rr_pipeline_t *pl, uint32_t uid, rr_portrait_text_t *text,
+                            const char **fields, const char **values);
 /* Trending weight of an event type: a purchase says more than a view. */
 float rr_pipeline_event_weight(rr_event_type_t type);
 

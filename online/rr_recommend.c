@@ -172,6 +172,29 @@ static int category_full(const rr_recommender_t *rec, const rr_store_t *st,
     return same >= rec->p.category_cap;
 }
 
+/* Adds the model's probability to each pooled candidate and restores the order. */
+static void rerank_pool(const rr_recommender_t *rec, uint32_t uid, rr_list_entry_t *pool,
+                        size_t npool)
+{
+    uint32_t ids[POOL_MAX];
+    float probs[POOL_MAX];
+    for (size_t i = 0; i < npool; i++) ids[i] = pool[i].item;
+    rec->rerank(rec->rerank_opaque, uid, ids, npool, probs);
+    rr_list_entry_t sorted[POOL_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < npool; i++) {
+        rr_list_entry_t e = pool[i];
+        float m = rec->p.w_model * probs[i];
+        if (m > e.score) { /* the model outweighs every other source together */
+            e.reason = RR_REASON_MODEL;
+            e.strength = probs[i];
+        }
+        e.score += m;
+        n = list_insert(sorted, n, POOL_MAX, e);
+    }
+    memcpy(pool, sorted, n * sizeof(*pool));
+}
+
 static size_t select_list(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
                           const rr_trending_t *tr, uint32_t uid, const uint32_t *recent,
                           size_t nrecent, float co_max, rr_list_entry_t *list)
@@ -187,6 +210,7 @@ static size_t select_list(rr_recommender_t *rec, const rr_store_t *st, const rr_
         if (excluded(st, uid, item)) continue;
         npool = list_insert(pool, npool, pool_cap, blend(rec, st, tr, item, co_max, tr_max));
     }
+    if (rec->rerank && rec->p.w_model > 0 && npool > 0) rerank_pool(rec, uid, pool, npool);
     for (size_t i = 0; i < npool && n < rec->p.n; i++) {
         if (category_full(rec, st, list, n, pool[i].item)) continue;
         if (pool[i].reason == RR_REASON_COOC)
@@ -216,16 +240,11 @@ size_t rr_recommend_user(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t 
 const char *rr_reason_tag(rr_reason_t reason)
 {
     switch (reason) {
-    case RR_REASON_COOC:
-        return "cooccurrence";
-    case RR_REASON_TRENDING:
-        return "trending";
-    case RR_REASON_CATEGORY:
-        return "category";
-    case RR_REASON_MODEL:
-        return "model";
-    case RR_REASON_NONE:
-        break;
+    case RR_REASON_COOC: return "cooccurrence";
+    case RR_REASON_TRENDING: return "trending";
+    case RR_REASON_CATEGORY: return "category";
+    case RR_REASON_MODEL: return "model";
+    case RR_REASON_NONE: break;
     }
     return "none";
 }
@@ -242,11 +261,8 @@ void rr_recommend_reason(const rr_store_t *st, const rr_list_entry_t *e, char *b
         src = rr_intern_key(&st->categories, e->because);
         snprintf(buf, cap, "category %s affinity %.2f", src ? src : "?", e->strength);
         break;
-    case RR_REASON_TRENDING:
-        snprintf(buf, cap, "trending");
-        break;
-    default:
-        snprintf(buf, cap, "%s", rr_reason_tag((rr_reason_t)e->reason));
-        break;
+    case RR_REASON_TRENDING: snprintf(buf, cap, "trending"); break;
+    case RR_REASON_MODEL: snprintf(buf, cap, "picked for you (model %.2f)", e->strength); break;
+    default: snprintf(buf, cap, "%s", rr_reason_tag((rr_reason_t)e->reason)); break;
     }
 }

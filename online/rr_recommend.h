@@ -1,7 +1,8 @@
 /* rr_recommend.h — top-N from three candidate sources blended into one score:
  *   co-occurrence with the user's recent items (item-kNN, newer items weigh more),
  *   the user's category affinity × the category's popular items, and trending;
- * score = cooc/max_cooc + w_category·affinity·popularity_share + w_trending·trend/max_trend.
+ * score = cooc/max_cooc + w_category·affinity·popularity_share + w_trending·trend/max_trend;
+ * the best 4n by that score are re-ranked with + w_model·p(user, item) from the learned MLP.
  * Seen, bought and unavailable items are excluded; an optional cap per category; each entry
  * keeps the source that contributed most as its reason. Owns scratch sized for the catalog. */
 #ifndef RR_RECOMMEND_H
@@ -18,7 +19,12 @@ typedef struct rr_rec_params_s {
     float recency_decay;   /* weight ratio of each older recent item (1 = all equal) */
     float w_category;      /* weight of the category source */
     float w_trending;      /* weight of the trending prior */
+    float w_model;         /* weight of the re-ranker's probability */
 } rr_rec_params_t;
+
+/* Re-ranker: probabilities for items[0..n) of user uid (the learned MLP). */
+typedef void (*rr_rerank_fn)(void *opaque, uint32_t uid, const uint32_t *items, size_t n,
+                             float *probs);
 
 typedef struct rr_recommender_s {
     float *co;         /* [items_max] recency-weighted co-occurrence, zero between calls */
@@ -28,6 +34,8 @@ typedef struct rr_recommender_s {
     size_t ntouched;
     size_t items_max;
     rr_rec_params_t p;
+    rr_rerank_fn rerank; /* NULL = no re-ranking */
+    void *rerank_opaque;
 } rr_recommender_t;
 
 rr_err_t rr_recommender_init(rr_recommender_t *rec, size_t items_max, const rr_rec_params_t *p);

@@ -298,15 +298,10 @@ rr_err_t rr_line_decode(rr_format_t fmt, const char *line, size_t len, rr_event_
     n = split(line, len, fmt == RR_FMT_AMAZON ? '\t' : ',', cols, CSV_MAX_COLS);
     if (n < 0) return RR_E(DECODE);
     switch (fmt) {
-    case RR_FMT_TAOBAO:
-        return decode_taobao(cols, n, ev);
-    case RR_FMT_REES46:
-        return decode_rees46(cols, n, ev);
-    case RR_FMT_MOVIELENS:
-        return decode_movielens(cols, n, ev);
-    case RR_FMT_AMAZON:
-        return decode_amazon(cols, n, ev);
-    default:
-        return RR_E(INVAL);
+    case RR_FMT_TAOBAO: return decode_taobao(cols, n, ev);
+    case RR_FMT_REES46: return decode_rees46(cols, n, ev);
+    case RR_FMT_MOVIELENS: return decode_movielens(cols, n, ev);
+    case RR_FMT_AMAZON: return decode_amazon(cols, n, ev);
+    default: return RR_E(INVAL);
     }
 }

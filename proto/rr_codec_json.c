@@ -245,30 +245,14 @@ static rr_err_t get_field(const json_field_t *f, const cJSON *val, void *obj, ui
     if (cJSON_IsNull(val)) return RR_OK;
     if (f->kind != JF_STR && f->kind != JF_TAGS && empty_string(val)) return RR_OK;
     switch (f->kind) {
-    case JF_STR:
-        err = get_str(val, base + f->off, f->cap);
-        break;
-    case JF_TYPE:
-        err = get_type(val, (rr_event_type_t *)(void *)(base + f->off));
-        break;
-    case JF_I64:
-        err = get_i64(val, (int64_t *)(void *)(base + f->off));
-        break;
-    case JF_I32:
-        err = get_i32(val, (int32_t *)(void *)(base + f->off));
-        break;
-    case JF_F32:
-        err = get_f32(val, (float *)(void *)(base + f->off));
-        break;
-    case JF_BOOL:
-        err = get_bool(val, (int *)(void *)(base + f->off));
-        break;
-    case JF_TAGS:
-        err = get_tags(val, base + f->off, f->cap);
-        break;
-    default:
-        err = RR_E(INVAL);
-        break;
+    case JF_STR: err = get_str(val, base + f->off, f->cap); break;
+    case JF_TYPE: err = get_type(val, (rr_event_type_t *)(void *)(base + f->off)); break;
+    case JF_I64: err = get_i64(val, (int64_t *)(void *)(base + f->off)); break;
+    case JF_I32: err = get_i32(val, (int32_t *)(void *)(base + f->off)); break;
+    case JF_F32: err = get_f32(val, (float *)(void *)(base + f->off)); break;
+    case JF_BOOL: err = get_bool(val, (int *)(void *)(base + f->off)); break;
+    case JF_TAGS: err = get_tags(val, base + f->off, f->cap); break;
+    default: err = RR_E(INVAL); break;
     }
     if (!err && flags) *flags |= f->flag;
     return err;

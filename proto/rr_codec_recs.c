@@ -113,19 +113,14 @@ static int skip_len(int wire, const unsigned char *p, size_t left, size_t *len)
         if (n <= 0) return -1;
         *len = (size_t)n;
         return 0;
-    case WIRE_I64:
-        *len = 8;
-        return left >= 8 ? 0 : -1;
-    case WIRE_I32:
-        *len = 4;
-        return left >= 4 ? 0 : -1;
+    case WIRE_I64: *len = 8; return left >= 8 ? 0 : -1;
+    case WIRE_I32: *len = 4; return left >= 4 ? 0 : -1;
     case WIRE_LEN:
         n = rr_varint_decode(p, left, &v);
         if (n <= 0 || v > left - (size_t)n) return -1;
         *len = (size_t)n + (size_t)v;
         return 0;
-    default:
-        return -1;
+    default: return -1;
     }
 }
 

@@ -35,11 +35,17 @@ def check_alice(test, redis, recs_msg):
     test.assertGreater(zs[0][1], zs[1][1])  # co-occurrence outranks the trending fill
     why = redis.cli("HGET", "rtrec:why:alice", "C")
     test.assertTrue(why.startswith("similar to item "), why)
-    test.assertEqual(redis.cli("HGET", "rtrec:why:alice", "D"), "trending")
+    for item in ("D", "E"):  # the fill: trending, re-ranked by the MLP
+        why = redis.cli("HGET", "rtrec:why:alice", item)
+        test.assertTrue(why == "trending" or why.startswith("picked for you (model "), why)
     ttl = int(redis.cli("TTL", "rtrec:rec:alice"))
     test.assertGreater(ttl, 0)
     test.assertIsNotNone(recs_msg, "no recs message for alice")
     test.assertEqual(recs_msg.user_id, "alice")
     test.assertEqual([r.item_id for r in recs_msg.recs], members)
     test.assertEqual(recs_msg.recs[0].reason, "cooccurrence")
+    test.assertTrue(recs_msg.model_version.startswith("mlp@"), recs_msg.model_version)
+    portrait = dict(zip(*[iter(redis.lines("HGETALL", "rtrec:portrait:alice"))] * 2))
+    test.assertIn("top_categories", portrait)
+    test.assertEqual(portrait.get("purchases"), "1")
     test.assertEqual(recs_msg.trigger_ts_ms, events()[-1]["ts_ms"])

@@ -144,6 +144,7 @@ static void test_scenario(void)
     rr_config_init(&cfg);
     cfg.users_max = 64;
     cfg.items_max = 64;
+    cfg.model_enabled = 0; /* the sources alone; test_scenario_model adds the MLP */
     rr_pipeline_t pl;
     CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
     int64_t ts = 1700000000000LL;
@@ -176,6 +177,42 @@ static void test_scenario(void)
     rr_pipeline_free(&pl);
 }
 
+/* With the MLP re-ranking (w_model = 1): its probability is below 1, so C (co-occurrence 1 +
+ * category) still leads, the trending fill is ordered by the model, and the model's pick says so.
+ */
+static void test_scenario_model(void)
+{
+    rr_config_t cfg;
+    rr_config_init(&cfg);
+    cfg.users_max = 64;
+    cfg.items_max = 64;
+    rr_pipeline_t pl;
+    CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
+    CHECK(pl.model_on);
+    int64_t ts = 1700000000000LL;
+    const char *users[] = {"u1", "u2", "u3", "u4"}, *items[] = {"A", "B", "C"};
+    for (int u = 0; u < 4; u++)
+        for (int i = 0; i < 3; i++) view(&pl, users[u], items[i], RR_EV_VIEW, ts += 1000);
+    view(&pl, "u5", "D", RR_EV_VIEW, ts += 1000);
+    view(&pl, "u5", "E", RR_EV_VIEW, ts += 1000);
+    view(&pl, "alice", "A", RR_EV_VIEW, ts += 1000);
+    view(&pl, "alice", "B", RR_EV_PURCHASE, ts += 1000);
+    uint32_t alice = rr_intern_find(&pl.store.users, "alice");
+    const rr_list_entry_t *list = rr_store_list(&pl.store, alice);
+    CHECK_INT(pl.store.user[alice].nlist, 3);
+    CHECK_STR(rr_intern_key(&pl.store.items, list[0].item), "C");
+    CHECK_INT(list[0].reason, RR_REASON_COOC);
+    for (int i = 1; i < 3; i++) {
+        CHECK(list[i].reason == RR_REASON_MODEL || list[i].reason == RR_REASON_TRENDING);
+        CHECK(list[i].score <= list[i - 1].score);
+    }
+    CHECK(pl.learner.steps == 16); /* one step per item event */
+    double ll = rr_pipeline_logloss(&pl), auc = rr_pipeline_auc(&pl);
+    CHECK(ll > 0 && ll < 5);
+    CHECK(auc >= 0 && auc <= 1);
+    rr_pipeline_free(&pl);
+}
+
 static void test_category_cap(void)
 {
     rr_config_t cfg;
@@ -183,6 +220,7 @@ static void test_category_cap(void)
     cfg.users_max = 16;
     cfg.items_max = 64;
     cfg.recs_category_cap = 1;
+    cfg.model_enabled = 0;
     rr_pipeline_t pl;
     CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
     rr_event_t ev;
@@ -234,4 +272,4 @@ static void test_config(void)
 
 RR_TEST_MAIN(RR_TEST(test_intern), RR_TEST(test_dirty), RR_TEST(test_cooc_vs_naive),
              RR_TEST(test_cooc_bounded), RR_TEST(test_trending), RR_TEST(test_scenario),
-             RR_TEST(test_category_cap), RR_TEST(test_config))
+             RR_TEST(test_scenario_model), RR_TEST(test_category_cap), RR_TEST(test_config))
