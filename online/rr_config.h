@@ -39,6 +39,8 @@ typedef struct rr_config_s {
     double model_lr;
     int model_negatives;
     double recs_w_model;
+    double recs_w_retrieve;
+    int recs_retrieve_k;
     double portrait_half_life_s;
     rr_config_str_t checkpoint_dir;
     int checkpoint_interval_s;

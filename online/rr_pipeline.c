@@ -10,6 +10,27 @@ static void rerank(void *opaque, uint32_t uid, const uint32_t *items, size_t n, 
                      probs);
 }
 
+typedef struct retrieve_ctx_s {
+    const rr_store_t *st;
+    uint32_t uid;
+} retrieve_ctx_t;
+
+static int retrieve_skip(void *ctx, int user, uint32_t item)
+{
+    (void)user;
+    const retrieve_ctx_t *rc = ctx;
+    return !rc->st->item[item].available || rr_store_has_seen(rc->st, rc->uid, item);
+}
+
+static size_t retrieve(void *opaque, uint32_t uid, size_t k, uint32_t *ids, float *scores)
+{
+    rr_pipeline_t *pl = opaque;
+    retrieve_ctx_t rc = {&pl->store, uid};
+    rr_topn_filter_t filter = {NULL, retrieve_skip, &rc};
+    int n = rr_learner_retrieve(&pl->learner, &pl->store, uid, (int)k, &filter, ids, scores);
+    return n > 0 ? (size_t)n : 0;
+}
+
 static rr_err_t model_init(rr_pipeline_t *pl, const rr_config_t *cfg)
 {
     rr_learner_config_t lc = rr_learner_config_default();
@@ -31,7 +52,8 @@ static rr_err_t model_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     if (err) return err;
     pl->model_on = 1;
     pl->rec.rerank = rerank;
-    pl->rec.rerank_opaque = pl;
+    pl->rec.retrieve = retrieve;
+    pl->rec.model_opaque = pl;
     return RR_OK;
 }
 
@@ -48,7 +70,8 @@ rr_err_t rr_pipeline_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     if (!err) err = rr_cattop_init(&pl->cattop, (size_t)cfg->items_max);
     rr_rec_params_t p = {(uint32_t)cfg->recs_n,          (uint32_t)cfg->recs_category_cap,
                          (float)cfg->recs_recency_decay, (float)cfg->recs_w_category,
-                         (float)cfg->recs_w_trending,    (float)cfg->recs_w_model};
+                         (float)cfg->recs_w_trending,    (float)cfg->recs_w_model,
+                         (float)cfg->recs_w_retrieve,    (uint32_t)cfg->recs_retrieve_k};
     if (!err) err = rr_recommender_init(&pl->rec, (size_t)cfg->items_max, &p);
     if (!err)
         err = rr_portrait_init(&pl->portrait, (size_t)cfg->users_max, cfg->portrait_half_life_s);
@@ -100,15 +123,17 @@ static void preq_score(rr_pipeline_t *pl, uint32_t uid, uint32_t iid)
     }
 }
 
-/* Test-then-train: the batch is scored before the step, so the metrics are prequential. The
- * portrait's purchase propensity is the model's probability for the event's item times the
+/* Test-then-train: the batch is scored before the step, so the metrics are prequential.
+ * Items shown to the user since the last interaction are the first negatives. The portrait's purchase propensity is the model's probability for the event's item times the
  * user's smoothed purchase rate. */
 static void model_train(rr_pipeline_t *pl, uint32_t uid, uint32_t iid, const rr_event_t *ev)
 {
     rr_learner_t *lr = &pl->learner;
+    uint32_t shown[RR_SHOWN_MAX];
+    size_t nshown = rr_store_take_shown(&pl->store, uid, iid, shown);
     float p;
-    if (rr_learner_train(lr, &pl->store, &pl->portrait, uid, iid, ev->type, ev->ts_ms, NULL, 0,
-                         &p) < 0)
+    if (rr_learner_train(lr, &pl->store, &pl->portrait, uid, iid, ev->type, ev->ts_ms, shown,
+                         nshown, &p) < 0)
         return;
     for (int b = 0; b < lr->nbatch; b++) {
         double q = lr->prob[b] < 1e-7f ? 1e-7 : lr->prob[b] > 1 - 1e-7f ? 1 - 1e-7 : lr->prob[b];
@@ -153,6 +178,8 @@ rr_err_t rr_pipeline_apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *ui
     pl->events_total++;
     pl->by_type[ev->type]++;
     float w = rr_pipeline_event_weight(ev->type);
+    if (ev->type == RR_EV_IMPRESSION && iid != RR_INTERN_NONE)
+        rr_store_shown(&pl->store, *uid, iid);
     if (w == 0.0f || iid == RR_INTERN_NONE) {
         rr_portrait_update(&pl->portrait, &pl->store, *uid, RR_INTERN_NONE, 0.0f, ev->ts_ms);
         rr_store_touch(&pl->store, *uid, RR_INTERN_NONE, ev);

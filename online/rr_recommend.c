@@ -12,9 +12,10 @@ rr_err_t rr_recommender_init(rr_recommender_t *rec, size_t items_max, const rr_r
     memset(rec, 0, sizeof(*rec));
     rec->co = calloc(items_max, sizeof(*rec->co));
     rec->cat = calloc(items_max, sizeof(*rec->cat));
+    rec->emb = calloc(items_max, sizeof(*rec->emb));
     rec->mark = calloc(items_max, sizeof(*rec->mark));
     rec->touched = calloc(items_max, sizeof(*rec->touched));
-    if (!rec->co || !rec->cat || !rec->mark || !rec->touched) {
+    if (!rec->co || !rec->cat || !rec->emb || !rec->mark || !rec->touched) {
         rr_recommender_free(rec);
         return RR_E(NOMEM);
     }
@@ -27,6 +28,7 @@ void rr_recommender_free(rr_recommender_t *rec)
 {
     free(rec->co);
     free(rec->cat);
+    free(rec->emb);
     free(rec->mark);
     free(rec->touched);
     memset(rec, 0, sizeof(*rec));
@@ -43,7 +45,7 @@ static void reset(rr_recommender_t *rec)
 {
     for (size_t i = 0; i < rec->ntouched; i++) {
         uint32_t item = rec->touched[i];
-        rec->co[item] = rec->cat[item] = 0;
+        rec->co[item] = rec->cat[item] = rec->emb[item] = 0;
         rec->mark[item] = 0;
     }
     rec->ntouched = 0;
@@ -108,6 +110,20 @@ static void add_category(rr_recommender_t *rec, const rr_store_t *st, const rr_t
     }
 }
 
+/* Retrieval source: nearest items by the learned embeddings, scaled by the best one. */
+static void add_retrieved(rr_recommender_t *rec, uint32_t uid)
+{
+    uint32_t ids[POOL_MAX];
+    float scores[POOL_MAX];
+    size_t k = rec->p.retrieve_k < POOL_MAX ? rec->p.retrieve_k : POOL_MAX;
+    size_t n = rec->retrieve(rec->model_opaque, uid, k, ids, scores);
+    if (n == 0 || !(scores[0] > 0)) return;
+    for (size_t i = 0; i < n; i++) {
+        touch(rec, ids[i]);
+        rec->emb[ids[i]] = scores[i] > 0 ? scores[i] / scores[0] : 0;
+    }
+}
+
 static int excluded(const rr_store_t *st, uint32_t uid, uint32_t item)
 {
     return !st->item[item].available || rr_store_has_bought(st, uid, item) ||
@@ -150,14 +166,18 @@ static rr_list_entry_t blend(const rr_recommender_t *rec, const rr_store_t *st,
     float c = co_max > 0 ? rec->co[item] / co_max : 0;
     float g = rec->p.w_category * rec->cat[item];
     float t = tr_max > 0 ? rec->p.w_trending * (float)rr_trending_score(tr, item) / tr_max : 0;
-    rr_list_entry_t e = {item, c + g + t, 0, rec->co[item], RR_REASON_COOC};
+    float r = rec->p.w_retrieve * rec->emb[item];
+    rr_list_entry_t e = {item, c + g + t + r, 0, rec->co[item], RR_REASON_COOC};
     if (g > c && g >= t) {
         e.reason = RR_REASON_CATEGORY;
         e.because = st->item[item].category;
         e.strength = rec->cat[item];
-    } else if (t > c && t > g) {
+    } else if (t > c && t > g && t >= r) {
         e.reason = RR_REASON_TRENDING;
         e.strength = (float)rr_trending_score(tr, item);
+    } else if (r > c && r > g && r > t) {
+        e.reason = RR_REASON_MODEL; /* the learned embeddings found it */
+        e.strength = rec->emb[item];
     }
     return e;
 }
@@ -179,7 +199,7 @@ static void rerank_pool(const rr_recommender_t *rec, uint32_t uid, rr_list_entry
     uint32_t ids[POOL_MAX];
     float probs[POOL_MAX];
     for (size_t i = 0; i < npool; i++) ids[i] = pool[i].item;
-    rec->rerank(rec->rerank_opaque, uid, ids, npool, probs);
+    rec->rerank(rec->model_opaque, uid, ids, npool, probs);
     rr_list_entry_t sorted[POOL_MAX];
     size_t n = 0;
     for (size_t i = 0; i < npool; i++) {
@@ -229,6 +249,7 @@ size_t rr_recommend_user(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t 
     recency_weights(rec, nrecent, w);
     float co_max = add_cooc(rec, co, recent, w, nrecent);
     add_category(rec, st, tr, ct, recent, w, nrecent);
+    if (rec->retrieve && rec->p.retrieve_k > 0) add_retrieved(rec, uid);
     size_t ntop = rr_trending_top(tr, ids, NULL, RR_TRENDING_TOP);
     for (size_t i = 0; i < ntop; i++) touch(rec, ids[i]);
     size_t n = select_list(rec, st, co, tr, uid, recent, nrecent, co_max, rr_store_list(st, uid));

@@ -1,7 +1,8 @@
-/* rr_recommend.h — top-N from three candidate sources blended into one score:
+/* rr_recommend.h — top-N from four candidate sources blended into one score:
  *   co-occurrence with the user's recent items (item-kNN, newer items weigh more),
- *   the user's category affinity × the category's popular items, and trending;
- * score = cooc/max_cooc + w_category·affinity·popularity_share + w_trending·trend/max_trend;
+ *   the user's category affinity × the category's popular items, embedding retrieval, trending;
+ * score = cooc/max_cooc + w_category·affinity·popularity_share + w_trending·trend/max_trend
+ *         + w_retrieve·(u·v)/max(u·v) for the learned embeddings' nearest items;
  * the best 4n by that score are re-ranked with + w_model·p(user, item) from the learned MLP.
  * Seen, bought and unavailable items are excluded; an optional cap per category; each entry
  * keeps the source that contributed most as its reason. Owns scratch sized for the catalog. */
@@ -20,8 +21,14 @@ typedef struct rr_rec_params_s {
     float w_category;      /* weight of the category source */
     float w_trending;      /* weight of the trending prior */
     float w_model;         /* weight of the re-ranker's probability */
+    float w_retrieve;      /* weight of embedding retrieval (u·v / max u·v) */
+    uint32_t retrieve_k;   /* candidates from embedding retrieval; 0 = off */
 } rr_rec_params_t;
 
+/* Retrieval: the best k items of user uid by learned embedding dot product (excluded items
+ * already skipped); returns the count. */
+typedef size_t (*rr_retrieve_fn)(void *opaque, uint32_t uid, size_t k, uint32_t *ids,
+                                 float *scores);
 /* Re-ranker: probabilities for items[0..n) of user uid (the learned MLP). */
 typedef void (*rr_rerank_fn)(void *opaque, uint32_t uid, const uint32_t *items, size_t n,
                              float *probs);
@@ -29,13 +36,15 @@ typedef void (*rr_rerank_fn)(void *opaque, uint32_t uid, const uint32_t *items, 
 typedef struct rr_recommender_s {
     float *co;         /* [items_max] recency-weighted co-occurrence, zero between calls */
     float *cat;        /* [items_max] category affinity × popularity share */
+    float *emb;        /* [items_max] retrieval score / best retrieval score */
     uint8_t *mark;     /* [items_max] 1 = in touched[] */
     uint32_t *touched; /* candidate ids */
     size_t ntouched;
     size_t items_max;
     rr_rec_params_t p;
-    rr_rerank_fn rerank; /* NULL = no re-ranking */
-    void *rerank_opaque;
+    rr_rerank_fn rerank;     /* NULL = no re-ranking */
+    rr_retrieve_fn retrieve; /* NULL = no embedding retrieval */
+    void *model_opaque;      /* passed to both */
 } rr_recommender_t;
 
 rr_err_t rr_recommender_init(rr_recommender_t *rec, size_t items_max, const rr_rec_params_t *p);

@@ -181,6 +181,28 @@ int rr_store_is_recent(const rr_store_t *st, uint32_t uid, uint32_t iid)
     return ring_has(&st->recent[(size_t)uid * st->nrecent_max], st->user[uid].nrecent, iid);
 }
 
+void rr_store_shown(rr_store_t *st, uint32_t uid, uint32_t iid)
+{
+    rr_user_t *u = &st->user[uid];
+    for (uint8_t i = 0; i < u->nshown; i++)
+        if (u->shown[i] == iid) return;
+    if (u->nshown == RR_SHOWN_MAX) {
+        memmove(u->shown, u->shown + 1, (RR_SHOWN_MAX - 1) * sizeof(u->shown[0]));
+        u->nshown--;
+    }
+    u->shown[u->nshown++] = iid;
+}
+
+size_t rr_store_take_shown(rr_store_t *st, uint32_t uid, uint32_t iid, uint32_t *out)
+{
+    rr_user_t *u = &st->user[uid];
+    size_t n = 0;
+    for (uint8_t i = 0; i < u->nshown; i++)
+        if (u->shown[i] != iid) out[n++] = u->shown[i];
+    u->nshown = 0;
+    return n;
+}
+
 void rr_store_forget(rr_store_t *st, uint32_t uid)
 {
     if (!rr_intern_key(&st->users, uid)) return;

@@ -12,6 +12,7 @@
 
 #define RR_BOUGHT_MAX 16 /* latest purchases kept per user, excluded from lists */
 #define RR_SEEN_WORDS 8  /* 512-bit Bloom filter per user of every item touched (k = 2) */
+#define RR_SHOWN_MAX  4  /* latest impressions (shown, not yet clicked) kept per user */
 
 typedef enum {
     RR_REASON_NONE = 0,
@@ -35,8 +36,9 @@ typedef struct rr_user_s {
     uint64_t dequeued_us;  /* monotonic time that event left the consumer (freshness) */
     uint32_t counts[RR_EV__COUNT];
     uint32_t nevents;
-    int32_t partition; /* input partition the user's events come from */
-    uint8_t nrecent, recent_head, nbought, bought_head, nlist;
+    uint32_t shown[RR_SHOWN_MAX]; /* impressions since the last interaction: negatives */
+    int32_t partition;            /* input partition the user's events come from */
+    uint8_t nrecent, recent_head, nbought, bought_head, nlist, nshown;
 } rr_user_t;
 
 typedef struct rr_item_s {
@@ -84,6 +86,11 @@ static inline rr_list_entry_t *rr_store_list(const rr_store_t *st, uint32_t uid)
 {
     return &st->lists[(size_t)uid * st->list_max];
 }
+/* An IMPRESSION: iid was shown to the user (the oldest of RR_SHOWN_MAX is dropped). */
+void rr_store_shown(rr_store_t *st, uint32_t uid, uint32_t iid);
+/* The impressions not interacted with since, other than iid, into out[RR_SHOWN_MAX]; then
+ * forgets them (they have served as negatives once). Returns the count. */
+size_t rr_store_take_shown(rr_store_t *st, uint32_t uid, uint32_t iid, uint32_t *out);
 /* Drops everything held about a user; its id may be reused. */
 void rr_store_forget(rr_store_t *st, uint32_t uid);
 

@@ -213,6 +213,34 @@ static void test_scenario_model(void)
     rr_pipeline_free(&pl);
 }
 
+/* Impressions the user ignored are the first negatives of the next positive, used once. */
+static void test_impressions_negatives(void)
+{
+    rr_config_t cfg;
+    rr_config_init(&cfg);
+    cfg.users_max = 16;
+    cfg.items_max = 64;
+    rr_pipeline_t pl;
+    CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
+    int64_t ts = 1700000000000LL;
+    const char *catalog[] = {"c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8"};
+    for (int i = 0; i < 8; i++) view(&pl, "other", catalog[i], RR_EV_VIEW, ts += 1000);
+    view(&pl, "u", "A", RR_EV_VIEW, ts += 1000);
+    view(&pl, "u", "X", RR_EV_IMPRESSION, ts += 1000);
+    view(&pl, "u", "Y", RR_EV_IMPRESSION, ts += 1000);
+    view(&pl, "u", "Z", RR_EV_IMPRESSION, ts += 1000);
+    view(&pl, "u", "Z", RR_EV_CLICK, ts += 1000); /* Z was clicked: not a negative */
+    uint32_t x = rr_intern_find(&pl.store.items, "X"), y = rr_intern_find(&pl.store.items, "Y");
+    uint32_t z = rr_intern_find(&pl.store.items, "Z");
+    CHECK_INT(pl.learner.nbatch, 1 + cfg.model_negatives);
+    CHECK_INT(pl.learner.batch[0], z);
+    CHECK_INT(pl.learner.batch[1], x);
+    CHECK_INT(pl.learner.batch[2], y);
+    uint32_t u = rr_intern_find(&pl.store.users, "u");
+    CHECK_INT(pl.store.user[u].nshown, 0); /* used once */
+    rr_pipeline_free(&pl);
+}
+
 static void test_category_cap(void)
 {
     rr_config_t cfg;
@@ -272,4 +300,5 @@ static void test_config(void)
 
 RR_TEST_MAIN(RR_TEST(test_intern), RR_TEST(test_dirty), RR_TEST(test_cooc_vs_naive),
              RR_TEST(test_cooc_bounded), RR_TEST(test_trending), RR_TEST(test_scenario),
-             RR_TEST(test_scenario_model), RR_TEST(test_category_cap), RR_TEST(test_config))
+             RR_TEST(test_scenario_model), RR_TEST(test_impressions_negatives),
+             RR_TEST(test_category_cap), RR_TEST(test_config))
