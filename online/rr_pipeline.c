@@ -124,8 +124,9 @@ static void preq_score(rr_pipeline_t *pl, uint32_t uid, uint32_t iid)
 }
 
 /* Test-then-train: the batch is scored before the step, so the metrics are prequential.
- * Items shown to the user since the last interaction are the first negatives. The portrait's purchase propensity is the model's probability for the event's item times the
- * user's smoothed purchase rate. */
+ * Items shown to the user since the last interaction are the first negatives. The portrait's
+ * purchase propensity is the model's probability for the event's item times the user's smoothed
+ * purchase rate. */
 static void model_train(rr_pipeline_t *pl, uint32_t uid, uint32_t iid, const rr_event_t *ev)
 {
     rr_learner_t *lr = &pl->learner;
