@@ -54,3 +54,8 @@ float rr_sdot(int n, const float *x, const float *y)
     for (int k = 0; k < n; k++) s += x[k] * y[k];
     return s;
 }
+
+void rr_blas_set_threads(int n)
+{
+    openblas_set_num_threads(n);
+}

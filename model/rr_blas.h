@@ -17,4 +17,8 @@ void rr_sgemv(int trans, int m, int n, float alpha, const float *a, int lda, con
 /* x · y in a plain loop (not BLAS): the summation order is fixed, whatever BLAS threading does. */
 float rr_sdot(int n, const float *x, const float *y);
 
+/* Threads BLAS may use. The engine's matrices are small: handing them to a second thread costs
+ * more than it saves (and spins a core), so processes call this with 1 at start. */
+void rr_blas_set_threads(int n);
+
 #endif

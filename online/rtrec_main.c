@@ -1,6 +1,7 @@
 /* rtrec_main.c — the `rtrec` binary: dispatches to a subcommand. */
 #include <stdio.h>
 #include <string.h>
+#include "rr_blas.h"
 #include "rr_cli.h"
 
 static const struct {
@@ -32,6 +33,7 @@ int main(int argc, char **argv)
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    rr_blas_set_threads(1);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[1], commands[i].name) == 0) return commands[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "rtrec: unknown command \"%s\"\n", argv[1]);
