@@ -29,10 +29,17 @@ uint32_t rr_pop_count(const rr_pop_t *pop, uint32_t item);
 size_t rr_pop_top(rr_pop_t *pop, uint32_t *out, size_t k, rr_baseline_skip_fn skip,
                   const void *opaque);
 
-/* Item-kNN: exact symmetric co-occurrence counts of distinct items within `window` consecutive
- * interactions of a user; a user is scored from the distinct items of their last `window`
- * interactions, and the list is filled up from popularity. */
+/* A growable set of 64-bit keys (open addressing; 0 is never a key). */
+typedef struct rr_keyset_s {
+    uint64_t *slots;
+    size_t cap, used;
+} rr_keyset_t;
+
+/* Item-kNN: exact symmetric co-occurrence counts — the number of users who touched both
+ * (distinct) items within `window` consecutive interactions; a user is scored from the distinct
+ * items of their last `window` interactions, and the list is filled up from popularity. */
 typedef struct rr_knn_s {
+    rr_keyset_t pairs; /* (user, item, item) already counted: a pair counts once per user */
     rr_cooc_t co;      /* exact: max_neighbors is never reached */
     uint32_t *ring;    /* [nusers][window] last interactions per user */
     uint32_t *nring;   /* [nusers] interactions ever (ring head = nring % window) */
