@@ -313,6 +313,7 @@ rr_err_t rr_eval_run(const rr_config_t *cfg, const char *const *files, size_t nf
     res->items = rr_intern_bound(&ev.items);
     res->logloss = ev.pl_ready ? rr_pipeline_logloss(&ev.pl) : NAN;
     res->auc = ev.pl_ready ? rr_pipeline_auc(&ev.pl) : NAN;
+    res->bytes_per_user = ev.pl_ready ? rr_pipeline_bytes_per_user(&ev.pl) : 0;
     eval_free(&ev);
     res->wall_s = now_s() - t0;
     return err;
@@ -371,6 +372,9 @@ void rr_eval_print_text(FILE *fp, const rr_eval_result_t *res, const char *const
             res->logloss, res->auc);
     fprintf(fp, "rtrec      %.0f events/s (apply + refresh at targets, %.2f s)   wall %.2f s\n",
             rr_eval_events_per_s(res), res->rtrec_s, res->wall_s);
+    /* n bytes per user is n MB per million users. */
+    fprintf(fp, "memory     %zu bytes per user slot (%zu MB at 1M users)\n", res->bytes_per_user,
+            res->bytes_per_user);
     fprintf(fp, "coverage   %.4f (%llu of %llu items in some rtrec top-10 at a target)\n",
             rr_eval_coverage(res), (unsigned long long)res->covered,
             (unsigned long long)res->items);
@@ -415,5 +419,6 @@ void rr_eval_print_json(FILE *fp, const rr_eval_result_t *res, const char *const
     else
         fprintf(fp, "\"logloss\":%.6f,\"auc\":%.6f,", res->logloss, res->auc);
     fprintf(fp, "\"events_per_s\":%.1f,\"rtrec_s\":%.4f,", rr_eval_events_per_s(res), res->rtrec_s);
-    fprintf(fp, "\"wall_s\":%.4f,\"coverage\":%.6f}\n", res->wall_s, rr_eval_coverage(res));
+    fprintf(fp, "\"wall_s\":%.4f,\"coverage\":%.6f,\"bytes_per_user\":%zu}\n", res->wall_s,
+            rr_eval_coverage(res), res->bytes_per_user);
 }

@@ -21,11 +21,12 @@ typedef struct rr_eval_result_s {
     uint64_t users, items, targets;
     uint64_t hits[RR_EVAL__METHODS];
     double ndcg_sum[RR_EVAL__METHODS];
-    double rtrec_s;   /* time in rr_pipeline_apply + rr_pipeline_refresh only */
-    double wall_s;    /* the whole run: reading, sorting, every method */
-    uint64_t covered; /* catalog items shown in some rtrec top-K at a target */
-    double logloss;   /* the MLP's prequential log loss; NAN when model.enabled=0 */
-    double auc;       /* the MLP's prequential AUC (positive vs its sampled negatives) */
+    double rtrec_s;        /* time in rr_pipeline_apply + rr_pipeline_refresh only */
+    double wall_s;         /* the whole run: reading, sorting, every method */
+    uint64_t covered;      /* catalog items shown in some rtrec top-K at a target */
+    double logloss;        /* the MLP's prequential log loss; NAN when model.enabled=0 */
+    double auc;            /* the MLP's prequential AUC (positive vs its sampled negatives) */
+    size_t bytes_per_user; /* state reserved per user slot (rr_pipeline_bytes_per_user) */
 } rr_eval_result_t;
 
 /* Replays files (merged, then stably sorted by event time: equal times keep file order) through

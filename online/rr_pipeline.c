@@ -166,6 +166,17 @@ size_t rr_pipeline_portrait(rr_pipeline_t *pl, uint32_t uid, rr_portrait_text_t 
                               values);
 }
 
+size_t rr_pipeline_bytes_per_user(const rr_pipeline_t *pl)
+{
+    const rr_store_t *st = &pl->store;
+    size_t intern = RR_ID_MAX + 2 * sizeof(uint32_t) /* slots at load 1/2 */ + sizeof(uint32_t);
+    size_t bytes = sizeof(rr_user_t) + st->nrecent_max * sizeof(uint32_t) +
+                   RR_BOUGHT_MAX * sizeof(uint32_t) + RR_SEEN_WORDS * sizeof(uint64_t) +
+                   st->list_max * sizeof(rr_list_entry_t) + intern + sizeof(rr_portrait_t);
+    if (pl->model_on) bytes += rr_learner_bytes_per_user(&pl->learner.cfg);
+    return bytes;
+}
+
 rr_err_t rr_pipeline_apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid)
 {
     int is_new;

@@ -56,6 +56,9 @@ double rr_pipeline_auc(const rr_pipeline_t *pl);
 /* Readable portrait fields of a user (Redis rtrec:portrait:{user}); see rr_portrait_fields. */
 size_t rr_pipeline_portrait(rr_pipeline_t *pl, uint32_t uid, rr_portrait_text_t *text,
                             const char **fields, const char **values);
+/* Bytes reserved per user slot: store arrays, interning, portrait and the learner's embedding
+ * row with its optimiser state. Fixed at init, so 1M users cost this × 1M once touched. */
+size_t rr_pipeline_bytes_per_user(const rr_pipeline_t *pl);
 /* Trending weight of an event type: a purchase says more than a view. */
 float rr_pipeline_event_weight(rr_event_type_t type);
 
