@@ -46,6 +46,9 @@ typedef struct rr_config_s {
     int checkpoint_interval_s;
     int metrics_port;
     int users_max;
+    int users_ttl_s;
+    int users_max_events_per_s;
+    int dedupe_window;
     int items_max;
     int cooc_max_neighbors;
     int consumer_budget;

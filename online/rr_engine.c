@@ -141,6 +141,13 @@ static void dead_letter(rr_engine_t *en, const rr_msg_t *msg, rr_err_t reason)
     if (en->kpub) rr_kpub_dead_letter(en->kpub, msg, reason);
 }
 
+/* The pipeline drops a user (room, inactivity): its Redis keys go too. */
+static void on_user_dropped(void *opaque, const char *user_id)
+{
+    rr_engine_t *en = opaque;
+    if (en->redis) rr_redis_forget(en->redis, user_id);
+}
+
 static void forget_user(rr_engine_t *en, const char *user_id)
 {
     if (!rr_pipeline_forget(&en->pl, user_id)) return;
@@ -169,7 +176,7 @@ static void handle_event(rr_engine_t *en, const rr_msg_t *msg)
     }
     uint32_t uid;
     err = rr_pipeline_apply(&en->pl, &ev, &uid);
-    if (err == RR_E(FULL)) return; /* counted by the pipeline; eviction comes with the TTL */
+    if (err) return; /* duplicates, floods, a full catalog: counted by the pipeline */
     rr_user_t *u = &en->pl.store.user[uid];
     u->trigger_ts_ms = ev.ts_ms;
     u->dequeued_us = mono_us();
@@ -215,43 +222,63 @@ static void on_rebalance(void *opaque, int assigned, const char *topic, int32_t 
 
 /* ---- stats ---- */
 
+#define NSTATS 15
+
+typedef struct stats_s {
+    const char *fields[NSTATS];
+    const char *values[NSTATS];
+    char text[NSTATS][32];
+    size_t n;
+} stats_t;
+
+static void stat_u64(stats_t *st, const char *field, uint64_t value)
+{
+    snprintf(st->text[st->n], 32, "%llu", (unsigned long long)value);
+    st->fields[st->n] = field;
+    st->values[st->n] = st->text[st->n];
+    st->n++;
+}
+
+static void stat_f64(stats_t *st, const char *field, const char *fmt, double value)
+{
+    if (isnan(value))
+        snprintf(st->text[st->n], 32, "n/a"); /* model off, or not trained yet */
+    else
+        snprintf(st->text[st->n], 32, fmt, value);
+    st->fields[st->n] = field;
+    st->values[st->n] = st->text[st->n];
+    st->n++;
+}
+
 static void put_stats(rr_engine_t *en)
 {
+    const rr_pipeline_t *pl = &en->pl;
     uint64_t now = uv_now(en->loop);
     double dt = (double)(now - en->stats_ms) / 1000.0;
-    double eps = dt > 0 ? (double)(en->pl.events_total - en->stats_events) / dt : 0;
-    en->stats_events = en->pl.events_total;
+    double eps = dt > 0 ? (double)(pl->events_total - en->stats_events) / dt : 0;
+    en->stats_events = pl->events_total;
     en->stats_ms = now;
-    const rr_preq_t *pq = &en->pl.preq;
-    double hr = pq->targets ? (double)pq->hits10 / (double)pq->targets : 0;
-    char v[10][32];
-    snprintf(v[0], 32, "%llu", (unsigned long long)en->pl.events_total);
-    snprintf(v[1], 32, "%.1f", eps);
-    snprintf(v[2], 32, "%llu", (unsigned long long)en->dlq_total);
-    snprintf(v[3], 32, "%.3f", rr_fresh_quantile_ms(&en->fresh, 0.50));
-    snprintf(v[4], 32, "%.3f", rr_fresh_quantile_ms(&en->fresh, 0.99));
-    model_version(en, v[5], 32);
-    snprintf(v[6], 32, "%.4f", hr);
-    double ll = rr_pipeline_logloss(&en->pl);
-    if (isnan(ll))
-        snprintf(v[7], 32, "n/a"); /* model off, or nothing trained yet */
-    else
-        snprintf(v[7], 32, "%.4f", ll);
-    snprintf(v[8], 32, "%zu", en->pl.store.users.count);
-    snprintf(v[9], 32, "%zu", en->pl.store.items.count);
-    const char *fields[10] = {"events_total",
-                              "events_per_s",
-                              "dlq_total",
-                              "freshness_p50_ms",
-                              "freshness_p99_ms",
-                              "model_version",
-                              "hr10",
-                              "logloss",
-                              "users",
-                              "items"};
-    const char *values[10];
-    for (int i = 0; i < 10; i++) values[i] = v[i];
-    rr_redis_put_stats(en->redis, fields, values, 10);
+    const rr_preq_t *pq = &pl->preq;
+    stats_t st = {.n = 0};
+    stat_u64(&st, "events_total", pl->events_total);
+    stat_f64(&st, "events_per_s", "%.1f", eps);
+    stat_u64(&st, "dlq_total", en->dlq_total);
+    stat_f64(&st, "freshness_p50_ms", "%.3f", rr_fresh_quantile_ms(&en->fresh, 0.50));
+    stat_f64(&st, "freshness_p99_ms", "%.3f", rr_fresh_quantile_ms(&en->fresh, 0.99));
+    model_version(en, st.text[st.n], 32);
+    st.fields[st.n] = "model_version";
+    st.values[st.n] = st.text[st.n];
+    st.n++;
+    stat_f64(&st, "hr10", "%.4f", pq->targets ? (double)pq->hits10 / (double)pq->targets : 0);
+    stat_f64(&st, "logloss", "%.4f", rr_pipeline_logloss(pl));
+    stat_f64(&st, "auc", "%.4f", rr_pipeline_auc(pl));
+    stat_u64(&st, "users", pl->store.users.count);
+    stat_u64(&st, "items", pl->store.items.count);
+    stat_u64(&st, "duplicates_total", pl->duplicates);
+    stat_u64(&st, "flooded_total", pl->flooded);
+    stat_u64(&st, "users_evicted", pl->evicted);
+    stat_u64(&st, "users_expired", pl->expired);
+    rr_redis_put_stats(en->redis, st.fields, st.values, st.n);
 }
 
 static void put_trending(rr_engine_t *en)
@@ -348,6 +375,8 @@ rr_engine_t *rr_engine_new(uv_loop_t *loop, const rr_config_t *cfg, char *errstr
     en->cfg = *cfg;
     rr_err_t err = rr_pipeline_init(&en->pl, cfg);
     if (!err) err = rr_dirty_init(&en->refresh, (size_t)cfg->users_max);
+    en->pl.on_drop = on_user_dropped;
+    en->pl.drop_opaque = en;
     if (err) {
         snprintf(errstr, errlen, "engine state: %s", rr_strerror(err));
         rr_pipeline_free(&en->pl);

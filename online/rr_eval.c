@@ -143,6 +143,10 @@ static rr_err_t eval_alloc(eval_t *ev, const rr_config_t *cfg)
     rr_config_t pcfg = *cfg;
     if ((size_t)pcfg.users_max < n + 16) pcfg.users_max = (int)(n + 16);
     if ((size_t)pcfg.items_max < n + 16) pcfg.items_max = (int)(n + 16);
+    /* Recorded datasets span years and may batch a user's events into one second: expiry and
+     * the flood cap protect a live engine, here they would only discard history. */
+    pcfg.users_ttl_s = 0;
+    pcfg.users_max_events_per_s = 0;
     ev->hist_mask = hcap - 1;
     ev->hist = calloc(hcap, sizeof(*ev->hist));
     ev->user_events = calloc(n, sizeof(*ev->user_events));

@@ -75,6 +75,10 @@ rr_err_t rr_pipeline_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     if (!err) err = rr_recommender_init(&pl->rec, (size_t)cfg->items_max, &p);
     if (!err)
         err = rr_portrait_init(&pl->portrait, (size_t)cfg->users_max, cfg->portrait_half_life_s);
+    if (!err) err = rr_dedupe_init(&pl->dedupe, (size_t)cfg->dedupe_window);
+    pl->ttl_ms = (int64_t)cfg->users_ttl_s * 1000;
+    pl->max_per_s = (uint32_t)cfg->users_max_events_per_s;
+    pl->evict_rng = (uint64_t)cfg->model_seed;
     if (!err && cfg->model_enabled) err = model_init(pl, cfg);
     if (err) rr_pipeline_free(pl);
     return err;
@@ -88,6 +92,7 @@ void rr_pipeline_free(rr_pipeline_t *pl)
     rr_cattop_free(&pl->cattop);
     rr_recommender_free(&pl->rec);
     rr_portrait_free(&pl->portrait);
+    rr_dedupe_free(&pl->dedupe);
     if (pl->model_on) rr_learner_free(&pl->learner);
     pl->model_on = 0;
 }
@@ -177,15 +182,94 @@ size_t rr_pipeline_bytes_per_user(const rr_pipeline_t *pl)
     return bytes;
 }
 
-rr_err_t rr_pipeline_apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid)
+/* Forgets a user for room or inactivity, telling the owner first (Redis keys go too). */
+static void drop_user(rr_pipeline_t *pl, uint32_t uid)
+{
+    const char *user_id = rr_intern_key(&pl->store.users, uid);
+    if (!user_id) return;
+    if (pl->on_drop) pl->on_drop(pl->drop_opaque, user_id);
+    rr_pipeline_forget(pl, user_id);
+}
+
+/* Approximated LRU, as Redis does it: the least recently active of 16 random live users. */
+static void evict_one(rr_pipeline_t *pl)
+{
+    size_t bound = rr_intern_bound(&pl->store.users);
+    uint32_t victim = RR_INTERN_NONE;
+    for (int i = 0; i < 16; i++) {
+        pl->evict_rng = pl->evict_rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint32_t uid = (uint32_t)((pl->evict_rng >> 33) % bound);
+        if (!rr_intern_key(&pl->store.users, uid)) continue;
+        if (victim == RR_INTERN_NONE ||
+            pl->store.user[uid].last_ts_ms < pl->store.user[victim].last_ts_ms)
+            victim = uid;
+    }
+    if (victim == RR_INTERN_NONE) return;
+    drop_user(pl, victim);
+    pl->evicted++;
+}
+
+/* Each event advances a clock hand over two user ids and expires the idle ones, so the whole
+ * table is swept every users/2 events at a constant cost per event. */
+static void expire_some(rr_pipeline_t *pl, int64_t now_ms)
+{
+    size_t bound = rr_intern_bound(&pl->store.users);
+    for (int i = 0; i < 2 && bound > 0; i++) {
+        uint32_t uid = pl->sweep_hand++ % (uint32_t)bound;
+        const rr_user_t *u = &pl->store.user[uid];
+        if (rr_intern_key(&pl->store.users, uid) && now_ms - u->last_ts_ms > pl->ttl_ms) {
+            drop_user(pl, uid);
+            pl->expired++;
+        }
+    }
+}
+
+static rr_err_t find_user(rr_pipeline_t *pl, const char *user_id, uint32_t *uid)
 {
     int is_new;
-    rr_err_t err = rr_store_user(&pl->store, ev->user_id, uid, &is_new);
+    rr_err_t err = rr_store_user(&pl->store, user_id, uid, &is_new);
+    if (!err && !is_new && pl->ttl_ms > 0 &&
+        pl->portrait.now_ms - pl->store.user[*uid].last_ts_ms > pl->ttl_ms) {
+        drop_user(pl, *uid); /* back after the TTL: the sweep just had not reached it yet */
+        pl->expired++;
+        err = rr_store_user(&pl->store, user_id, uid, &is_new);
+    }
+    if (err == RR_E(FULL)) {
+        evict_one(pl);
+        err = rr_store_user(&pl->store, user_id, uid, &is_new);
+    }
+    return err;
+}
+
+/* 1 if this event takes the user over max_per_s events within one second of event time. */
+static int flooding(rr_pipeline_t *pl, rr_user_t *u, int64_t ts_ms)
+{
+    uint32_t sec = (uint32_t)(ts_ms / 1000);
+    if (u->flood_sec != sec) {
+        u->flood_sec = sec;
+        u->flood_n = 0;
+    }
+    if (u->flood_n < UINT16_MAX) u->flood_n++;
+    return pl->max_per_s && u->flood_n > pl->max_per_s;
+}
+
+rr_err_t rr_pipeline_apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid)
+{
+    if (rr_dedupe_seen(&pl->dedupe, ev->event_id)) {
+        pl->duplicates++;
+        return RR_E(DUPLICATE);
+    }
+    if (pl->ttl_ms > 0) expire_some(pl, pl->portrait.now_ms);
+    rr_err_t err = find_user(pl, ev->user_id, uid);
     uint32_t iid = RR_INTERN_NONE;
     if (!err && ev->item_id[0]) err = rr_store_item(&pl->store, ev, &iid);
     if (err) {
         pl->dropped_full += err == RR_E(FULL);
         return err;
+    }
+    if (flooding(pl, &pl->store.user[*uid], ev->ts_ms)) {
+        pl->flooded++;
+        return RR_E(FLOOD);
     }
     pl->events_total++;
     pl->by_type[ev->type]++;

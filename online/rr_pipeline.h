@@ -7,6 +7,7 @@
 #include "rr_cattop.h"
 #include "rr_config.h"
 #include "rr_cooc.h"
+#include "rr_dedupe.h"
 #include "rr_learner.h"
 #include "rr_portrait.h"
 #include "rr_recommend.h"
@@ -36,15 +37,29 @@ typedef struct rr_pipeline_s {
     rr_preq_t preq;
     uint64_t events_total;
     uint64_t by_type[RR_EV__COUNT];
-    uint64_t dropped_full; /* events refused because a user/item cap was reached */
+    uint64_t dropped_full; /* events refused because the item cap was reached */
+    uint64_t duplicates;   /* events whose event_id was seen within dedupe.window */
+    uint64_t flooded;      /* events over a user's rate cap: counted, not learned */
+    uint64_t evicted;      /* users dropped to make room (least recently active of a sample) */
+    uint64_t expired;      /* users dropped after users.ttl_s without events */
     uint32_t recent_window;
+    rr_dedupe_t dedupe;
+    int64_t ttl_ms;      /* 0 = users never expire */
+    uint32_t max_per_s;  /* 0 = no rate cap */
+    uint32_t sweep_hand; /* next user id the expiry sweep looks at */
+    uint64_t evict_rng;  /* deterministic choice of eviction candidates */
+    /* Optional: called with the user id string before a user is evicted or expired. */
+    void (*on_drop)(void *opaque, const char *user_id);
+    void *drop_opaque;
 } rr_pipeline_t;
 
 rr_err_t rr_pipeline_init(rr_pipeline_t *pl, const rr_config_t *cfg);
 void rr_pipeline_free(rr_pipeline_t *pl);
 
 /* Applies one valid event (FORGET_USER excluded: see rr_pipeline_forget). *uid gets the user
- * whose list should be refreshed. */
+ * whose list should be refreshed. RR_ERR_DUPLICATE (event_id seen lately) and RR_ERR_FLOOD
+ * (user over users.max_events_per_s) are counted and change nothing; at users.max the least
+ * recently active of 16 sampled users makes room. */
 rr_err_t rr_pipeline_apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid);
 /* Recomputes the user's list into the store; returns its length. */
 size_t rr_pipeline_refresh(rr_pipeline_t *pl, uint32_t uid);

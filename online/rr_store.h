@@ -38,6 +38,8 @@ typedef struct rr_user_s {
     uint32_t nevents;
     uint32_t shown[RR_SHOWN_MAX]; /* impressions since the last interaction: negatives */
     int32_t partition;            /* input partition the user's events come from */
+    uint32_t flood_sec;           /* event-time second of the rate window (low 32 bits) */
+    uint16_t flood_n;             /* events in that second */
     uint8_t nrecent, recent_head, nbought, bought_head, nlist, nshown;
 } rr_user_t;
 

@@ -25,7 +25,9 @@
     X(REDIS, "Redis error")                                                                        \
     X(FULL, "capacity reached")                                                                    \
     X(NOT_FOUND, "not found")                                                                      \
-    X(CHECKSUM, "checksum mismatch")
+    X(CHECKSUM, "checksum mismatch")                                                               \
+    X(DUPLICATE, "duplicate event id")                                                             \
+    X(FLOOD, "user over its event rate cap")
 
 typedef enum {
 #define RR_ERR_ENUM_(name, msg) RR_ERR_##name,
