@@ -19,5 +19,6 @@ int rr_cmd_replay(int argc, char **argv);
 int rr_cmd_record(int argc, char **argv);
 int rr_cmd_conf(int argc, char **argv);
 int rr_cmd_eval(int argc, char **argv);
+int rr_cmd_inspect(int argc, char **argv);
 
 #endif

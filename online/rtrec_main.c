@@ -15,6 +15,7 @@ static const struct {
     {"record", rr_cmd_record, "dump a topic to a file of length-delimited frames"},
     {"conf", rr_cmd_conf, "list every configuration key"},
     {"eval", rr_cmd_eval, "prequential HR@10/NDCG@10 of rtrec vs baselines on recorded files"},
+    {"inspect", rr_cmd_inspect, "print each section of a checkpoint with its size and digest"},
 };
 
 static void usage(FILE *fp)

@@ -1,0 +1,81 @@
+/* rr_metrics.h — the observability endpoint: a tiny HTTP/1.1 server on the engine's libuv loop
+ * serving GET /metrics (Prometheus text format 0.0.4, rendered on demand by a callback) and
+ * GET /healthz, plus the text helpers the render callback writes with. */
+#ifndef RR_METRICS_H
+#define RR_METRICS_H
+
+#include <stddef.h>
+#include <uv.h>
+#include "rr_hist.h"
+
+/* ---- text rendering ------------------------------------------------------------------------ */
+
+/* A growing text buffer (the scrape is the slow path, so it allocates). An allocation failure
+ * sets failed, keeps what was written and turns every later append into a no-op; the server
+ * then answers 500. The caller owns data: rr_metrics_buf_free releases it. */
+typedef struct rr_metrics_buf_s {
+    char *data; /* NUL-terminated when non-NULL */
+    size_t len, cap;
+    int failed;
+} rr_metrics_buf_t;
+
+typedef enum { RR_METRICS_COUNTER, RR_METRICS_GAUGE, RR_METRICS_HISTOGRAM } rr_metrics_type_t;
+
+void rr_metrics_buf_init(rr_metrics_buf_t *b);
+void rr_metrics_buf_free(rr_metrics_buf_t *b);
+void rr_metrics_printf(rr_metrics_buf_t *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Metric families: one rr_metrics_family (the # HELP and # TYPE lines) followed by its samples.
+ * name must match [a-zA-Z_:][a-zA-Z0-9_:]*; help is escaped here. labels is the inside of the
+ * braces, already valid and escaped ("type=\"view\"", "topic=\"c\",partition=\"3\""), or NULL.
+ * Values print as integers when integral, else with round-trip precision; NaN and +-Inf as
+ * Prometheus spells them. */
+void rr_metrics_family(rr_metrics_buf_t *b, const char *name, rr_metrics_type_t type,
+                       const char *help);
+void rr_metrics_sample(rr_metrics_buf_t *b, const char *name, const char *labels, double value);
+/* One-sample families: family + sample. */
+void rr_metrics_counter(rr_metrics_buf_t *b, const char *name, const char *help, const char *labels,
+                        double value);
+void rr_metrics_gauge(rr_metrics_buf_t *b, const char *name, const char *help, const char *labels,
+                      double value);
+/* One series of a histogram family (after rr_metrics_family(..., RR_METRICS_HISTOGRAM, ...)):
+ * name_bucket{labels,le="..."} cumulative for every bound and +Inf, name_sum (seconds),
+ * name_count. labels may be NULL. */
+void rr_metrics_histogram_series(rr_metrics_buf_t *b, const char *name, const char *labels,
+                                 const rr_hist_t *h);
+/* An unlabeled histogram family: family + one series. */
+void rr_metrics_histogram(rr_metrics_buf_t *b, const char *name, const char *help,
+                          const rr_hist_t *h);
+
+/* ---- HTTP server --------------------------------------------------------------------------- */
+
+typedef struct rr_metrics_s rr_metrics_t;
+
+/* Appends the whole exposition to out; runs on the loop thread, once per GET /metrics. */
+typedef void (*rr_metrics_render_fn)(void *opaque, rr_metrics_buf_t *out);
+/* 0 = unhealthy: /healthz answers 503. */
+typedef int (*rr_metrics_health_fn)(void *opaque);
+
+/* Listens on host:port (numeric IPv4 or IPv6; NULL = "0.0.0.0"; port 0 = any free port, see
+ * rr_metrics_port). Returns NULL with errstr filled on failure; the listener handle may then
+ * still be closing, so run the loop before uv_loop_close. Each connection serves one request
+ * and closes (Connection: close): requests over 8 KiB get 431, more than max_conns open
+ * connections are accepted and closed at once, and a connection still open after timeout_ms
+ * (slow client either way) is closed. */
+rr_metrics_t *rr_metrics_new(uv_loop_t *loop, const char *host, int port,
+                             rr_metrics_render_fn render, void *opaque, char *errstr,
+                             size_t errlen);
+/* Optional; without it /healthz always answers 200 "ok\n". Called with the same opaque. */
+void rr_metrics_set_health(rr_metrics_t *m, rr_metrics_health_fn healthy);
+/* Defaults 64 connections, 5000 ms; values <= 0 keep the current one. */
+void rr_metrics_set_limits(rr_metrics_t *m, int max_conns, int timeout_ms);
+/* The bound port (the picked one when asked for 0). */
+int rr_metrics_port(const rr_metrics_t *m);
+/* Stops listening and closes every connection; on_closed(opaque) fires (may be NULL) once no
+ * handle is left, from a close callback. Call once. */
+void rr_metrics_close(rr_metrics_t *m, void (*on_closed)(void *opaque));
+/* After on_closed (it may be called from on_closed). NULL is a no-op. */
+void rr_metrics_free(rr_metrics_t *m);
+
+#endif
