@@ -10,6 +10,7 @@
 #include "rr_consumer.h"
 #include "rr_dirty.h"
 #include "rr_engine.h"
+#include "rr_engine_internal.h"
 #include "rr_engine_stats.h"
 #include "rr_kpub.h"
 #include "rr_log.h"
@@ -18,25 +19,6 @@
 
 #define REFRESH_BUDGET 4096 /* lists recomputed per loop turn before yielding */
 #define DRAIN_MS       5000 /* at stop, how long Redis may take to write pending lists */
-
-struct rr_engine_s {
-    uv_loop_t *loop;
-    rr_config_t cfg;
-    rr_broker_t *broker;
-    char bootstrap[512];
-    rr_pipeline_t pl;
-    rr_consumer_t *consumer;
-    rr_kpub_t *kpub;
-    rr_redis_t *redis;
-    rr_dirty_t refresh; /* users whose list must be recomputed */
-    uv_timer_t coalesce, stats_timer;
-    rr_fresh_t fresh;
-    rr_portrait_text_t portrait_text; /* values behind fill_portrait's pointers */
-    uint64_t dlq_total;
-    uint64_t stats_events, stats_ms; /* for events_per_s */
-    uint64_t drain_deadline;
-    int stopping, open_parts, consumer_started;
-};
 
 static int64_t wall_ms(void)
 {
@@ -67,6 +49,7 @@ static void refresh_some(rr_engine_t *en, size_t budget)
     while (budget-- > 0 && rr_dirty_pop(&en->refresh, &uid)) {
         if (!rr_intern_key(&en->pl.store.users, uid)) continue; /* forgotten meanwhile */
         rr_pipeline_refresh(&en->pl, uid);
+        en->refreshes++;
         if (en->kpub) rr_kpub_mark(en->kpub, uid);
         if (en->redis) rr_redis_mark(en->redis, uid);
     }
@@ -128,7 +111,11 @@ static void on_redis_ack(void *opaque, uint32_t uid)
 {
     rr_engine_t *en = opaque;
     const rr_user_t *u = &en->pl.store.user[uid];
-    if (u->dequeued_us) rr_fresh_add(&en->fresh, mono_us() - u->dequeued_us);
+    if (!u->dequeued_us) return;
+    uint64_t engine_us = mono_us() - u->dequeued_us;
+    rr_fresh_add(&en->fresh, engine_us);
+    rr_hist_add_us(&en->fresh_engine, (int64_t)engine_us);
+    if (u->produced_ms > 0) rr_hist_add_us(&en->fresh_e2e, (wall_ms() - u->produced_ms) * 1000);
 }
 
 /* ---- input ---- */
@@ -136,6 +123,7 @@ static void on_redis_ack(void *opaque, uint32_t uid)
 static void dead_letter(rr_engine_t *en, const rr_msg_t *msg, rr_err_t reason)
 {
     en->dlq_total++;
+    if (-reason > 0 && -reason < RR_ENGINE_NREASONS) en->dlq_by_reason[-reason]++;
     RR_DEBUG("dead letter %s/%d@%lld: %s", msg->topic, msg->partition, (long long)msg->offset,
              rr_strerror(reason));
     if (en->kpub) rr_kpub_dead_letter(en->kpub, msg, reason);
@@ -180,6 +168,7 @@ static void handle_event(rr_engine_t *en, const rr_msg_t *msg)
     rr_user_t *u = &en->pl.store.user[uid];
     u->trigger_ts_ms = ev.ts_ms;
     u->dequeued_us = mono_us();
+    u->produced_ms = msg->ts_ms;
     u->partition = msg->partition;
     schedule_refresh(en, uid);
 }
@@ -337,6 +326,7 @@ static void on_consumer_closed(void *opaque)
     rr_engine_t *en = opaque;
     refresh_some(en, SIZE_MAX);
     if (en->kpub) rr_kpub_close(en->kpub);
+    if (en->metrics) rr_metrics_close(en->metrics, on_publisher_closed);
     uv_close((uv_handle_t *)&en->coalesce, on_handle_closed);
     if (en->redis) {
         on_stats(&en->stats_timer);
@@ -431,6 +421,7 @@ rr_err_t rr_engine_start(rr_engine_t *en, char *errstr, size_t errlen)
         kv[nkv++] = cfg_kv[i + 1];
     }
     err = start_publishers(en, kv, nkv, errstr, errlen);
+    if (!err) err = rr_engine_metrics_start(en, errstr, errlen);
     if (err) return err;
 
     const char *topics[] = {cfg->topic_events, cfg->topic_items, cfg->topic_users};
@@ -469,6 +460,7 @@ void rr_engine_free(rr_engine_t *en)
     rr_consumer_free(en->consumer);
     rr_kpub_free(en->kpub);
     rr_redis_free(en->redis);
+    rr_metrics_free(en->metrics);
     rr_broker_free(en->broker);
     rr_dirty_free(&en->refresh);
     rr_pipeline_free(&en->pl);

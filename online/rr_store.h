@@ -34,6 +34,7 @@ typedef struct rr_user_s {
     int64_t first_ts_ms, last_ts_ms;
     int64_t trigger_ts_ms; /* event time of the event behind the current list */
     uint64_t dequeued_us;  /* monotonic time that event left the consumer (freshness) */
+    int64_t produced_ms;   /* its Kafka message timestamp (end-to-end freshness) */
     uint32_t counts[RR_EV__COUNT];
     uint32_t nevents;
     uint32_t shown[RR_SHOWN_MAX]; /* impressions since the last interaction: negatives */

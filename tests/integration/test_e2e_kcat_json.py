@@ -1,4 +1,5 @@
 """JSON events produced by kcat reach Redis and the recs topic as the expected lists."""
+import http.client
 import json
 import time
 import unittest
@@ -10,7 +11,9 @@ import scenario
 class KcatJson(unittest.TestCase):
     def setUp(self):
         self.redis = harness.Redis().start()
+        self.metrics_port = harness.free_port()
         self.rtrec = harness.Rtrec("-X", f"redis.port={self.redis.port}",
+                                   "-X", f"metrics.port={self.metrics_port}",
                                    "-X", "stats.interval_ms=100").start().wait_assigned()
 
     def tearDown(self):
@@ -36,6 +39,34 @@ class KcatJson(unittest.TestCase):
             self.assertIn(user, recs)
         self.assertEqual(self.redis.cli("HGET", "rtrec:stats", "dlq_total"), "0")
         self.assertTrue(self.redis.zrevrange("rtrec:trending"))
+        self.check_metrics(len(evs))
+
+    def get(self, path):
+        conn = http.client.HTTPConnection("127.0.0.1", self.metrics_port, timeout=5)
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        body = resp.read().decode()
+        conn.close()
+        return resp.status, resp.getheader("Content-Type"), body
+
+    def check_metrics(self, nevents):
+        status, _, body = self.get("/healthz")
+        self.assertEqual(status, 200)
+        status, ctype, body = self.get("/metrics")
+        self.assertEqual(status, 200)
+        self.assertTrue(ctype.startswith("text/plain"), ctype)
+        samples = {}
+        for line in body.splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.rsplit(" ", 1)
+                samples[name] = float(value)
+        self.assertEqual(samples['rtrec_events_total{type="view"}'] +
+                         samples['rtrec_events_total{type="purchase"}'], nevents)
+        self.assertEqual(samples["rtrec_users"], 6)
+        self.assertGreater(samples['rtrec_freshness_seconds_count{span="engine"}'], 0)
+        lags = [v for k, v in samples.items() if k.startswith("rtrec_consumer_lag{")]
+        self.assertTrue(lags and all(v == 0 for v in lags), lags)
+        self.assertEqual(self.get("/nope")[0], 404)
 
 
 if __name__ == "__main__":

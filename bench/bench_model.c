@@ -1,0 +1,166 @@
+/* bench_model.c — the learning cost: OpenBLAS sgemm GFLOP/s as the reference, then one online
+ * SGD step (1 positive + 4 negatives) of the engine's learner in examples/s and GFLOP/s. */
+#include <math.h>
+#include <string.h>
+#include "bench_micro.h"
+#include "rr_blas.h"
+#include "rr_gen.h"
+#include "rr_pipeline.h"
+
+typedef struct sgemm_ctx_s {
+    int m, n, k;
+    float *a, *b, *c; /* a m×k, b n×k (used transposed: items are rows), c m×n */
+} sgemm_ctx_t;
+
+static void sgemm_run(void *p, long reps)
+{
+    sgemm_ctx_t *g = p;
+    for (long r = 0; r < reps; r++)
+        rr_sgemm(0, 1, g->m, g->n, g->k, 1.0f, g->a, g->k, g->b, g->k, 0.0f, g->c, g->n);
+}
+
+/* A few entries of C against a double-precision dot product. */
+static int sgemm_valid(const sgemm_ctx_t *g)
+{
+    sgemm_run((void *)g, 1);
+    for (int t = 0; t < 16; t++) {
+        int i = (t * 7919) % g->m, j = (t * 104729) % g->n;
+        double ref = 0;
+        for (int q = 0; q < g->k; q++) ref += (double)g->a[i * g->k + q] * g->b[j * g->k + q];
+        if (fabs(ref - g->c[(size_t)i * g->n + j]) > 1e-4 * (1 + fabs(ref))) return 0;
+    }
+    return 1;
+}
+
+static double sgemm_case(const char *name, int m, int n, int k)
+{
+    sgemm_ctx_t g = {m,
+                     n,
+                     k,
+                     malloc(sizeof(float) * m * k),
+                     malloc(sizeof(float) * n * k),
+                     malloc(sizeof(float) * m * n)};
+    double gflops = 0;
+    for (size_t q = 0; q < (size_t)m * k; q++) g.a[q] = (float)((q * 37) % 101) / 101.0f - 0.5f;
+    for (size_t q = 0; q < (size_t)n * k; q++) g.b[q] = (float)((q * 53) % 97) / 97.0f - 0.5f;
+    if (rr_bench_check(name, sgemm_valid(&g), "sgemm != naive dot") && !rr_bench_smoke) {
+        double s = rr_bench_median(sgemm_run, &g, 0, 7, 0.1);
+        gflops = 2.0 * m * n * k / s * 1e-9;
+        rr_bench_print(name, gflops, "GFLOP/s", 7, "m=%d n=%d k=%d threads=1", m, n, k);
+    }
+    free(g.a);
+    free(g.b);
+    free(g.c);
+    return gflops;
+}
+
+/* Returns the 64×64×64 GFLOP/s: the matrix size closest to the learner's layers. */
+double bench_sgemm(void)
+{
+    double ref = sgemm_case("sgemm_64x64x64", 64, 64, 64);
+    sgemm_case("sgemm_256x4096x32", 256, rr_bench_smoke ? 512 : 4096, 32);
+    return ref;
+}
+
+#define SGD_PAIRS 2048
+
+typedef struct sgd_ctx_s {
+    rr_pipeline_t pl;
+    int inited;
+    uint32_t uid[SGD_PAIRS], iid[SGD_PAIRS];
+    int64_t ts[SGD_PAIRS];
+    int n;
+} sgd_ctx_t;
+
+static void sgd_run(void *p, long reps)
+{
+    sgd_ctx_t *sc = p;
+    for (long r = 0; r < reps; r++) {
+        int k = (int)(r % sc->n);
+        rr_learner_train(&sc->pl.learner, &sc->pl.store, &sc->pl.portrait, sc->uid[k], sc->iid[k],
+                         RR_EV_CLICK, sc->ts[k], NULL, 0, NULL);
+    }
+}
+
+/* The whole engine on a synthetic stream, so the store, portraits and negative sampler are
+ * realistic; keeps (user, item, time) of the last events to train on again. */
+static int sgd_prepare(sgd_ctx_t *sc)
+{
+    rr_config_t cfg;
+    rr_config_init(&cfg);
+    cfg.users_max = 20000;
+    cfg.items_max = 50000;
+    sc->inited = rr_pipeline_init(&sc->pl, &cfg) == RR_OK;
+    if (!sc->inited) return 0;
+    rr_gen_opts_t go = {.users = 5000,
+                        .items = 20000,
+                        .categories = 50,
+                        .events = rr_bench_smoke ? 2000 : 20000,
+                        .seed = 5,
+                        .start_ts_ms = 1700000000000LL,
+                        .zipf_s = 1.1};
+    rr_gen_t *g = rr_gen_new(&go);
+    rr_event_t ev;
+    for (sc->n = 0; g && rr_gen_next(g, &ev);) {
+        uint32_t uid, iid;
+        if (rr_pipeline_apply(&sc->pl, &ev, &uid) != RR_OK || !ev.item_id[0] ||
+            rr_store_item(&sc->pl.store, &ev, &iid) != RR_OK)
+            continue;
+        int k = sc->n < SGD_PAIRS ? sc->n++ : (int)(ev.ts_ms % SGD_PAIRS);
+        sc->uid[k] = uid, sc->iid[k] = iid, sc->ts[k] = ev.ts_ms;
+    }
+    rr_gen_free(g);
+    return sc->n > 0;
+}
+
+/* Training on one (user, item) pair again and again must lower the batch loss and raise the
+ * positive's probability (the negatives are resampled each step). */
+static int sgd_valid(sgd_ctx_t *sc)
+{
+    rr_learner_t *lr = &sc->pl.learner;
+    double first = 0, last = 0;
+    float p0 = 0, p1 = 0;
+    for (int s = 0; s < 200; s++) {
+        float p, loss = rr_learner_train(lr, &sc->pl.store, &sc->pl.portrait, sc->uid[0],
+                                         sc->iid[0], RR_EV_CLICK, sc->ts[0], NULL, 0, &p);
+        if (loss < 0 || !isfinite(loss)) return 0;
+        if (s < 20) first += loss;
+        if (s >= 180) last += loss;
+        if (s == 0) p0 = p;
+        p1 = p;
+    }
+    return last < first && p1 > p0 && lr->nbatch == 1 + lr->cfg.negatives;
+}
+
+/* FLOPs of one step, B = 1 + negatives examples:
+ *   MLP forward 2·B·Σ in_l·out_l, backward twice that (weight and input gradients): 6·B·Σ;
+ *   Adagrad on every MLP parameter, ~4 FLOPs each (g², accumulate, rsqrt·g, update);
+ *   embedding rows (user, B items, B categories, B brands): u⊙v gradients 2·B·d, Adagrad 4 per
+ *   element updated. Feature building, sampling and clipping are not counted (conservative). */
+static double sgd_flops(const rr_learner_t *lr)
+{
+    const rr_mlp_t *mlp = &lr->mlp;
+    double B = lr->nbatch, d = lr->cfg.dim, mm = 0;
+    for (int l = 0; l < mlp->nlayers; l++) mm += (double)mlp->dim[l] * mlp->dim[l + 1];
+    double emb = 2 * B * d + 4 * (d + B * (d + lr->cfg.cat_dim + lr->cfg.brand_dim));
+    return 6 * B * mm + 4 * (double)mlp->nparams + emb;
+}
+
+void bench_sgd(double ref)
+{
+    static sgd_ctx_t sc;
+    int ok = sgd_prepare(&sc);
+    if (rr_bench_check("sgd_step", ok && sgd_valid(&sc), "loss did not decrease") &&
+        !rr_bench_smoke) {
+        double s = rr_bench_median(sgd_run, &sc, 0, 7, 0.2);
+        double flops = sgd_flops(&sc.pl.learner), gflops = flops / s * 1e-9;
+        const rr_mlp_t *mlp = &sc.pl.learner.mlp;
+        rr_bench_print("sgd_step", sc.pl.learner.nbatch / s, "examples/s", 7,
+                       "steps_per_s=%.0f us_per_step=%.2f flops_per_step=%.0f mlp=%dx%dx%dx%d",
+                       1.0 / s, s * 1e6, flops, mlp->dim[0], mlp->dim[1], mlp->dim[2], mlp->dim[3]);
+        rr_bench_print("sgd_gflops", gflops, "GFLOP/s", 7,
+                       "sgemm_64_gflops=%.2f ratio=%.3f goal=0.5 goal_met=%s", ref,
+                       ref > 0 ? gflops / ref : 0, ref > 0 && gflops >= 0.5 * ref ? "yes" : "no");
+    }
+    if (sc.inited) rr_pipeline_free(&sc.pl);
+}

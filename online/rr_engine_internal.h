@@ -1,0 +1,48 @@
+/* rr_engine_internal.h — the engine's state, shared by rr_engine.c (wiring and lifecycle) and
+ * rr_engine_metrics.c (the /metrics page). Not a public header. */
+#ifndef RR_ENGINE_INTERNAL_H
+#define RR_ENGINE_INTERNAL_H
+
+#include <uv.h>
+#include "rr_broker.h"
+#include "rr_config.h"
+#include "rr_consumer.h"
+#include "rr_dirty.h"
+#include "rr_engine.h"
+#include "rr_engine_stats.h"
+#include "rr_hist.h"
+#include "rr_kpub.h"
+#include "rr_metrics.h"
+#include "rr_pipeline.h"
+#include "rr_redis.h"
+
+#define RR_ENGINE_NREASONS 32 /* > the number of codes in rr_err.h */
+
+struct rr_engine_s {
+    uv_loop_t *loop;
+    rr_config_t cfg;
+    rr_broker_t *broker;
+    char bootstrap[512];
+    rr_pipeline_t pl;
+    rr_consumer_t *consumer;
+    rr_kpub_t *kpub;
+    rr_redis_t *redis;
+    rr_metrics_t *metrics;
+    rr_dirty_t refresh; /* users whose list must be recomputed */
+    uv_timer_t coalesce, stats_timer;
+    rr_fresh_t fresh;                 /* recent window, for rtrec:stats */
+    rr_hist_t fresh_engine;           /* dequeued -> Redis acknowledged the list */
+    rr_hist_t fresh_e2e;              /* Kafka message timestamp -> Redis acknowledged the list */
+    rr_portrait_text_t portrait_text; /* values behind fill_portrait's pointers */
+    uint64_t dlq_total;
+    uint64_t dlq_by_reason[RR_ENGINE_NREASONS]; /* by -rr_err_t */
+    uint64_t refreshes;
+    uint64_t stats_events, stats_ms; /* for events_per_s */
+    uint64_t drain_deadline;
+    int stopping, open_parts, consumer_started;
+};
+
+/* Serves /metrics and /healthz on metrics.port (0 = off). */
+rr_err_t rr_engine_metrics_start(rr_engine_t *en, char *errstr, size_t errlen);
+
+#endif

@@ -1,0 +1,121 @@
+/* rr_engine_metrics.c — the engine's /metrics page (Prometheus text) and /healthz, rendered on
+ * demand from the counters the engine keeps anyway: scraping costs the loop one render. */
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include "rr_engine_internal.h"
+#include "rr_log.h"
+
+static void render_events(const rr_engine_t *en, rr_metrics_buf_t *out)
+{
+    char labels[64];
+    rr_metrics_family(out, "rtrec_events_total", RR_METRICS_COUNTER,
+                      "Events applied, by type (duplicates and floods excluded).");
+    for (int t = RR_EV_VIEW; t < RR_EV__COUNT; t++) {
+        snprintf(labels, sizeof(labels), "type=\"%s\"", rr_event_type_name((rr_event_type_t)t));
+        rr_metrics_sample(out, "rtrec_events_total", labels, (double)en->pl.by_type[t]);
+    }
+    rr_metrics_family(out, "rtrec_dead_letters_total", RR_METRICS_COUNTER,
+                      "Input sent to the dead-letter topic, by reason.");
+    for (int e = 1; e < RR_ENGINE_NREASONS; e++) {
+        if (!en->dlq_by_reason[e]) continue;
+        snprintf(labels, sizeof(labels), "reason=\"%s\"", rr_err_name(-e));
+        rr_metrics_sample(out, "rtrec_dead_letters_total", labels, (double)en->dlq_by_reason[e]);
+    }
+    const rr_pipeline_t *pl = &en->pl;
+    rr_metrics_counter(out, "rtrec_duplicates_total", "Events skipped: event_id seen lately.", NULL,
+                       (double)pl->duplicates);
+    rr_metrics_counter(out, "rtrec_flooded_total", "Events over a user's rate cap.", NULL,
+                       (double)pl->flooded);
+    rr_metrics_counter(out, "rtrec_users_evicted_total", "Users dropped to stay under users.max.",
+                       NULL, (double)pl->evicted);
+    rr_metrics_counter(out, "rtrec_users_expired_total", "Users dropped after users.ttl_s idle.",
+                       NULL, (double)pl->expired);
+}
+
+/* Lag = high watermark (cached from fetches, no broker round trip) - consumed position. */
+static void render_lag(const rr_engine_t *en, rr_metrics_buf_t *out)
+{
+    rd_kafka_t *rk = en->consumer ? rr_consumer_handle(en->consumer) : NULL;
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    rr_metrics_family(out, "rtrec_consumer_lag", RR_METRICS_GAUGE,
+                      "Messages between the consumed position and the high watermark.");
+    if (!rk || rd_kafka_assignment(rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+    rd_kafka_position(rk, parts);
+    for (int i = 0; i < parts->cnt; i++) {
+        const rd_kafka_topic_partition_t *p = &parts->elems[i];
+        int64_t lo, hi;
+        if (rd_kafka_get_watermark_offsets(rk, p->topic, p->partition, &lo, &hi) || hi < 0)
+            continue;
+        int64_t pos = p->offset >= 0 ? p->offset : lo;
+        char labels[320];
+        snprintf(labels, sizeof(labels), "topic=\"%s\",partition=\"%d\"", p->topic, p->partition);
+        rr_metrics_sample(out, "rtrec_consumer_lag", labels, (double)(hi - pos));
+    }
+    rd_kafka_topic_partition_list_destroy(parts);
+}
+
+static void render_outputs(const rr_engine_t *en, rr_metrics_buf_t *out)
+{
+    rr_metrics_family(out, "rtrec_freshness_seconds", RR_METRICS_HISTOGRAM,
+                      "From an event to Redis acknowledging the user's new list.");
+    rr_metrics_histogram_series(out, "rtrec_freshness_seconds", "span=\"engine\"",
+                                &en->fresh_engine);
+    rr_metrics_histogram_series(out, "rtrec_freshness_seconds", "span=\"end_to_end\"",
+                                &en->fresh_e2e);
+    rr_metrics_counter(out, "rtrec_refreshes_total", "Lists recomputed.", NULL,
+                       (double)en->refreshes);
+    rr_redis_stats_t rs = {0};
+    rr_kpub_stats_t ks = {0};
+    if (en->redis) rr_redis_stats(en->redis, &rs);
+    if (en->kpub) rr_kpub_stats(en->kpub, &ks);
+    rr_metrics_counter(out, "rtrec_redis_lists_written_total", "Lists Redis acknowledged.", NULL,
+                       (double)rs.lists_written);
+    rr_metrics_counter(out, "rtrec_redis_errors_total", "Failed Redis writes and connections.",
+                       NULL, (double)rs.errors);
+    rr_metrics_gauge(out, "rtrec_redis_connected", "1 while Redis is connected.", NULL,
+                     rs.connected);
+    rr_metrics_counter(out, "rtrec_kafka_lists_delivered_total", "Lists the broker acknowledged.",
+                       NULL, (double)ks.delivered);
+    rr_metrics_counter(out, "rtrec_kafka_errors_total", "Failed or retried Kafka deliveries.", NULL,
+                       (double)ks.errors);
+}
+
+static void render_model(const rr_engine_t *en, rr_metrics_buf_t *out)
+{
+    const rr_pipeline_t *pl = &en->pl;
+    rr_metrics_gauge(out, "rtrec_train_logloss", "The MLP's prequential log loss so far.", NULL,
+                     rr_pipeline_logloss(pl));
+    rr_metrics_gauge(out, "rtrec_train_auc", "The MLP's prequential AUC so far.", NULL,
+                     rr_pipeline_auc(pl));
+    rr_metrics_counter(out, "rtrec_train_steps_total", "SGD steps taken.", NULL,
+                       pl->model_on ? (double)pl->learner.steps : 0);
+    rr_metrics_gauge(out, "rtrec_users", "Users held.", NULL, (double)pl->store.users.count);
+    rr_metrics_gauge(out, "rtrec_items", "Items held.", NULL, (double)pl->store.items.count);
+}
+
+static void render(void *opaque, rr_metrics_buf_t *out)
+{
+    const rr_engine_t *en = opaque;
+    render_events(en, out);
+    render_lag(en, out);
+    render_outputs(en, out);
+    render_model(en, out);
+}
+
+static int healthy(void *opaque)
+{
+    const rr_engine_t *en = opaque;
+    return en->consumer_started && !en->stopping;
+}
+
+rr_err_t rr_engine_metrics_start(rr_engine_t *en, char *errstr, size_t errlen)
+{
+    if (en->cfg.metrics_port == 0) return RR_OK;
+    en->metrics =
+        rr_metrics_new(en->loop, "127.0.0.1", en->cfg.metrics_port, render, en, errstr, errlen);
+    if (!en->metrics) return RR_E(IO);
+    rr_metrics_set_health(en->metrics, healthy);
+    en->open_parts++;
+    RR_INFO("metrics on http://127.0.0.1:%d/metrics", rr_metrics_port(en->metrics));
+    return RR_OK;
+}
