@@ -133,12 +133,14 @@ static rr_err_t prop_set(rr_config_t *cfg, const rr_config_prop_t *p, const char
         snprintf(errstr, errlen, "%s: \"%s\" is not a number", p->name, value);
         return RR_E(CONFIG);
     }
-    if (p->type != RR_CT_DOUBLE && v != (double)(long long)v) {
-        snprintf(errstr, errlen, "%s: \"%s\" is not an integer", p->name, value);
+    /* Range first: casting an out-of-range double to an integer is undefined (fuzz_config
+     * found "recs.n=+402e33"). NaN fails both comparisons. */
+    if (!(v >= p->min && v <= p->max)) {
+        snprintf(errstr, errlen, "%s: %s outside [%g, %g]", p->name, value, p->min, p->max);
         return RR_E(CONFIG);
     }
-    if (v < p->min || v > p->max) {
-        snprintf(errstr, errlen, "%s: %s outside [%g, %g]", p->name, value, p->min, p->max);
+    if (p->type != RR_CT_DOUBLE && v != (double)(long long)v) {
+        snprintf(errstr, errlen, "%s: \"%s\" is not an integer", p->name, value);
         return RR_E(CONFIG);
     }
     if (p->type == RR_CT_INT)

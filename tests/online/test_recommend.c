@@ -287,6 +287,10 @@ static void test_config(void)
     CHECK(strstr(err, "recs.n") != NULL);
     CHECK_INT(rr_config_set_kv(&cfg, "recs.n=2.5", err, sizeof(err)), RR_E(CONFIG));
     CHECK_INT(rr_config_set_kv(&cfg, "nope=1", err, sizeof(err)), RR_E(CONFIG));
+    /* found by fuzz_config: huge and NaN numbers are refused before any integer cast */
+    CHECK_INT(rr_config_set_kv(&cfg, "recs.n=+402e33", err, sizeof(err)), RR_E(CONFIG));
+    CHECK_INT(rr_config_set_kv(&cfg, "recs.recency_decay=nan", err, sizeof(err)), RR_E(CONFIG));
+    CHECK_INT(cfg.recs_n, 20);
     CHECK_INT(rr_config_set_kv(&cfg, "kafka.linger.ms=3", err, sizeof(err)), RR_OK);
     CHECK_INT(rr_config_set_kv(&cfg, "kafka.bootstrap.servers=h:1", err, sizeof(err)), RR_OK);
     const char *kv[16];
