@@ -112,7 +112,10 @@ int rr_gen_next(rr_gen_t *g, rr_event_t *ev)
     ev->ts_ms = g->ts_ms;
     ev->flags = RR_EVF_TS | RR_EVF_PRICE;
     ev->price = 5.0f + (float)((item * 2654435761u) % 20000) / 100.0f;
-    snprintf(ev->event_id, sizeof(ev->event_id), "e%llu", (unsigned long long)g->produced);
+    /* The seed is part of the id: streams generated with different seeds never collide in
+     * the engine's de-duplication window. */
+    snprintf(ev->event_id, sizeof(ev->event_id), "e%llu-%llu", (unsigned long long)g->o.seed,
+             (unsigned long long)g->produced);
     snprintf(ev->user_id, sizeof(ev->user_id), "u%u", s->user);
     snprintf(ev->item_id, sizeof(ev->item_id), "i%u", item);
     snprintf(ev->category, sizeof(ev->category), "c%u", s->category);

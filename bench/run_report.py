@@ -95,8 +95,19 @@ def over_quality_table(text, block):
     return text if not m else text[:m.start()] + block + "\n" + text[m.end():]
 
 
+def after_speed(text, block):
+    end = "<!-- bench/run:speed:end -->"
+    i = text.find(end)
+    return before_first_section(text, block) if i < 0 else (
+        text[:i + len(end)] + "\n\n" + block + text[i + len(end):])
+
+
 md = open("BENCHMARKS.md").read()
 md = replace(md, "speed", speed_section(), before_first_section)
+try:
+    md = replace(md, "e2e", open(f"{out}/e2e.md").read(), after_speed)
+except FileNotFoundError:
+    pass
 quality = open(f"{out}/eval.md").read()
 if quality.strip():
     md = replace(md, "quality", quality, over_quality_table)

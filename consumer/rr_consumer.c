@@ -49,10 +49,22 @@ static void partitions_report(rr_consumer_t *rc, int assigned,
                              parts->elems[i].partition);
 }
 
+/* Partitions restored from a checkpoint resume exactly where it left them. */
+static void start_offsets(rr_consumer_t *rc, rd_kafka_topic_partition_list_t *parts)
+{
+    if (!rc->cbs.start_offset) return;
+    for (int i = 0; i < parts->cnt; i++) {
+        rd_kafka_topic_partition_t *p = &parts->elems[i];
+        int64_t off = rc->cbs.start_offset(rc->cbs.opaque, p->topic, p->partition);
+        if (off >= 0) p->offset = off;
+    }
+}
+
 static void assignment_apply(rr_consumer_t *rc, int assigned, int cooperative,
                              rd_kafka_topic_partition_list_t *parts)
 {
     rd_kafka_error_t *error = NULL;
+    if (assigned) start_offsets(rc, parts);
     rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
     if (cooperative)
         error = assigned ? rd_kafka_incremental_assign(rc->rk, parts)

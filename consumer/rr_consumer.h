@@ -35,6 +35,9 @@ typedef struct rr_consumer_cbs_s {
      * later loop turn (from inside rr_consumer_close() only if a never-started consumer's
      * uv_poll_init failed). rr_consumer_free() may be called from here. */
     void (*on_closed)(void *opaque);
+    /* Optional: where to start a newly assigned partition (e.g. the offset a checkpoint covers);
+     * a negative answer keeps the group's committed offset. */
+    int64_t (*start_offset)(void *opaque, const char *topic, int32_t partition);
 } rr_consumer_cbs_t;
 
 typedef struct rr_consumer_opts_s {

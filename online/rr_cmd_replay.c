@@ -36,7 +36,10 @@ static rd_kafka_t *make_producer(const rr_config_t *cfg)
     char errstr[512];
     rd_kafka_conf_t *conf = rr_cli_kafka_conf(cfg);
     if (!conf) return NULL;
-    rd_kafka_conf_set(conf, "linger.ms", "5", NULL, 0);
+    int linger_set = 0; /* batch a little by default, unless -X kafka.linger.ms says otherwise */
+    for (int i = 0; i < cfg->nkafka; i++)
+        linger_set |= strcmp(cfg->kafka_kv[2 * i], "linger.ms") == 0;
+    if (!linger_set) rd_kafka_conf_set(conf, "linger.ms", "5", NULL, 0);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
     if (!rk) {
         fprintf(stderr, "rtrec replay: %s\n", errstr);

@@ -46,17 +46,19 @@ int rr_cmd_run(int argc, char **argv)
         uv_loop_close(&loop);
         return 1;
     }
+    /* Signals first: a SIGTERM during start-up still stops the engine cleanly. */
+    uv_signal_init(&loop, &ctx.sigint);
+    uv_signal_init(&loop, &ctx.sigterm);
+    ctx.sigint.data = ctx.sigterm.data = &ctx;
+    uv_signal_start(&ctx.sigint, on_signal, SIGINT);
+    uv_signal_start(&ctx.sigterm, on_signal, SIGTERM);
     int status = 0;
     if (rr_engine_start(ctx.en, errstr, sizeof(errstr)) != RR_OK) {
         fprintf(stderr, "rtrec run: %s\n", errstr);
+        uv_close((uv_handle_t *)&ctx.sigint, NULL);
+        uv_close((uv_handle_t *)&ctx.sigterm, NULL);
         rr_engine_stop(ctx.en);
         status = 1;
-    } else {
-        uv_signal_init(&loop, &ctx.sigint);
-        uv_signal_init(&loop, &ctx.sigterm);
-        ctx.sigint.data = ctx.sigterm.data = &ctx;
-        uv_signal_start(&ctx.sigint, on_signal, SIGINT);
-        uv_signal_start(&ctx.sigterm, on_signal, SIGTERM);
     }
     uv_run(&loop, UV_RUN_DEFAULT);
     rr_engine_free(ctx.en);

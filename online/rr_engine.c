@@ -192,9 +192,18 @@ static void handle_user(rr_engine_t *en, const rr_msg_t *msg)
     /* Demographics join the portrait with the learned model (issue #3). */
 }
 
+/* The next offset to consume, per input partition: what a checkpoint taken now covers. */
+static void note_offset(rr_engine_t *en, const rr_msg_t *msg)
+{
+    int t = rr_engine_topic_index(en, msg->topic);
+    if (t >= 0 && msg->partition >= 0 && msg->partition < RR_ENGINE_MAXPARTS)
+        en->next_off[t][msg->partition] = msg->offset + 1;
+}
+
 static void on_message(void *opaque, const rr_msg_t *msg)
 {
     rr_engine_t *en = opaque;
+    note_offset(en, msg);
     if (strcmp(msg->topic, en->cfg.topic_events) == 0)
         handle_event(en, msg);
     else if (strcmp(msg->topic, en->cfg.topic_items) == 0)
@@ -325,6 +334,8 @@ static void on_consumer_closed(void *opaque)
 {
     rr_engine_t *en = opaque;
     refresh_some(en, SIZE_MAX);
+    rr_engine_ckpt_stop(en); /* final checkpoint: the consumer is gone, so offsets are final */
+    uv_close((uv_handle_t *)&en->ckpt_timer, on_handle_closed);
     if (en->kpub) rr_kpub_close(en->kpub);
     if (en->metrics) rr_metrics_close(en->metrics, on_publisher_closed);
     uv_close((uv_handle_t *)&en->coalesce, on_handle_closed);
@@ -375,8 +386,9 @@ rr_engine_t *rr_engine_new(uv_loop_t *loop, const rr_config_t *cfg, char *errstr
     }
     uv_timer_init(loop, &en->coalesce);
     uv_timer_init(loop, &en->stats_timer);
-    en->coalesce.data = en->stats_timer.data = en;
-    en->open_parts = 3; /* consumer + the two timers; publishers add themselves */
+    uv_timer_init(loop, &en->ckpt_timer);
+    en->coalesce.data = en->stats_timer.data = en->ckpt_timer.data = en;
+    en->open_parts = 4; /* consumer + the three timers; publishers add themselves */
     return en;
 }
 
@@ -420,13 +432,19 @@ rr_err_t rr_engine_start(rr_engine_t *en, char *errstr, size_t errlen)
         kv[nkv++] = cfg_kv[i];
         kv[nkv++] = cfg_kv[i + 1];
     }
-    err = start_publishers(en, kv, nkv, errstr, errlen);
+    if (cfg->checkpoint_dir[0]) { /* Kafka gets offsets only once a checkpoint covers them */
+        kv[nkv++] = "enable.auto.commit";
+        kv[nkv++] = "false";
+    }
+    err = rr_engine_ckpt_restore(en, errstr, errlen);
+    if (!err) err = start_publishers(en, kv, nkv, errstr, errlen);
     if (!err) err = rr_engine_metrics_start(en, errstr, errlen);
     if (err) return err;
 
     const char *topics[] = {cfg->topic_events, cfg->topic_items, cfg->topic_users};
     rr_consumer_opts_t copts = {kv, nkv, topics, 3, cfg->consumer_budget};
-    rr_consumer_cbs_t ccbs = {en, on_message, on_rebalance, on_consumer_closed};
+    rr_consumer_cbs_t ccbs = {en, on_message, on_rebalance, on_consumer_closed,
+                              rr_engine_start_offset};
     en->consumer = rr_consumer_new(en->loop, &copts, &ccbs, errstr, errlen);
     if (!en->consumer) return RR_E(KAFKA);
     err = rr_consumer_start(en->consumer);
@@ -438,6 +456,7 @@ rr_err_t rr_engine_start(rr_engine_t *en, char *errstr, size_t errlen)
     en->stats_ms = uv_now(en->loop);
     uv_timer_start(&en->stats_timer, on_stats, (uint64_t)cfg->stats_interval_ms,
                    (uint64_t)cfg->stats_interval_ms);
+    rr_engine_ckpt_start(en);
     RR_INFO("consuming %s, %s, %s as group %s from %s", topics[0], topics[1], topics[2],
             cfg->kafka_group, en->bootstrap);
     return RR_OK;

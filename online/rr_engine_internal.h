@@ -16,7 +16,9 @@
 #include "rr_pipeline.h"
 #include "rr_redis.h"
 
-#define RR_ENGINE_NREASONS 32 /* > the number of codes in rr_err.h */
+#define RR_ENGINE_NREASONS 32   /* > the number of codes in rr_err.h */
+#define RR_ENGINE_NTOPICS  3    /* events, items, users: the input topics, in that order */
+#define RR_ENGINE_MAXPARTS 1024 /* input partitions tracked per topic */
 
 struct rr_engine_s {
     uv_loop_t *loop;
@@ -40,7 +42,27 @@ struct rr_engine_s {
     uint64_t stats_events, stats_ms; /* for events_per_s */
     uint64_t drain_deadline;
     int stopping, open_parts, consumer_started;
+    /* Checkpoints (rr_engine_ckpt.c). Offsets are "next to consume", -1 = unknown. */
+    int64_t next_off[RR_ENGINE_NTOPICS][RR_ENGINE_MAXPARTS];
+    int64_t start_off[RR_ENGINE_NTOPICS][RR_ENGINE_MAXPARTS]; /* restored from a checkpoint */
+    int64_t child_off[RR_ENGINE_NTOPICS][RR_ENGINE_MAXPARTS]; /* what the running child covers */
+    uv_timer_t ckpt_timer;
+    uint64_t ckpt_seq, ckpt_due_ms, ckpts_written;
+    int ckpt_child;           /* pid of the forked writer, 0 = none */
+    double ckpt_pause_max_ms; /* longest loop pause a checkpoint caused (the fork) */
 };
+
+/* Input topic index (0 events, 1 items, 2 users) or -1. */
+int rr_engine_topic_index(const rr_engine_t *en, const char *topic);
+/* Loads the newest valid checkpoint of checkpoint.dir (if any) into the pipeline. */
+rr_err_t rr_engine_ckpt_restore(rr_engine_t *en, char *errstr, size_t errlen);
+/* Periodic checkpoints by a forked copy-on-write writer, every checkpoint.interval_s. */
+void rr_engine_ckpt_start(rr_engine_t *en);
+/* At stop, after the consumer closed: waits for a running writer, writes a final checkpoint
+ * in-process and closes the timer. */
+void rr_engine_ckpt_stop(rr_engine_t *en);
+/* Consumer hook: the offset a restored checkpoint covers for this partition, or -1. */
+int64_t rr_engine_start_offset(void *opaque, const char *topic, int32_t partition);
 
 /* Serves /metrics and /healthz on metrics.port (0 = off). */
 rr_err_t rr_engine_metrics_start(rr_engine_t *en, char *errstr, size_t errlen);

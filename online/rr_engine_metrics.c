@@ -89,6 +89,11 @@ static void render_model(const rr_engine_t *en, rr_metrics_buf_t *out)
                      rr_pipeline_auc(pl));
     rr_metrics_counter(out, "rtrec_train_steps_total", "SGD steps taken.", NULL,
                        pl->model_on ? (double)pl->learner.steps : 0);
+    rr_metrics_counter(out, "rtrec_checkpoints_total", "Checkpoints written.", NULL,
+                       (double)en->ckpts_written);
+    rr_metrics_gauge(out, "rtrec_checkpoint_pause_max_seconds",
+                     "Longest loop pause a checkpoint caused (the fork of its writer).", NULL,
+                     en->ckpt_pause_max_ms / 1e3);
     rr_metrics_gauge(out, "rtrec_users", "Users held.", NULL, (double)pl->store.users.count);
     rr_metrics_gauge(out, "rtrec_items", "Items held.", NULL, (double)pl->store.items.count);
 }

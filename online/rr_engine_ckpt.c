@@ -1,0 +1,219 @@
+/* rr_engine_ckpt.c — the engine's checkpoints: restore at start, a periodic copy-on-write
+ * snapshot written by a forked child (the loop pauses only for the fork, as in Redis), a final
+ * one at stop. Kafka offsets are committed only once a checkpoint covering them is on disk. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <librdkafka/rdkafka.h>
+#include "rr_ckpt.h"
+#include "rr_engine_internal.h"
+#include "rr_log.h"
+#include "rr_pipeline_ckpt.h"
+
+#define OFFS_VERSION 1
+#define POLL_MS      100 /* how often a running writer is checked on */
+#define KEEP         3   /* checkpoints kept: a corrupt newest falls back to an older one */
+
+int rr_engine_topic_index(const rr_engine_t *en, const char *topic)
+{
+    const char *topics[RR_ENGINE_NTOPICS] = {en->cfg.topic_events, en->cfg.topic_items,
+                                             en->cfg.topic_users};
+    for (int t = 0; t < RR_ENGINE_NTOPICS; t++)
+        if (strcmp(topic, topics[t]) == 0) return t;
+    return -1;
+}
+
+int64_t rr_engine_start_offset(void *opaque, const char *topic, int32_t partition)
+{
+    const rr_engine_t *en = opaque;
+    int t = rr_engine_topic_index(en, topic);
+    if (t < 0 || partition < 0 || partition >= RR_ENGINE_MAXPARTS) return -1;
+    return en->start_off[t][partition];
+}
+
+/* OFFS/0: u32 version, u32 count, then (u32 topic index, u32 partition, u64 next offset). */
+static rr_err_t write_offsets(rr_ckpt_writer_t *w, int64_t off[][RR_ENGINE_MAXPARTS])
+{
+    uint32_t n = 0;
+    for (int t = 0; t < RR_ENGINE_NTOPICS; t++)
+        for (int p = 0; p < RR_ENGINE_MAXPARTS; p++) n += off[t][p] >= 0;
+    rr_err_t err = rr_ckpt_section_begin(w, RR_CKPT_OFFS, 0);
+    if (!err) err = rr_ckpt_write_u32(w, OFFS_VERSION);
+    if (!err) err = rr_ckpt_write_u32(w, n);
+    for (int t = 0; t < RR_ENGINE_NTOPICS && !err; t++) {
+        for (int p = 0; p < RR_ENGINE_MAXPARTS && !err; p++) {
+            if (off[t][p] < 0) continue;
+            err = rr_ckpt_write_u32(w, (uint32_t)t);
+            if (!err) err = rr_ckpt_write_u32(w, (uint32_t)p);
+            if (!err) err = rr_ckpt_write_u64(w, (uint64_t)off[t][p]);
+        }
+    }
+    return err ? err : rr_ckpt_section_end(w);
+}
+
+static rr_err_t read_offsets(rr_engine_t *en, const rr_ckpt_reader_t *r)
+{
+    const void *data;
+    size_t len;
+    if (rr_ckpt_find(r, RR_CKPT_OFFS, 0, &data, &len) != RR_OK) return RR_E(DECODE);
+    rr_ckpt_cursor_t c;
+    rr_ckpt_cursor_init(&c, data, len);
+    uint32_t version = rr_ckpt_read_u32(&c), n = rr_ckpt_read_u32(&c);
+    if (version != OFFS_VERSION) return RR_E(DECODE);
+    for (uint32_t i = 0; i < n && !c.err; i++) {
+        uint32_t t = rr_ckpt_read_u32(&c), p = rr_ckpt_read_u32(&c);
+        uint64_t off = rr_ckpt_read_u64(&c);
+        if (c.err || t >= RR_ENGINE_NTOPICS || p >= RR_ENGINE_MAXPARTS) return RR_E(DECODE);
+        en->start_off[t][p] = en->next_off[t][p] = (int64_t)off;
+    }
+    return c.err ? RR_E(DECODE) : RR_OK;
+}
+
+static rr_err_t write_checkpoint(const rr_engine_t *en, uint64_t seq,
+                                 int64_t off[][RR_ENGINE_MAXPARTS], char *errstr, size_t errlen)
+{
+    rr_ckpt_writer_t *w = rr_ckpt_begin(en->cfg.checkpoint_dir, seq, errstr, errlen);
+    if (!w) return RR_E(IO);
+    rr_err_t err = rr_pipeline_save(&en->pl, w);
+    if (!err) err = write_offsets(w, off);
+    if (err) {
+        rr_ckpt_abort(w);
+        return err;
+    }
+    return rr_ckpt_commit(w); /* fsync + rename + fsync(dir); errstr says why on failure */
+}
+
+rr_err_t rr_engine_ckpt_restore(rr_engine_t *en, char *errstr, size_t errlen)
+{
+    for (int t = 0; t < RR_ENGINE_NTOPICS; t++)
+        for (int p = 0; p < RR_ENGINE_MAXPARTS; p++) en->next_off[t][p] = en->start_off[t][p] = -1;
+    if (!en->cfg.checkpoint_dir[0]) return RR_OK;
+    rr_ckpt_reader_t *r;
+    rr_err_t err = rr_ckpt_open_latest(en->cfg.checkpoint_dir, &r, NULL, NULL, errstr, errlen);
+    if (err == RR_E(NOT_FOUND)) {
+        RR_INFO("checkpoint: none in %s, starting empty", en->cfg.checkpoint_dir);
+        return RR_OK;
+    }
+    if (err) return err;
+    err = rr_pipeline_load(&en->pl, r, errstr, errlen);
+    if (!err && (err = read_offsets(en, r)) != RR_OK)
+        snprintf(errstr, errlen, "checkpoint: bad OFFS section");
+    if (!err) {
+        en->ckpt_seq = rr_ckpt_info(r)->seq;
+        RR_INFO("checkpoint: restored %s (seq %llu, %zu users, %zu items)", rr_ckpt_info(r)->path,
+                (unsigned long long)en->ckpt_seq, en->pl.store.users.count,
+                en->pl.store.items.count);
+    }
+    rr_ckpt_close(r);
+    return err;
+}
+
+/* The child: write from its copy-on-write image of the loop's memory, then leave without
+ * running the parent's atexit handlers or touching librdkafka's threads (they are not here). */
+static void child_write(const rr_engine_t *en, uint64_t seq)
+{
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* a crashed engine takes its writer along */
+#endif
+    char errstr[512];
+    int64_t(*off)[RR_ENGINE_MAXPARTS] = (int64_t(*)[RR_ENGINE_MAXPARTS])en->child_off;
+    rr_err_t err = write_checkpoint(en, seq, off, errstr, sizeof(errstr));
+    if (err) fprintf(stderr, "rtrec checkpoint writer: %s\n", errstr);
+    _exit(err ? 1 : 0);
+}
+
+static void fork_writer(rr_engine_t *en)
+{
+    memcpy(en->child_off, en->next_off, sizeof(en->child_off));
+    uint64_t t0 = uv_hrtime();
+    int pid = fork();
+    if (pid == 0) child_write(en, en->ckpt_seq + 1);
+    double pause_ms = (double)(uv_hrtime() - t0) / 1e6;
+    if (pause_ms > en->ckpt_pause_max_ms) en->ckpt_pause_max_ms = pause_ms;
+    if (pid < 0) {
+        RR_WARN("checkpoint: fork failed: %s", strerror(errno));
+        return;
+    }
+    en->ckpt_child = pid;
+    en->ckpt_seq++;
+}
+
+/* Offsets go to Kafka only once a checkpoint covering them is durable. */
+static void commit_offsets(rr_engine_t *en, int64_t off[][RR_ENGINE_MAXPARTS])
+{
+    /* Only as a group member with partitions: a commit while (re)joining fails with "unknown
+     * member", and librdkafka answers that by rejoining, over and over. */
+    rr_consumer_stats_t cs = {0};
+    if (en->consumer && en->consumer_started && !en->stopping) rr_consumer_stats(en->consumer, &cs);
+    if (cs.assigned <= 0) return;
+    rd_kafka_t *rk = rr_consumer_handle(en->consumer);
+    const char *topics[RR_ENGINE_NTOPICS] = {en->cfg.topic_events, en->cfg.topic_items,
+                                             en->cfg.topic_users};
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(8);
+    for (int t = 0; t < RR_ENGINE_NTOPICS; t++)
+        for (int p = 0; p < RR_ENGINE_MAXPARTS; p++)
+            if (off[t][p] >= 0)
+                rd_kafka_topic_partition_list_add(list, topics[t], p)->offset = off[t][p];
+    if (list->cnt) rd_kafka_commit(rk, list, 1);
+    rd_kafka_topic_partition_list_destroy(list);
+}
+
+static void reap_writer(rr_engine_t *en, int block)
+{
+    int status;
+    int pid = waitpid(en->ckpt_child, &status, block ? 0 : WNOHANG);
+    if (pid == 0) return; /* still writing */
+    en->ckpt_child = 0;
+    if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        RR_WARN("checkpoint %llu: writer failed; the previous checkpoint stands",
+                (unsigned long long)en->ckpt_seq);
+        return;
+    }
+    en->ckpts_written++;
+    commit_offsets(en, en->child_off);
+    rr_ckpt_prune(en->cfg.checkpoint_dir, KEEP);
+    RR_DEBUG("checkpoint %llu written", (unsigned long long)en->ckpt_seq);
+}
+
+static void on_ckpt_timer(uv_timer_t *timer)
+{
+    rr_engine_t *en = timer->data;
+    if (en->ckpt_child) reap_writer(en, 0);
+    if (!en->ckpt_child && uv_now(en->loop) >= en->ckpt_due_ms) {
+        fork_writer(en);
+        en->ckpt_due_ms = uv_now(en->loop) + (uint64_t)en->cfg.checkpoint_interval_s * 1000;
+    }
+}
+
+void rr_engine_ckpt_start(rr_engine_t *en)
+{
+    if (!en->cfg.checkpoint_dir[0]) return;
+    en->ckpt_due_ms = uv_now(en->loop) + (uint64_t)en->cfg.checkpoint_interval_s * 1000;
+    uv_timer_start(&en->ckpt_timer, on_ckpt_timer, POLL_MS, POLL_MS);
+}
+
+void rr_engine_ckpt_stop(rr_engine_t *en)
+{
+    uv_timer_stop(&en->ckpt_timer);
+    if (!en->cfg.checkpoint_dir[0]) return;
+    if (en->ckpt_child) reap_writer(en, 1);
+    char errstr[512];
+    uint64_t t0 = uv_hrtime();
+    rr_err_t err = write_checkpoint(en, en->ckpt_seq + 1, en->next_off, errstr, sizeof(errstr));
+    if (err) {
+        RR_ERROR("final checkpoint failed: %s", errstr);
+        return;
+    }
+    en->ckpt_seq++;
+    en->ckpts_written++;
+    rr_ckpt_prune(en->cfg.checkpoint_dir, KEEP);
+    RR_INFO("checkpoint %llu written at stop in %.1f ms (longest loop pause for a checkpoint "
+            "before it: %.2f ms)",
+            (unsigned long long)en->ckpt_seq, (double)(uv_hrtime() - t0) / 1e6,
+            en->ckpt_pause_max_ms);
+}

@@ -1,0 +1,637 @@
+/* rr_pipeline_ckpt.c — checkpointing of the pipeline's shared state: config fingerprint,
+ * counters, catalog and its intern tables, co-occurrence, trending, de-duplication, RNGs and
+ * the model's shared parameters and optimiser state. Per-user state: rr_pipeline_ckpt_users.c. */
+#include <stdlib.h>
+#include "rr_pipeline_ckpt.h"
+#include "rr_pipeline_ckpt_internal.h"
+
+/* ---- Shared helpers ---------------------------------------------------------------------- */
+
+rr_err_t rr_pckpt_fail(const rr_pckpt_dec_t *d, rr_err_t err, const char *what, const char *why)
+{
+    if (d->errstr && d->errlen) snprintf(d->errstr, d->errlen, "%s: %s", what, why);
+    return err;
+}
+
+rr_err_t rr_pckpt_open(const rr_pckpt_dec_t *d, uint32_t tag, rr_ckpt_cursor_t *c)
+{
+    const void *data;
+    size_t len;
+    char name[5];
+    rr_ckpt_tag_str(tag, name);
+    if (rr_ckpt_find(d->r, tag, 0, &data, &len) != RR_OK)
+        return rr_pckpt_fail(d, RR_E(DECODE), name, "section missing");
+    rr_ckpt_cursor_init(c, data, len);
+    if (rr_ckpt_read_u32(c) != RR_PCKPT_VERSION)
+        return rr_pckpt_fail(d, RR_E(DECODE), name, "unsupported payload version");
+    return RR_OK;
+}
+
+rr_err_t rr_pckpt_close(const rr_pckpt_dec_t *d, const rr_ckpt_cursor_t *c, const char *what)
+{
+    if (c->err == RR_E(TRUNCATED)) return rr_pckpt_fail(d, RR_E(DECODE), what, "truncated");
+    if (c->err) return rr_pckpt_fail(d, RR_E(DECODE), what, "invalid content");
+    if (c->left) return rr_pckpt_fail(d, RR_E(DECODE), what, "trailing bytes");
+    return RR_OK;
+}
+
+void rr_pckpt_intern_meta(rr_pckpt_enc_t *e, const rr_intern_t *in)
+{
+    rr_pckpt_u64(e, in->next_id);
+    rr_pckpt_u64(e, in->count);
+    rr_pckpt_u64(e, in->free_count);
+    for (size_t k = 0; k < in->free_count; k++) /* in reuse order, so ids come back the same */
+        rr_pckpt_u32(e, in->free_ring[(in->free_head + k) % in->cap]);
+}
+
+void rr_pckpt_read_intern_meta(rr_ckpt_cursor_t *c, rr_intern_t *in)
+{
+    uint64_t next = rr_ckpt_read_u64(c), count = rr_ckpt_read_u64(c);
+    uint64_t nfree = rr_ckpt_read_u64(c);
+    /* Every id below the bound is live or free; compared so that no sum can wrap. */
+    if (c->err || next > in->cap || count > next || nfree != next - count) {
+        if (!c->err) c->err = RR_E(DECODE);
+        return;
+    }
+    in->next_id = (size_t)next;
+    in->count = (size_t)count;
+    in->free_head = 0;
+    in->free_count = (size_t)nfree;
+    for (size_t k = 0; k < nfree; k++) {
+        uint32_t id = rr_ckpt_read_u32(c);
+        if (id >= next && !c->err) c->err = RR_E(DECODE);
+        in->free_ring[k] = c->err ? 0 : id;
+    }
+}
+
+/* Free ids must be keyless and distinct: a repeated one would be handed to two keys. */
+static rr_err_t free_ids_check(const rr_intern_t *in)
+{
+    uint64_t *seen = calloc(in->next_id / 64 + 1, sizeof(uint64_t));
+    rr_err_t err = seen ? RR_OK : RR_E(NOMEM);
+    for (size_t k = 0; k < in->free_count && !err; k++) {
+        uint32_t id = in->free_ring[k];
+        if (in->keys[id][0] || (seen[id / 64] >> (id % 64) & 1)) err = RR_E(DECODE);
+        seen[id / 64] |= 1ULL << (id % 64);
+    }
+    free(seen);
+    return err;
+}
+
+rr_err_t rr_pckpt_intern_rebuild(rr_intern_t *in)
+{
+    memset(in->slots, 0, (in->mask + 1) * sizeof(*in->slots));
+    in->tombstones = 0;
+    size_t live = 0;
+    for (size_t id = 0; id < in->next_id; id++) {
+        const char *key = in->keys[id];
+        if (!key[0]) continue;
+        size_t pos = rr_intern_hash(key) & in->mask;
+        for (; in->slots[pos]; pos = (pos + 1) & in->mask)
+            if (strcmp(in->keys[in->slots[pos] - 1], key) == 0) return RR_E(DECODE);
+        in->slots[pos] = (uint32_t)id + 1;
+        live++;
+    }
+    return live == in->count ? free_ids_check(in) : RR_E(DECODE);
+}
+
+/* ---- META: the config fingerprint and the pipeline's counters ---------------------------- */
+
+#define NFP 34
+static const char *const fp_names[NFP] = {
+    "users.max",          "items.max",          "recs.recent",       "recs.n",
+    "model.enabled",      "dedupe slots",       "dedupe.window/2",   "cooc.max_neighbors",
+    "trending half-life", "portrait half-life", "event types",       "RR_BOUGHT_MAX",
+    "RR_SEEN_WORDS",      "RR_SHOWN_MAX",       "RR_PORTRAIT_TOPK",  "RR_TRENDING_TOP",
+    "RR_CATTOP_K",        "RR_ID_MAX",          "cattop categories", "model.dim",
+    "category rows",      "brand rows",         "category dim",      "brand dim",
+    "hidden layers",      "hidden[0]",          "hidden[1]",         "hidden[2]",
+    "hidden[3]",          "model.optimizer",    "model parameters",  "optimiser state",
+    "sampler size",       "model.seed",
+};
+
+static uint64_t f64_bits(double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    return u;
+}
+
+/* Everything that sizes or shapes the state: a checkpoint only loads into an equal one. */
+static void fingerprint(const rr_pipeline_t *pl, uint64_t fp[NFP])
+{
+    const rr_store_t *st = &pl->store;
+    const rr_learner_t *lr = &pl->learner;
+    int on = pl->model_on;
+    uint64_t v[NFP] = {
+        st->users_max,
+        st->items_max,
+        st->nrecent_max,
+        st->list_max,
+        (uint64_t)on,
+        pl->dedupe.cap,
+        pl->dedupe.limit,
+        pl->cooc.max_neighbors,
+        f64_bits(pl->trending.half_life_ms),
+        f64_bits(pl->portrait.half_life_ms),
+        RR_EV__COUNT,
+        RR_BOUGHT_MAX,
+        RR_SEEN_WORDS,
+        RR_SHOWN_MAX,
+        RR_PORTRAIT_TOPK,
+        RR_TRENDING_TOP,
+        RR_CATTOP_K,
+        RR_ID_MAX,
+        pl->cattop.cats_max,
+        on ? (uint64_t)lr->cfg.dim : 0,
+        on ? lr->cfg.cat_rows : 0,
+        on ? lr->cfg.brand_rows : 0,
+        on ? (uint64_t)lr->cfg.cat_dim : 0,
+        on ? (uint64_t)lr->cfg.brand_dim : 0,
+        on ? (uint64_t)lr->cfg.nhidden : 0,
+        on ? (uint64_t)lr->cfg.hidden[0] : 0,
+        on ? (uint64_t)lr->cfg.hidden[1] : 0,
+        on ? (uint64_t)lr->cfg.hidden[2] : 0,
+        on ? (uint64_t)lr->cfg.hidden[3] : 0,
+        on ? (uint64_t)lr->cfg.optim : 0,
+        on ? lr->nparams : 0,
+        on ? lr->nstate : 0,
+        on ? lr->cfg.sampler_size : 0,
+        on ? lr->cfg.seed : 0,
+    };
+    memcpy(fp, v, sizeof(v));
+}
+
+static void save_counters(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
+{
+    const rr_preq_t *q = &pl->preq;
+    rr_pckpt_u64(e, pl->events_total);
+    for (int t = 0; t < RR_EV__COUNT; t++) rr_pckpt_u64(e, pl->by_type[t]);
+    uint64_t c[] = {pl->dropped_full, pl->duplicates, pl->flooded,  pl->evicted, pl->expired,
+                    q->targets,       q->hits10,      q->logloss_n, q->auc_pairs};
+    for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) rr_pckpt_u64(e, c[k]);
+    rr_pckpt_f64(e, q->ndcg10);
+    rr_pckpt_f64(e, q->logloss_sum);
+    rr_pckpt_f64(e, q->auc_wins);
+    rr_pckpt_u32(e, pl->sweep_hand);
+    rr_pckpt_u64(e, (uint64_t)pl->portrait.now_ms);
+    rr_pckpt_u64(e, (uint64_t)pl->portrait.log_price.count);
+    rr_pckpt_f64(e, pl->portrait.log_price.mean);
+    rr_pckpt_f64(e, pl->portrait.log_price.m2);
+}
+
+static void load_counters(rr_pipeline_t *pl, rr_ckpt_cursor_t *c)
+{
+    rr_preq_t *q = &pl->preq;
+    pl->events_total = rr_ckpt_read_u64(c);
+    for (int t = 0; t < RR_EV__COUNT; t++) pl->by_type[t] = rr_ckpt_read_u64(c);
+    uint64_t *dst[] = {&pl->dropped_full, &pl->duplicates, &pl->flooded,
+                       &pl->evicted,      &pl->expired,    &q->targets,
+                       &q->hits10,        &q->logloss_n,   &q->auc_pairs};
+    for (size_t k = 0; k < sizeof(dst) / sizeof(dst[0]); k++) *dst[k] = rr_ckpt_read_u64(c);
+    q->ndcg10 = rr_pckpt_read_f64(c);
+    q->logloss_sum = rr_pckpt_read_f64(c);
+    q->auc_wins = rr_pckpt_read_f64(c);
+    pl->sweep_hand = rr_ckpt_read_u32(c);
+    pl->portrait.now_ms = (int64_t)rr_ckpt_read_u64(c);
+    pl->portrait.log_price.count = (int64_t)rr_ckpt_read_u64(c);
+    pl->portrait.log_price.mean = rr_pckpt_read_f64(c);
+    pl->portrait.log_price.m2 = rr_pckpt_read_f64(c);
+}
+
+static void save_meta(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
+{
+    uint64_t fp[NFP];
+    fingerprint(pl, fp);
+    rr_pckpt_begin(e, RR_CKPT_META, 0);
+    rr_pckpt_u32(e, NFP);
+    for (int k = 0; k < NFP; k++) rr_pckpt_u64(e, fp[k]);
+    save_counters(pl, e);
+    rr_pckpt_end(e);
+}
+
+static rr_err_t load_meta(const rr_pckpt_dec_t *d)
+{
+    rr_ckpt_cursor_t c;
+    rr_err_t err = rr_pckpt_open(d, RR_CKPT_META, &c);
+    if (err) return err;
+    uint64_t fp[NFP];
+    fingerprint(d->pl, fp);
+    if (rr_ckpt_read_u32(&c) != NFP)
+        return rr_pckpt_fail(d, RR_E(CONFIG), "META", "fingerprint of another layout");
+    for (int k = 0; k < NFP; k++) {
+        uint64_t v = rr_ckpt_read_u64(&c);
+        if (v == fp[k] || c.err) continue;
+        char why[160];
+        snprintf(why, sizeof(why), "incompatible config: %s is %llu in the checkpoint, %llu here",
+                 fp_names[k], (unsigned long long)v, (unsigned long long)fp[k]);
+        return rr_pckpt_fail(d, RR_E(CONFIG), "META", why);
+    }
+    load_counters(d->pl, &c);
+    return rr_pckpt_close(d, &c, "META");
+}
+
+/* ---- ITEM: items, categories and brands intern tables, item records ---------------------- */
+
+static void save_intern_keys(rr_pckpt_enc_t *e, const rr_intern_t *in)
+{
+    rr_pckpt_intern_meta(e, in);
+    for (size_t id = 0; id < in->next_id; id++) rr_pckpt_str(e, in->keys[id]); /* "" = free */
+}
+
+static void load_intern_keys(rr_ckpt_cursor_t *c, rr_intern_t *in)
+{
+    rr_pckpt_read_intern_meta(c, in);
+    for (size_t id = 0; id < in->next_id && !c->err; id++)
+        rr_pckpt_read_str(c, in->keys[id], RR_ID_MAX);
+    if (!c->err && rr_pckpt_intern_rebuild(in)) c->err = RR_E(DECODE);
+}
+
+static void save_items(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
+{
+    const rr_store_t *st = &pl->store;
+    rr_pckpt_begin(e, RR_CKPT_ITEM, 0);
+    save_intern_keys(e, &st->items);
+    save_intern_keys(e, &st->categories);
+    save_intern_keys(e, &st->brands);
+    for (size_t i = 0; i < st->items.next_id; i++) {
+        const rr_item_t *it = &st->item[i];
+        rr_pckpt_u32(e, it->category);
+        rr_pckpt_u32(e, it->brand);
+        rr_pckpt_f32s(e, &it->price, 1);
+        rr_pckpt_u32(e, it->interactions);
+        rr_pckpt_u32(e, it->available);
+    }
+    rr_pckpt_end(e);
+}
+
+/* An interned id held in a record: RR_INTERN_NONE or below the table's capacity. */
+static uint32_t read_ref(rr_ckpt_cursor_t *c, size_t cap)
+{
+    uint32_t id = rr_ckpt_read_u32(c);
+    if (id != RR_INTERN_NONE && id >= cap && !c->err) c->err = RR_E(DECODE);
+    return id;
+}
+
+static rr_err_t load_items(const rr_pckpt_dec_t *d)
+{
+    rr_store_t *st = &d->pl->store;
+    rr_ckpt_cursor_t c;
+    rr_err_t err = rr_pckpt_open(d, RR_CKPT_ITEM, &c);
+    if (err) return err;
+    load_intern_keys(&c, &st->items);
+    load_intern_keys(&c, &st->categories);
+    load_intern_keys(&c, &st->brands);
+    for (size_t i = 0; i < st->items.next_id && !c.err; i++) {
+        rr_item_t *it = &st->item[i];
+        it->category = read_ref(&c, st->categories.cap);
+        it->brand = read_ref(&c, st->brands.cap);
+        rr_ckpt_read_f32s(&c, &it->price, 1);
+        it->interactions = rr_ckpt_read_u32(&c);
+        it->available = (uint8_t)rr_ckpt_read_u32(&c);
+    }
+    return rr_pckpt_close(d, &c, "ITEM");
+}
+
+/* ---- COOC: rows slot by slot, so probing and Misra-Gries rebuilds replay identically ----- */
+
+static void save_cooc(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
+{
+    const rr_cooc_t *co = &pl->cooc;
+    size_t bound = pl->store.items.next_id;
+    rr_pckpt_begin(e, RR_CKPT_COOC, 0);
+    rr_pckpt_u64(e, co->pairs);
+    rr_pckpt_u64(e, co->evicted);
+    rr_pckpt_u64(e, bound);
+    for (size_t i = 0; i < bound; i++) {
+        const rr_cooc_row_t *row = &co->rows[i];
+        rr_pckpt_u32(e, row->cap);
+        rr_pckpt_u32(e, row->used);
+        for (uint32_t s = 0; s < row->cap; s++) {
+            if (!row->slots[s].item) continue;
+            rr_pckpt_u32(e, s);
+            rr_pckpt_u32(e, row->slots[s].item);
+            rr_pckpt_u32(e, row->slots[s].count);
+        }
+    }
+    rr_pckpt_end(e);
+}
+
+static void load_cooc_row(rr_ckpt_cursor_t *c, rr_cooc_row_t *row, size_t max_items)
+{
+    uint32_t cap = rr_ckpt_read_u32(c), used = rr_ckpt_read_u32(c);
+    if (c->err || used > cap || (cap & (cap - 1)) || (used && !cap) || cap > (1u << 24)) {
+        if (!c->err) c->err = RR_E(DECODE);
+        return;
+    }
+    free(row->slots);
+    row->slots = cap ? calloc(cap, sizeof(rr_cooc_nb_t)) : NULL;
+    row->cap = row->slots ? cap : 0;
+    row->used = 0;
+    if (cap && !row->slots) {
+        c->err = RR_E(NOMEM);
+        return;
+    }
+    for (uint32_t k = 0; k < used && !c->err; k++) {
+        uint32_t s = rr_ckpt_read_u32(c), item = rr_ckpt_read_u32(c), n = rr_ckpt_read_u32(c);
+        if (c->err || s >= cap || row->slots[s].item || !item || item > max_items) {
+            if (!c->err) c->err = RR_E(DECODE);
+            return;
+        }
+        row->slots[s] = (rr_cooc_nb_t){item, n};
+        row->used++;
+    }
+}
+
+static rr_err_t load_cooc(const rr_pckpt_dec_t *d)
+{
+    rr_cooc_t *co = &d->pl->cooc;
+    rr_ckpt_cursor_t c;
+    rr_err_t err = rr_pckpt_open(d, RR_CKPT_COOC, &c);
+    if (err) return err;
+    co->pairs = rr_ckpt_read_u64(&c);
+    co->evicted = rr_ckpt_read_u64(&c);
+    uint64_t bound = rr_ckpt_read_u64(&c);
+    if (bound > d->pl->store.items.next_id && !c.err) c.err = RR_E(DECODE);
+    for (size_t i = 0; i < bound && !c.err; i++) load_cooc_row(&c, &co->rows[i], co->max_items);
+    if (c.err == RR_E(NOMEM)) return rr_pckpt_fail(d, c.err, "COOC", "out of memory");
+    return rr_pckpt_close(d, &c, "COOC");
+}
+
+/* ---- TRND: trending scores and top set, per-category tops -------------------------------- */
+
+static void save_trending(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
+{
+    const rr_trending_t *tr = &pl->trending;
+    const rr_cattop_t *ct = &pl->cattop;
+    size_t bound = pl->store.items.next_id, cats = pl->store.categories.next_id;
+    if (cats > ct->cats_max) cats = ct->cats_max;
+    rr_pckpt_begin(e, RR_CKPT_TRND, 0);
+    rr_pckpt_u64(e, (uint64_t)tr->t0_ms);
+    rr_pckpt_f64(e, tr->scale);
+    rr_pckpt_u64(e, (uint64_t)tr->t_last);
+    rr_pckpt_u32(e, tr->ntop);
+    for (uint32_t k = 0; k < tr->ntop; k++) rr_pckpt_u32(e, tr->top[k]);
+    rr_pckpt_u64(e, bound);
+    rr_pckpt_f32s(e, tr->score, bound);
+    rr_pckpt_u64(e, cats);
+    for (size_t cat = 0; cat < cats; cat++) {
+        rr_pckpt_u32(e, ct->n[cat]);
+        for (uint32_t k = 0; k < ct->n[cat]; k++) rr_pckpt_u32(e, ct->top[cat * RR_CATTOP_K + k]);
+    }
+    rr_pckpt_end(e);
+}
+
+/* n item ids (< max) into set; n itself was checked against the set's capacity. */
+static void read_ids(rr_ckpt_cursor_t *c, uint32_t *set, uint32_t n, size_t max)
+{
+    for (uint32_t k = 0; k < n && !c->err; k++) {
+        set[k] = rr_ckpt_read_u32(c);
+        if (set[k] >= max && !c->err) c->err = RR_E(DECODE);
+    }
+}
+
+static rr_err_t load_trending(const rr_pckpt_dec_t *d)
+{
+    rr_trending_t *tr = &d->pl->trending;
+    rr_cattop_t *ct = &d->pl->cattop;
+    rr_ckpt_cursor_t c;
+    rr_err_t err = rr_pckpt_open(d, RR_CKPT_TRND, &c);
+    if (err) return err;
+    tr->t0_ms = (int64_t)rr_ckpt_read_u64(&c);
+    tr->scale = rr_pckpt_read_f64(&c);
+    tr->t_last = (int64_t)rr_ckpt_read_u64(&c);
+    tr->ntop = rr_ckpt_read_u32(&c);
+    if (tr->ntop > RR_TRENDING_TOP && !c.err) c.err = RR_E(DECODE);
+    read_ids(&c, tr->top, c.err ? 0 : tr->ntop, tr->max_items);
+    uint64_t bound = rr_ckpt_read_u64(&c);
+    if (bound > tr->max_items && !c.err) c.err = RR_E(DECODE);
+    rr_ckpt_read_f32s(&c, tr->score, c.err ? 0 : (size_t)bound);
+    uint64_t cats = rr_ckpt_read_u64(&c);
+    if (cats > ct->cats_max && !c.err) c.err = RR_E(DECODE);
+    for (size_t cat = 0; cat < cats && !c.err; cat++) {
+        ct->n[cat] = rr_ckpt_read_u32(&c);
+        if (ct->n[cat] > RR_CATTOP_K && !c.err) c.err = RR_E(DECODE);
+        read_ids(&c, &ct->top[cat * RR_CATTOP_K], c.err ? 0 : ct->n[cat], tr->max_items);
+    }
+    return rr_pckpt_close(d, &c, "TRND");
+}
+
+/* ---- DDUP: the two generations' hashes (membership is all that matters, not the slots) --- */
+
+static void save_dedupe(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
+{
+    const rr_dedupe_t *dd = &pl->dedupe;
+    rr_pckpt_begin(e, RR_PCKPT_DDUP, 0);
+    rr_pckpt_u32(e, (uint32_t)dd->cur);
+    for (int g = 0; g < 2; g++) {
+        rr_pckpt_u64(e, dd->cap ? dd->n[g] : 0);
+        for (size_t s = 0; s < dd->cap; s++)
+            if (dd->gen[g][s]) rr_pckpt_u64(e, dd->gen[g][s]);
+    }
+    rr_pckpt_end(e);
+}
+
+static void load_generation(rr_ckpt_cursor_t *c, rr_dedupe_t *dd, int g)
+{
+    uint64_t n = rr_ckpt_read_u64(c);
+    if (n > dd->limit && !c->err) c->err = RR_E(DECODE);
+    for (uint64_t k = 0; k < n && !c->err; k++) {
+        uint64_t h = rr_ckpt_read_u64(c);
+        size_t pos = h & (dd->cap - 1); /* rr_dedupe.c's linear probing */
+        while (dd->gen[g][pos] && dd->gen[g][pos] != h) pos = (pos + 1) & (dd->cap - 1);
+        if ((!h || dd->gen[g][pos]) && !c->err) c->err = RR_E(DECODE);
+        dd->gen[g][pos] = h;
+    }
+    dd->n[g] = (size_t)n;
+}
+
+static rr_err_t load_dedupe(const rr_pckpt_dec_t *d)
+{
+    rr_dedupe_t *dd = &d->pl->dedupe;
+    rr_ckpt_cursor_t c;
+    rr_err_t err = rr_pckpt_open(d, RR_PCKPT_DDUP, &c);
+    if (err) return err;
+    uint32_t cur = rr_ckpt_read_u32(&c);
+    if (cur > 1 && !c.err) c.err = RR_E(DECODE);
+    dd->cur = (int)cur;
+    for (int g = 0; g < 2 && dd->cap; g++) load_generation(&c, dd, g);
+    if (!dd->cap && (rr_ckpt_read_u64(&c) || rr_ckpt_read_u64(&c)) && !c.err) c.err = RR_E(DECODE);
+    return rr_pckpt_close(d, &c, "DDUP");
+}
+
+/* ---- RNG: eviction LCG and the learner's negative sampler -------------------------------- */
+
+static void save_rng(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
+{
+    rr_pckpt_begin(e, RR_CKPT_RNG, 0);
+    rr_pckpt_u64(e, pl->evict_rng);
+    for (int k = 0; k < 4; k++) rr_pckpt_u64(e, pl->model_on ? pl->learner.rng.s[k] : 0);
+    rr_pckpt_end(e);
+}
+
+static rr_err_t load_rng(const rr_pckpt_dec_t *d)
+{
+    rr_ckpt_cursor_t c;
+    rr_err_t err = rr_pckpt_open(d, RR_CKPT_RNG, &c);
+    if (err) return err;
+    d->pl->evict_rng = rr_ckpt_read_u64(&c);
+    for (int k = 0; k < 4; k++) {
+        uint64_t s = rr_ckpt_read_u64(&c);
+        if (d->pl->model_on) d->pl->learner.rng.s[k] = s;
+    }
+    return rr_pckpt_close(d, &c, "RNG ");
+}
+
+/* ---- MODL / OPTS: MLP, item and hashed tables, sampler; their optimiser state ------------ */
+
+static size_t item_bound(const rr_pipeline_t *pl)
+{
+    size_t bound = pl->store.items.next_id;
+    return bound < pl->learner.items_max ? bound : pl->learner.items_max;
+}
+
+/* The sampler as (id, run length) pairs: runs of one id are long, so 1M entries stay small. */
+static void save_sampler(const rr_learner_t *lr, rr_pckpt_enc_t *e)
+{
+    uint32_t runs = 0;
+    for (uint32_t j = 0; j < lr->nsampler; j++) runs += !j || lr->sampler[j] != lr->sampler[j - 1];
+    rr_pckpt_u32(e, lr->nsampler);
+    rr_pckpt_u32(e, runs);
+    for (uint32_t j = 0, len; j < lr->nsampler; j += len) {
+        for (len = 1; j + len < lr->nsampler && lr->sampler[j + len] == lr->sampler[j];) len++;
+        rr_pckpt_u32(e, lr->sampler[j]);
+        rr_pckpt_u32(e, len);
+    }
+}
+
+static void load_sampler(rr_ckpt_cursor_t *c, rr_learner_t *lr)
+{
+    uint32_t n = rr_ckpt_read_u32(c), runs = rr_ckpt_read_u32(c), j = 0;
+    if (n > lr->cfg.sampler_size && !c->err) c->err = RR_E(DECODE);
+    for (uint32_t k = 0; k < runs && !c->err; k++) {
+        uint32_t id = rr_ckpt_read_u32(c), len = rr_ckpt_read_u32(c);
+        if ((id >= lr->items_max || len > n - j) && !c->err) c->err = RR_E(DECODE);
+        for (uint32_t m = 0; m < len && !c->err; m++) lr->sampler[j++] = id;
+    }
+    if (j != n && !c->err) c->err = RR_E(DECODE);
+    lr->nsampler = c->err ? 0 : n;
+}
+
+static void save_model(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
+{
+    const rr_learner_t *lr = &pl->learner;
+    size_t bound = item_bound(pl);
+    rr_pckpt_begin(e, RR_CKPT_MODL, 0);
+    rr_pckpt_f32s(e, lr->params, lr->mlp.nparams);
+    rr_pckpt_u64(e, bound);
+    rr_pckpt_f32s(e, lr->items.data, bound * (size_t)lr->cfg.dim);
+    for (size_t w = 0; w < (bound + 63) / 64; w++) rr_pckpt_u64(e, lr->item_ready[w]);
+    rr_pckpt_f32s(e, lr->cats.data, (size_t)lr->cats.nrows * (size_t)lr->cats.dim);
+    rr_pckpt_f32s(e, lr->brands.data, (size_t)lr->brands.nrows * (size_t)lr->brands.dim);
+    rr_pckpt_u64(e, lr->steps);
+    save_sampler(lr, e);
+    rr_pckpt_end(e);
+}
+
+static rr_err_t load_model(const rr_pckpt_dec_t *d)
+{
+    rr_learner_t *lr = &d->pl->learner;
+    rr_ckpt_cursor_t c;
+    rr_err_t err = rr_pckpt_open(d, RR_CKPT_MODL, &c);
+    if (err) return err;
+    rr_ckpt_read_f32s(&c, lr->params, lr->mlp.nparams);
+    uint64_t bound = rr_ckpt_read_u64(&c);
+    if (bound != item_bound(d->pl) && !c.err) c.err = RR_E(DECODE);
+    if (c.err) return rr_pckpt_close(d, &c, "MODL");
+    rr_ckpt_read_f32s(&c, lr->items.data, (size_t)bound * (size_t)lr->cfg.dim);
+    for (size_t w = 0; w < (bound + 63) / 64; w++) lr->item_ready[w] = rr_ckpt_read_u64(&c);
+    rr_ckpt_read_f32s(&c, lr->cats.data, (size_t)lr->cats.nrows * (size_t)lr->cats.dim);
+    rr_ckpt_read_f32s(&c, lr->brands.data, (size_t)lr->brands.nrows * (size_t)lr->brands.dim);
+    lr->steps = rr_ckpt_read_u64(&c);
+    load_sampler(&c, lr);
+    return rr_pckpt_close(d, &c, "MODL");
+}
+
+/* Floats of optimiser state: the MLP's, and per row of the item, category and brand tables. */
+static void state_sizes(const rr_learner_t *lr, size_t *mlp, size_t *item, size_t *cat,
+                        size_t *brand)
+{
+    *mlp = rr_optim_state_floats(lr->cfg.optim, lr->mlp.nparams);
+    *item = rr_optim_row_state_floats(lr->cfg.optim, lr->cfg.dim);
+    *cat = rr_optim_row_state_floats(lr->cfg.optim, lr->cfg.cat_dim);
+    *brand = rr_optim_row_state_floats(lr->cfg.optim, lr->cfg.brand_dim);
+}
+
+/* Hyper-parameters come from the config; only the step counts are state. */
+static void save_opts(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
+{
+    const rr_learner_t *lr = &pl->learner;
+    size_t nmlp, sf, sc, sb, bound = item_bound(pl);
+    state_sizes(lr, &nmlp, &sf, &sc, &sb);
+    rr_pckpt_begin(e, RR_CKPT_OPTS, 0);
+    rr_pckpt_u64(e, (uint64_t)lr->opt_mlp.t);
+    rr_pckpt_u64(e, (uint64_t)lr->opt_embed.t);
+    rr_pckpt_f32s(e, lr->st_mlp, nmlp);
+    rr_pckpt_u64(e, bound);
+    rr_pckpt_f32s(e, lr->st_items, bound * sf);
+    rr_pckpt_f32s(e, lr->st_cats, (size_t)lr->cfg.cat_rows * sc);
+    rr_pckpt_f32s(e, lr->st_brands, (size_t)lr->cfg.brand_rows * sb);
+    rr_pckpt_end(e);
+}
+
+static rr_err_t load_opts(const rr_pckpt_dec_t *d)
+{
+    rr_learner_t *lr = &d->pl->learner;
+    size_t nmlp, sf, sc, sb;
+    state_sizes(lr, &nmlp, &sf, &sc, &sb);
+    rr_ckpt_cursor_t c;
+    rr_err_t err = rr_pckpt_open(d, RR_CKPT_OPTS, &c);
+    if (err) return err;
+    lr->opt_mlp.t = (int64_t)rr_ckpt_read_u64(&c);
+    lr->opt_embed.t = (int64_t)rr_ckpt_read_u64(&c);
+    rr_ckpt_read_f32s(&c, lr->st_mlp, nmlp);
+    uint64_t bound = rr_ckpt_read_u64(&c);
+    if (bound != item_bound(d->pl) && !c.err) c.err = RR_E(DECODE);
+    if (c.err) return rr_pckpt_close(d, &c, "OPTS");
+    rr_ckpt_read_f32s(&c, lr->st_items, (size_t)bound * sf);
+    rr_ckpt_read_f32s(&c, lr->st_cats, (size_t)lr->cfg.cat_rows * sc);
+    rr_ckpt_read_f32s(&c, lr->st_brands, (size_t)lr->cfg.brand_rows * sb);
+    return rr_pckpt_close(d, &c, "OPTS");
+}
+
+/* ---- API --------------------------------------------------------------------------------- */
+
+rr_err_t rr_pipeline_save(const rr_pipeline_t *pl, rr_ckpt_writer_t *w)
+{
+    rr_pckpt_enc_t e = {w, RR_OK};
+    save_meta(pl, &e);
+    save_items(pl, &e);
+    save_cooc(pl, &e);
+    save_trending(pl, &e);
+    save_dedupe(pl, &e);
+    save_rng(pl, &e);
+    if (pl->model_on) {
+        save_model(pl, &e);
+        save_opts(pl, &e);
+    }
+    if (!e.err) e.err = rr_pckpt_save_users(pl, &e);
+    return e.err;
+}
+
+/* Items first: users' records, portraits and lists refer to item, category and brand ids. */
+rr_err_t rr_pipeline_load(rr_pipeline_t *pl, const rr_ckpt_reader_t *r, char *errstr, size_t errlen)
+{
+    rr_pckpt_dec_t d = {pl, r, errstr, errlen};
+    if (errstr && errlen) errstr[0] = '\0';
+    rr_err_t err = load_meta(&d);
+    if (!err) err = load_items(&d);
+    if (!err) err = load_cooc(&d);
+    if (!err) err = load_trending(&d);
+    if (!err) err = load_dedupe(&d);
+    if (!err) err = load_rng(&d);
+    if (!err && pl->model_on) err = load_model(&d);
+    if (!err && pl->model_on) err = load_opts(&d);
+    if (!err) err = rr_pckpt_load_users(&d);
+    return err;
+}

@@ -1,0 +1,101 @@
+/* rr_pipeline_ckpt_internal.h — encoders, decoders and section codecs shared by
+ * rr_pipeline_ckpt.c (shared state) and rr_pipeline_ckpt_users.c (per-partition users); not API. */
+#ifndef RR_PIPELINE_CKPT_INTERNAL_H
+#define RR_PIPELINE_CKPT_INTERNAL_H
+
+#include <stdio.h>
+#include "rr_ckpt.h"
+#include "rr_pipeline.h"
+
+#define RR_PCKPT_VERSION 1u
+#define RR_PCKPT_UIDX    RR_CKPT_TAG('U', 'I', 'D', 'X') /* users intern: bound, free ring */
+#define RR_PCKPT_DDUP    RR_CKPT_TAG('D', 'D', 'U', 'P') /* event id de-duplication */
+
+/* A writer with a sticky error, so encoders chain without checks (the writer latches too). */
+typedef struct rr_pckpt_enc_s {
+    rr_ckpt_writer_t *w;
+    rr_err_t err;
+} rr_pckpt_enc_t;
+
+static inline void rr_pckpt_u32(rr_pckpt_enc_t *e, uint32_t v)
+{
+    if (!e->err) e->err = rr_ckpt_write_u32(e->w, v);
+}
+static inline void rr_pckpt_u64(rr_pckpt_enc_t *e, uint64_t v)
+{
+    if (!e->err) e->err = rr_ckpt_write_u64(e->w, v);
+}
+static inline void rr_pckpt_f32s(rr_pckpt_enc_t *e, const float *v, size_t n)
+{
+    if (!e->err) e->err = rr_ckpt_write_f32s(e->w, v, n);
+}
+static inline void rr_pckpt_f64(rr_pckpt_enc_t *e, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, 8); /* raw IEEE bits: restores bit-exactly */
+    rr_pckpt_u64(e, u);
+}
+static inline void rr_pckpt_str(rr_pckpt_enc_t *e, const char *s)
+{
+    size_t n = strlen(s);
+    rr_pckpt_u32(e, (uint32_t)n);
+    if (!e->err && n) e->err = rr_ckpt_write(e->w, s, n);
+}
+static inline void rr_pckpt_begin(rr_pckpt_enc_t *e, uint32_t tag, uint32_t sub)
+{
+    if (!e->err) e->err = rr_ckpt_section_begin(e->w, tag, sub);
+    rr_pckpt_u32(e, RR_PCKPT_VERSION);
+}
+static inline void rr_pckpt_end(rr_pckpt_enc_t *e)
+{
+    if (!e->err) e->err = rr_ckpt_section_end(e->w);
+}
+
+static inline double rr_pckpt_read_f64(rr_ckpt_cursor_t *c)
+{
+    uint64_t u = rr_ckpt_read_u64(c);
+    double v;
+    memcpy(&v, &u, 8);
+    return v;
+}
+/* A string into dst[cap]; a length >= cap is an error (err set, dst ""). */
+static inline void rr_pckpt_read_str(rr_ckpt_cursor_t *c, char *dst, size_t cap)
+{
+    uint32_t n = rr_ckpt_read_u32(c);
+    const char *p = n < cap ? rr_ckpt_read_bytes(c, n) : NULL;
+    if (!p) {
+        if (!c->err) c->err = RR_E(DECODE);
+        dst[0] = '\0';
+        return;
+    }
+    memcpy(dst, p, n);
+    dst[n] = '\0';
+}
+
+/* Decoding context: the reason of the first failure lands in errstr. */
+typedef struct rr_pckpt_dec_s {
+    rr_pipeline_t *pl;
+    const rr_ckpt_reader_t *r;
+    char *errstr;
+    size_t errlen;
+} rr_pckpt_dec_t;
+
+/* Fails with errstr "what: why" (returns err for tail calls). */
+rr_err_t rr_pckpt_fail(const rr_pckpt_dec_t *d, rr_err_t err, const char *what, const char *why);
+/* Opens section (tag, 0) and checks its version; RR_E(NOT_FOUND) is reported as missing. */
+rr_err_t rr_pckpt_open(const rr_pckpt_dec_t *d, uint32_t tag, rr_ckpt_cursor_t *c);
+/* The end of a decoded section: truncated or trailing bytes are errors. */
+rr_err_t rr_pckpt_close(const rr_pckpt_dec_t *d, const rr_ckpt_cursor_t *c, const char *what);
+
+/* An intern table's id bookkeeping (bound, count, free ring in reuse order); keys go apart. */
+void rr_pckpt_intern_meta(rr_pckpt_enc_t *e, const rr_intern_t *in);
+void rr_pckpt_read_intern_meta(rr_ckpt_cursor_t *c, rr_intern_t *in);
+/* Re-inserts every key < bound into the empty hash slots; ids are those of the keys array.
+ * Fails on duplicates or a count that disagrees with the keys. */
+rr_err_t rr_pckpt_intern_rebuild(rr_intern_t *in);
+
+/* Per-user state by input partition (rr_pipeline_ckpt_users.c). */
+rr_err_t rr_pckpt_save_users(const rr_pipeline_t *pl, rr_pckpt_enc_t *e);
+rr_err_t rr_pckpt_load_users(const rr_pckpt_dec_t *d);
+
+#endif
