@@ -438,6 +438,7 @@ rr_err_t rr_engine_start(rr_engine_t *en, char *errstr, size_t errlen)
     }
     err = rr_engine_ckpt_restore(en, errstr, errlen);
     if (!err) err = start_publishers(en, kv, nkv, errstr, errlen);
+    if (!err) rr_engine_ckpt_republish(en);
     if (!err) err = rr_engine_metrics_start(en, errstr, errlen);
     if (err) return err;
 

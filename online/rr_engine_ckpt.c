@@ -104,6 +104,7 @@ rr_err_t rr_engine_ckpt_restore(rr_engine_t *en, char *errstr, size_t errlen)
     if (!err && (err = read_offsets(en, r)) != RR_OK)
         snprintf(errstr, errlen, "checkpoint: bad OFFS section");
     if (!err) {
+        en->restored = 1;
         en->ckpt_seq = rr_ckpt_info(r)->seq;
         RR_INFO("checkpoint: restored %s (seq %llu, %zu users, %zu items)", rr_ckpt_info(r)->path,
                 (unsigned long long)en->ckpt_seq, en->pl.store.users.count,
@@ -188,6 +189,23 @@ static void on_ckpt_timer(uv_timer_t *timer)
         fork_writer(en);
         en->ckpt_due_ms = uv_now(en->loop) + (uint64_t)en->cfg.checkpoint_interval_s * 1000;
     }
+}
+
+void rr_engine_ckpt_republish(rr_engine_t *en)
+{
+    if (!en->restored) return;
+    rr_store_t *st = &en->pl.store;
+    size_t n = 0;
+    for (uint32_t uid = 0; uid < rr_intern_bound(&st->users); uid++) {
+        if (!rr_intern_key(&st->users, uid)) continue;
+        /* Stamps from the previous process's clocks mean nothing here. */
+        st->user[uid].dequeued_us = 0;
+        st->user[uid].produced_ms = 0;
+        if (en->redis) rr_redis_mark(en->redis, uid);
+        if (en->kpub) rr_kpub_mark(en->kpub, uid);
+        n++;
+    }
+    RR_INFO("checkpoint: republishing %zu restored users' lists", n);
 }
 
 void rr_engine_ckpt_start(rr_engine_t *en)

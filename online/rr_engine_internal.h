@@ -49,6 +49,7 @@ struct rr_engine_s {
     uv_timer_t ckpt_timer;
     uint64_t ckpt_seq, ckpt_due_ms, ckpts_written;
     int ckpt_child;           /* pid of the forked writer, 0 = none */
+    int restored;             /* state came from a checkpoint */
     double ckpt_pause_max_ms; /* longest loop pause a checkpoint caused (the fork) */
 };
 
@@ -56,6 +57,9 @@ struct rr_engine_s {
 int rr_engine_topic_index(const rr_engine_t *en, const char *topic);
 /* Loads the newest valid checkpoint of checkpoint.dir (if any) into the pipeline. */
 rr_err_t rr_engine_ckpt_restore(rr_engine_t *en, char *errstr, size_t errlen);
+/* After a restore: every user's list is published again. A crash loses the writes that were
+ * in flight or waiting, and a user without later events would otherwise keep a stale list. */
+void rr_engine_ckpt_republish(rr_engine_t *en);
 /* Periodic checkpoints by a forked copy-on-write writer, every checkpoint.interval_s. */
 void rr_engine_ckpt_start(rr_engine_t *en);
 /* At stop, after the consumer closed: waits for a running writer, writes a final checkpoint
