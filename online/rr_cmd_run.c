@@ -66,12 +66,16 @@ int rr_cmd_run(int argc, char **argv)
     return status;
 }
 
-static volatile sig_atomic_t broker_stop;
+static volatile sig_atomic_t broker_stop, broker_want_up = 1;
 
 static void on_broker_signal(int signum)
 {
-    (void)signum;
-    broker_stop = 1;
+    if (signum == SIGUSR1)
+        broker_want_up = 0;
+    else if (signum == SIGUSR2)
+        broker_want_up = 1;
+    else
+        broker_stop = 1;
 }
 
 int rr_cmd_broker(int argc, char **argv)
@@ -98,7 +102,17 @@ int rr_cmd_broker(int argc, char **argv)
     sa.sa_handler = on_broker_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    while (!broker_stop) uv_sleep(100); /* the broker's own threads do the work */
+    sigaction(SIGUSR1, &sa, NULL); /* outage drills: every broker down ... */
+    sigaction(SIGUSR2, &sa, NULL); /* ... and up again */
+    int up = 1;
+    while (!broker_stop) { /* the broker's own threads do the work */
+        if (up != broker_want_up) {
+            up = broker_want_up;
+            for (int id = 1; id <= cfg.broker_count; id++) rr_broker_set_up(rb, id, up);
+            fprintf(stderr, "rtrec broker: %s\n", up ? "brokers up" : "brokers down");
+        }
+        uv_sleep(50);
+    }
     rr_broker_free(rb);
     return 0;
 }

@@ -43,15 +43,23 @@ static void schedule_refresh(rr_engine_t *en, uint32_t uid)
         uv_timer_start(&en->coalesce, on_coalesce, (uint64_t)en->cfg.recs_coalesce_ms, 0);
 }
 
+/* Recomputes up to budget marked users, a retrieval batch at a time, and hands the lists to
+ * the publishers. */
 static void refresh_some(rr_engine_t *en, size_t budget)
 {
-    uint32_t uid;
-    while (budget-- > 0 && rr_dirty_pop(&en->refresh, &uid)) {
-        if (!rr_intern_key(&en->pl.store.users, uid)) continue; /* forgotten meanwhile */
-        rr_pipeline_refresh(&en->pl, uid);
-        en->refreshes++;
-        if (en->kpub) rr_kpub_mark(en->kpub, uid);
-        if (en->redis) rr_redis_mark(en->redis, uid);
+    uint32_t batch[RR_LEARNER_RETRIEVE_BATCH], uid;
+    while (budget > 0 && rr_dirty_count(&en->refresh) > 0) {
+        size_t n = 0;
+        while (n < RR_LEARNER_RETRIEVE_BATCH && budget > 0 && rr_dirty_pop(&en->refresh, &uid)) {
+            budget--;
+            if (rr_intern_key(&en->pl.store.users, uid)) batch[n++] = uid; /* else forgotten */
+        }
+        rr_pipeline_refresh_batch(&en->pl, batch, n);
+        en->refreshes += n;
+        for (size_t i = 0; i < n; i++) {
+            if (en->kpub) rr_kpub_mark(en->kpub, batch[i]);
+            if (en->redis) rr_redis_mark(en->redis, batch[i]);
+        }
     }
 }
 
@@ -141,6 +149,7 @@ static void forget_user(rr_engine_t *en, const char *user_id)
     if (!rr_pipeline_forget(&en->pl, user_id)) return;
     if (en->redis) rr_redis_forget(en->redis, user_id);
     if (en->kpub) rr_kpub_tombstone(en->kpub, user_id);
+    en->ckpt_due_ms = uv_now(en->loop); /* the next checkpoint, soon, no longer holds the user */
     RR_INFO("forgot user %s", user_id);
 }
 

@@ -119,7 +119,9 @@ static rr_err_t alloc_scratch(rr_learner_t *lr)
     int B = lr->batch_max, in = lr->in_dim;
     int wide = lr->cfg.dim > lr->cfg.cat_dim ? lr->cfg.dim : lr->cfg.cat_dim;
     if (lr->cfg.brand_dim > wide) wide = lr->cfg.brand_dim;
-    lr->topn_floats = rr_topn_scratch_floats(1, 4096);
+    /* Room for a batch of users against 4096-item blocks; one user gets bigger blocks. */
+    lr->topn_floats = rr_topn_scratch_floats(RR_LEARNER_RETRIEVE_BATCH, 4096);
+    lr->ubatch = calloc((size_t)RR_LEARNER_RETRIEVE_BATCH * lr->cfg.dim, sizeof(float));
     lr->grads = calloc(rr_mlp_param_count(&lr->mlp.cfg), sizeof(float));
     lr->ws = calloc(rr_mlp_workspace_floats(&lr->mlp.cfg, B), sizeof(float));
     lr->x = calloc((size_t)B * in, sizeof(float));
@@ -133,7 +135,7 @@ static rr_err_t alloc_scratch(rr_learner_t *lr)
     lr->user_ready = calloc(lr->users_max / 64 + 1, sizeof(uint64_t));
     lr->item_ready = calloc(lr->items_max / 64 + 1, sizeof(uint64_t));
     if (!lr->grads || !lr->ws || !lr->x || !lr->dx || !lr->prob || !lr->gv || !lr->gtmp ||
-        !lr->topn || !lr->rows || !lr->sampler || !lr->user_ready || !lr->item_ready)
+        !lr->topn || !lr->ubatch || !lr->rows || !lr->sampler || !lr->user_ready || !lr->item_ready)
         return RR_E(NOMEM);
     lr->labels = lr->prob + B;
     lr->weights = lr->prob + 2 * B;
@@ -182,8 +184,8 @@ rr_err_t rr_learner_init(rr_learner_t *lr, const rr_learner_config_t *cfg, size_
 
 void rr_learner_free(rr_learner_t *lr)
 {
-    float *fl[] = {lr->params, lr->state, lr->grads, lr->ws,   lr->x,
-                   lr->dx,     lr->prob,  lr->gv,    lr->gtmp, lr->topn};
+    float *fl[] = {lr->params, lr->state, lr->grads, lr->ws,   lr->x,     lr->dx,
+                   lr->prob,   lr->gv,    lr->gtmp,  lr->topn, lr->ubatch};
     for (size_t k = 0; k < sizeof(fl) / sizeof(fl[0]); k++) free(fl[k]);
     free(lr->rows);
     free(lr->sampler);
@@ -304,4 +306,22 @@ int rr_learner_retrieve(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, in
     const float *u = rr_learner_user_row(lr, uid);
     return rr_topn_one(u, lr->items.data, (uint32_t)bound, lr->cfg.dim, K, filter, lr->topn,
                        lr->topn_floats, out_ids, out_scores);
+}
+
+int rr_learner_retrieve_batch(rr_learner_t *lr, const rr_store_t *st, const uint32_t *uids, int U,
+                              int K, const rr_topn_filter_t *filter, uint32_t *out_idx,
+                              float *out_score, int *out_count)
+{
+    size_t bound = rr_intern_bound(&st->items);
+    if (bound > lr->items_max) bound = lr->items_max;
+    if (U < 1 || U > RR_LEARNER_RETRIEVE_BATCH || K < 1 || bound == 0) return 0;
+    int d = lr->cfg.dim;
+    for (int u = 0; u < U; u++) {
+        if (uids[u] >= lr->users_max) return 0;
+        memcpy(lr->ubatch + (size_t)u * d, rr_learner_user_row(lr, uids[u]),
+               (size_t)d * sizeof(float));
+    }
+    rr_topn_batch(lr->ubatch, U, lr->items.data, (uint32_t)bound, d, K, filter, lr->topn,
+                  lr->topn_floats, out_idx, out_score, out_count);
+    return U;
 }

@@ -17,7 +17,8 @@
 #include "rr_store.h"
 #include "rr_topn.h"
 
-#define RR_LEARNER_MAX_NEG 16
+#define RR_LEARNER_MAX_NEG        16
+#define RR_LEARNER_RETRIEVE_BATCH 64 /* users per batched retrieval (one sgemm per item block) */
 
 typedef struct rr_learner_config_s {
     int dim;                       /* user/item embedding width (32) */
@@ -62,6 +63,7 @@ typedef struct rr_learner_s {
     /* Scratch, sized at init. */
     int batch_max;
     float *grads, *ws, *x, *dx, *prob, *labels, *weights, *gv, *gtmp, *topn;
+    float *ubatch; /* [RR_LEARNER_RETRIEVE_BATCH × dim] user rows of a batched retrieval */
     size_t topn_floats;
     uint32_t *rows, *rows_tmp;
 } rr_learner_t;
@@ -97,6 +99,13 @@ void rr_learner_score(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_
  * excluding what filter says (may be NULL). Writes out_ids/out_scores[0..K), returns count. */
 int rr_learner_retrieve(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, int K,
                         const rr_topn_filter_t *filter, uint32_t *out_ids, float *out_scores);
+
+/* The same for U <= RR_LEARNER_RETRIEVE_BATCH users at once (one sgemm per block of items, where
+ * one user needs a sgemv): out_idx/out_score are U×K, out_count[u] the count found; the
+ * filter's skip callback sees the user's index in uids. Returns U, or 0 on bad arguments. */
+int rr_learner_retrieve_batch(rr_learner_t *lr, const rr_store_t *st, const uint32_t *uids, int U,
+                              int K, const rr_topn_filter_t *filter, uint32_t *out_idx,
+                              float *out_score, int *out_count);
 
 /* Resets a forgotten user's row and optimiser state (the id may be reused). */
 void rr_learner_forget_user(rr_learner_t *lr, uint32_t uid);

@@ -1,5 +1,6 @@
 /* rr_pipeline.c — event -> state -> list, with prequential metrics; see rr_pipeline.h. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "rr_pipeline.h"
 
@@ -22,9 +23,25 @@ static int retrieve_skip(void *ctx, int user, uint32_t item)
     return !rc->st->item[item].available || rr_store_has_seen(rc->st, rc->uid, item);
 }
 
+/* A batch already retrieved for this user (rr_pipeline_refresh_batch)? */
+static size_t retrieve_cached(const rr_pipeline_t *pl, uint32_t uid, size_t k, uint32_t *ids,
+                              float *scores)
+{
+    for (int b = 0; b < pl->rcache_n; b++) {
+        if (pl->rcache_uid[b] != uid) continue;
+        size_t n = (size_t)pl->rcache_count[b] < k ? (size_t)pl->rcache_count[b] : k;
+        memcpy(ids, pl->rcache_ids + (size_t)b * pl->rcache_k, n * sizeof(*ids));
+        memcpy(scores, pl->rcache_scores + (size_t)b * pl->rcache_k, n * sizeof(*scores));
+        return n;
+    }
+    return SIZE_MAX;
+}
+
 static size_t retrieve(void *opaque, uint32_t uid, size_t k, uint32_t *ids, float *scores)
 {
     rr_pipeline_t *pl = opaque;
+    size_t cached = retrieve_cached(pl, uid, k, ids, scores);
+    if (cached != SIZE_MAX) return cached;
     retrieve_ctx_t rc = {&pl->store, uid};
     rr_topn_filter_t filter = {NULL, retrieve_skip, &rc};
     int n = rr_learner_retrieve(&pl->learner, &pl->store, uid, (int)k, &filter, ids, scores);
@@ -50,6 +67,10 @@ static rr_err_t model_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     rr_err_t err = rr_learner_init(&pl->learner, &lc, (size_t)cfg->users_max,
                                    (size_t)cfg->items_max, errstr, sizeof(errstr));
     if (err) return err;
+    pl->rcache_k = cfg->recs_retrieve_k > 0 ? cfg->recs_retrieve_k : 1;
+    pl->rcache_ids = calloc((size_t)RR_LEARNER_RETRIEVE_BATCH * pl->rcache_k, sizeof(uint32_t));
+    pl->rcache_scores = calloc((size_t)RR_LEARNER_RETRIEVE_BATCH * pl->rcache_k, sizeof(float));
+    if (!pl->rcache_ids || !pl->rcache_scores) return RR_E(NOMEM);
     pl->model_on = 1;
     pl->rec.rerank = rerank;
     pl->rec.retrieve = retrieve;
@@ -94,6 +115,10 @@ void rr_pipeline_free(rr_pipeline_t *pl)
     rr_portrait_free(&pl->portrait);
     rr_dedupe_free(&pl->dedupe);
     if (pl->model_on) rr_learner_free(&pl->learner);
+    free(pl->rcache_ids);
+    free(pl->rcache_scores);
+    pl->rcache_ids = NULL;
+    pl->rcache_scores = NULL;
     pl->model_on = 0;
 }
 
@@ -292,6 +317,37 @@ rr_err_t rr_pipeline_apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *ui
     if (cat != RR_INTERN_NONE) rr_cattop_offer(&pl->cattop, &pl->trending, cat, iid);
     rr_store_touch(&pl->store, *uid, iid, ev);
     return err;
+}
+
+typedef struct batch_ctx_s {
+    const rr_store_t *st;
+    const uint32_t *uids;
+} batch_ctx_t;
+
+static int batch_skip(void *ctx, int user, uint32_t item)
+{
+    const batch_ctx_t *bc = ctx;
+    return !bc->st->item[item].available || rr_store_has_seen(bc->st, bc->uids[user], item);
+}
+
+void rr_pipeline_refresh_batch(rr_pipeline_t *pl, const uint32_t *uids, size_t n)
+{
+    for (size_t at = 0; at < n; at += RR_LEARNER_RETRIEVE_BATCH) {
+        size_t m = n - at < RR_LEARNER_RETRIEVE_BATCH ? n - at : RR_LEARNER_RETRIEVE_BATCH;
+        if (pl->model_on && pl->rec.p.retrieve_k > 0 && m > 1) {
+            batch_ctx_t bc = {&pl->store, uids + at};
+            rr_topn_filter_t filter = {NULL, batch_skip, &bc};
+            int k =
+                (int)pl->rec.p.retrieve_k < pl->rcache_k ? (int)pl->rec.p.retrieve_k : pl->rcache_k;
+            pl->rcache_n =
+                rr_learner_retrieve_batch(&pl->learner, &pl->store, uids + at, (int)m, k, &filter,
+                                          pl->rcache_ids, pl->rcache_scores, pl->rcache_count);
+            pl->rcache_k = k;
+            memcpy(pl->rcache_uid, uids + at, m * sizeof(*uids));
+        }
+        for (size_t i = 0; i < m; i++) rr_pipeline_refresh(pl, uids[at + i]);
+        pl->rcache_n = 0;
+    }
 }
 
 size_t rr_pipeline_refresh(rr_pipeline_t *pl, uint32_t uid)

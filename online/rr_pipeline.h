@@ -34,6 +34,12 @@ typedef struct rr_pipeline_s {
     rr_portrait_table_t portrait;
     rr_learner_t learner;
     int model_on;
+    /* Retrieval results of the batch being refreshed (rr_pipeline_refresh_batch). */
+    uint32_t rcache_uid[RR_LEARNER_RETRIEVE_BATCH];
+    int rcache_count[RR_LEARNER_RETRIEVE_BATCH];
+    uint32_t *rcache_ids; /* [RR_LEARNER_RETRIEVE_BATCH × retrieve_k] */
+    float *rcache_scores;
+    int rcache_n, rcache_k;
     rr_preq_t preq;
     uint64_t events_total;
     uint64_t by_type[RR_EV__COUNT];
@@ -61,6 +67,9 @@ void rr_pipeline_free(rr_pipeline_t *pl);
  * (user over users.max_events_per_s) are counted and change nothing; at users.max the least
  * recently active of 16 sampled users makes room. */
 rr_err_t rr_pipeline_apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid);
+/* Recomputes the lists of n users, retrieving their embedding candidates together (one sgemm
+ * per block of items for up to RR_LEARNER_RETRIEVE_BATCH users instead of one sgemv each). */
+void rr_pipeline_refresh_batch(rr_pipeline_t *pl, const uint32_t *uids, size_t n);
 /* Recomputes the user's list into the store; returns its length. */
 size_t rr_pipeline_refresh(rr_pipeline_t *pl, uint32_t uid);
 /* Drops a user entirely; returns 0 if unknown. */

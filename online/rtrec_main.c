@@ -10,7 +10,8 @@ static const struct {
     const char *help;
 } commands[] = {
     {"run", rr_cmd_run, "run the engine (embedded broker unless kafka.bootstrap.servers is set)"},
-    {"broker", rr_cmd_broker, "run the embedded Kafka-protocol broker alone"},
+    {"broker", rr_cmd_broker,
+     "run the embedded Kafka-protocol broker alone (SIGUSR1: brokers down, SIGUSR2: up)"},
     {"replay", rr_cmd_replay, "produce a recorded stream into the events topic"},
     {"record", rr_cmd_record, "dump a topic to a file of length-delimited frames"},
     {"conf", rr_cmd_conf, "list every configuration key"},

@@ -34,14 +34,19 @@ def wait_for(what, predicate, timeout=20.0, interval=0.05):
 class Redis:
     """A throwaway redis-server on a free loopback port, stopped by PID."""
 
-    def __init__(self, port=None, password=None):
+    def __init__(self, port=None, password=None, persist_dir=None):
         self.port = port or free_port()
         self.password = password
+        self.persist_dir = persist_dir  # AOF with fsync always: survives SIGKILL
         self.proc = None
 
     def start(self):
-        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no"]
+        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                "--enable-debug-command", "local"]  # DEBUG SLEEP for slow-Redis drills
+        if self.persist_dir:
+            args += ["--appendonly", "yes", "--appendfsync", "always", "--dir", self.persist_dir]
+        else:
+            args += ["--appendonly", "no"]
         if self.password:
             args += ["--requirepass", self.password]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -52,6 +57,12 @@ class Redis:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(timeout=10)
+        self.proc = None
+
+    def kill(self):
+        """SIGKILL: the outage drill."""
+        self.proc.kill()
+        self.proc.wait()
         self.proc = None
 
     def cli(self, *args):

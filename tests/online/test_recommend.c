@@ -241,6 +241,56 @@ static void test_impressions_negatives(void)
     rr_pipeline_free(&pl);
 }
 
+/* Batched refresh (one sgemm per item block for many users) gives each user the same list as
+ * refreshing them one by one (sgemv); scores may differ in the last bits, so items are compared. */
+static void test_refresh_batch_matches_single(void)
+{
+    rr_config_t cfg;
+    rr_config_init(&cfg);
+    cfg.users_max = 128;
+    cfg.items_max = 256;
+    rr_pipeline_t one, many;
+    CHECK_INT(rr_pipeline_init(&one, &cfg), RR_OK);
+    CHECK_INT(rr_pipeline_init(&many, &cfg), RR_OK);
+    char user[16], item[16];
+    uint64_t x = 7;
+    for (int e = 0; e < 3000; e++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        snprintf(user, sizeof(user), "u%u", (unsigned)(x >> 40) % 100);
+        snprintf(item, sizeof(item), "i%u", (unsigned)(x >> 20) % 200);
+        rr_event_t ev;
+        memset(&ev, 0, sizeof(ev));
+        snprintf(ev.user_id, sizeof(ev.user_id), "%s", user);
+        snprintf(ev.item_id, sizeof(ev.item_id), "%s", item);
+        ev.type = RR_EV_VIEW;
+        ev.ts_ms = 1700000000000LL + e * 1000;
+        uint32_t a, b;
+        CHECK_INT(rr_pipeline_apply(&one, &ev, &a), RR_OK);
+        CHECK_INT(rr_pipeline_apply(&many, &ev, &b), RR_OK);
+    }
+    uint32_t uids[100];
+    size_t n = 0;
+    for (uint32_t uid = 0; uid < rr_intern_bound(&many.store.users); uid++) uids[n++] = uid;
+    for (size_t i = 0; i < n; i++) rr_pipeline_refresh(&one, uids[i]);
+    rr_pipeline_refresh_batch(&many, uids, n);
+    int differ = 0;
+    for (size_t i = 0; i < n; i++) {
+        const rr_list_entry_t *a = rr_store_list(&one.store, uids[i]);
+        const rr_list_entry_t *b = rr_store_list(&many.store, uids[i]);
+        CHECK_INT(one.store.user[uids[i]].nlist, many.store.user[uids[i]].nlist);
+        for (int k = 0; k < one.store.user[uids[i]].nlist; k++) {
+            int found = 0;
+            for (int j = 0; j < many.store.user[uids[i]].nlist; j++)
+                found |= a[k].item == b[j].item;
+            differ += !found;
+        }
+    }
+    CHECK_INT(differ, 0);
+    CHECK(n > 50);
+    rr_pipeline_free(&one);
+    rr_pipeline_free(&many);
+}
+
 static void test_category_cap(void)
 {
     rr_config_t cfg;
@@ -305,4 +355,5 @@ static void test_config(void)
 RR_TEST_MAIN(RR_TEST(test_intern), RR_TEST(test_dirty), RR_TEST(test_cooc_vs_naive),
              RR_TEST(test_cooc_bounded), RR_TEST(test_trending), RR_TEST(test_scenario),
              RR_TEST(test_scenario_model), RR_TEST(test_impressions_negatives),
-             RR_TEST(test_category_cap), RR_TEST(test_config))
+             RR_TEST(test_refresh_batch_matches_single), RR_TEST(test_category_cap),
+             RR_TEST(test_config))
