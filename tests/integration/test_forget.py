@@ -1,6 +1,10 @@
 """FORGET_USER erases the user: Redis keys, a tombstone on the recs topic, and the in-memory
 state (the users gauge drops and a later event starts a brand-new profile)."""
+import glob
 import json
+import os
+import shutil
+import tempfile
 import unittest
 
 from confluent_kafka import Producer
@@ -14,14 +18,17 @@ def event(user, item, kind="view", ts=1_700_000_000_000):
 
 class Forget(unittest.TestCase):
     def setUp(self):
+        self.ckdir = tempfile.mkdtemp(prefix="rtrec-forget-")
         self.redis = harness.Redis().start()
         self.rtrec = harness.Rtrec("-X", f"redis.port={self.redis.port}",
+                                   "-X", f"checkpoint.dir={self.ckdir}",
                                    "-X", "stats.interval_ms=100").start().wait_assigned()
 
     def tearDown(self):
         code = self.rtrec.stop()
         self.rtrec.cleanup()
         self.redis.stop()
+        shutil.rmtree(self.ckdir, ignore_errors=True)
         self.assertEqual(code, 0)
 
     def test_forget_user(self):
@@ -48,6 +55,15 @@ class Forget(unittest.TestCase):
         self.assertIn("bob", latest)
         self.assertIsNone(latest["bob"], "no tombstone for bob on the recs topic")
         self.assertIsNotNone(latest.get("ann"))
+
+        # The forget brought a checkpoint forward: the newest no longer knows bob, ann is there.
+        def newest():
+            files = glob.glob(os.path.join(self.ckdir, "ckpt-*.rrc"))
+            return max(files, key=lambda f: int(f.rsplit("-", 1)[1].split(".")[0])) if files else None
+        harness.wait_for("a checkpoint after the forget", lambda: newest() and
+                         b"bob" not in open(newest(), "rb").read(), timeout=10)
+        with open(newest(), "rb") as f:
+            self.assertIn(b"ann", f.read())
 
         # bob comes back: a fresh profile, nothing remembered (one event, not three)
         p.produce("rtrec.events", key="bob", value=event("bob", "C", ts=1_700_000_001_000))
