@@ -7,7 +7,7 @@
 #include "rr_ckpt.h"
 #include "rr_pipeline.h"
 
-#define RR_PCKPT_VERSION 1u
+#define RR_PCKPT_VERSION 2u /* 2: lists and clock stamps moved from USRS to LIST */
 #define RR_PCKPT_UIDX    RR_CKPT_TAG('U', 'I', 'D', 'X') /* users intern: bound, free ring */
 #define RR_PCKPT_DDUP    RR_CKPT_TAG('D', 'D', 'U', 'P') /* event id de-duplication */
 

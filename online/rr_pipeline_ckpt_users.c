@@ -72,15 +72,13 @@ static rr_err_t load_index(const rr_pckpt_dec_t *d)
 
 static void save_user_record(const rr_user_t *u, rr_pckpt_enc_t *e)
 {
-    uint64_t t[] = {(uint64_t)u->first_ts_ms, (uint64_t)u->last_ts_ms, (uint64_t)u->trigger_ts_ms,
-                    u->dequeued_us, (uint64_t)u->produced_ms};
+    uint64_t t[] = {(uint64_t)u->first_ts_ms, (uint64_t)u->last_ts_ms, (uint64_t)u->trigger_ts_ms};
     for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); k++) rr_pckpt_u64(e, t[k]);
     for (int k = 0; k < RR_EV__COUNT; k++) rr_pckpt_u32(e, u->counts[k]);
     rr_pckpt_u32(e, u->nevents);
     for (int k = 0; k < RR_SHOWN_MAX; k++) rr_pckpt_u32(e, u->shown[k]);
-    uint32_t v[] = {
-        (uint32_t)u->partition, u->flood_sec, u->flood_n, u->nrecent, u->recent_head, u->nbought,
-        u->bought_head,         u->nlist,     u->nshown};
+    uint32_t v[] = {(uint32_t)u->partition, u->flood_sec, u->flood_n,     u->nrecent,
+                    u->recent_head,         u->nbought,   u->bought_head, u->nshown};
     for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) rr_pckpt_u32(e, v[k]);
 }
 
@@ -96,16 +94,13 @@ static void load_user_record(const rr_store_t *st, rr_user_t *u, rr_ckpt_cursor_
 {
     int64_t *t[] = {&u->first_ts_ms, &u->last_ts_ms, &u->trigger_ts_ms};
     for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); k++) *t[k] = (int64_t)rr_ckpt_read_u64(c);
-    u->dequeued_us = rr_ckpt_read_u64(c);
-    u->produced_ms = (int64_t)rr_ckpt_read_u64(c);
     for (int k = 0; k < RR_EV__COUNT; k++) u->counts[k] = rr_ckpt_read_u32(c);
     u->nevents = rr_ckpt_read_u32(c);
     for (int k = 0; k < RR_SHOWN_MAX; k++) u->shown[k] = rr_ckpt_read_u32(c);
     u->partition = (int32_t)rr_ckpt_read_u32(c);
     u->flood_sec = rr_ckpt_read_u32(c);
     u->flood_n = (uint16_t)rr_ckpt_read_u32(c);
-    uint8_t *b[] = {&u->nrecent,     &u->recent_head, &u->nbought,
-                    &u->bought_head, &u->nlist,       &u->nshown};
+    uint8_t *b[] = {&u->nrecent, &u->recent_head, &u->nbought, &u->bought_head, &u->nshown};
     for (size_t k = 0; k < sizeof(b) / sizeof(b[0]); k++) {
         uint32_t x = rr_ckpt_read_u32(c);
         if (x > UINT8_MAX && !c->err) c->err = RR_E(DECODE);
@@ -197,7 +192,6 @@ static void save_user(const rr_pipeline_t *pl, uint32_t uid, rr_pckpt_enc_t *e)
     save_ring_data(st, e, uid);
     for (int k = 0; k < RR_SEEN_WORDS; k++)
         rr_pckpt_u64(e, st->seen[(size_t)uid * RR_SEEN_WORDS + k]);
-    save_list(st, uid, e);
     save_portrait(&pl->portrait.user[uid], e);
     if (pl->model_on) save_learner_row(&pl->learner, uid, e);
 }
@@ -220,7 +214,6 @@ static void load_user(rr_pipeline_t *pl, uint32_t sub, rr_ckpt_cursor_t *c)
     if (!c->err && !rings_ok(st, uid)) c->err = RR_E(DECODE);
     for (int k = 0; k < RR_SEEN_WORDS; k++)
         st->seen[(size_t)uid * RR_SEEN_WORDS + k] = rr_ckpt_read_u64(c);
-    load_list(st, uid, c);
     load_portrait(&pl->portrait.user[uid], c);
     if (pl->model_on) load_learner_row(&pl->learner, uid, c);
 }
@@ -243,6 +236,51 @@ static uint64_t *users_by_partition(const rr_store_t *st, size_t *n)
     return order;
 }
 
+/* LIST/<sub>: what depends on when lists were refreshed and on the process's clocks (the list,
+ * its length, freshness stamps). Kept apart so USRS holds only what the event order decides,
+ * and two runs' USRS digests can be compared (rtrec inspect). */
+#define RR_CKPT_LIST RR_CKPT_TAG('L', 'I', 'S', 'T')
+
+static void save_volatile(const rr_store_t *st, uint32_t uid, rr_pckpt_enc_t *e)
+{
+    const rr_user_t *u = &st->user[uid];
+    rr_pckpt_u32(e, uid);
+    rr_pckpt_u64(e, u->dequeued_us);
+    rr_pckpt_u64(e, (uint64_t)u->produced_ms);
+    rr_pckpt_u32(e, u->nlist);
+    save_list(st, uid, e);
+}
+
+static void load_volatile(rr_store_t *st, rr_ckpt_cursor_t *c)
+{
+    uint32_t uid = rr_ckpt_read_u32(c);
+    if (c->err || uid >= st->users.next_id || !st->users.keys[uid][0]) {
+        if (!c->err) c->err = RR_E(DECODE);
+        return;
+    }
+    rr_user_t *u = &st->user[uid];
+    u->dequeued_us = rr_ckpt_read_u64(c);
+    u->produced_ms = (int64_t)rr_ckpt_read_u64(c);
+    uint32_t nlist = rr_ckpt_read_u32(c);
+    if (nlist > st->list_max && !c->err) c->err = RR_E(DECODE);
+    u->nlist = (uint8_t)nlist;
+    load_list(st, uid, c);
+}
+
+static void save_group(const rr_pipeline_t *pl, rr_pckpt_enc_t *e, const uint64_t *order, size_t i,
+                       size_t j, uint32_t tag)
+{
+    rr_pckpt_begin(e, tag, (uint32_t)(order[i] >> 32));
+    rr_pckpt_u64(e, j - i);
+    for (size_t k = i; k < j; k++) {
+        if (tag == RR_CKPT_USRS)
+            save_user(pl, (uint32_t)order[k], e);
+        else
+            save_volatile(&pl->store, (uint32_t)order[k], e);
+    }
+    rr_pckpt_end(e);
+}
+
 rr_err_t rr_pckpt_save_users(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
 {
     save_index(pl, e);
@@ -252,10 +290,8 @@ rr_err_t rr_pckpt_save_users(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
     for (size_t i = 0, j; i < n && !e->err; i = j) {
         uint32_t sub = (uint32_t)(order[i] >> 32);
         for (j = i; j < n && (uint32_t)(order[j] >> 32) == sub;) j++;
-        rr_pckpt_begin(e, RR_CKPT_USRS, sub);
-        rr_pckpt_u64(e, j - i);
-        for (size_t k = i; k < j; k++) save_user(pl, (uint32_t)order[k], e);
-        rr_pckpt_end(e);
+        save_group(pl, e, order, i, j, RR_CKPT_USRS);
+        save_group(pl, e, order, i, j, RR_CKPT_LIST);
     }
     free(order);
     return e->err;
@@ -271,7 +307,12 @@ static rr_err_t load_section(const rr_pckpt_dec_t *d, const rr_ckpt_section_t *s
     if (rr_ckpt_read_u32(&c) != RR_PCKPT_VERSION)
         return rr_pckpt_fail(d, RR_E(DECODE), what, "unsupported payload version");
     uint64_t n = rr_ckpt_read_u64(&c);
-    for (uint64_t k = 0; k < n && !c.err; k++) load_user(d->pl, s->sub, &c);
+    for (uint64_t k = 0; k < n && !c.err; k++) {
+        if (s->tag == RR_CKPT_USRS)
+            load_user(d->pl, s->sub, &c);
+        else
+            load_volatile(&d->pl->store, &c);
+    }
     return rr_pckpt_close(d, &c, what);
 }
 
@@ -282,6 +323,11 @@ rr_err_t rr_pckpt_load_users(const rr_pckpt_dec_t *d)
         const rr_ckpt_section_t *s = rr_ckpt_section(d->r, i);
         if (!s) break;
         if (s->tag == RR_CKPT_USRS) err = load_section(d, s);
+    }
+    for (size_t i = 0; !err; i++) { /* lists after every user exists */
+        const rr_ckpt_section_t *s = rr_ckpt_section(d->r, i);
+        if (!s) break;
+        if (s->tag == RR_CKPT_LIST) err = load_section(d, s);
     }
     if (!err && rr_pckpt_intern_rebuild(&d->pl->store.users))
         return rr_pckpt_fail(d, RR_E(DECODE), "USRS", "users disagree with the id index");
