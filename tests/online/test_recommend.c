@@ -137,6 +137,20 @@ static void view(rr_pipeline_t *pl, const char *user, const char *item, rr_event
     rr_pipeline_refresh(pl, uid);
 }
 
+/* The events of tests/integration/scenario.py: u1..u4 view A, B, C; u5 views D, E; alice views
+ * A and buys B. */
+static void play_alice(rr_pipeline_t *pl)
+{
+    int64_t ts = 1700000000000LL;
+    const char *users[] = {"u1", "u2", "u3", "u4"}, *items[] = {"A", "B", "C"};
+    for (int u = 0; u < 4; u++)
+        for (int i = 0; i < 3; i++) view(pl, users[u], items[i], RR_EV_VIEW, ts += 1000);
+    view(pl, "u5", "D", RR_EV_VIEW, ts += 1000);
+    view(pl, "u5", "E", RR_EV_VIEW, ts += 1000);
+    view(pl, "alice", "A", RR_EV_VIEW, ts += 1000);
+    view(pl, "alice", "B", RR_EV_PURCHASE, ts += 1000);
+}
+
 /* The integration scenario (tests/integration/scenario.py), in-process. */
 static void test_scenario(void)
 {
@@ -147,14 +161,7 @@ static void test_scenario(void)
     cfg.model_enabled = 0; /* the sources alone; test_scenario_model adds the MLP */
     rr_pipeline_t pl;
     CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
-    int64_t ts = 1700000000000LL;
-    const char *users[] = {"u1", "u2", "u3", "u4"}, *items[] = {"A", "B", "C"};
-    for (int u = 0; u < 4; u++)
-        for (int i = 0; i < 3; i++) view(&pl, users[u], items[i], RR_EV_VIEW, ts += 1000);
-    view(&pl, "u5", "D", RR_EV_VIEW, ts += 1000);
-    view(&pl, "u5", "E", RR_EV_VIEW, ts += 1000);
-    view(&pl, "alice", "A", RR_EV_VIEW, ts += 1000);
-    view(&pl, "alice", "B", RR_EV_PURCHASE, ts += 1000);
+    play_alice(&pl);
 
     uint32_t alice = rr_intern_find(&pl.store.users, "alice");
     const rr_list_entry_t *list = rr_store_list(&pl.store, alice);
@@ -189,14 +196,7 @@ static void test_scenario_model(void)
     rr_pipeline_t pl;
     CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
     CHECK(pl.model_on);
-    int64_t ts = 1700000000000LL;
-    const char *users[] = {"u1", "u2", "u3", "u4"}, *items[] = {"A", "B", "C"};
-    for (int u = 0; u < 4; u++)
-        for (int i = 0; i < 3; i++) view(&pl, users[u], items[i], RR_EV_VIEW, ts += 1000);
-    view(&pl, "u5", "D", RR_EV_VIEW, ts += 1000);
-    view(&pl, "u5", "E", RR_EV_VIEW, ts += 1000);
-    view(&pl, "alice", "A", RR_EV_VIEW, ts += 1000);
-    view(&pl, "alice", "B", RR_EV_PURCHASE, ts += 1000);
+    play_alice(&pl);
     uint32_t alice = rr_intern_find(&pl.store.users, "alice");
     const rr_list_entry_t *list = rr_store_list(&pl.store, alice);
     CHECK_INT(pl.store.user[alice].nlist, 3);
