@@ -47,18 +47,27 @@ static int better(const rr_trending_t *tr, uint32_t a, uint32_t b)
     return tr->score[a] > tr->score[b] || (tr->score[a] == tr->score[b] && a < b);
 }
 
+/* The set is kept best first. A hit only raises the hit item's score (the decay is one global
+ * scale), so the item moves up and the rest stays in order: reading the set sorted is then a
+ * linear pass instead of a sort per list refresh. */
 void rr_trending_set_offer(const rr_trending_t *tr, uint32_t *set, uint32_t *n, uint32_t cap,
                            uint32_t item)
 {
-    uint32_t worst = 0;
-    for (uint32_t i = 0; i < *n; i++) {
-        if (set[i] == item) return; /* already in: its score just grew */
-        if (better(tr, set[worst], set[i])) worst = i;
+    uint32_t i = 0;
+    while (i < *n && set[i] != item) i++;
+    if (i == *n) { /* not in: takes a free slot, or the place of the worst if it beats it */
+        if (*n < cap)
+            i = (*n)++;
+        else if (*n > 0 && better(tr, item, set[*n - 1]))
+            i = *n - 1;
+        else
+            return;
+        set[i] = item;
     }
-    if (*n < cap)
-        set[(*n)++] = item;
-    else if (better(tr, item, set[worst]))
-        set[worst] = item;
+    for (; i > 0 && better(tr, set[i], set[i - 1]); i--) {
+        set[i] = set[i - 1];
+        set[i - 1] = item;
+    }
 }
 
 void rr_trending_hit(rr_trending_t *tr, uint32_t item, float w, int64_t ts_ms)
@@ -80,7 +89,7 @@ size_t rr_trending_set_sorted(const rr_trending_t *tr, const uint32_t *set, uint
     uint32_t order[RR_TRENDING_TOP];
     if (n > RR_TRENDING_TOP) n = RR_TRENDING_TOP;
     memcpy(order, set, n * sizeof(*order));
-    for (uint32_t i = 1; i < n; i++) { /* insertion sort: n <= 128 */
+    for (uint32_t i = 1; i < n; i++) { /* insertion sort: linear on the sets kept in order */
         uint32_t v = order[i];
         uint32_t j = i;
         for (; j > 0 && better(tr, v, order[j - 1]); j--) order[j] = order[j - 1];
@@ -104,8 +113,8 @@ void rr_trending_clear(rr_trending_t *tr, uint32_t item)
     if (item >= tr->max_items) return;
     tr->score[item] = 0;
     for (uint32_t i = 0; i < tr->ntop; i++) {
-        if (tr->top[i] == item) {
-            tr->top[i] = tr->top[--tr->ntop];
+        if (tr->top[i] == item) { /* shift the rest up: the set stays in order */
+            memmove(&tr->top[i], &tr->top[i + 1], (--tr->ntop - i) * sizeof(tr->top[0]));
             break;
         }
     }

@@ -18,7 +18,7 @@ typedef struct rr_trending_s {
     int64_t t0_ms; /* time at which scaled == real */
     double scale;  /* 2^((t_last - t0)/half_life): multiplier for a hit at t_last */
     int64_t t_last;
-    uint32_t top[RR_TRENDING_TOP]; /* unordered: the ntop best ids */
+    uint32_t top[RR_TRENDING_TOP]; /* the ntop best ids, best first */
     uint32_t ntop;
 } rr_trending_t;
 
@@ -31,8 +31,9 @@ void rr_trending_hit(rr_trending_t *tr, uint32_t item, float w, int64_t ts_ms);
 double rr_trending_score(const rr_trending_t *tr, uint32_t item);
 /* The best k ids (k <= RR_TRENDING_TOP), best first; ties by lower id. Returns count. */
 size_t rr_trending_top(const rr_trending_t *tr, uint32_t *ids, float *scores, size_t k);
-/* A top-k set of ids kept by trending score (unordered, *n <= cap): offers item, which keeps
- * it if it is among the best. Used for the global top and for per-category tops. */
+/* A top-k set of ids kept by trending score, best first (*n <= cap): offers item, which keeps
+ * it if it is among the best. Call it after each hit of the item. Used for the global top and
+ * for per-category tops. */
 void rr_trending_set_offer(const rr_trending_t *tr, uint32_t *set, uint32_t *n, uint32_t cap,
                            uint32_t item);
 /* Copies the best k of a set into ids, best first (ties: lower id), with real scores (scores
