@@ -116,13 +116,21 @@ typedef struct portrait_ctx_s {
     int n;
 } portrait_ctx_t;
 
+/* The portrait decays from the user's last event time, which rr_store_touch advances: each rep
+ * is an update and the touch after it, and every pass over the events moves on in time. */
 static void portrait_run(void *p, long reps)
 {
     portrait_ctx_t *pc = p;
+    rr_event_t ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = RR_EV_VIEW;
+    int64_t span = pc->ts[pc->n - 1] - pc->ts[0] + 1000;
     for (long r = 0; r < reps; r++) {
         int k = (int)(r % pc->n);
+        ev.ts_ms = pc->ts[k] + (r / pc->n) * span;
         rr_portrait_update(&pc->pl.portrait, &pc->pl.store, pc->uid[k], pc->iid[k], pc->w[k],
-                           pc->ts[k]);
+                           ev.ts_ms);
+        rr_store_touch(&pc->pl.store, pc->uid[k], pc->iid[k], &ev);
     }
 }
 
@@ -181,7 +189,8 @@ void bench_portrait(void)
     if (rr_bench_check("portrait_update", ok && portrait_valid(&pc), "affinity != 1") &&
         !rr_bench_smoke) {
         double s = rr_bench_median(portrait_run, &pc, 0, 7, 0.1);
-        rr_bench_print("portrait_update", 1.0 / s, "events/s", 7, "ns_per_event=%.0f", s * 1e9);
+        rr_bench_print("portrait_update", 1.0 / s, "events/s", 7,
+                       "ns_per_event=%.0f includes=rr_store_touch", s * 1e9);
     }
     if (pc.inited) rr_pipeline_free(&pc.pl);
     /* Bytes per user slot of the default configuration (1M users, model on); fixed at init. */

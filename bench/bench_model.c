@@ -1,5 +1,6 @@
-/* bench_model.c — the learning cost: OpenBLAS sgemm GFLOP/s as the reference, then one online
- * SGD step (1 positive + 4 negatives) of the engine's learner in examples/s and GFLOP/s. */
+/* bench_model.c — the learning cost: OpenBLAS sgemm GFLOP/s as the reference, then the online
+ * SGD path of the engine's learner (each event 1 positive + 4 negatives) in examples/s and
+ * GFLOP/s: one step per event (model.batch = 1), and the engine's default mini-batch. */
 #include <math.h>
 #include <string.h>
 #include "bench_micro.h"
@@ -32,25 +33,36 @@ static int sgemm_valid(const sgemm_ctx_t *g)
     return 1;
 }
 
+static int sgemm_init(sgemm_ctx_t *g, int m, int n, int k)
+{
+    g->m = m, g->n = n, g->k = k;
+    g->a = malloc(sizeof(float) * m * k);
+    g->b = malloc(sizeof(float) * n * k);
+    g->c = malloc(sizeof(float) * m * n);
+    if (!g->a || !g->b || !g->c) return 0;
+    for (size_t q = 0; q < (size_t)m * k; q++) g->a[q] = (float)((q * 37) % 101) / 101.0f - 0.5f;
+    for (size_t q = 0; q < (size_t)n * k; q++) g->b[q] = (float)((q * 53) % 97) / 97.0f - 0.5f;
+    return 1;
+}
+
+static void sgemm_free(sgemm_ctx_t *g)
+{
+    free(g->a);
+    free(g->b);
+    free(g->c);
+}
+
 static double sgemm_case(const char *name, int m, int n, int k)
 {
-    sgemm_ctx_t g = {m,
-                     n,
-                     k,
-                     malloc(sizeof(float) * m * k),
-                     malloc(sizeof(float) * n * k),
-                     malloc(sizeof(float) * m * n)};
+    sgemm_ctx_t g;
     double gflops = 0;
-    for (size_t q = 0; q < (size_t)m * k; q++) g.a[q] = (float)((q * 37) % 101) / 101.0f - 0.5f;
-    for (size_t q = 0; q < (size_t)n * k; q++) g.b[q] = (float)((q * 53) % 97) / 97.0f - 0.5f;
-    if (rr_bench_check(name, sgemm_valid(&g), "sgemm != naive dot") && !rr_bench_smoke) {
+    int ok = sgemm_init(&g, m, n, k);
+    if (rr_bench_check(name, ok && sgemm_valid(&g), "sgemm != naive dot") && !rr_bench_smoke) {
         double s = rr_bench_median(sgemm_run, &g, 0, 7, 0.1);
         gflops = 2.0 * m * n * k / s * 1e-9;
         rr_bench_print(name, gflops, "GFLOP/s", 7, "m=%d n=%d k=%d threads=1", m, n, k);
     }
-    free(g.a);
-    free(g.b);
-    free(g.c);
+    sgemm_free(&g);
     return gflops;
 }
 
@@ -72,22 +84,26 @@ typedef struct sgd_ctx_s {
     int n;
 } sgd_ctx_t;
 
+/* One event per rep, as the pipeline trains: staged, and a step whenever the stage is full. */
 static void sgd_run(void *p, long reps)
 {
     sgd_ctx_t *sc = p;
+    rr_learner_t *lr = &sc->pl.learner;
     for (long r = 0; r < reps; r++) {
         int k = (int)(r % sc->n);
-        rr_learner_train(&sc->pl.learner, &sc->pl.store, &sc->pl.portrait, sc->uid[k], sc->iid[k],
-                         RR_EV_CLICK, sc->ts[k], NULL, 0, NULL);
+        rr_learner_stage(lr, &sc->pl.store, &sc->pl.portrait, sc->uid[k], sc->iid[k], RR_EV_CLICK,
+                         sc->ts[k], NULL, 0);
+        if (rr_learner_stage_full(lr)) rr_learner_flush(lr);
     }
 }
 
 /* The whole engine on a synthetic stream, so the store, portraits and negative sampler are
  * realistic; keeps (user, item, time) of the last events to train on again. */
-static int sgd_prepare(sgd_ctx_t *sc)
+static int sgd_prepare(sgd_ctx_t *sc, int batch)
 {
     rr_config_t cfg;
     rr_config_init(&cfg);
+    cfg.model_batch = batch;
     cfg.users_max = 20000;
     cfg.items_max = 50000;
     sc->inited = rr_pipeline_init(&sc->pl, &cfg) == RR_OK;
@@ -110,31 +126,42 @@ static int sgd_prepare(sgd_ctx_t *sc)
         sc->uid[k] = uid, sc->iid[k] = iid, sc->ts[k] = ev.ts_ms;
     }
     rr_gen_free(g);
+    rr_pipeline_train_flush(&sc->pl);
     return sc->n > 0;
 }
 
-/* Training on one (user, item) pair again and again must lower the batch loss and raise the
- * positive's probability (the negatives are resampled each step). */
+/* Training on one fixed example again and again — a (user, item) pair with 4 fixed negatives,
+ * passed as impressions — a full stage per step, must lower the loss and raise the positive's
+ * probability. */
 static int sgd_valid(sgd_ctx_t *sc)
 {
     rr_learner_t *lr = &sc->pl.learner;
+    uint32_t neg[4];
+    int nneg = 0;
+    for (int k = 1; k < sc->n && nneg < 4; k++)
+        if (sc->iid[k] != sc->iid[0] && (nneg == 0 || sc->iid[k] != neg[nneg - 1]))
+            neg[nneg++] = sc->iid[k];
     double first = 0, last = 0;
     float p0 = 0, p1 = 0;
     for (int s = 0; s < 200; s++) {
-        float p, loss = rr_learner_train(lr, &sc->pl.store, &sc->pl.portrait, sc->uid[0],
-                                         sc->iid[0], RR_EV_CLICK, sc->ts[0], NULL, 0, &p);
+        while (!rr_learner_stage_full(lr))
+            if (rr_learner_stage(lr, &sc->pl.store, &sc->pl.portrait, sc->uid[0], sc->iid[0],
+                                 RR_EV_CLICK, sc->ts[0], neg, (size_t)nneg) < 0)
+                return 0;
+        float loss = rr_learner_flush(lr), p = lr->stage.prob[0];
         if (loss < 0 || !isfinite(loss)) return 0;
         if (s < 20) first += loss;
         if (s >= 180) last += loss;
         if (s == 0) p0 = p;
         p1 = p;
     }
-    return last < first && p1 > p0 && lr->nbatch == 1 + lr->cfg.negatives;
+    return nneg == 4 && last < first && p1 > p0 && lr->nbatch == 1 + lr->cfg.negatives;
 }
 
-/* FLOPs of one step, B = 1 + negatives examples:
+/* FLOPs per event, B = 1 + negatives examples, E events per step:
  *   MLP forward 2·B·Σ in_l·out_l, backward twice that (weight and input gradients): 6·B·Σ;
- *   Adagrad on every MLP parameter, ~4 FLOPs each (g², accumulate, rsqrt·g, update);
+ *   Adagrad on every MLP parameter once per step, ~4 FLOPs each (g², accumulate, rsqrt·g,
+ *   update), so 4·params / E per event;
  *   embedding rows (user, B items, B categories, B brands): u⊙v gradients 2·B·d, Adagrad 4 per
  *   element updated. Feature building, sampling and clipping are not counted (conservative). */
 static double sgd_flops(const rr_learner_t *lr)
@@ -143,24 +170,57 @@ static double sgd_flops(const rr_learner_t *lr)
     double B = lr->nbatch, d = lr->cfg.dim, mm = 0;
     for (int l = 0; l < mlp->nlayers; l++) mm += (double)mlp->dim[l] * mlp->dim[l + 1];
     double emb = 2 * B * d + 4 * (d + B * (d + lr->cfg.cat_dim + lr->cfg.brand_dim));
-    return 6 * B * mm + 4 * (double)mlp->nparams + emb;
+    return 6 * B * mm + 4 * (double)mlp->nparams / lr->cfg.batch_events + emb;
 }
 
-void bench_sgd(double ref)
+/* The goal's ratio, measured in pairs: this machine is shared, so each round times sgemm 64³ and
+ * then the SGD path back to back, and the median of the rounds' ratios is reported. */
+static double sgd_paired_ratio(sgd_ctx_t *sc, double flops, int rounds)
+{
+    sgemm_ctx_t g;
+    double r[RR_BENCH_MAX_RUNS];
+    if (!sgemm_init(&g, 64, 64, 64)) return 0;
+    for (int k = 0; k < rounds; k++) {
+        double sg = rr_bench_median(sgemm_run, &g, 0, 1, 0.05);
+        double ss = rr_bench_median(sgd_run, sc, 0, 1, 0.1);
+        r[k] = (flops / ss) / (2.0 * 64 * 64 * 64 / sg);
+    }
+    sgemm_free(&g);
+    qsort(r, (size_t)rounds, sizeof(double), rr_bench_cmp_double);
+    return r[rounds / 2];
+}
+
+static void sgd_case(const char *name, int batch, double ref)
 {
     static sgd_ctx_t sc;
-    int ok = sgd_prepare(&sc);
-    if (rr_bench_check("sgd_step", ok && sgd_valid(&sc), "loss did not decrease") &&
-        !rr_bench_smoke) {
+    memset(&sc, 0, sizeof(sc));
+    int ok = sgd_prepare(&sc, batch);
+    if (rr_bench_check(name, ok && sgd_valid(&sc), "loss did not decrease") && !rr_bench_smoke) {
         double s = rr_bench_median(sgd_run, &sc, 0, 7, 0.2);
-        double flops = sgd_flops(&sc.pl.learner), gflops = flops / s * 1e-9;
-        const rr_mlp_t *mlp = &sc.pl.learner.mlp;
-        rr_bench_print("sgd_step", sc.pl.learner.nbatch / s, "examples/s", 7,
-                       "steps_per_s=%.0f us_per_step=%.2f flops_per_step=%.0f mlp=%dx%dx%dx%d",
-                       1.0 / s, s * 1e6, flops, mlp->dim[0], mlp->dim[1], mlp->dim[2], mlp->dim[3]);
-        rr_bench_print("sgd_gflops", gflops, "GFLOP/s", 7,
-                       "sgemm_64_gflops=%.2f ratio=%.3f goal=0.5 goal_met=%s", ref,
-                       ref > 0 ? gflops / ref : 0, ref > 0 && gflops >= 0.5 * ref ? "yes" : "no");
+        const rr_learner_t *lr = &sc.pl.learner;
+        double flops = sgd_flops(lr), gflops = flops / s * 1e-9;
+        double paired = sgd_paired_ratio(&sc, flops, 9);
+        const rr_mlp_t *mlp = &lr->mlp;
+        char gname[64];
+        snprintf(gname, sizeof(gname), "%s_gflops", name);
+        rr_bench_print(name, lr->nbatch / s, "examples/s", 7,
+                       "events_per_step=%d events_per_s=%.0f us_per_event=%.2f "
+                       "flops_per_event=%.0f mlp=%dx%dx%dx%d",
+                       batch, 1.0 / s, s * 1e6, flops, mlp->dim[0], mlp->dim[1], mlp->dim[2],
+                       mlp->dim[3]);
+        rr_bench_print(gname, gflops, "GFLOP/s", 7,
+                       "sgemm_64_gflops=%.2f ratio=%.3f paired_ratio=%.3f goal=0.5 %s", ref,
+                       ref > 0 ? gflops / ref : 0, paired,
+                       paired >= 0.5 ? "goal_met=yes" : "goal_met=no");
     }
     if (sc.inited) rr_pipeline_free(&sc.pl);
+}
+
+/* The step per event for reference; the engine's default mini-batch is the SGD path. */
+void bench_sgd(double ref)
+{
+    rr_config_t cfg;
+    rr_config_init(&cfg);
+    sgd_case("sgd_event", 1, ref);
+    sgd_case("sgd_batch", cfg.model_batch, ref);
 }

@@ -1,6 +1,8 @@
-/* bench_topn.c — top-N cost by catalog size: the sgemm retrieval kernel alone (rr_topn_batch,
- * 256 users per batch) and a full user refresh of the engine (rr_pipeline_refresh: candidate
- * sources, embedding retrieval over the whole catalog, MLP re-rank), in users/s. */
+/* bench_topn.c — top-N cost by catalog size: the retrieval kernel alone (rr_topn_batch, 256
+ * users per batch; the fused AVX-512 kernel where the CPU has it, and the sgemm kernel every CPU
+ * runs at 100k items) and the engine's refresh (rr_pipeline_refresh_batch on batches of
+ * RR_LEARNER_RETRIEVE_BATCH dirty users: candidate sources, embedding retrieval over the whole
+ * catalog, MLP re-rank), in users/s; the single-user refresh at 100k items for comparison. */
 #include <math.h>
 #include <string.h>
 #include "bench_micro.h"
@@ -18,14 +20,15 @@ typedef struct topn_ctx_s {
     int count[TOPN_U], U;
     uint32_t N;
     size_t scratch_floats;
+    rr_topn_kernel_t kernel;
 } topn_ctx_t;
 
 static void topn_run(void *p, long reps)
 {
     topn_ctx_t *t = p;
     for (long r = 0; r < reps; r++)
-        rr_topn_batch(t->users, t->U, t->items, t->N, TOPN_D, TOPN_K, NULL, t->scratch,
-                      t->scratch_floats, t->idx, t->score, t->count);
+        rr_topn_batch_kernel(t->kernel, t->users, t->U, t->items, t->N, TOPN_D, TOPN_K, NULL,
+                             t->scratch, t->scratch_floats, t->idx, t->score, t->count);
 }
 
 /* Brute force for a few users: the K-th best score and every returned score must match. */
@@ -54,12 +57,15 @@ static int topn_valid(topn_ctx_t *t)
     return ok;
 }
 
-static void topn_case(uint32_t N, int U)
+/* kernel AUTO: topn_batch_<N>k, what the engine runs; GEMM: topn_batch_gemm_<N>k. */
+static void topn_case(uint32_t N, int U, rr_topn_kernel_t kernel)
 {
     char name[64];
-    snprintf(name, sizeof(name), "topn_batch_%uk", N / 1000);
-    topn_ctx_t t = {.U = U, .N = N};
-    t.scratch_floats = rr_topn_scratch_floats(U, 4096);
+    int fused = kernel != RR_TOPN_GEMM && rr_topn_kernel_available(RR_TOPN_FUSED);
+    snprintf(name, sizeof(name), "topn_batch_%s%uk", kernel == RR_TOPN_GEMM ? "gemm_" : "",
+             N / 1000);
+    topn_ctx_t t = {.U = U, .N = N, .kernel = kernel};
+    t.scratch_floats = rr_topn_scratch_floats(U, TOPN_D, 4096);
     t.users = malloc(sizeof(float) * U * TOPN_D);
     t.items = malloc(sizeof(float) * N * TOPN_D);
     t.scratch = malloc(sizeof(float) * t.scratch_floats);
@@ -74,8 +80,9 @@ static void topn_case(uint32_t N, int U)
     if (rr_bench_check(name, ok, "differs from brute force") && !rr_bench_smoke) {
         int runs = N >= 1000000 ? 3 : 5;
         double s = rr_bench_median(topn_run, &t, N >= 1000000 ? 1 : 0, runs, 0.2);
-        rr_bench_print(name, U / s, "users/s", runs, "items=%u dim=%d K=%d batch=%d gflops=%.2f", N,
-                       TOPN_D, TOPN_K, U, 2.0 * U * N * TOPN_D / s * 1e-9);
+        rr_bench_print(name, U / s, "users/s", runs,
+                       "items=%u dim=%d K=%d batch=%d kernel=%s gflops=%.2f", N, TOPN_D, TOPN_K, U,
+                       fused ? "fused" : "gemm", 2.0 * U * N * TOPN_D / s * 1e-9);
     }
     free(t.users);
     free(t.items);
@@ -87,24 +94,37 @@ static void topn_case(uint32_t N, int U)
 void bench_topn(void)
 {
     if (rr_bench_smoke) {
-        topn_case(10000, 16);
+        topn_case(10000, 16, RR_TOPN_AUTO);
+        topn_case(10000, 16, RR_TOPN_GEMM);
         return;
     }
-    topn_case(10000, TOPN_U);
-    topn_case(100000, TOPN_U);
-    topn_case(1000000, TOPN_U);
+    topn_case(10000, TOPN_U, RR_TOPN_AUTO);
+    topn_case(100000, TOPN_U, RR_TOPN_AUTO);
+    topn_case(1000000, TOPN_U, RR_TOPN_AUTO);
+    topn_case(100000, TOPN_U, RR_TOPN_GEMM);
 }
 
 #define REFRESH_USERS 4096
+#define REFRESH_BATCH RR_LEARNER_RETRIEVE_BATCH /* what rr_engine's refresh_some hands over */
 
 typedef struct refresh_ctx_s {
     rr_pipeline_t pl;
     int inited;
     uint32_t uid[REFRESH_USERS];
-    int n;
+    int n; /* a multiple of REFRESH_BATCH */
 } refresh_ctx_t;
 
-static void refresh_run(void *p, long reps)
+/* One rep = one batch of REFRESH_BATCH users, the batches taken in turn. */
+static void refresh_batch_run(void *p, long reps)
+{
+    refresh_ctx_t *rc = p;
+    int nbatch = rc->n / REFRESH_BATCH;
+    for (long r = 0; r < reps; r++)
+        rr_pipeline_refresh_batch(&rc->pl, rc->uid + (size_t)(r % nbatch) * REFRESH_BATCH,
+                                  REFRESH_BATCH);
+}
+
+static void refresh_one_run(void *p, long reps)
 {
     refresh_ctx_t *rc = p;
     for (long r = 0; r < reps; r++) rr_pipeline_refresh(&rc->pl, rc->uid[r % rc->n]);
@@ -146,18 +166,33 @@ static int refresh_prepare(refresh_ctx_t *rc, uint32_t N, uint64_t events)
         if (rc->n < REFRESH_USERS && rc->pl.store.user[uid].nevents == 1) rc->uid[rc->n++] = uid;
     }
     rr_gen_free(g);
+    rc->n -= rc->n % REFRESH_BATCH;
     return rc->n > 0;
 }
 
-/* Every refreshed list is full, within the catalog and free of duplicates. */
+/* Refreshing a batch gives every user the list a single-user refresh gives (same items in the
+ * same order, scores equal up to float rounding: the batch retrieves with one sgemm where one
+ * user gets a sgemv); every list is full, within the catalog and free of duplicates. */
 static int refresh_valid(refresh_ctx_t *rc, uint32_t N)
 {
-    for (int k = 0; k < rc->n && k < 32; k++) {
-        size_t len = rr_pipeline_refresh(&rc->pl, rc->uid[k]);
-        const rr_list_entry_t *list = rr_store_list(&rc->pl.store, rc->uid[k]);
-        if (len == 0 || len != rc->pl.store.user[rc->uid[k]].nlist) return 0;
+    static rr_list_entry_t want[REFRESH_BATCH][256];
+    uint8_t nwant[REFRESH_BATCH];
+    const rr_store_t *st = &rc->pl.store;
+    if (st->list_max > 256) return 0;
+    for (int k = 0; k < REFRESH_BATCH; k++) {
+        nwant[k] = (uint8_t)rr_pipeline_refresh(&rc->pl, rc->uid[k]);
+        memcpy(want[k], rr_store_list(st, rc->uid[k]), nwant[k] * sizeof(rr_list_entry_t));
+    }
+    rr_pipeline_refresh_batch(&rc->pl, rc->uid, REFRESH_BATCH);
+    for (int k = 0; k < REFRESH_BATCH; k++) {
+        const rr_list_entry_t *list = rr_store_list(st, rc->uid[k]);
+        size_t len = st->user[rc->uid[k]].nlist;
+        if (len == 0 || len != nwant[k]) return 0;
         for (size_t a = 0; a < len; a++) {
-            if (list[a].item >= N) return 0;
+            if (list[a].item >= N || list[a].item != want[k][a].item ||
+                list[a].reason != want[k][a].reason ||
+                fabsf(list[a].score - want[k][a].score) > 1e-4f * (1 + fabsf(want[k][a].score)))
+                return 0;
             for (size_t b = 0; b < a; b++)
                 if (list[a].item == list[b].item) return 0;
         }
@@ -165,21 +200,28 @@ static int refresh_valid(refresh_ctx_t *rc, uint32_t N)
     return 1;
 }
 
-static void refresh_case(uint32_t N, uint64_t events)
+static void refresh_case(uint32_t N, uint64_t events, int single_too)
 {
     static refresh_ctx_t rc;
     char name[64];
     snprintf(name, sizeof(name), "refresh_%uk", N / 1000);
     int ok = refresh_prepare(&rc, N, events);
-    if (rr_bench_check(name, ok && refresh_valid(&rc, N), "bad list") && !rr_bench_smoke) {
-        double s = rr_bench_median(refresh_run, &rc, 0, 5, 0.2);
+    if (rr_bench_check(name, ok && refresh_valid(&rc, N), "batch list != single-user list") &&
+        !rr_bench_smoke) {
+        double s = rr_bench_median(refresh_batch_run, &rc, 0, 5, 0.2) / REFRESH_BATCH;
         if (N == 100000)
             rr_bench_print(name, 1.0 / s, "users/s", 5,
-                           "items=%u us_per_user=%.1f goal=5000 "
-                           "goal_met=%s",
-                           N, s * 1e6, 1.0 / s >= 5000 ? "yes" : "no");
+                           "items=%u batch=%d us_per_user=%.1f goal=5000 goal_met=%s", N,
+                           REFRESH_BATCH, s * 1e6, 1.0 / s >= 5000 ? "yes" : "no");
         else
-            rr_bench_print(name, 1.0 / s, "users/s", 5, "items=%u us_per_user=%.1f", N, s * 1e6);
+            rr_bench_print(name, 1.0 / s, "users/s", 5, "items=%u batch=%d us_per_user=%.1f", N,
+                           REFRESH_BATCH, s * 1e6);
+        if (single_too) {
+            snprintf(name, sizeof(name), "refresh_single_%uk", N / 1000);
+            double s1 = rr_bench_median(refresh_one_run, &rc, 0, 5, 0.2);
+            rr_bench_print(name, 1.0 / s1, "users/s", 5,
+                           "items=%u us_per_user=%.1f batch_speedup=%.2f", N, s1 * 1e6, s1 / s);
+        }
     }
     if (rc.inited) rr_pipeline_free(&rc.pl);
 }
@@ -187,10 +229,10 @@ static void refresh_case(uint32_t N, uint64_t events)
 void bench_refresh(void)
 {
     if (rr_bench_smoke) {
-        refresh_case(2000, 2000);
+        refresh_case(2000, 2000, 0);
         return;
     }
-    refresh_case(10000, 20000);
-    refresh_case(100000, 20000);
-    refresh_case(1000000, 20000);
+    refresh_case(10000, 20000, 0);
+    refresh_case(100000, 20000, 1);
+    refresh_case(1000000, 20000, 0);
 }

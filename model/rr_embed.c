@@ -51,15 +51,36 @@ void rr_embed_gather(const rr_embed_t *table, const uint32_t *rows, int n, float
                (size_t)table->dim * sizeof(float));
 }
 
+/* Slot of id in a 2^bits open-addressing table of (id + 1) keys, claiming an empty one. */
+static int merge_slot(uint32_t *keys, int mask, uint32_t id, int *is_new)
+{
+    int h = (int)((id * 2654435761u) >> 7) & mask;
+    while (keys[h] && keys[h] != id + 1) h = (h + 1) & mask;
+    *is_new = keys[h] == 0;
+    keys[h] = id + 1;
+    return h;
+}
+
 int rr_embed_update(const rr_embed_t *table, const rr_optim_t *opt, float *state,
                     const uint32_t *rows, int n, const float *grads, int ld_grad, float *scratch,
                     uint32_t *rows_scratch)
 {
-    /* Merge duplicates in first-seen order; n is a batch (tens of rows), so O(n²) is cheapest. */
-    int dim = table->dim, nu = 0;
+    /* Merge duplicates in first-seen order: a linear scan for a few rows, a small hash table
+     * (ids → merged index) for a mini-batch of hundreds. */
+    enum { HASH_BITS = 11, HASH_MAX_ROWS = 1 << (HASH_BITS - 1) };
+    uint32_t keys[1 << HASH_BITS];
+    int16_t at[1 << HASH_BITS];
+    int dim = table->dim, nu = 0, hashed = n > 16 && n <= HASH_MAX_ROWS;
+    if (hashed) memset(keys, 0, sizeof(keys));
     for (int k = 0; k < n; k++) {
-        int u = 0;
-        while (u < nu && rows_scratch[u] != rows[k]) u++;
+        int u = 0, is_new;
+        if (hashed) {
+            int h = merge_slot(keys, (1 << HASH_BITS) - 1, rows[k], &is_new);
+            if (is_new) at[h] = (int16_t)nu;
+            u = at[h];
+        } else {
+            while (u < nu && rows_scratch[u] != rows[k]) u++;
+        }
         float *g = scratch + (size_t)u * dim;
         const float *src = grads + (size_t)k * ld_grad;
         if (u == nu) {

@@ -25,7 +25,25 @@ size_t rr_optim_state_floats(rr_optim_kind_t kind, size_t n)
 
 size_t rr_optim_row_state_floats(rr_optim_kind_t kind, int dim)
 {
-    return kind == RR_OPTIM_ADAM ? 2 * (size_t)dim + 1 : rr_optim_state_floats(kind, (size_t)dim);
+    switch (kind) {
+    case RR_OPTIM_ADAGRAD: return 1;
+    case RR_OPTIM_ADAM: return 2 * (size_t)dim + 1;
+    default: return 0;
+    }
+}
+
+/* Row-wise Adagrad on one row: the mean squared gradient (with L2) feeds one accumulator. */
+static void step_row_adagrad(const rr_optim_t *opt, float *p, const float *grads, float *acc,
+                             int dim)
+{
+    float l2 = opt->l2, sum = 0.0f;
+    for (int k = 0; k < dim; k++) {
+        float g = grads[k] + l2 * p[k];
+        sum += g * g;
+    }
+    *acc += sum / (float)dim;
+    float scale = opt->lr / (sqrtf(*acc) + opt->eps);
+    for (int k = 0; k < dim; k++) p[k] -= scale * (grads[k] + l2 * p[k]);
 }
 
 /* The update of n contiguous params; t is the 1-based step used for Adam's bias correction.
@@ -70,6 +88,10 @@ void rr_optim_step_rows(const rr_optim_t *opt, float *table, const float *grads_
         float *p = table + (size_t)rows[k] * dim;
         const float *g = grads_rows + (size_t)k * dim;
         float *m = rs ? state + (size_t)rows[k] * rs : NULL;
+        if (opt->kind == RR_OPTIM_ADAGRAD) {
+            step_row_adagrad(opt, p, g, m, dim);
+            continue;
+        }
         double t = 0.0;
         float *v = NULL;
         if (opt->kind == RR_OPTIM_ADAM) {

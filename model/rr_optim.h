@@ -34,13 +34,15 @@ size_t rr_optim_state_floats(rr_optim_kind_t kind, size_t n);
 /* One dense step over params[0..n) with grads[0..n); increments opt->t. */
 void rr_optim_step(rr_optim_t *opt, float *params, const float *grads, float *state, size_t n);
 
-/* Floats of state per table row of width dim: SGD 0, Adagrad dim, Adam 2·dim + 1 (m, v, and
- * the row's own step count, stored as a float). */
+/* Floats of state per table row of width dim: SGD 0, Adagrad 1 (row-wise, below), Adam
+ * 2·dim + 1 (m, v, and the row's own step count, stored as a float). */
 size_t rr_optim_row_state_floats(rr_optim_kind_t kind, int dim);
 
 /* Sparse step: for k in [0, nrows), row rows[k] of table (row-major, width dim) moves by
  * grads_rows[k·dim .. k·dim+dim) with its state at state + rows[k]·row_state_floats.
  * Untouched rows and their state stay bit-identical (lazy: no decay, no L2 on them).
+ * Adagrad is row-wise, as FBGEMM/DLRM's embedding tables: one accumulator per row,
+ * G += mean_k(g_k²); p -= lr·g / (√G + eps) — a float per row instead of one per element.
  * Adam counts steps per row (lazy Adam), so a row's first update is fully bias-corrected;
  * the count saturates at 2^24, long after the corrections have become exactly 1.
  * A row listed twice is updated twice: merge duplicate ids first for one step per row.

@@ -1,85 +1,48 @@
-/* rr_topn.c — blocked GEMM scoring + per-user bounded min-heap (see rr_topn.h). */
-#include "rr_topn.h"
-
+/* rr_topn.c — top-K by dot product (see rr_topn.h): per-user bounded min-heaps fed only by
+ * scores that beat the K-th best, from one of two kernels: a fused AVX-512 one that keeps the
+ * scores in registers, or blocked sgemm followed by a vectorised threshold scan. */
 #include <math.h>
+#include <string.h>
 
 #include "rr_blas.h"
+#include "rr_topn_internal.h"
 
-/* A user's heap: the root is the worst kept entry, so a candidate is compared once. */
-typedef struct {
-    uint32_t *idx;
-    float *score;
-    int count;
-    int cap;
-} heap_t;
+#define CHUNK 32 /* scores tested at once against the K-th best */
 
-/* Total order: higher score first, then lower index. */
-static inline int worse(float sa, uint32_t ia, float sb, uint32_t ib)
+/* GCC/Clang vector extensions: 4 lanes is SSE2 on x86-64 and NEON on arm64, no flags needed. */
+typedef float v4f_t __attribute__((vector_size(16)));
+typedef int32_t v4i_t __attribute__((vector_size(16)));
+
+/* Nonzero if any of s[0..CHUNK) beats t (NaN beats nothing), branch-free. */
+static inline int chunk_beats(const float *s, float t)
 {
-    return sa < sb || (sa == sb && ia > ib);
-}
-
-static inline void heap_swap(heap_t *h, int a, int b)
-{
-    uint32_t ti = h->idx[a];
-    float ts = h->score[a];
-    h->idx[a] = h->idx[b];
-    h->score[a] = h->score[b];
-    h->idx[b] = ti;
-    h->score[b] = ts;
-}
-
-static void sift_down(heap_t *h, int pos, int n)
-{
-    for (;;) {
-        int c = 2 * pos + 1, w = pos;
-        if (c < n && worse(h->score[c], h->idx[c], h->score[w], h->idx[w])) w = c;
-        if (c + 1 < n && worse(h->score[c + 1], h->idx[c + 1], h->score[w], h->idx[w])) w = c + 1;
-        if (w == pos) return;
-        heap_swap(h, pos, w);
-        pos = w;
+    v4f_t tv = {t, t, t, t};
+    v4i_t any = {0, 0, 0, 0};
+    for (int j = 0; j < CHUNK; j += 4) {
+        v4f_t v;
+        memcpy(&v, s + j, sizeof(v));
+        any |= v > tv;
     }
+    uint64_t w[2];
+    memcpy(w, &any, sizeof(w));
+    return (w[0] | w[1]) != 0;
 }
 
-static void sift_up(heap_t *h, int pos)
-{
-    while (pos > 0) {
-        int parent = (pos - 1) / 2;
-        if (!worse(h->score[pos], h->idx[pos], h->score[parent], h->idx[parent])) return;
-        heap_swap(h, pos, parent);
-        pos = parent;
-    }
-}
-
-static int excluded(const rr_topn_filter_t *filter, int user, uint32_t item)
-{
-    if (!filter) return 0;
-    if (filter->exclude && ((filter->exclude[item / 64] >> (item % 64)) & 1)) return 1;
-    return filter->skip && filter->skip(filter->ctx, user, item);
-}
-
-/* Offers the scores of items [first, first + n) to one user's heap. */
+/* Offers the scores of items [first, first + n) to one user's heap. Items come in increasing
+ * index order, so once the heap is full a score can only enter by beating the root's strictly
+ * (a tie loses to the root's lower index, and NaN beats nothing): whole chunks are rejected by
+ * one vector comparison, and only the rare winners touch the heap. */
 static void heap_offer(heap_t *h, const float *scores, uint32_t first, uint32_t n,
                        const rr_topn_filter_t *filter, int user)
 {
-    for (uint32_t j = 0; j < n; j++) {
-        float s = scores[j];
-        uint32_t item = first + j;
-        if (isnan(s)) continue;
-        int full = h->count == h->cap;
-        /* Cheap rejection first: the filter is consulted only for would-be entries. */
-        if (full && !worse(h->score[0], h->idx[0], s, item)) continue;
-        if (excluded(filter, user, item)) continue;
-        if (full) {
-            h->idx[0] = item;
-            h->score[0] = s;
-            sift_down(h, 0, h->count);
-        } else {
-            h->idx[h->count] = item;
-            h->score[h->count] = s;
-            sift_up(h, h->count++);
-        }
+    uint32_t j = 0;
+    for (; j < n && h->count < h->cap; j++) heap_offer_one(h, scores[j], first + j, filter, user);
+    for (; j + CHUNK <= n; j += CHUNK) {
+        if (!chunk_beats(scores + j, h->score[0])) continue;
+        for (uint32_t c = j; c < j + CHUNK; c++)
+            if (scores[c] > h->score[0]) heap_offer_one(h, scores[c], first + c, filter, user);
     }
+    for (; j < n; j++) heap_offer_one(h, scores[j], first + j, filter, user);
 }
 
 /* Heapsort in place: popping the worst to the back leaves the best at index 0. */
@@ -91,10 +54,7 @@ static void heap_sort_desc(heap_t *h)
     }
 }
 
-size_t rr_topn_scratch_floats(int U, uint32_t block)
-{
-    return (size_t)U * block;
-}
+/* ---- GEMM kernel: blocks of items scored by sgemm into scratch, then selected ---- */
 
 static uint32_t block_items(size_t scratch_floats, int U, uint32_t N)
 {
@@ -103,12 +63,10 @@ static uint32_t block_items(size_t scratch_floats, int U, uint32_t N)
     return nb < N ? (uint32_t)nb : N;
 }
 
-void rr_topn_batch(const float *users, int U, const float *items, uint32_t N, int d, int K,
-                   const rr_topn_filter_t *filter, float *scratch, size_t scratch_floats,
-                   uint32_t *out_idx, float *out_score, int *out_count)
+static void topn_gemm(const float *users, int U, const float *items, uint32_t N, int d, int K,
+                      const rr_topn_filter_t *filter, float *scratch, size_t scratch_floats,
+                      uint32_t *out_idx, float *out_score, int *out_count)
 {
-    for (int u = 0; u < U; u++) out_count[u] = 0;
-    if (U <= 0 || N == 0 || K <= 0) return;
     uint32_t nb = block_items(scratch_floats, U, N);
     for (uint32_t j0 = 0; j0 < N; j0 += nb) {
         uint32_t n = N - j0 < nb ? N - j0 : nb;
@@ -121,10 +79,48 @@ void rr_topn_batch(const float *users, int U, const float *items, uint32_t N, in
             out_count[u] = h.count;
         }
     }
+}
+
+/* ---- API ---- */
+
+size_t rr_topn_scratch_floats(int U, int d, uint32_t block)
+{
+    size_t gemm = (size_t)U * block;
+    size_t fused = (size_t)FUSED_USERS * (size_t)d;
+    return gemm > fused ? gemm : fused;
+}
+
+int rr_topn_kernel_available(rr_topn_kernel_t kernel)
+{
+    return kernel != RR_TOPN_FUSED || rr_topn_fused_supported();
+}
+
+void rr_topn_batch_kernel(rr_topn_kernel_t kernel, const float *users, int U, const float *items,
+                          uint32_t N, int d, int K, const rr_topn_filter_t *filter, float *scratch,
+                          size_t scratch_floats, uint32_t *out_idx, float *out_score,
+                          int *out_count)
+{
+    for (int u = 0; u < U; u++) out_count[u] = 0;
+    if (U <= 0 || N == 0 || K <= 0) return;
+    int fused = kernel != RR_TOPN_GEMM && rr_topn_fused_supported() &&
+                scratch_floats >= (size_t)FUSED_USERS * (size_t)d;
+    if (fused)
+        rr_topn_fused(users, U, items, N, d, K, filter, scratch, out_idx, out_score, out_count);
+    if (!fused)
+        topn_gemm(users, U, items, N, d, K, filter, scratch, scratch_floats, out_idx, out_score,
+                  out_count);
     for (int u = 0; u < U; u++) {
         heap_t h = {out_idx + (size_t)u * K, out_score + (size_t)u * K, out_count[u], K};
         heap_sort_desc(&h);
     }
+}
+
+void rr_topn_batch(const float *users, int U, const float *items, uint32_t N, int d, int K,
+                   const rr_topn_filter_t *filter, float *scratch, size_t scratch_floats,
+                   uint32_t *out_idx, float *out_score, int *out_count)
+{
+    rr_topn_batch_kernel(RR_TOPN_AUTO, users, U, items, N, d, K, filter, scratch, scratch_floats,
+                         out_idx, out_score, out_count);
 }
 
 int rr_topn_one(const float *user, const float *items, uint32_t N, int d, int K,

@@ -38,6 +38,7 @@ typedef struct rr_config_s {
     rr_config_str_t model_optimizer;
     double model_lr;
     int model_negatives;
+    int model_batch;
     double recs_w_model;
     double recs_w_retrieve;
     int recs_retrieve_k;

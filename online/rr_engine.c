@@ -17,8 +17,9 @@
 #include "rr_pipeline.h"
 #include "rr_redis.h"
 
-#define REFRESH_BUDGET 4096 /* lists recomputed per loop turn before yielding */
-#define DRAIN_MS       5000 /* at stop, how long Redis may take to write pending lists */
+#define REFRESH_BUDGET   4096 /* lists recomputed per loop turn before yielding */
+#define DRAIN_MS         5000 /* at stop, how long Redis may take to write pending lists */
+#define STAMP_MAX_AGE_MS (20LL * 24 * 3600 * 1000) /* Kafka timestamps older count as this */
 
 static int64_t wall_ms(void)
 {
@@ -109,7 +110,7 @@ static int fill_recs(void *opaque, uint32_t uid, rr_recs_t *recs, rr_rec_t *stor
     snprintf(recs->user_id, sizeof(recs->user_id), "%s", user_id);
     model_version(en, recs->model_version, sizeof(recs->model_version));
     recs->generated_at_ms = wall_ms();
-    recs->trigger_ts_ms = u->trigger_ts_ms;
+    recs->trigger_ts_ms = rr_store_trigger_ts(u);
     recs->recs = store;
     recs->n = n;
     return 1;
@@ -120,10 +121,11 @@ static void on_redis_ack(void *opaque, uint32_t uid)
     rr_engine_t *en = opaque;
     const rr_user_t *u = &en->pl.store.user[uid];
     if (!u->dequeued_us) return;
-    uint64_t engine_us = mono_us() - u->dequeued_us;
+    uint32_t engine_us = rr_store_stamp_age(mono_us(), u->dequeued_us);
     rr_fresh_add(&en->fresh, engine_us);
     rr_hist_add_us(&en->fresh_engine, (int64_t)engine_us);
-    if (u->produced_ms > 0) rr_hist_add_us(&en->fresh_e2e, (wall_ms() - u->produced_ms) * 1000);
+    if (u->produced_ms)
+        rr_hist_add_us(&en->fresh_e2e, rr_store_stamp_age_signed(wall_ms(), u->produced_ms) * 1000);
 }
 
 /* ---- input ---- */
@@ -175,9 +177,11 @@ static void handle_event(rr_engine_t *en, const rr_msg_t *msg)
     err = rr_pipeline_apply(&en->pl, &ev, &uid);
     if (err) return; /* duplicates, floods, a full catalog: counted by the pipeline */
     rr_user_t *u = &en->pl.store.user[uid];
-    u->trigger_ts_ms = ev.ts_ms;
-    u->dequeued_us = mono_us();
-    u->produced_ms = msg->ts_ms;
+    rr_store_set_trigger(u, ev.ts_ms);
+    u->dequeued_us = rr_store_stamp(mono_us());
+    /* 32-bit stamps read back exactly within ~24 days: older timestamps count as 20 days old. */
+    int64_t produced = msg->ts_ms < now - STAMP_MAX_AGE_MS ? now - STAMP_MAX_AGE_MS : msg->ts_ms;
+    u->produced_ms = msg->ts_ms > 0 ? rr_store_stamp((uint64_t)produced) : 0;
     u->partition = msg->partition;
     schedule_refresh(en, uid);
 }

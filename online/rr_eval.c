@@ -315,6 +315,7 @@ rr_err_t rr_eval_run(const rr_config_t *cfg, const char *const *files, size_t nf
         snprintf(errstr, errlen, "replay: %s", rr_strerror(err));
     res->users = rr_intern_bound(&ev.users);
     res->items = rr_intern_bound(&ev.items);
+    if (ev.pl_ready) rr_pipeline_train_flush(&ev.pl); /* the last partial batch */
     res->logloss = ev.pl_ready ? rr_pipeline_logloss(&ev.pl) : NAN;
     res->auc = ev.pl_ready ? rr_pipeline_auc(&ev.pl) : NAN;
     res->bytes_per_user = ev.pl_ready ? rr_pipeline_bytes_per_user(&ev.pl) : 0;

@@ -7,7 +7,7 @@
 #include "rr_learner.h"
 #include "rr_learner_internal.h"
 
-enum { TAG_USER = 1, TAG_ITEM = 2, TAG_CAT = 3, TAG_BRAND = 4 };
+enum { TAG_ITEM = 2, TAG_CAT = 3, TAG_BRAND = 4 }; /* 1 was the per-user rows' */
 
 rr_learner_config_t rr_learner_config_default(void)
 {
@@ -20,6 +20,7 @@ rr_learner_config_t rr_learner_config_default(void)
         .nhidden = 2,
         .hidden = {64, 32},
         .negatives = 4,
+        .batch_events = 32,
         .score_batch = 64,
         .optim = RR_OPTIM_ADAGRAD,
         .lr_mlp = 0.05f,
@@ -52,12 +53,14 @@ static rr_mlp_config_t mlp_config(const rr_learner_config_t *cfg, int in_dim)
 static int config_check(const rr_learner_config_t *cfg, char *errstr, size_t errlen)
 {
     const char *why = NULL;
-    if (cfg->dim < 1 || cfg->dim > 1024)
+    if (cfg->dim < 1 || cfg->dim > RR_LEARNER_MAX_DIM)
         why = "dim must be in 1..1024";
     else if (cfg->cat_dim < 1 || cfg->brand_dim < 1 || !cfg->cat_rows || !cfg->brand_rows)
         why = "category/brand tables need rows and width >= 1";
     else if (cfg->negatives < 0 || cfg->negatives > RR_LEARNER_MAX_NEG)
         why = "negatives must be in 0..16";
+    else if (cfg->batch_events < 1 || cfg->batch_events > RR_LEARNER_MAX_EVENTS)
+        why = "batch_events must be in 1..256";
     else if (cfg->score_batch < 1 || cfg->score_batch > 4096)
         why = "score_batch must be in 1..4096";
     else if (!(cfg->lr_mlp > 0) || !(cfg->lr_embed > 0))
@@ -68,44 +71,43 @@ static int config_check(const rr_learner_config_t *cfg, char *errstr, size_t err
     return why == NULL;
 }
 
-/* Row counts of the four tables, in block order. */
-static void table_rows(const rr_learner_t *lr, size_t rows[4])
+/* Row counts of the three tables, in block order. */
+static void table_rows(const rr_learner_t *lr, size_t rows[3])
 {
-    rows[0] = lr->users_max;
-    rows[1] = lr->items_max;
-    rows[2] = lr->cfg.cat_rows;
-    rows[3] = lr->cfg.brand_rows;
+    rows[0] = lr->items_max;
+    rows[1] = lr->cfg.cat_rows;
+    rows[2] = lr->cfg.brand_rows;
 }
 
-static const int *table_dims(const rr_learner_t *lr, int dims[4])
+static const int *table_dims(const rr_learner_t *lr, int dims[3])
 {
-    dims[0] = dims[1] = lr->cfg.dim;
-    dims[2] = lr->cfg.cat_dim;
-    dims[3] = lr->cfg.brand_dim;
+    dims[0] = lr->cfg.dim;
+    dims[1] = lr->cfg.cat_dim;
+    dims[2] = lr->cfg.brand_dim;
     return dims;
 }
 
-/* Carves the parameter and state blocks: mlp, users, items, cats, brands. */
+/* Carves the parameter and state blocks: mlp, items, cats, brands. */
 static rr_err_t alloc_blocks(rr_learner_t *lr, const rr_mlp_config_t *mc)
 {
-    size_t rows[4], nmlp = rr_mlp_param_count(mc);
-    int dims[4];
+    size_t rows[3], nmlp = rr_mlp_param_count(mc);
+    int dims[3];
     table_rows(lr, rows);
     table_dims(lr, dims);
     lr->nparams = nmlp;
     lr->nstate = rr_optim_state_floats(lr->cfg.optim, nmlp);
-    for (int t = 0; t < 4; t++) {
+    for (int t = 0; t < 3; t++) {
         lr->nparams += rows[t] * (size_t)dims[t];
         lr->nstate += rows[t] * rr_optim_row_state_floats(lr->cfg.optim, dims[t]);
     }
     lr->params = calloc(lr->nparams, sizeof(float));
     lr->state = calloc(lr->nstate ? lr->nstate : 1, sizeof(float));
     if (!lr->params || !lr->state) return RR_E(NOMEM);
-    rr_embed_t *tabs[4] = {&lr->users, &lr->items, &lr->cats, &lr->brands};
-    float **sts[4] = {&lr->st_users, &lr->st_items, &lr->st_cats, &lr->st_brands};
+    rr_embed_t *tabs[3] = {&lr->items, &lr->cats, &lr->brands};
+    float **sts[3] = {&lr->st_items, &lr->st_cats, &lr->st_brands};
     float *p = lr->params + nmlp, *s = lr->state + rr_optim_state_floats(lr->cfg.optim, nmlp);
     lr->st_mlp = lr->state;
-    for (int t = 0; t < 4; t++) {
+    for (int t = 0; t < 3; t++) {
         rr_embed_attach(tabs[t], p, (uint32_t)rows[t], dims[t]);
         *sts[t] = s;
         p += rows[t] * (size_t)dims[t];
@@ -117,30 +119,67 @@ static rr_err_t alloc_blocks(rr_learner_t *lr, const rr_mlp_config_t *mc)
 static rr_err_t alloc_scratch(rr_learner_t *lr)
 {
     int B = lr->batch_max, in = lr->in_dim;
-    int wide = lr->cfg.dim > lr->cfg.cat_dim ? lr->cfg.dim : lr->cfg.cat_dim;
-    if (lr->cfg.brand_dim > wide) wide = lr->cfg.brand_dim;
     /* Room for a batch of users against 4096-item blocks; one user gets bigger blocks. */
-    lr->topn_floats = rr_topn_scratch_floats(RR_LEARNER_RETRIEVE_BATCH, 4096);
+    lr->topn_floats = rr_topn_scratch_floats(RR_LEARNER_RETRIEVE_BATCH, lr->cfg.dim, 4096);
     lr->ubatch = calloc((size_t)RR_LEARNER_RETRIEVE_BATCH * lr->cfg.dim, sizeof(float));
     lr->grads = calloc(rr_mlp_param_count(&lr->mlp.cfg), sizeof(float));
     lr->ws = calloc(rr_mlp_workspace_floats(&lr->mlp.cfg, B), sizeof(float));
     lr->x = calloc((size_t)B * in, sizeof(float));
-    lr->dx = calloc((size_t)B * in, sizeof(float));
     lr->prob = calloc((size_t)B * 3, sizeof(float));
-    lr->gv = calloc((size_t)B * wide, sizeof(float));
-    lr->gtmp = calloc((size_t)B * wide, sizeof(float));
     lr->topn = calloc(lr->topn_floats, sizeof(float));
-    lr->rows = calloc((size_t)B * 2, sizeof(uint32_t));
     lr->sampler = calloc(lr->cfg.sampler_size, sizeof(uint32_t));
-    lr->user_ready = calloc(lr->users_max / 64 + 1, sizeof(uint64_t));
+    lr->name_rows = calloc(4 * RR_LEARNER_NAME_CACHE, sizeof(uint32_t));
     lr->item_ready = calloc(lr->items_max / 64 + 1, sizeof(uint64_t));
-    if (!lr->grads || !lr->ws || !lr->x || !lr->dx || !lr->prob || !lr->gv || !lr->gtmp ||
-        !lr->topn || !lr->ubatch || !lr->rows || !lr->sampler || !lr->user_ready || !lr->item_ready)
+    if (!lr->grads || !lr->ws || !lr->x || !lr->prob || !lr->topn || !lr->ubatch || !lr->sampler ||
+        !lr->name_rows || !lr->item_ready)
         return RR_E(NOMEM);
     lr->labels = lr->prob + B;
     lr->weights = lr->prob + 2 * B;
-    lr->rows_tmp = lr->rows + B;
     return RR_OK;
+}
+
+/* The training stage: batch_events events of 1 + negatives rows each. */
+static rr_err_t alloc_stage(rr_learner_t *lr)
+{
+    int wide = lr->cfg.dim > lr->cfg.cat_dim ? lr->cfg.dim : lr->cfg.cat_dim;
+    if (lr->cfg.brand_dim > wide) wide = lr->cfg.brand_dim;
+    rr_learner_stage_t *sg = &lr->stage;
+    size_t E = (size_t)lr->cfg.batch_events, R = E * (size_t)(1 + lr->cfg.negatives);
+    size_t in = (size_t)lr->in_dim;
+    size_t G = R + E * RR_LEARNER_USER_ITEMS, d = (size_t)lr->cfg.dim;
+    sg->max_events = (int)E;
+    sg->max_rows = (int)R;
+    sg->max_grads = (int)G;
+    sg->uid = calloc(E * (1 + RR_LEARNER_USER_ITEMS), sizeof(uint32_t));
+    sg->first = calloc(2 * E + 1, sizeof(int));
+    sg->item = calloc(R * 3 + G * 2, sizeof(uint32_t));
+    sg->x = calloc(R * in * 2 + R * 3, sizeof(float));
+    sg->ws = calloc(rr_mlp_workspace_floats(&lr->mlp.cfg, (int)R), sizeof(float));
+    sg->gv = calloc(G * d + E * d + G * (size_t)wide, sizeof(float));
+    if (!sg->uid || !sg->first || !sg->item || !sg->x || !sg->ws || !sg->gv) return RR_E(NOMEM);
+    sg->uitems = sg->uid + E;
+    sg->nuitems = sg->first + E + 1;
+    sg->cat = sg->item + R;
+    sg->brand = sg->item + 2 * R;
+    sg->gitem = sg->item + 3 * R;
+    sg->rows_tmp = sg->gitem + G;
+    sg->dx = sg->x + R * in;
+    sg->labels = sg->dx + R * in;
+    sg->weights = sg->labels + R;
+    sg->prob = sg->weights + R;
+    sg->du = sg->gv + G * d;
+    sg->tmp = sg->du + E * d;
+    return RR_OK;
+}
+
+static void free_stage(rr_learner_stage_t *sg)
+{
+    free(sg->uid);
+    free(sg->first);
+    free(sg->item);
+    free(sg->x);
+    free(sg->ws);
+    free(sg->gv);
 }
 
 rr_err_t rr_learner_init(rr_learner_t *lr, const rr_learner_config_t *cfg, size_t users_max,
@@ -163,6 +202,7 @@ rr_err_t rr_learner_init(rr_learner_t *lr, const rr_learner_config_t *cfg, size_
     if (!err) {
         rr_mlp_init(&lr->mlp, &mc, lr->params);
         err = alloc_scratch(lr);
+        if (!err) err = alloc_stage(lr);
     }
     if (err) {
         snprintf(errstr, errlen, "learner: out of memory");
@@ -184,20 +224,13 @@ rr_err_t rr_learner_init(rr_learner_t *lr, const rr_learner_config_t *cfg, size_
 
 void rr_learner_free(rr_learner_t *lr)
 {
-    float *fl[] = {lr->params, lr->state, lr->grads, lr->ws,   lr->x,     lr->dx,
-                   lr->prob,   lr->gv,    lr->gtmp,  lr->topn, lr->ubatch};
+    float *fl[] = {lr->params, lr->state, lr->grads, lr->ws, lr->x, lr->prob, lr->topn, lr->ubatch};
     for (size_t k = 0; k < sizeof(fl) / sizeof(fl[0]); k++) free(fl[k]);
-    free(lr->rows);
+    free_stage(&lr->stage);
     free(lr->sampler);
-    free(lr->user_ready);
+    free(lr->name_rows);
     free(lr->item_ready);
     memset(lr, 0, sizeof(*lr));
-}
-
-size_t rr_learner_bytes_per_user(const rr_learner_config_t *cfg)
-{
-    size_t floats = (size_t)cfg->dim + rr_optim_row_state_floats(cfg->optim, cfg->dim);
-    return floats * sizeof(float) + 1; /* + the ready bit, rounded up to a byte */
 }
 
 /* A row's initial values depend only on (seed, table, id): lazy init in any order, on any
@@ -207,17 +240,6 @@ static void row_init(const rr_learner_t *lr, float *row, int tag, uint32_t id)
     rr_rng_t r;
     rr_rng_seed(&r, lr->cfg.seed ^ rr_mix64(((uint64_t)tag << 32) | id));
     for (int k = 0; k < lr->cfg.dim; k++) row[k] = lr->cfg.embed_scale * rr_rng_normal(&r);
-}
-
-float *rr_learner_user_row(rr_learner_t *lr, uint32_t uid)
-{
-    float *row = rr_embed_row(&lr->users, uid);
-    uint64_t bit = 1ULL << (uid % 64);
-    if (!(lr->user_ready[uid / 64] & bit)) {
-        row_init(lr, row, TAG_USER, uid);
-        lr->user_ready[uid / 64] |= bit;
-    }
-    return row;
 }
 
 float *rr_learner_item_row(rr_learner_t *lr, uint32_t iid)
@@ -231,36 +253,57 @@ float *rr_learner_item_row(rr_learner_t *lr, uint32_t iid)
     return row;
 }
 
-void rr_learner_forget_user(rr_learner_t *lr, uint32_t uid)
+/* u = the mean of the rows of the user's recent items: a user is what they did lately, so no row
+ * is held (or learned) per user, and a user seen once is already placed in the item space. */
+int rr_learner_user_vec(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, float *u,
+                        uint32_t *items)
 {
-    if (uid >= lr->users_max) return;
-    size_t sf = rr_optim_row_state_floats(lr->cfg.optim, lr->cfg.dim);
-    memset(rr_embed_row(&lr->users, uid), 0, (size_t)lr->cfg.dim * sizeof(float));
-    memset(lr->st_users + (size_t)uid * sf, 0, sf * sizeof(float));
-    lr->user_ready[uid / 64] &= ~(1ULL << (uid % 64));
+    int d = lr->cfg.dim, n = 0;
+    memset(u, 0, (size_t)d * sizeof(float));
+    if (uid >= lr->users_max) return 0;
+    uint32_t recent[RR_LEARNER_USER_ITEMS];
+    size_t nrecent = rr_store_recent(st, uid, recent);
+    for (size_t k = 0; k < nrecent && k < RR_LEARNER_USER_ITEMS; k++) {
+        if (recent[k] >= lr->items_max) continue;
+        const float *v = rr_learner_item_row(lr, recent[k]);
+        for (int j = 0; j < d; j++) u[j] += v[j];
+        items[n++] = recent[k];
+    }
+    for (int j = 0; n > 1 && j < d; j++) u[j] /= (float)n;
+    return n;
 }
 
-/* Hashed row of an interned name; unknown names share the row of "". */
-static uint32_t hashed_row(const rr_embed_t *table, const rr_intern_t *names, uint32_t id)
+/* Hashed row of an interned name; unknown names share the row of "". Category and brand ids are
+ * never removed (only users are), so an id's row can be cached: a direct-mapped cache of
+ * (id + 1, row) saves hashing the name for each training and scoring row. */
+static uint32_t hashed_row(const rr_embed_t *table, const rr_intern_t *names, uint32_t id,
+                           uint32_t *cache)
 {
+    uint32_t *slot = cache + 2 * ((id + 1) & (RR_LEARNER_NAME_CACHE - 1));
+    if (slot[0] == id + 1 && id != RR_INTERN_NONE) return slot[1];
     const char *key = id == RR_INTERN_NONE ? NULL : rr_intern_key(names, id);
     if (!key) key = "";
-    return rr_embed_row_of(table, key, strlen(key));
+    uint32_t row = rr_embed_row_of(table, key, strlen(key));
+    if (id != RR_INTERN_NONE) {
+        slot[0] = id + 1;
+        slot[1] = row;
+    }
+    return row;
 }
 
-void rr_learner_item_rows(const rr_learner_t *lr, const rr_store_t *st, uint32_t iid,
-                          uint32_t *cat_row, uint32_t *brand_row)
+void rr_learner_item_rows(rr_learner_t *lr, const rr_store_t *st, uint32_t iid, uint32_t *cat_row,
+                          uint32_t *brand_row)
 {
-    *cat_row = hashed_row(&lr->cats, &st->categories, st->item[iid].category);
-    *brand_row = hashed_row(&lr->brands, &st->brands, st->item[iid].brand);
+    uint32_t *cats = lr->name_rows, *brands = lr->name_rows + 2 * RR_LEARNER_NAME_CACHE;
+    *cat_row = hashed_row(&lr->cats, &st->categories, st->item[iid].category, cats);
+    *brand_row = hashed_row(&lr->brands, &st->brands, st->item[iid].brand, brands);
 }
 
 /* x row (in_dim): [u ; v ; u⊙v ; cat ; brand ; user features ; pair features]. */
 void rr_learner_build_row(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
-                          uint32_t uid, const float *ufeat, uint32_t iid, float *x)
+                          uint32_t uid, const float *u, const float *ufeat, uint32_t iid, float *x)
 {
     int d = lr->cfg.dim, cd = lr->cfg.cat_dim, bd = lr->cfg.brand_dim;
-    const float *u = rr_learner_user_row(lr, uid);
     const float *v = rr_learner_item_row(lr, iid);
     uint32_t crow, brow;
     rr_learner_item_rows(lr, st, iid, &crow, &brow);
@@ -278,23 +321,44 @@ void rr_learner_score(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_
                       uint32_t uid, int64_t now_ms, const uint32_t *items, size_t n,
                       float *out_probs)
 {
-    float ufeat[RR_PORTRAIT_NUSER];
-    rr_portrait_user_features(pt, st, uid, now_ms, ufeat);
-    int in = lr->in_dim;
-    size_t i = 0;
-    while (i < n) {
-        int B = 0;
-        size_t slot[4096]; /* out index of each batch row (score_batch <= 4096) */
-        for (; i < n && B < lr->cfg.score_batch; i++) {
-            out_probs[i] = 0.0f;
-            if (uid >= lr->users_max || items[i] >= lr->items_max) continue;
-            rr_learner_build_row(lr, st, pt, uid, ufeat, items[i], lr->x + (size_t)B * in);
-            slot[B++] = i;
+    size_t first[2] = {0, n};
+    rr_learner_score_batch(lr, st, pt, now_ms, &uid, 1, items, first, out_probs);
+}
+
+/* One forward over the B rows built in lr->x; row b's probability goes to out_probs[slot[b]]. */
+static void score_rows(rr_learner_t *lr, int B, const size_t *slot, float *out_probs)
+{
+    rr_mlp_forward(&lr->mlp, lr->x, B, lr->ws, lr->prob);
+    for (int b = 0; b < B; b++) out_probs[slot[b]] = lr->prob[b];
+}
+
+void rr_learner_score_batch(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
+                            int64_t now_ms, const uint32_t *uids, size_t nusers,
+                            const uint32_t *items, const size_t *first, float *out_probs)
+{
+    float ufeat[RR_PORTRAIT_NUSER], u[RR_LEARNER_MAX_DIM];
+    uint32_t used[RR_LEARNER_USER_ITEMS];
+    size_t slot[4096]; /* out index of each batch row (score_batch <= 4096) */
+    int in = lr->in_dim, B = 0;
+    for (size_t k = 0; k < nusers; k++) {
+        uint32_t uid = uids[k];
+        int known = uid < lr->users_max;
+        if (known) { /* the user's part of every row, once per user */
+            rr_portrait_user_features(pt, st, uid, now_ms, ufeat);
+            rr_learner_user_vec(lr, st, uid, u, used);
         }
-        if (B == 0) continue;
-        rr_mlp_forward(&lr->mlp, lr->x, B, lr->ws, lr->prob);
-        for (int b = 0; b < B; b++) out_probs[slot[b]] = lr->prob[b];
+        for (size_t i = first[k]; i < first[k + 1]; i++) {
+            out_probs[i] = 0.0f;
+            if (!known || items[i] >= lr->items_max) continue;
+            rr_learner_build_row(lr, st, pt, uid, u, ufeat, items[i], lr->x + (size_t)B * in);
+            slot[B++] = i;
+            if (B == lr->cfg.score_batch) {
+                score_rows(lr, B, slot, out_probs);
+                B = 0;
+            }
+        }
     }
+    if (B > 0) score_rows(lr, B, slot, out_probs);
 }
 
 int rr_learner_retrieve(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, int K,
@@ -303,7 +367,9 @@ int rr_learner_retrieve(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, in
     size_t bound = rr_intern_bound(&st->items);
     if (bound > lr->items_max) bound = lr->items_max;
     if (uid >= lr->users_max || K < 1 || bound == 0) return 0;
-    const float *u = rr_learner_user_row(lr, uid);
+    float u[RR_LEARNER_MAX_DIM];
+    uint32_t used[RR_LEARNER_USER_ITEMS];
+    rr_learner_user_vec(lr, st, uid, u, used);
     return rr_topn_one(u, lr->items.data, (uint32_t)bound, lr->cfg.dim, K, filter, lr->topn,
                        lr->topn_floats, out_ids, out_scores);
 }
@@ -317,9 +383,9 @@ int rr_learner_retrieve_batch(rr_learner_t *lr, const rr_store_t *st, const uint
     if (U < 1 || U > RR_LEARNER_RETRIEVE_BATCH || K < 1 || bound == 0) return 0;
     int d = lr->cfg.dim;
     for (int u = 0; u < U; u++) {
+        uint32_t used[RR_LEARNER_USER_ITEMS];
         if (uids[u] >= lr->users_max) return 0;
-        memcpy(lr->ubatch + (size_t)u * d, rr_learner_user_row(lr, uids[u]),
-               (size_t)d * sizeof(float));
+        rr_learner_user_vec(lr, st, uids[u], lr->ubatch + (size_t)u * d, used);
     }
     rr_topn_batch(lr->ubatch, U, lr->items.data, (uint32_t)bound, d, K, filter, lr->topn,
                   lr->topn_floats, out_idx, out_score, out_count);

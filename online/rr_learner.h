@@ -1,9 +1,11 @@
-/* rr_learner.h — the online ranking model: user/item embeddings, hashed category/brand
- * embeddings and an MLP over x = [u ; v ; u⊙v ; cat ; brand ; user features ; pair features],
- * trained test-then-train on every event with sampled negatives; scores candidates and retrieves
- * by dot product. Caller-allocated; init allocates everything (parameters in one block,
- * optimiser state in another, scratch), so train/score/retrieve never allocate.
- * Single-threaded. Deterministic: same seed and event order give bit-identical parameters. */
+/* rr_learner.h — the online ranking model: item embeddings, hashed category/brand embeddings
+ * and an MLP over x = [u ; v ; u⊙v ; cat ; brand ; user features ; pair features], where the
+ * user vector u is the mean of the rows of the user's recent items (nothing is learned or held
+ * per user); trained test-then-train on every event with sampled negatives, in mini-batches;
+ * scores candidates and retrieves by dot product. Caller-allocated; init allocates everything
+ * (parameters in one block, optimiser state in another, scratch), so train/score/retrieve never
+ * allocate. Single-threaded. Deterministic: same seed and event order give bit-identical
+ * parameters. */
 #ifndef RR_LEARNER_H
 #define RR_LEARNER_H
 
@@ -18,7 +20,11 @@
 #include "rr_topn.h"
 
 #define RR_LEARNER_MAX_NEG        16
-#define RR_LEARNER_RETRIEVE_BATCH 64 /* users per batched retrieval (one sgemm per item block) */
+#define RR_LEARNER_RETRIEVE_BATCH 64 /* users per batched retrieval (one pass over the items) */
+#define RR_LEARNER_MAX_EVENTS     256
+#define RR_LEARNER_NAME_CACHE     4096 /* category / brand ids whose hashed row is cached */
+#define RR_LEARNER_MAX_DIM        1024
+#define RR_LEARNER_USER_ITEMS     64 /* recent items averaged into a user vector (recs.recent) */
 
 typedef struct rr_learner_config_s {
     int dim;                       /* user/item embedding width (32) */
@@ -27,6 +33,7 @@ typedef struct rr_learner_config_s {
     int nhidden;                   /* MLP hidden layers (2) */
     int hidden[RR_MLP_MAX_HIDDEN]; /* widths (64, 32) */
     int negatives;                 /* per positive, 0..RR_LEARNER_MAX_NEG (4) */
+    int batch_events;              /* events per SGD step, 1..RR_LEARNER_MAX_EVENTS (32) */
     int score_batch;               /* candidates per forward in rr_learner_score (64) */
     rr_optim_kind_t optim;         /* (Adagrad) */
     float lr_mlp, lr_embed;        /* (0.05, 0.05) */
@@ -39,33 +46,56 @@ typedef struct rr_learner_config_s {
     uint64_t seed;                 /* (1) */
 } rr_learner_config_t;
 
+/* Events staged for the next SGD step: their MLP input rows are built when each event arrives
+ * (features see only the past), and one forward/backward over all rows trains them together.
+ * Rows of event e are first[e] .. first[e + 1]; row 0 of each event is its positive. */
+typedef struct rr_learner_stage_s {
+    int nevents, nrows, max_events, max_rows;
+    uint32_t *uid;            /* [max_events] */
+    uint32_t *uitems;         /* [max_events × RR_LEARNER_USER_ITEMS] items averaged into u */
+    int *nuitems;             /* [max_events] */
+    int *first;               /* [max_events + 1] */
+    uint32_t *item;           /* [max_rows] item of each row */
+    uint32_t *cat, *brand;    /* [max_rows] hashed rows of the item's category and brand */
+    float *x;                 /* [max_rows × in_dim] */
+    float *labels, *weights;  /* [max_rows]; weights sum to 1 within an event */
+    float *prob;              /* [max_rows] probabilities before the step (after a flush) */
+    float *dx, *ws, *gv, *du; /* scratch: dLoss/dx, MLP workspace, item and user gradients */
+    uint32_t *gitem;          /* [max_grads] the item row of each gv gradient */
+    float *tmp;               /* [max_grads × widest table] rr_embed_update scratch */
+    uint32_t *rows_tmp;       /* [max_grads] */
+    int max_grads;            /* max_rows + max_events × RR_LEARNER_USER_ITEMS */
+} rr_learner_stage_t;
+
 typedef struct rr_learner_s {
     rr_learner_config_t cfg;
     size_t users_max, items_max;
     int in_dim; /* 3·dim + cat_dim + brand_dim + RR_PORTRAIT_NUSER + RR_PORTRAIT_NPAIR */
     rr_mlp_t mlp;
-    rr_embed_t users, items, cats, brands; /* [users_max|items_max|cat_rows|brand_rows] × dim */
+    rr_embed_t items, cats, brands; /* [items_max|cat_rows|brand_rows] × dim */
     rr_optim_t opt_mlp, opt_embed;
-    /* One block each, in this order: mlp, users, items, cats, brands. */
+    /* One block each, in this order: mlp, items, cats, brands. */
     float *params;
     size_t nparams;
     float *state; /* optimiser state, same order; zeroed at init */
     size_t nstate;
-    float *st_mlp, *st_users, *st_items, *st_cats, *st_brands;
-    uint64_t *user_ready, *item_ready; /* bit set: the row has been initialised */
-    uint32_t *sampler;                 /* [sampler_size] item ids ∝ interactions^0.75 */
-    uint32_t nsampler;                 /* filled entries; 0 = sample uniformly */
-    uint64_t steps;                    /* train calls that took a step */
-    rr_rng_t rng;                      /* negative sampling */
-    /* The last training batch: batch[0] the positive, then the negatives. */
+    float *st_mlp, *st_items, *st_cats, *st_brands;
+    uint64_t *item_ready; /* bit set: the row has been initialised */
+    uint32_t *sampler;    /* [sampler_size] item ids ∝ interactions^0.75 */
+    uint32_t nsampler;    /* filled entries; 0 = sample uniformly */
+    uint32_t *name_rows; /* [2][RR_LEARNER_NAME_CACHE] (id + 1, hashed row) of categories, brands */
+    uint64_t steps;      /* events trained (staged) */
+    uint64_t flushes;    /* SGD steps taken */
+    rr_learner_stage_t stage;
+    rr_rng_t rng; /* negative sampling */
+    /* The last event staged: batch[0] the positive, then the negatives. */
     uint32_t batch[1 + RR_LEARNER_MAX_NEG];
     int nbatch;
     /* Scratch, sized at init. */
     int batch_max;
-    float *grads, *ws, *x, *dx, *prob, *labels, *weights, *gv, *gtmp, *topn;
+    float *grads, *ws, *x, *prob, *labels, *weights, *topn; /* scoring (and grads) */
     float *ubatch; /* [RR_LEARNER_RETRIEVE_BATCH × dim] user rows of a batched retrieval */
     size_t topn_floats;
-    uint32_t *rows, *rows_tmp;
 } rr_learner_t;
 
 /* The defaults above. */
@@ -78,13 +108,36 @@ rr_err_t rr_learner_init(rr_learner_t *lr, const rr_learner_config_t *cfg, size_
                          size_t items_max, char *errstr, size_t errlen);
 void rr_learner_free(rr_learner_t *lr);
 
-/* Test-then-train on one event of user uid on item pos at event time ts_ms. Call it before
- * rr_portrait_update and rr_store_touch for the same event, so features see only the past.
- * *out_pos_prob (unless NULL) gets the positive's probability before the update. Negatives:
- * impressions (shown, not clicked) first, then items sampled ∝ interactions^0.75, never the
- * positive, the user's recent items or a duplicate. pt may be NULL (features 0).
- * Returns the batch's weighted BCE before the step, or -1 if no step was taken (type weight 0
- * or ids out of range). */
+/* Stages one event of user uid on item pos at event time ts_ms for the next SGD step: picks
+ * its negatives and builds its input rows now. Call it before rr_portrait_update and
+ * rr_store_touch for the same event, so features see only the past. Negatives: impressions
+ * (shown, not clicked) first, then items sampled ∝ interactions^0.75, never the positive, the
+ * user's recent items or a duplicate. pt may be NULL (features 0). Returns the event's index in
+ * the stage, or -1 if it is not trained (type weight 0, ids out of range, or the stage is full:
+ * flush first when rr_learner_stage_full). */
+int rr_learner_stage(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
+                     uint32_t uid, uint32_t pos, rr_event_type_t type, int64_t ts_ms,
+                     const uint32_t *impressions, size_t nimpressions);
+static inline int rr_learner_stage_full(const rr_learner_t *lr)
+{
+    return lr->stage.nevents >= lr->stage.max_events;
+}
+
+/* One SGD step on every staged event: a forward pass (stage.prob gets each row's probability
+ * before the step: test-then-train), one backward pass over all rows, the MLP step on the mean of
+ * the events' gradients, and each embedding row moved by the sum of its events' gradients (as if
+ * they had been applied one by one from the same parameters). Each event's loss is its weighted
+ * mean BCE. Returns the mean over events, or -1 if nothing was staged. Empties the stage;
+ * stage.prob stays valid until the next rr_learner_stage. Does not allocate. */
+float rr_learner_flush(rr_learner_t *lr);
+
+/* A forgotten user's staged events stay in the stage (their rows hold no reference to the
+ * user) but no longer name the user: their stage.uid becomes RR_INTERN_NONE. */
+void rr_learner_forget_user(rr_learner_t *lr, uint32_t uid);
+
+/* Stage and flush at once: one event, one step (what batch_events = 1 does). *out_pos_prob
+ * (unless NULL) gets the positive's probability before the step. Returns the event's loss, or
+ * -1 if no step was taken. */
 float rr_learner_train(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
                        uint32_t uid, uint32_t pos, rr_event_type_t type, int64_t ts_ms,
                        const uint32_t *impressions, size_t nimpressions, float *out_pos_prob);
@@ -94,24 +147,24 @@ float rr_learner_train(rr_learner_t *lr, const rr_store_t *st, const rr_portrait
 void rr_learner_score(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
                       uint32_t uid, int64_t now_ms, const uint32_t *items, size_t n,
                       float *out_probs);
+/* The same for nusers users at once: items[first[u] .. first[u + 1]) are uids[u]'s, and their
+ * probabilities go to the same places of out_probs. Rows of different users share forwards of
+ * score_batch rows; each probability is the one rr_learner_score gives. */
+void rr_learner_score_batch(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
+                            int64_t now_ms, const uint32_t *uids, size_t nusers,
+                            const uint32_t *items, const size_t *first, float *out_probs);
 
 /* Best K items by u·v over ids < the store's item bound (items never trained score 0),
  * excluding what filter says (may be NULL). Writes out_ids/out_scores[0..K), returns count. */
 int rr_learner_retrieve(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, int K,
                         const rr_topn_filter_t *filter, uint32_t *out_ids, float *out_scores);
 
-/* The same for U <= RR_LEARNER_RETRIEVE_BATCH users at once (one sgemm per block of items, where
- * one user needs a sgemv): out_idx/out_score are U×K, out_count[u] the count found; the
- * filter's skip callback sees the user's index in uids. Returns U, or 0 on bad arguments. */
+/* The same for U <= RR_LEARNER_RETRIEVE_BATCH users at once (one pass of rr_topn_batch over the
+ * items, where one user needs a sgemv): out_idx/out_score are U×K, out_count[u] the count
+ * found; the filter's skip callback sees the user's index in uids. Returns U, or 0 on bad
+ * arguments. */
 int rr_learner_retrieve_batch(rr_learner_t *lr, const rr_store_t *st, const uint32_t *uids, int U,
                               int K, const rr_topn_filter_t *filter, uint32_t *out_idx,
                               float *out_score, int *out_count);
-
-/* Resets a forgotten user's row and optimiser state (the id may be reused). */
-void rr_learner_forget_user(rr_learner_t *lr, uint32_t uid);
-
-/* Learner bytes held per user slot (embedding row + its optimiser state + ready bit), rounded
- * up; the same per item. */
-size_t rr_learner_bytes_per_user(const rr_learner_config_t *cfg);
 
 #endif

@@ -1,6 +1,7 @@
-/* rr_learner_train.c — test-then-train on one event: negatives (impressions, then a unigram
- * table ∝ interactions^0.75 as in word2vec), one weighted-BCE step through the MLP and back
- * into the embedding rows of the batch; see rr_learner.h. */
+/* rr_learner_train.c — test-then-train in mini-batches of events: negatives (impressions, then a
+ * unigram table ∝ interactions^0.75 as in word2vec) and input rows when an event is staged; one
+ * weighted-BCE step through the MLP over every staged row, and back into the embedding rows;
+ * see rr_learner.h. */
 #include <math.h>
 #include <string.h>
 #include "rr_learner.h"
@@ -70,31 +71,131 @@ static int pick_negatives(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, 
     return n;
 }
 
-/* dx (B×in_dim) -> rows. u appears in every batch row: du = Σ_b dx_u + dx_uv ⊙ v_b;
- * dv_b = dx_v + dx_uv ⊙ u; category/brand gradients are dx's columns for them. */
-static void embed_step(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, int B)
+/* Rows (and their cost) grow with the stage; see rr_learner.h for the step's semantics. */
+int rr_learner_stage(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
+                     uint32_t uid, uint32_t pos, rr_event_type_t type, int64_t ts_ms,
+                     const uint32_t *impressions, size_t nimpressions)
 {
-    int d = lr->cfg.dim, cd = lr->cfg.cat_dim, in = lr->in_dim;
-    float *du = lr->gtmp;
-    memset(du, 0, (size_t)d * sizeof(float));
+    rr_learner_stage_t *sg = &lr->stage;
+    lr->nbatch = 0;
+    if (uid >= lr->users_max || pos >= item_bound(lr, st) || type <= RR_EV_NONE ||
+        type >= RR_EV__COUNT || !(lr->cfg.weight[type] > 0) || rr_learner_stage_full(lr))
+        return -1;
+    sampler_maybe_build(lr, st);
+    int B = pick_negatives(lr, st, uid, pos, impressions, nimpressions), in = lr->in_dim;
+    lr->nbatch = B;
+    int e = sg->nevents, r0 = sg->nrows;
+    float ufeat[RR_PORTRAIT_NUSER], u[RR_LEARNER_MAX_DIM];
+    rr_portrait_user_features(pt, st, uid, ts_ms, ufeat);
+    sg->nuitems[e] = rr_learner_user_vec(lr, st, uid, u, sg->uitems + e * RR_LEARNER_USER_ITEMS);
+    /* Weights sum to 1 per event, so its loss is the weighted mean over its rows. */
+    float wpos = lr->cfg.weight[type], wsum = wpos + (float)(B - 1);
     for (int b = 0; b < B; b++) {
-        const float *x = lr->x + (size_t)b * in, *g = lr->dx + (size_t)b * in;
-        float *gv = lr->gv + (size_t)b * d;
-        for (int k = 0; k < d; k++) {
-            du[k] += g[k] + g[2 * d + k] * x[d + k];
-            gv[k] = g[d + k] + g[2 * d + k] * x[k];
+        int r = r0 + b;
+        rr_learner_build_row(lr, st, pt, uid, u, ufeat, lr->batch[b], sg->x + (size_t)r * in);
+        rr_learner_item_rows(lr, st, lr->batch[b], &sg->cat[r], &sg->brand[r]);
+        sg->item[r] = lr->batch[b];
+        sg->labels[r] = b == 0 ? 1.0f : 0.0f;
+        sg->weights[r] = (b == 0 ? wpos : 1.0f) / wsum;
+    }
+    sg->uid[e] = uid;
+    sg->first[e] = r0;
+    sg->nevents = e + 1;
+    sg->nrows = r0 + B;
+    sg->first[e + 1] = sg->nrows;
+    lr->steps++;
+    return e;
+}
+
+static void scale(float *v, size_t n, float s)
+{
+    for (size_t k = 0; k < n; k++) v[k] *= s;
+}
+
+/* dx holds dLoss/dx of the mean over E events: back to each event's own gradient, clipped per
+ * event as a one-event step would be. */
+static void event_gradients(rr_learner_t *lr)
+{
+    rr_learner_stage_t *sg = &lr->stage;
+    size_t in = (size_t)lr->in_dim;
+    for (int e = 0; e < sg->nevents; e++) {
+        float *g = sg->dx + (size_t)sg->first[e] * in;
+        size_t n = (size_t)(sg->first[e + 1] - sg->first[e]) * in;
+        if (sg->nevents > 1) scale(g, n, (float)sg->nevents);
+        if (lr->cfg.clip > 0) rr_clip_grad_norm(g, n, lr->cfg.clip);
+    }
+}
+
+/* Event e's user vector u is the mean of its n recent items' rows: each gets du_e / n. */
+static int spread_user_gradients(rr_learner_stage_t *sg, int d, int at)
+{
+    for (int e = 0; e < sg->nevents; e++) {
+        int n = sg->nuitems[e];
+        const float *du = sg->du + (size_t)e * d;
+        for (int j = 0; j < n; j++, at++) {
+            float *g = sg->gv + (size_t)at * d;
+            sg->gitem[at] = sg->uitems[e * RR_LEARNER_USER_ITEMS + j];
+            for (int k = 0; k < d; k++) g[k] = du[k] / (float)n;
         }
     }
-    rr_optim_step_rows(&lr->opt_embed, lr->users.data, du, lr->st_users, &uid, 1, d);
-    rr_embed_update(&lr->items, &lr->opt_embed, lr->st_items, lr->batch, B, lr->gv, d, lr->gtmp,
-                    lr->rows_tmp);
-    uint32_t brand_rows[1 + RR_LEARNER_MAX_NEG];
-    for (int b = 0; b < B; b++)
-        rr_learner_item_rows(lr, st, lr->batch[b], &lr->rows[b], &brand_rows[b]);
-    rr_embed_update(&lr->cats, &lr->opt_embed, lr->st_cats, lr->rows, B, lr->dx + 3 * d, in,
-                    lr->gtmp, lr->rows_tmp);
-    rr_embed_update(&lr->brands, &lr->opt_embed, lr->st_brands, brand_rows, B, lr->dx + 3 * d + cd,
-                    in, lr->gtmp, lr->rows_tmp);
+    return at;
+}
+
+/* dx -> rows. Row r = [u ; v ; u⊙v ; ...] of event e: du_e = Σ_r dx_u + dx_uv ⊙ v_r, which
+ * flows on to the items averaged into u, and dv_r = dx_v + dx_uv ⊙ u; category/brand gradients
+ * are dx's columns for them. An item met more than once (a popular negative, a recent item of
+ * several users) moves once by its summed gradient (rr_embed_update merges). */
+static void embed_step(rr_learner_t *lr)
+{
+    rr_learner_stage_t *sg = &lr->stage;
+    int d = lr->cfg.dim, cd = lr->cfg.cat_dim, in = lr->in_dim;
+    memset(sg->du, 0, (size_t)sg->nevents * (size_t)d * sizeof(float));
+    for (int e = 0; e < sg->nevents; e++) {
+        float *du = sg->du + (size_t)e * d;
+        for (int r = sg->first[e]; r < sg->first[e + 1]; r++) {
+            const float *x = sg->x + (size_t)r * in, *g = sg->dx + (size_t)r * in;
+            float *gv = sg->gv + (size_t)r * d;
+            sg->gitem[r] = sg->item[r];
+            for (int k = 0; k < d; k++) {
+                du[k] += g[k] + g[2 * d + k] * x[d + k];
+                gv[k] = g[d + k] + g[2 * d + k] * x[k];
+            }
+        }
+    }
+    int ngrads = spread_user_gradients(sg, d, sg->nrows);
+    const rr_optim_t *opt = &lr->opt_embed;
+    rr_embed_update(&lr->items, opt, lr->st_items, sg->gitem, ngrads, sg->gv, d, sg->tmp,
+                    sg->rows_tmp);
+    rr_embed_update(&lr->cats, opt, lr->st_cats, sg->cat, sg->nrows, sg->dx + 3 * d, in, sg->tmp,
+                    sg->rows_tmp);
+    rr_embed_update(&lr->brands, opt, lr->st_brands, sg->brand, sg->nrows, sg->dx + 3 * d + cd, in,
+                    sg->tmp, sg->rows_tmp);
+}
+
+float rr_learner_flush(rr_learner_t *lr)
+{
+    rr_learner_stage_t *sg = &lr->stage;
+    if (sg->nevents == 0) return -1.0f;
+    int R = sg->nrows;
+    /* Test: every row's probability under the parameters before this step. */
+    rr_mlp_forward(&lr->mlp, sg->x, R, sg->ws, sg->prob);
+    /* Train. The weights sum to nevents, so the loss is the mean of the events' losses. */
+    float loss =
+        rr_mlp_backward(&lr->mlp, sg->x, R, sg->ws, sg->labels, sg->weights, lr->grads, sg->dx);
+    size_t nmlp = lr->mlp.nparams;
+    if (lr->cfg.clip > 0) rr_clip_grad_norm(lr->grads, nmlp, lr->cfg.clip);
+    rr_optim_step(&lr->opt_mlp, lr->params, lr->grads, lr->st_mlp, nmlp);
+    event_gradients(lr);
+    embed_step(lr);
+    sg->nevents = sg->nrows = 0;
+    lr->flushes++;
+    return loss;
+}
+
+void rr_learner_forget_user(rr_learner_t *lr, uint32_t uid)
+{
+    for (int e = 0; e < lr->stage.nevents; e++)
+        if (lr->stage.uid[e] == uid) lr->stage.uid[e] = RR_INTERN_NONE;
 }
 
 float rr_learner_train(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
@@ -102,33 +203,13 @@ float rr_learner_train(rr_learner_t *lr, const rr_store_t *st, const rr_portrait
                        const uint32_t *impressions, size_t nimpressions, float *out_pos_prob)
 {
     if (out_pos_prob) *out_pos_prob = 0.0f;
-    lr->nbatch = 0;
-    if (uid >= lr->users_max || pos >= item_bound(lr, st) || type <= RR_EV_NONE ||
-        type >= RR_EV__COUNT || !(lr->cfg.weight[type] > 0))
-        return -1.0f;
-    sampler_maybe_build(lr, st);
-    int B = pick_negatives(lr, st, uid, pos, impressions, nimpressions), in = lr->in_dim;
-    lr->nbatch = B;
-    float ufeat[RR_PORTRAIT_NUSER];
-    rr_portrait_user_features(pt, st, uid, ts_ms, ufeat);
-    for (int b = 0; b < B; b++) {
-        rr_learner_build_row(lr, st, pt, uid, ufeat, lr->batch[b], lr->x + (size_t)b * in);
-        lr->labels[b] = b == 0 ? 1.0f : 0.0f;
-        lr->weights[b] = b == 0 ? lr->cfg.weight[type] : 1.0f;
-    }
-    /* Test: the positive's probability under the parameters before this event's step. */
-    rr_mlp_forward(&lr->mlp, lr->x, B, lr->ws, lr->prob);
-    if (out_pos_prob) *out_pos_prob = lr->prob[0];
-    /* Train. */
-    float loss =
-        rr_mlp_backward(&lr->mlp, lr->x, B, lr->ws, lr->labels, lr->weights, lr->grads, lr->dx);
-    size_t nmlp = lr->mlp.nparams;
-    if (lr->cfg.clip > 0) {
-        rr_clip_grad_norm(lr->grads, nmlp, lr->cfg.clip);
-        rr_clip_grad_norm(lr->dx, (size_t)B * in, lr->cfg.clip);
-    }
-    rr_optim_step(&lr->opt_mlp, lr->params, lr->grads, lr->st_mlp, nmlp);
-    embed_step(lr, st, uid, B);
-    lr->steps++;
+    if (rr_learner_stage_full(lr)) rr_learner_flush(lr);
+    int e = rr_learner_stage(lr, st, pt, uid, pos, type, ts_ms, impressions, nimpressions);
+    if (e < 0) return -1.0f;
+    int nb = lr->nbatch;
+    int first = lr->stage.first[e];
+    float loss = rr_learner_flush(lr);
+    lr->nbatch = nb;
+    if (out_pos_prob) *out_pos_prob = lr->stage.prob[first];
     return loss;
 }

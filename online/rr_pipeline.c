@@ -53,6 +53,7 @@ static rr_err_t model_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     rr_learner_config_t lc = rr_learner_config_default();
     lc.dim = cfg->model_dim;
     lc.negatives = cfg->model_negatives;
+    lc.batch_events = cfg->model_batch;
     lc.lr_mlp = lc.lr_embed = (float)cfg->model_lr;
     lc.seed = (uint64_t)cfg->model_seed;
     if (strcmp(cfg->model_optimizer, "sgd") == 0)
@@ -153,30 +154,44 @@ static void preq_score(rr_pipeline_t *pl, uint32_t uid, uint32_t iid)
     }
 }
 
-/* Test-then-train: the batch is scored before the step, so the metrics are prequential.
- * Items shown to the user since the last interaction are the first negatives. The portrait's
- * purchase propensity is the model's probability for the event's item times the user's smoothed
- * purchase rate. */
+/* Test-then-train, in mini-batches: every staged row is scored before the step, so the metrics
+ * are prequential. The portrait's purchase propensity is the model's probability for the event's
+ * item times the user's smoothed purchase rate. */
+void rr_pipeline_train_flush(rr_pipeline_t *pl)
+{
+    rr_learner_t *lr = &pl->learner;
+    const rr_learner_stage_t *sg = &lr->stage;
+    int nevents = sg->nevents;
+    if (!pl->model_on || rr_learner_flush(lr) < 0) return;
+    for (int e = 0; e < nevents; e++) {
+        const float *prob = sg->prob + sg->first[e];
+        int rows = sg->first[e + 1] - sg->first[e];
+        for (int b = 0; b < rows; b++) {
+            double q = prob[b] < 1e-7f ? 1e-7 : prob[b] > 1 - 1e-7f ? 1 - 1e-7 : prob[b];
+            pl->preq.logloss_sum -= b == 0 ? log(q) : log(1.0 - q);
+            pl->preq.logloss_n++;
+            if (b == 0) continue;
+            pl->preq.auc_wins += prob[0] > prob[b] ? 1.0 : prob[0] == prob[b] ? 0.5 : 0;
+            pl->preq.auc_pairs++;
+        }
+        uint32_t uid = sg->uid[e];
+        if (uid == RR_INTERN_NONE) continue; /* forgotten since */
+        const rr_user_t *u = &pl->store.user[uid];
+        float rate = (float)(u->purchases + 1) / (float)(u->nevents + 2);
+        rr_portrait_set_propensity(&pl->portrait, uid, prob[0] * rate);
+    }
+}
+
+/* Items shown to the user since the last interaction are the first negatives. The stage is
+ * flushed when full, after a fixed count of events, so the model depends on the event order
+ * alone (a checkpoint carries the stage; see rr_pipeline_ckpt.c). */
 static void model_train(rr_pipeline_t *pl, uint32_t uid, uint32_t iid, const rr_event_t *ev)
 {
     rr_learner_t *lr = &pl->learner;
     uint32_t shown[RR_SHOWN_MAX];
     size_t nshown = rr_store_take_shown(&pl->store, uid, iid, shown);
-    float p;
-    if (rr_learner_train(lr, &pl->store, &pl->portrait, uid, iid, ev->type, ev->ts_ms, shown,
-                         nshown, &p) < 0)
-        return;
-    for (int b = 0; b < lr->nbatch; b++) {
-        double q = lr->prob[b] < 1e-7f ? 1e-7 : lr->prob[b] > 1 - 1e-7f ? 1 - 1e-7 : lr->prob[b];
-        pl->preq.logloss_sum -= b == 0 ? log(q) : log(1.0 - q);
-        pl->preq.logloss_n++;
-        if (b == 0) continue;
-        pl->preq.auc_wins += lr->prob[0] > lr->prob[b] ? 1.0 : lr->prob[0] == lr->prob[b] ? 0.5 : 0;
-        pl->preq.auc_pairs++;
-    }
-    const rr_user_t *u = &pl->store.user[uid];
-    float rate = (float)(u->counts[RR_EV_PURCHASE] + 1) / (float)(u->nevents + 2);
-    rr_portrait_set_propensity(&pl->portrait, uid, p * rate);
+    rr_learner_stage(lr, &pl->store, &pl->portrait, uid, iid, ev->type, ev->ts_ms, shown, nshown);
+    if (rr_learner_stage_full(lr)) rr_pipeline_train_flush(pl);
 }
 
 double rr_pipeline_logloss(const rr_pipeline_t *pl)
@@ -199,11 +214,11 @@ size_t rr_pipeline_portrait(rr_pipeline_t *pl, uint32_t uid, rr_portrait_text_t 
 size_t rr_pipeline_bytes_per_user(const rr_pipeline_t *pl)
 {
     const rr_store_t *st = &pl->store;
-    size_t intern = RR_ID_MAX + 2 * sizeof(uint32_t) /* slots at load 1/2 */ + sizeof(uint32_t);
+    /* A user id of up to 15 bytes (a 16-byte key block); "m999999" takes 8, a UUID 40. */
+    size_t intern = rr_intern_bytes_per_id(15);
     size_t bytes = sizeof(rr_user_t) + st->nrecent_max * sizeof(uint32_t) +
                    RR_BOUGHT_MAX * sizeof(uint32_t) + RR_SEEN_WORDS * sizeof(uint64_t) +
                    st->list_max * sizeof(rr_list_entry_t) + intern + sizeof(rr_portrait_t);
-    if (pl->model_on) bytes += rr_learner_bytes_per_user(&pl->learner.cfg);
     return bytes;
 }
 
@@ -330,6 +345,15 @@ static int batch_skip(void *ctx, int user, uint32_t item)
     return !bc->st->item[item].available || rr_store_has_seen(bc->st, bc->uids[user], item);
 }
 
+/* The MLP re-rank of a whole refresh batch: one forward per score_batch rows across users. */
+static void rerank_batch(void *opaque, const uint32_t *uids, size_t nusers, const uint32_t *items,
+                         const size_t *first, float *probs)
+{
+    rr_pipeline_t *pl = opaque;
+    rr_learner_score_batch(&pl->learner, &pl->store, &pl->portrait, pl->portrait.now_ms, uids,
+                           nusers, items, first, probs);
+}
+
 void rr_pipeline_refresh_batch(rr_pipeline_t *pl, const uint32_t *uids, size_t n)
 {
     for (size_t at = 0; at < n; at += RR_LEARNER_RETRIEVE_BATCH) {
@@ -345,7 +369,8 @@ void rr_pipeline_refresh_batch(rr_pipeline_t *pl, const uint32_t *uids, size_t n
             pl->rcache_k = k;
             memcpy(pl->rcache_uid, uids + at, m * sizeof(*uids));
         }
-        for (size_t i = 0; i < m; i++) rr_pipeline_refresh(pl, uids[at + i]);
+        rr_recommend_batch(&pl->rec, &pl->store, &pl->cooc, &pl->trending, &pl->cattop, uids + at,
+                           m, pl->rec.rerank ? rerank_batch : NULL, pl);
         pl->rcache_n = 0;
     }
 }

@@ -67,8 +67,11 @@ void rr_pipeline_free(rr_pipeline_t *pl);
  * (user over users.max_events_per_s) are counted and change nothing; at users.max the least
  * recently active of 16 sampled users makes room. */
 rr_err_t rr_pipeline_apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid);
-/* Recomputes the lists of n users, retrieving their embedding candidates together (one sgemm
- * per block of items for up to RR_LEARNER_RETRIEVE_BATCH users instead of one sgemv each). */
+/* Takes the SGD step on the events the learner has staged (it does so by itself every
+ * model.batch events), updating the prequential metrics and propensities. */
+void rr_pipeline_train_flush(rr_pipeline_t *pl);
+/* Recomputes the lists of n users, RR_LEARNER_RETRIEVE_BATCH at a time: one pass of the top-N
+ * kernel over the catalog for all of them, and one MLP re-rank of all their candidates. */
 void rr_pipeline_refresh_batch(rr_pipeline_t *pl, const uint32_t *uids, size_t n);
 /* Recomputes the user's list into the store; returns its length. */
 size_t rr_pipeline_refresh(rr_pipeline_t *pl, uint32_t uid);

@@ -40,59 +40,33 @@ void rr_pckpt_intern_meta(rr_pckpt_enc_t *e, const rr_intern_t *in)
     rr_pckpt_u64(e, in->next_id);
     rr_pckpt_u64(e, in->count);
     rr_pckpt_u64(e, in->free_count);
-    for (size_t k = 0; k < in->free_count; k++) /* in reuse order, so ids come back the same */
-        rr_pckpt_u32(e, in->free_ring[(in->free_head + k) % in->cap]);
+    /* in reuse order, so ids come back the same */
+    for (uint32_t id = rr_intern_free_first(in); id != RR_INTERN_NONE;
+         id = rr_intern_free_next(in, id))
+        rr_pckpt_u32(e, id);
 }
 
+/* Starts restoring the table: keys follow (rr_intern_restore_key), then the rebuild. */
 void rr_pckpt_read_intern_meta(rr_ckpt_cursor_t *c, rr_intern_t *in)
 {
     uint64_t next = rr_ckpt_read_u64(c), count = rr_ckpt_read_u64(c);
     uint64_t nfree = rr_ckpt_read_u64(c);
     /* Every id below the bound is live or free; compared so that no sum can wrap. */
-    if (c->err || next > in->cap || count > next || nfree != next - count) {
+    if (c->err || next > in->cap || count > next || nfree != next - count ||
+        rr_intern_restore_begin(in, (size_t)next, (size_t)count)) {
         if (!c->err) c->err = RR_E(DECODE);
         return;
     }
-    in->next_id = (size_t)next;
-    in->count = (size_t)count;
-    in->free_head = 0;
-    in->free_count = (size_t)nfree;
-    for (size_t k = 0; k < nfree; k++) {
+    for (size_t k = 0; k < nfree && !c->err; k++) {
         uint32_t id = rr_ckpt_read_u32(c);
-        if (id >= next && !c->err) c->err = RR_E(DECODE);
-        in->free_ring[k] = c->err ? 0 : id;
+        if (!c->err && rr_intern_restore_free(in, id)) c->err = RR_E(DECODE);
     }
 }
 
-/* Free ids must be keyless and distinct: a repeated one would be handed to two keys. */
-static rr_err_t free_ids_check(const rr_intern_t *in)
-{
-    uint64_t *seen = calloc(in->next_id / 64 + 1, sizeof(uint64_t));
-    rr_err_t err = seen ? RR_OK : RR_E(NOMEM);
-    for (size_t k = 0; k < in->free_count && !err; k++) {
-        uint32_t id = in->free_ring[k];
-        if (in->keys[id][0] || (seen[id / 64] >> (id % 64) & 1)) err = RR_E(DECODE);
-        seen[id / 64] |= 1ULL << (id % 64);
-    }
-    free(seen);
-    return err;
-}
-
+/* Free ids are keyless and distinct, live keys distinct, and the counts agree. */
 rr_err_t rr_pckpt_intern_rebuild(rr_intern_t *in)
 {
-    memset(in->slots, 0, (in->mask + 1) * sizeof(*in->slots));
-    in->tombstones = 0;
-    size_t live = 0;
-    for (size_t id = 0; id < in->next_id; id++) {
-        const char *key = in->keys[id];
-        if (!key[0]) continue;
-        size_t pos = rr_intern_hash(key) & in->mask;
-        for (; in->slots[pos]; pos = (pos + 1) & in->mask)
-            if (strcmp(in->keys[in->slots[pos] - 1], key) == 0) return RR_E(DECODE);
-        in->slots[pos] = (uint32_t)id + 1;
-        live++;
-    }
-    return live == in->count ? free_ids_check(in) : RR_E(DECODE);
+    return rr_intern_restore_end(in);
 }
 
 /* ---- META: the config fingerprint and the pipeline's counters ---------------------------- */
@@ -236,14 +210,21 @@ static rr_err_t load_meta(const rr_pckpt_dec_t *d)
 static void save_intern_keys(rr_pckpt_enc_t *e, const rr_intern_t *in)
 {
     rr_pckpt_intern_meta(e, in);
-    for (size_t id = 0; id < in->next_id; id++) rr_pckpt_str(e, in->keys[id]); /* "" = free */
+    for (size_t id = 0; id < in->next_id; id++) { /* "" = free */
+        const char *key = rr_intern_key(in, (uint32_t)id);
+        rr_pckpt_str(e, key ? key : "");
+    }
 }
 
 static void load_intern_keys(rr_ckpt_cursor_t *c, rr_intern_t *in)
 {
     rr_pckpt_read_intern_meta(c, in);
-    for (size_t id = 0; id < in->next_id && !c->err; id++)
-        rr_pckpt_read_str(c, in->keys[id], RR_ID_MAX);
+    char key[RR_ID_MAX];
+    for (size_t id = 0; id < in->next_id && !c->err; id++) {
+        rr_pckpt_read_str(c, key, sizeof(key));
+        if (!c->err && key[0] && rr_intern_restore_key(in, (uint32_t)id, key))
+            c->err = RR_E(DECODE);
+    }
     if (!c->err && rr_pckpt_intern_rebuild(in)) c->err = RR_E(DECODE);
 }
 
@@ -518,6 +499,74 @@ static void load_sampler(rr_ckpt_cursor_t *c, rr_learner_t *lr)
     lr->nsampler = c->err ? 0 : n;
 }
 
+/* The events staged for the next SGD step, rows as built: a restored engine takes the same steps
+ * as one never stopped. */
+static void save_stage(const rr_learner_t *lr, rr_pckpt_enc_t *e)
+{
+    const rr_learner_stage_t *sg = &lr->stage;
+    size_t R = (size_t)sg->nrows;
+    rr_pckpt_u32(e, (uint32_t)sg->nevents);
+    rr_pckpt_u32(e, (uint32_t)sg->nrows);
+    for (int k = 0; k < sg->nevents; k++) {
+        rr_pckpt_u32(e, sg->uid[k]);
+        rr_pckpt_u32(e, (uint32_t)sg->nuitems[k]);
+        for (int j = 0; j < sg->nuitems[k]; j++)
+            rr_pckpt_u32(e, sg->uitems[k * RR_LEARNER_USER_ITEMS + j]);
+    }
+    for (int k = 0; k <= sg->nevents; k++) rr_pckpt_u32(e, (uint32_t)sg->first[k]);
+    for (size_t r = 0; r < R; r++) {
+        rr_pckpt_u32(e, sg->item[r]);
+        rr_pckpt_u32(e, sg->cat[r]);
+        rr_pckpt_u32(e, sg->brand[r]);
+    }
+    rr_pckpt_f32s(e, sg->x, R * (size_t)lr->in_dim);
+    rr_pckpt_f32s(e, sg->labels, R);
+    rr_pckpt_f32s(e, sg->weights, R);
+}
+
+static void load_stage(rr_ckpt_cursor_t *c, rr_learner_t *lr)
+{
+    rr_learner_stage_t *sg = &lr->stage;
+    uint32_t E = rr_ckpt_read_u32(c), R = rr_ckpt_read_u32(c);
+    if ((E > (uint32_t)sg->max_events || R > (uint32_t)sg->max_rows) && !c->err)
+        c->err = RR_E(DECODE);
+    if (c->err) return;
+    for (uint32_t k = 0; k < E && !c->err; k++) {
+        sg->uid[k] = rr_ckpt_read_u32(c);
+        uint32_t n = rr_ckpt_read_u32(c);
+        if (n > RR_LEARNER_USER_ITEMS && !c->err) c->err = RR_E(DECODE);
+        sg->nuitems[k] = c->err ? 0 : (int)n;
+        for (int j = 0; j < sg->nuitems[k]; j++) {
+            uint32_t id = rr_ckpt_read_u32(c);
+            if (id >= lr->items_max && !c->err) c->err = RR_E(DECODE);
+            sg->uitems[k * RR_LEARNER_USER_ITEMS + j] = id;
+        }
+    }
+    for (uint32_t k = 0, prev = 0; k <= E; k++) {
+        uint32_t f = rr_ckpt_read_u32(c);
+        if ((f < prev || f > R || (k == 0 && f) || (k == E && f != R)) && !c->err)
+            c->err = RR_E(DECODE);
+        sg->first[k] = (int)(prev = f);
+    }
+    for (uint32_t r = 0; r < R; r++) {
+        sg->item[r] = rr_ckpt_read_u32(c);
+        sg->cat[r] = rr_ckpt_read_u32(c);
+        sg->brand[r] = rr_ckpt_read_u32(c);
+        if ((sg->item[r] >= lr->items_max || sg->cat[r] >= lr->cats.nrows ||
+             sg->brand[r] >= lr->brands.nrows) &&
+            !c->err)
+            c->err = RR_E(DECODE);
+    }
+    for (uint32_t k = 0; k < E; k++) /* RR_INTERN_NONE: a user forgotten while staged */
+        if (sg->uid[k] >= lr->users_max && sg->uid[k] != RR_INTERN_NONE && !c->err)
+            c->err = RR_E(DECODE);
+    rr_ckpt_read_f32s(c, sg->x, (size_t)R * (size_t)lr->in_dim);
+    rr_ckpt_read_f32s(c, sg->labels, R);
+    rr_ckpt_read_f32s(c, sg->weights, R);
+    sg->nevents = c->err ? 0 : (int)E;
+    sg->nrows = c->err ? 0 : (int)R;
+}
+
 static void save_model(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
 {
     const rr_learner_t *lr = &pl->learner;
@@ -530,7 +579,9 @@ static void save_model(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
     rr_pckpt_f32s(e, lr->cats.data, (size_t)lr->cats.nrows * (size_t)lr->cats.dim);
     rr_pckpt_f32s(e, lr->brands.data, (size_t)lr->brands.nrows * (size_t)lr->brands.dim);
     rr_pckpt_u64(e, lr->steps);
+    rr_pckpt_u64(e, lr->flushes);
     save_sampler(lr, e);
+    save_stage(lr, e);
     rr_pckpt_end(e);
 }
 
@@ -549,7 +600,9 @@ static rr_err_t load_model(const rr_pckpt_dec_t *d)
     rr_ckpt_read_f32s(&c, lr->cats.data, (size_t)lr->cats.nrows * (size_t)lr->cats.dim);
     rr_ckpt_read_f32s(&c, lr->brands.data, (size_t)lr->brands.nrows * (size_t)lr->brands.dim);
     lr->steps = rr_ckpt_read_u64(&c);
+    lr->flushes = rr_ckpt_read_u64(&c);
     load_sampler(&c, lr);
+    load_stage(&c, lr);
     return rr_pckpt_close(d, &c, "MODL");
 }
 

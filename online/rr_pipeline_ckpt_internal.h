@@ -7,8 +7,13 @@
 #include "rr_ckpt.h"
 #include "rr_pipeline.h"
 
-#define RR_PCKPT_VERSION 2u /* 2: lists and clock stamps moved from USRS to LIST */
-#define RR_PCKPT_UIDX    RR_CKPT_TAG('U', 'I', 'D', 'X') /* users intern: bound, free ring */
+/* Payload version. 2: lists and clock stamps moved from USRS to LIST; 3: MODL stage; 4: compact
+ * user records (first-event gap, purchases), list entries (strength in hundredths), row-wise
+ * Adagrad state for embedding rows; 5: 32-bit trigger gap and clock stamps, block-scaled portrait
+ * weights with 24-bit ids and no reference time of its own; no learner row per user (the user
+ * vector is the mean of the recent items' rows). Older payloads are refused. */
+#define RR_PCKPT_VERSION 5u
+#define RR_PCKPT_UIDX    RR_CKPT_TAG('U', 'I', 'D', 'X') /* users intern: bound, free ids */
 #define RR_PCKPT_DDUP    RR_CKPT_TAG('D', 'D', 'U', 'P') /* event id de-duplication */
 
 /* A writer with a sticky error, so encoders chain without checks (the writer latches too). */

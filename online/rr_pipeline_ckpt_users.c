@@ -49,13 +49,14 @@ static void save_index(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
     const rr_intern_t *in = &pl->store.users;
     rr_pckpt_begin(e, RR_PCKPT_UIDX, 0);
     rr_pckpt_intern_meta(e, in);
-    for (size_t k = 0; k < in->free_count; k++)
-        save_ring_data(&pl->store, e, in->free_ring[(in->free_head + k) % in->cap]);
+    for (uint32_t id = rr_intern_free_first(in); id != RR_INTERN_NONE;
+         id = rr_intern_free_next(in, id))
+        save_ring_data(&pl->store, e, id);
     rr_pckpt_end(e);
 }
 
-/* Free ids went through rr_pipeline_forget: the same clearing as there (the store's and the
- * learner's leave zeros, as in a fresh pipeline; the portrait's does not). */
+/* Free ids went through rr_pipeline_forget: the same clearing as there (zeros, as in a fresh
+ * pipeline). */
 static rr_err_t load_index(const rr_pckpt_dec_t *d)
 {
     rr_store_t *st = &d->pl->store;
@@ -63,19 +64,21 @@ static rr_err_t load_index(const rr_pckpt_dec_t *d)
     rr_err_t err = rr_pckpt_open(d, RR_PCKPT_UIDX, &c);
     if (err) return err;
     rr_pckpt_read_intern_meta(&c, &st->users);
-    for (size_t k = 0; k < st->users.free_count && !c.err; k++) {
-        load_ring_data(st, &c, st->users.free_ring[k]);
-        rr_portrait_forget(&d->pl->portrait, st->users.free_ring[k]);
+    for (uint32_t id = rr_intern_free_first(&st->users); id != RR_INTERN_NONE && !c.err;
+         id = rr_intern_free_next(&st->users, id)) {
+        load_ring_data(st, &c, id);
+        rr_portrait_forget(&d->pl->portrait, id);
     }
     return rr_pckpt_close(d, &c, "UIDX");
 }
 
 static void save_user_record(const rr_user_t *u, rr_pckpt_enc_t *e)
 {
-    uint64_t t[] = {(uint64_t)u->first_ts_ms, (uint64_t)u->last_ts_ms, (uint64_t)u->trigger_ts_ms};
-    for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); k++) rr_pckpt_u64(e, t[k]);
-    for (int k = 0; k < RR_EV__COUNT; k++) rr_pckpt_u32(e, u->counts[k]);
+    rr_pckpt_u64(e, (uint64_t)u->last_ts_ms);
+    rr_pckpt_u32(e, u->trigger_gap_ms);
+    rr_pckpt_u32(e, u->first_gap_ms);
     rr_pckpt_u32(e, u->nevents);
+    rr_pckpt_u32(e, u->purchases);
     for (int k = 0; k < RR_SHOWN_MAX; k++) rr_pckpt_u32(e, u->shown[k]);
     uint32_t v[] = {(uint32_t)u->partition, u->flood_sec, u->flood_n,     u->nrecent,
                     u->recent_head,         u->nbought,   u->bought_head, u->nshown};
@@ -92,10 +95,11 @@ static int user_valid(const rr_store_t *st, const rr_user_t *u)
 
 static void load_user_record(const rr_store_t *st, rr_user_t *u, rr_ckpt_cursor_t *c)
 {
-    int64_t *t[] = {&u->first_ts_ms, &u->last_ts_ms, &u->trigger_ts_ms};
-    for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); k++) *t[k] = (int64_t)rr_ckpt_read_u64(c);
-    for (int k = 0; k < RR_EV__COUNT; k++) u->counts[k] = rr_ckpt_read_u32(c);
+    u->last_ts_ms = (int64_t)rr_ckpt_read_u64(c);
+    u->trigger_gap_ms = rr_ckpt_read_u32(c);
+    u->first_gap_ms = rr_ckpt_read_u32(c);
     u->nevents = rr_ckpt_read_u32(c);
+    u->purchases = rr_ckpt_read_u32(c);
     for (int k = 0; k < RR_SHOWN_MAX; k++) u->shown[k] = rr_ckpt_read_u32(c);
     u->partition = (int32_t)rr_ckpt_read_u32(c);
     u->flood_sec = rr_ckpt_read_u32(c);
@@ -111,33 +115,53 @@ static void load_user_record(const rr_store_t *st, rr_user_t *u, rr_ckpt_cursor_
     if (!c->err && !user_valid(st, u)) c->err = RR_E(DECODE);
 }
 
+static void save_topk(const rr_portrait_topk_t *top, rr_pckpt_enc_t *e)
+{
+    for (int k = 0; k < RR_PORTRAIT_TOPK; k++) {
+        rr_pckpt_u32(e, rr_portrait_topk_id(top, k));
+        rr_pckpt_u32(e, top->w[k]);
+    }
+}
+
+static void load_topk(rr_portrait_topk_t *top, rr_ckpt_cursor_t *c)
+{
+    for (int k = 0; k < RR_PORTRAIT_TOPK; k++) {
+        uint32_t id = rr_ckpt_read_u32(c), w = rr_ckpt_read_u32(c);
+        if (((id >= RR_PORTRAIT_ID_LIMIT && id != RR_INTERN_NONE) || w > RR_PORTRAIT_Q_MAX) &&
+            !c->err)
+            c->err = RR_E(DECODE);
+        uint32_t v = id == RR_INTERN_NONE ? 0 : (id + 1) & 0xffffffu;
+        top->id_lo[k] = (uint16_t)v, top->id_hi[k] = (uint8_t)(v >> 16);
+        top->w[k] = (uint16_t)w;
+    }
+}
+
 static void save_portrait(const rr_portrait_t *p, rr_pckpt_enc_t *e)
 {
-    rr_pckpt_u64(e, (uint64_t)p->ts_ms);
-    for (int k = 0; k < RR_PORTRAIT_TOPK; k++) rr_pckpt_u32(e, p->cat[k]);
-    rr_pckpt_f32s(e, p->cat_w, RR_PORTRAIT_TOPK);
-    for (int k = 0; k < RR_PORTRAIT_TOPK; k++) rr_pckpt_u32(e, p->brand[k]);
-    rr_pckpt_f32s(e, p->brand_w, RR_PORTRAIT_TOPK);
-    float f[] = {p->wsum, p->price_lsum, p->price_w, p->rate, p->propensity};
+    float f[] = {p->unit, p->price_lmean, p->rate};
     rr_pckpt_f32s(e, f, sizeof(f) / sizeof(f[0]));
-    rr_pckpt_u32(e, p->age);
-    rr_pckpt_u32(e, p->gender);
-    rr_pckpt_u32(e, p->region);
+    uint32_t v[] = {p->wsum, p->price_w, p->propensity, p->age, p->gender, p->region};
+    for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) rr_pckpt_u32(e, v[k]);
+    save_topk(&p->cat, e);
+    save_topk(&p->brand, e);
 }
 
 static void load_portrait(rr_portrait_t *p, rr_ckpt_cursor_t *c)
 {
-    p->ts_ms = (int64_t)rr_ckpt_read_u64(c);
-    for (int k = 0; k < RR_PORTRAIT_TOPK; k++) p->cat[k] = rr_ckpt_read_u32(c);
-    rr_ckpt_read_f32s(c, p->cat_w, RR_PORTRAIT_TOPK);
-    for (int k = 0; k < RR_PORTRAIT_TOPK; k++) p->brand[k] = rr_ckpt_read_u32(c);
-    rr_ckpt_read_f32s(c, p->brand_w, RR_PORTRAIT_TOPK);
-    float f[5];
-    rr_ckpt_read_f32s(c, f, 5);
-    p->wsum = f[0], p->price_lsum = f[1], p->price_w = f[2], p->rate = f[3], p->propensity = f[4];
+    float f[3];
+    rr_ckpt_read_f32s(c, f, 3);
+    p->unit = f[0], p->price_lmean = f[1], p->rate = f[2];
+    uint16_t *q[] = {&p->wsum, &p->price_w, &p->propensity};
+    for (size_t k = 0; k < sizeof(q) / sizeof(q[0]); k++) {
+        uint32_t x = rr_ckpt_read_u32(c);
+        if (x > UINT16_MAX && !c->err) c->err = RR_E(DECODE);
+        *q[k] = (uint16_t)x;
+    }
     p->age = (uint8_t)rr_ckpt_read_u32(c);
     p->gender = (uint8_t)rr_ckpt_read_u32(c);
     p->region = (uint16_t)rr_ckpt_read_u32(c);
+    load_topk(&p->cat, c);
+    load_topk(&p->brand, c);
 }
 
 static void save_list(const rr_store_t *st, uint32_t uid, rr_pckpt_enc_t *e)
@@ -146,54 +170,42 @@ static void save_list(const rr_store_t *st, uint32_t uid, rr_pckpt_enc_t *e)
     for (uint32_t k = 0; k < st->list_max; k++) {
         rr_pckpt_u32(e, list[k].item);
         rr_pckpt_f32s(e, &list[k].score, 1);
-        rr_pckpt_u32(e, list[k].because);
-        rr_pckpt_f32s(e, &list[k].strength, 1);
+        rr_pckpt_u32(e, rr_list_because(&list[k]));
         rr_pckpt_u32(e, list[k].reason);
+        rr_pckpt_u32(e, rr_list_centi(&list[k]));
     }
 }
 
 static void load_list(const rr_store_t *st, uint32_t uid, rr_ckpt_cursor_t *c)
 {
     rr_list_entry_t *list = rr_store_list(st, uid);
-    for (uint32_t k = 0; k < st->list_max; k++) {
-        list[k].item = rr_ckpt_read_u32(c);
-        rr_ckpt_read_f32s(c, &list[k].score, 1);
-        list[k].because = rr_ckpt_read_u32(c);
-        rr_ckpt_read_f32s(c, &list[k].strength, 1);
-        list[k].reason = (uint8_t)rr_ckpt_read_u32(c);
+    for (uint32_t k = 0; k < st->list_max && !c->err; k++) {
+        uint32_t item = rr_ckpt_read_u32(c);
+        float score;
+        rr_ckpt_read_f32s(c, &score, 1);
+        uint32_t because = rr_ckpt_read_u32(c), reason = rr_ckpt_read_u32(c);
+        uint32_t centi = rr_ckpt_read_u32(c);
+        if (item >= RR_LIST_ID_NONE || reason > RR_REASON_MODEL || centi > RR_LIST_CENTI_MAX ||
+            (because >= RR_LIST_ID_NONE && because != RR_INTERN_NONE)) {
+            if (!c->err) c->err = RR_E(DECODE);
+            return;
+        }
+        list[k] = rr_list_entry(item, score, (rr_reason_t)reason);
+        rr_list_set_because(&list[k], because);
+        rr_list_set_centi(&list[k], centi);
     }
-}
-
-/* The learner's row of the user, its optimiser state and its ready bit. */
-static void save_learner_row(const rr_learner_t *lr, uint32_t uid, rr_pckpt_enc_t *e)
-{
-    size_t sf = rr_optim_row_state_floats(lr->cfg.optim, lr->cfg.dim);
-    rr_pckpt_u32(e, (uint32_t)(lr->user_ready[uid / 64] >> (uid % 64)) & 1u);
-    rr_pckpt_f32s(e, rr_embed_row(&lr->users, uid), (size_t)lr->cfg.dim);
-    rr_pckpt_f32s(e, lr->st_users + (size_t)uid * sf, sf);
-}
-
-static void load_learner_row(rr_learner_t *lr, uint32_t uid, rr_ckpt_cursor_t *c)
-{
-    size_t sf = rr_optim_row_state_floats(lr->cfg.optim, lr->cfg.dim);
-    uint32_t ready = rr_ckpt_read_u32(c);
-    if (ready > 1 && !c->err) c->err = RR_E(DECODE);
-    if (ready) lr->user_ready[uid / 64] |= 1ULL << (uid % 64);
-    rr_ckpt_read_f32s(c, rr_embed_row(&lr->users, uid), (size_t)lr->cfg.dim);
-    rr_ckpt_read_f32s(c, lr->st_users + (size_t)uid * sf, sf);
 }
 
 static void save_user(const rr_pipeline_t *pl, uint32_t uid, rr_pckpt_enc_t *e)
 {
     const rr_store_t *st = &pl->store;
-    rr_pckpt_str(e, st->users.keys[uid]);
+    rr_pckpt_str(e, rr_intern_key(&st->users, uid));
     rr_pckpt_u32(e, uid);
     save_user_record(&st->user[uid], e);
     save_ring_data(st, e, uid);
     for (int k = 0; k < RR_SEEN_WORDS; k++)
         rr_pckpt_u64(e, st->seen[(size_t)uid * RR_SEEN_WORDS + k]);
     save_portrait(&pl->portrait.user[uid], e);
-    if (pl->model_on) save_learner_row(&pl->learner, uid, e);
 }
 
 /* One entry of section sub; the id must be unclaimed and below the users' bound. */
@@ -203,11 +215,10 @@ static void load_user(rr_pipeline_t *pl, uint32_t sub, rr_ckpt_cursor_t *c)
     char key[RR_ID_MAX];
     rr_pckpt_read_str(c, key, sizeof(key));
     uint32_t uid = rr_ckpt_read_u32(c);
-    if (c->err || !key[0] || uid >= st->users.next_id || st->users.keys[uid][0]) {
+    if (c->err || rr_intern_restore_key(&st->users, uid, key)) {
         if (!c->err) c->err = RR_E(DECODE);
         return;
     }
-    memcpy(st->users.keys[uid], key, sizeof(key));
     load_user_record(st, &st->user[uid], c);
     if (!c->err && sub_of(&st->user[uid]) != sub) c->err = RR_E(DECODE);
     load_ring_data(st, c, uid);
@@ -215,7 +226,6 @@ static void load_user(rr_pipeline_t *pl, uint32_t sub, rr_ckpt_cursor_t *c)
     for (int k = 0; k < RR_SEEN_WORDS; k++)
         st->seen[(size_t)uid * RR_SEEN_WORDS + k] = rr_ckpt_read_u64(c);
     load_portrait(&pl->portrait.user[uid], c);
-    if (pl->model_on) load_learner_row(&pl->learner, uid, c);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -231,7 +241,8 @@ static uint64_t *users_by_partition(const rr_store_t *st, size_t *n)
     *n = 0;
     if (!order) return NULL;
     for (size_t uid = 0; uid < st->users.next_id && *n < st->users.count; uid++)
-        if (st->users.keys[uid][0]) order[(*n)++] = (uint64_t)sub_of(&st->user[uid]) << 32 | uid;
+        if (rr_intern_key(&st->users, (uint32_t)uid))
+            order[(*n)++] = (uint64_t)sub_of(&st->user[uid]) << 32 | uid;
     qsort(order, *n, sizeof(*order), cmp_u64);
     return order;
 }
@@ -245,8 +256,8 @@ static void save_volatile(const rr_store_t *st, uint32_t uid, rr_pckpt_enc_t *e)
 {
     const rr_user_t *u = &st->user[uid];
     rr_pckpt_u32(e, uid);
-    rr_pckpt_u64(e, u->dequeued_us);
-    rr_pckpt_u64(e, (uint64_t)u->produced_ms);
+    rr_pckpt_u32(e, u->dequeued_us);
+    rr_pckpt_u32(e, u->produced_ms);
     rr_pckpt_u32(e, u->nlist);
     save_list(st, uid, e);
 }
@@ -254,13 +265,13 @@ static void save_volatile(const rr_store_t *st, uint32_t uid, rr_pckpt_enc_t *e)
 static void load_volatile(rr_store_t *st, rr_ckpt_cursor_t *c)
 {
     uint32_t uid = rr_ckpt_read_u32(c);
-    if (c->err || uid >= st->users.next_id || !st->users.keys[uid][0]) {
+    if (c->err || !rr_intern_key(&st->users, uid)) {
         if (!c->err) c->err = RR_E(DECODE);
         return;
     }
     rr_user_t *u = &st->user[uid];
-    u->dequeued_us = rr_ckpt_read_u64(c);
-    u->produced_ms = (int64_t)rr_ckpt_read_u64(c);
+    u->dequeued_us = rr_ckpt_read_u32(c);
+    u->produced_ms = rr_ckpt_read_u32(c);
     uint32_t nlist = rr_ckpt_read_u32(c);
     if (nlist > st->list_max && !c->err) c->err = RR_E(DECODE);
     u->nlist = (uint8_t)nlist;

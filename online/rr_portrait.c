@@ -9,12 +9,6 @@
 
 #define BAND_Z 0.43 /* ±z of the 33rd/67th percentiles of a normal: three equal-sized bands */
 
-static void slot_clear(rr_portrait_t *p)
-{
-    memset(p, 0, sizeof(*p));
-    for (int k = 0; k < RR_PORTRAIT_TOPK; k++) p->cat[k] = p->brand[k] = RR_INTERN_NONE;
-}
-
 rr_err_t rr_portrait_init(rr_portrait_table_t *pt, size_t users_max, double half_life_s)
 {
     memset(pt, 0, sizeof(*pt));
@@ -35,58 +29,87 @@ void rr_portrait_free(rr_portrait_table_t *pt)
 
 void rr_portrait_forget(rr_portrait_table_t *pt, uint32_t uid)
 {
-    if (uid < pt->users_max) slot_clear(&pt->user[uid]);
+    if (uid < pt->users_max) memset(&pt->user[uid], 0, sizeof(pt->user[uid]));
 }
 
-/* A calloc'd slot has ts 0 and id 0 in its top-K; it becomes a real empty slot on first use. */
-static rr_portrait_t *slot_get(rr_portrait_table_t *pt, uint32_t uid)
+/* q + add units, saturated, rounded up with probability its fraction (stochastic rounding, so
+ * adds worth less than a unit still count on average: a heavy user's events each weigh a small
+ * fraction of wsum); the coin is a hash of the sum and salt, so replays round alike. A positive
+ * add never leaves 0: a weight that exists keeps a share, as the id it belongs to does. */
+static uint16_t q_add(uint16_t q, float add, uint32_t salt)
 {
-    rr_portrait_t *p = &pt->user[uid];
-    if (p->ts_ms == 0 && p->wsum == 0 && p->cat[0] == 0 && p->brand[0] == 0) {
-        uint8_t age = p->age, gender = p->gender;
-        uint16_t region = p->region;
-        float prop = p->propensity;
-        slot_clear(p);
-        p->age = age, p->gender = gender, p->region = region, p->propensity = prop;
+    float x = (float)q + add, lo = floorf(x);
+    uint32_t bits;
+    memcpy(&bits, &x, sizeof(bits));
+    uint64_t h = ((uint64_t)bits << 32 | salt) * 0x9e3779b97f4a7c15ULL;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    float coin = (float)(h >> 40) * 0x1p-24f; /* uniform in [0, 1) */
+    float r = lo + (coin < x - lo ? 1.0f : 0.0f);
+    if (r < 1.0f) return add > 0 ? 1 : q;
+    return r >= (float)RR_PORTRAIT_Q_MAX ? RR_PORTRAIT_Q_MAX : (uint16_t)r;
+}
+
+/* Halves every weight (rounding half up, so none reaches 0) and doubles the unit. */
+static void halve(rr_portrait_t *p)
+{
+    p->unit *= 2.0f;
+    p->wsum = (uint16_t)((p->wsum + 1u) >> 1);
+    p->price_w = (uint16_t)((p->price_w + 1u) >> 1);
+    for (int k = 0; k < RR_PORTRAIT_TOPK; k++) {
+        p->cat.w[k] = (uint16_t)((p->cat.w[k] + 1u) >> 1);
+        p->brand.w[k] = (uint16_t)((p->brand.w[k] + 1u) >> 1);
     }
-    return p;
 }
 
-/* Space-saving top-K: add w to id's slot, else take a free slot, else replace the weakest and
- * start from its weight (so a heavy newcomer is never lost; the error is at most that weight). */
-static void topk_add(uint32_t *ids, float *ws, uint32_t id, float w)
+/* The weight fw in units, after making room for it in wsum. */
+static float units_for(rr_portrait_t *p, float fw)
 {
+    if (!(p->unit > 0)) { /* the first weight, or all decayed below float range */
+        float unit = fw / 32768.0f;
+        if (!(unit > 0)) return 0.0f;
+        memset(p->cat.w, 0, sizeof(p->cat.w));
+        memset(p->brand.w, 0, sizeof(p->brand.w));
+        p->wsum = p->price_w = 0;
+        p->unit = unit;
+    }
+    while ((float)p->wsum + fw / p->unit > (float)RR_PORTRAIT_Q_MAX - 2.0f) halve(p);
+    return fw / p->unit;
+}
+
+/* Space-saving top-K: add to id's slot, else take a free slot, else replace the weakest and
+ * start from its weight (so a heavy newcomer is never lost; the error is at most that weight). */
+static void topk_add(rr_portrait_topk_t *top, uint32_t id, float add, uint32_t salt)
+{
+    if (id >= RR_PORTRAIT_ID_LIMIT) return;
+    uint32_t v = id + 1;
     int weakest = 0;
     for (int k = 0; k < RR_PORTRAIT_TOPK; k++) {
-        if (ids[k] == id) {
-            ws[k] += w;
+        uint32_t at = (uint32_t)top->id_hi[k] << 16 | top->id_lo[k];
+        if (at == v) {
+            top->w[k] = q_add(top->w[k], add, salt + (uint32_t)k);
             return;
         }
-        if (ids[k] == RR_INTERN_NONE) {
-            ids[k] = id;
-            ws[k] = w;
+        if (at == 0) {
+            top->id_lo[k] = (uint16_t)v, top->id_hi[k] = (uint8_t)(v >> 16);
+            top->w[k] = q_add(0, add, salt + (uint32_t)k);
             return;
         }
-        if (ws[k] < ws[weakest]) weakest = k;
+        if (top->w[k] < top->w[weakest]) weakest = k;
     }
-    ids[weakest] = id;
-    ws[weakest] += w;
+    top->id_lo[weakest] = (uint16_t)v, top->id_hi[weakest] = (uint8_t)(v >> 16);
+    top->w[weakest] = q_add(top->w[weakest], add, salt + (uint32_t)weakest);
 }
 
-/* Brings the decayed values to time ts (never backwards); returns the factor for a
- * contribution made at ts (< 1 when the event is older than the reference time). */
-static float decay_to(const rr_portrait_table_t *pt, rr_portrait_t *p, int64_t ts)
+/* Brings the decayed values from the reference time ref to ts (never backwards); returns the
+ * factor for a contribution made at ts (< 1 when the event is older than ref). */
+static float decay_to(const rr_portrait_table_t *pt, rr_portrait_t *p, int64_t ref, int64_t ts)
 {
-    if (p->ts_ms == 0) p->ts_ms = ts;
-    if (ts < p->ts_ms) return (float)exp2(-(double)(p->ts_ms - ts) / pt->half_life_ms);
-    double dt = (double)(ts - p->ts_ms);
-    float f = (float)exp2(-dt / pt->half_life_ms);
-    for (int k = 0; k < RR_PORTRAIT_TOPK; k++) p->cat_w[k] *= f, p->brand_w[k] *= f;
-    p->wsum *= f;
-    p->price_lsum *= f;
-    p->price_w *= f;
+    if (ref == 0) ref = ts;
+    if (ts < ref) return (float)exp2(-(double)(ref - ts) / pt->half_life_ms);
+    double dt = (double)(ts - ref);
+    p->unit *= (float)exp2(-dt / pt->half_life_ms);
     p->rate *= (float)exp(-dt / (double)RR_PORTRAIT_DAY_MS);
-    p->ts_ms = ts;
     return 1.0f;
 }
 
@@ -95,27 +118,36 @@ void rr_portrait_update(rr_portrait_table_t *pt, const rr_store_t *st, uint32_t 
 {
     if (uid >= pt->users_max) return;
     if (ts_ms > pt->now_ms) pt->now_ms = ts_ms;
-    rr_portrait_t *p = slot_get(pt, uid);
-    float f = decay_to(pt, p, ts_ms);
-    p->rate += (float)exp(-(double)(p->ts_ms - ts_ms) / (double)RR_PORTRAIT_DAY_MS);
+    rr_portrait_t *p = &pt->user[uid];
+    int64_t ref = st->user[uid].last_ts_ms; /* rr_store_touch has not seen this event yet */
+    float f = decay_to(pt, p, ref, ts_ms);
+    int64_t now = ref > ts_ms ? ref : ts_ms;
+    p->rate += (float)exp(-(double)(now - ts_ms) / (double)RR_PORTRAIT_DAY_MS);
     if (iid == RR_INTERN_NONE || iid >= st->items_max || !(w > 0)) return;
-    float fw = f * w;
+    float add = units_for(p, f * w);
+    if (!(add > 0)) return;
     const rr_item_t *it = &st->item[iid];
-    p->wsum += fw;
-    if (it->category != RR_INTERN_NONE) topk_add(p->cat, p->cat_w, it->category, fw);
-    if (it->brand != RR_INTERN_NONE) topk_add(p->brand, p->brand_w, it->brand, fw);
+    /* The coins' salt differs from event to event (the count), and replays alike. */
+    uint32_t salt = st->user[uid].nevents * 0x9e3779b9u ^ (uint32_t)ts_ms;
+    p->wsum = q_add(p->wsum, add, salt);
+    if (it->category != RR_INTERN_NONE) topk_add(&p->cat, it->category, add, salt + 8);
+    if (it->brand != RR_INTERN_NONE) topk_add(&p->brand, it->brand, add, salt + 16);
     if (it->price > 0) {
         float lp = logf(it->price);
         rr_welford_update(&pt->log_price, &lp, 1);
-        p->price_lsum += fw * lp;
-        p->price_w += fw;
+        double pw = (double)p->price_w;
+        p->price_lmean =
+            pw > 0
+                ? (float)(p->price_lmean + (double)add / (pw + add) * ((double)lp - p->price_lmean))
+                : lp;
+        p->price_w = q_add(p->price_w, add, salt + 24);
     }
 }
 
 void rr_portrait_set_user(rr_portrait_table_t *pt, uint32_t uid, const rr_user_msg_t *msg)
 {
     if (uid >= pt->users_max) return;
-    rr_portrait_t *p = slot_get(pt, uid);
+    rr_portrait_t *p = &pt->user[uid];
     p->age = (uint8_t)(msg->age <= 0 ? 0 : msg->age > 255 ? 255 : msg->age);
     char g = msg->gender[0];
     p->gender = g == 0 ? 0 : (g == 'm' || g == 'M') ? 1 : (g == 'f' || g == 'F') ? 2 : 3;
@@ -127,27 +159,36 @@ void rr_portrait_set_user(rr_portrait_table_t *pt, uint32_t uid, const rr_user_m
 
 void rr_portrait_set_propensity(rr_portrait_table_t *pt, uint32_t uid, float prop)
 {
-    if (uid < pt->users_max) slot_get(pt, uid)->propensity = prop;
+    if (uid >= pt->users_max) return;
+    /* Ten-thousandths: a float times 1e4 is exact in double and nearbyint rounds ties to even
+     * as printf does, so the text is what "%.4f" of prop prints. */
+    double q = nearbyint((double)prop * 1e4);
+    pt->user[uid].propensity = !(q > 0) ? 0 : q > UINT16_MAX ? UINT16_MAX : (uint16_t)q;
 }
 
-static float share_of(const uint32_t *ids, const float *ws, float wsum, uint32_t id)
+static float share(const rr_portrait_t *p, uint16_t w)
 {
-    if (id == RR_INTERN_NONE || !(wsum > 0)) return 0.0f;
+    return p->wsum ? fminf((float)w / (float)p->wsum, 1.0f) : 0.0f;
+}
+
+float rr_portrait_topk_share(const rr_portrait_t *p, const rr_portrait_topk_t *top, uint32_t id)
+{
+    if (id == RR_INTERN_NONE) return 0.0f;
     for (int k = 0; k < RR_PORTRAIT_TOPK; k++)
-        if (ids[k] == id) return fminf(ws[k] / wsum, 1.0f);
+        if (rr_portrait_topk_id(top, k) == id) return share(p, top->w[k]);
     return 0.0f;
 }
 
 float rr_portrait_category_affinity(const rr_portrait_table_t *pt, uint32_t uid, uint32_t cat)
 {
     const rr_portrait_t *p = &pt->user[uid];
-    return p->ts_ms ? share_of(p->cat, p->cat_w, p->wsum, cat) : 0.0f;
+    return rr_portrait_topk_share(p, &p->cat, cat);
 }
 
 float rr_portrait_brand_affinity(const rr_portrait_table_t *pt, uint32_t uid, uint32_t brand)
 {
     const rr_portrait_t *p = &pt->user[uid];
-    return p->ts_ms ? share_of(p->brand, p->brand_w, p->wsum, brand) : 0.0f;
+    return rr_portrait_topk_share(p, &p->brand, brand);
 }
 
 /* z-score of a log price against the global distribution; 0 while it has no spread. */
@@ -162,8 +203,8 @@ static float price_z(const rr_portrait_table_t *pt, float log_price)
 static float user_price_z(const rr_portrait_table_t *pt, uint32_t uid)
 {
     const rr_portrait_t *p = &pt->user[uid];
-    if (!(p->price_w > 0) || pt->log_price.count < 2) return NAN;
-    return price_z(pt, p->price_lsum / p->price_w);
+    if (!p->price_w || pt->log_price.count < 2) return NAN;
+    return price_z(pt, p->price_lmean);
 }
 
 const char *rr_portrait_price_band(const rr_portrait_table_t *pt, uint32_t uid)
@@ -173,37 +214,41 @@ const char *rr_portrait_price_band(const rr_portrait_table_t *pt, uint32_t uid)
     return z < -BAND_Z ? "budget" : z > BAND_Z ? "premium" : "mid";
 }
 
-float rr_portrait_activity_rate(const rr_portrait_table_t *pt, uint32_t uid, int64_t now_ms)
+float rr_portrait_activity_rate(const rr_portrait_table_t *pt, const rr_store_t *st, uint32_t uid,
+                                int64_t now_ms)
 {
     const rr_portrait_t *p = &pt->user[uid];
-    if (p->ts_ms == 0) return 0.0f;
-    double dt = now_ms > p->ts_ms ? (double)(now_ms - p->ts_ms) : 0.0;
+    int64_t ref = st->user[uid].last_ts_ms;
+    if (!(p->rate > 0)) return 0.0f;
+    double dt = now_ms > ref ? (double)(now_ms - ref) : 0.0;
     return p->rate * (float)exp(-dt / (double)RR_PORTRAIT_DAY_MS);
 }
 
-const char *rr_portrait_activity(const rr_portrait_table_t *pt, uint32_t uid, int64_t now_ms)
+const char *rr_portrait_activity(const rr_portrait_table_t *pt, const rr_store_t *st, uint32_t uid,
+                                 int64_t now_ms)
 {
-    float r = rr_portrait_activity_rate(pt, uid, now_ms);
+    float r = rr_portrait_activity_rate(pt, st, uid, now_ms);
     return r < 3.0f ? "low" : r < 20.0f ? "medium" : "high";
 }
 
 const char *rr_portrait_lifecycle(const rr_portrait_table_t *pt, const rr_store_t *st, uint32_t uid)
 {
     const rr_user_t *u = &st->user[uid];
-    if (u->nevents < 3 || pt->now_ms - u->first_ts_ms < RR_PORTRAIT_DAY_MS) return "new";
+    if (u->nevents < 3 || pt->now_ms - rr_store_first_ts(u) < RR_PORTRAIT_DAY_MS) return "new";
     if (pt->now_ms - u->last_ts_ms > 7 * RR_PORTRAIT_DAY_MS) return "dormant";
     return "active";
 }
 
 /* "name:0.61,name:0.20", strongest first; ids without a live name are skipped. */
-static void topk_text(const uint32_t *ids, const float *ws, float wsum, const rr_intern_t *names,
-                      char *buf, size_t cap)
+static void topk_text(const rr_portrait_t *p, const rr_portrait_topk_t *top,
+                      const rr_intern_t *names, char *buf, size_t cap)
 {
     int order[RR_PORTRAIT_TOPK], n = 0;
     for (int k = 0; k < RR_PORTRAIT_TOPK; k++) {
-        if (ids[k] == RR_INTERN_NONE || !(ws[k] > 0) || !rr_intern_key(names, ids[k])) continue;
+        uint32_t id = rr_portrait_topk_id(top, k);
+        if (id == RR_INTERN_NONE || !top->w[k] || !rr_intern_key(names, id)) continue;
         int j = n++;
-        for (; j > 0 && ws[order[j - 1]] < ws[k]; j--) order[j] = order[j - 1];
+        for (; j > 0 && top->w[order[j - 1]] < top->w[k]; j--) order[j] = order[j - 1];
         order[j] = k;
     }
     size_t len = 0;
@@ -211,7 +256,8 @@ static void topk_text(const uint32_t *ids, const float *ws, float wsum, const rr
     for (int j = 0; j < n && len < cap; j++) {
         int k = order[j];
         int w = snprintf(buf + len, cap - len, "%s%s:%.2f", j ? "," : "",
-                         rr_intern_key(names, ids[k]), (double)fminf(ws[k] / wsum, 1.0f));
+                         rr_intern_key(names, rr_portrait_topk_id(top, k)),
+                         (double)share(p, top->w[k]));
         if (w < 0 || (size_t)w >= cap - len) {
             buf[len] = '\0'; /* drop a name that does not fit rather than cut it */
             break;
@@ -227,15 +273,12 @@ size_t rr_portrait_fields(const rr_portrait_table_t *pt, const rr_store_t *st, u
 {
     const rr_portrait_t *p = &pt->user[uid];
     const rr_user_t *u = &st->user[uid];
-    int has = p->ts_ms != 0;
-    topk_text(p->cat, p->cat_w, p->wsum, &st->categories, text->top_categories,
-              sizeof(text->top_categories));
-    topk_text(p->brand, p->brand_w, p->wsum, &st->brands, text->top_brands,
-              sizeof(text->top_brands));
-    if (!has) text->top_categories[0] = text->top_brands[0] = '\0';
-    snprintf(text->num[0], sizeof(text->num[0]), "%.4f", (double)p->propensity);
+    topk_text(p, &p->cat, &st->categories, text->top_categories, sizeof(text->top_categories));
+    topk_text(p, &p->brand, &st->brands, text->top_brands, sizeof(text->top_brands));
+    snprintf(text->num[0], sizeof(text->num[0]), "%u.%04u", p->propensity / 10000u,
+             p->propensity % 10000u);
     snprintf(text->num[1], sizeof(text->num[1]), "%u", u->nevents);
-    snprintf(text->num[2], sizeof(text->num[2]), "%u", u->counts[RR_EV_PURCHASE]);
+    snprintf(text->num[2], sizeof(text->num[2]), "%u", u->purchases);
     snprintf(text->num[3], sizeof(text->num[3]), "%lld", (long long)now_ms);
     static const char *const names[RR_PORTRAIT_NFIELDS] = {
         "top_categories",      "top_brands", "price_band", "activity",  "lifecycle",
@@ -243,7 +286,7 @@ size_t rr_portrait_fields(const rr_portrait_table_t *pt, const rr_store_t *st, u
     const char *vals[RR_PORTRAIT_NFIELDS] = {text->top_categories,
                                              text->top_brands,
                                              rr_portrait_price_band(pt, uid),
-                                             rr_portrait_activity(pt, uid, now_ms),
+                                             rr_portrait_activity(pt, st, uid, now_ms),
                                              rr_portrait_lifecycle(pt, st, uid),
                                              text->num[0],
                                              text->num[1],
@@ -265,11 +308,11 @@ void rr_portrait_user_features(const rr_portrait_table_t *pt, const rr_store_t *
     if (!pt || uid >= pt->users_max) return;
     const rr_user_t *u = &st->user[uid];
     /* Scales put a typical user's log1p values near 1 (e.g. 20 events/day, a week idle). */
-    out[0] = log1pf(rr_portrait_activity_rate(pt, uid, now_ms)) / 3.0f;
+    out[0] = log1pf(rr_portrait_activity_rate(pt, st, uid, now_ms)) / 3.0f;
     if (u->nevents && now_ms > u->last_ts_ms)
         out[1] = log1pf((float)(now_ms - u->last_ts_ms) / 3.6e6f) / 5.0f;
     out[2] = log1pf((float)u->nevents) / 5.0f;
-    out[3] = log1pf((float)u->counts[RR_EV_PURCHASE]) / 3.0f;
+    out[3] = log1pf((float)u->purchases) / 3.0f;
     float z = user_price_z(pt, uid);
     out[4] = isnan(z) ? 0.0f : clampf(z, -3.0f, 3.0f) / 3.0f;
     out[5] = u->nevents < 3 ? 1.0f : 0.0f;

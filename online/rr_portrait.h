@@ -16,21 +16,34 @@
 #define RR_PORTRAIT_NPAIR   5 /* (user, item) features, rr_portrait_pair_features */
 #define RR_PORTRAIT_DAY_MS  (24LL * 3600 * 1000)
 
-/* All decayed quantities are stored as of ts_ms (one reference time per user), so an event
- * multiplies them all by one factor and a query needs no decay for shares (they are ratios). */
+#define RR_PORTRAIT_ID_LIMIT ((1u << 24) - 1) /* category / brand ids held: below this */
+#define RR_PORTRAIT_Q_MAX    UINT16_MAX       /* largest weight in units */
+
+/* A space-saving top K: ids (+ 1, in 24 bits; 0 = a free slot) and their decayed weights in the
+ * portrait's units (may overestimate, by at most the weight of the slot they took over). */
+typedef struct rr_portrait_topk_s {
+    uint16_t w[RR_PORTRAIT_TOPK];
+    uint16_t id_lo[RR_PORTRAIT_TOPK]; /* (id + 1) & 0xffff */
+    uint8_t id_hi[RR_PORTRAIT_TOPK];  /* (id + 1) >> 16 */
+} rr_portrait_topk_t;
+
+/* 84 bytes. The reference time of the decayed values is the user's last_ts_ms in the store (the
+ * latest event time), so an event multiplies them all by one factor and shares need no decay.
+ * The weights share one scale, `unit` (block floating point): decay scales the unit alone, an
+ * event adds to one or two weights, and the unit doubles (the weights halve) when wsum would
+ * pass RR_PORTRAIT_Q_MAX, so shares keep ~16 bits and the decay stays exact. */
 typedef struct rr_portrait_s {
-    int64_t ts_ms;                    /* reference time of the decayed values; 0 = empty */
-    uint32_t cat[RR_PORTRAIT_TOPK];   /* category ids, RR_INTERN_NONE = free slot */
-    float cat_w[RR_PORTRAIT_TOPK];    /* decayed weight (space-saving: may overestimate) */
-    uint32_t brand[RR_PORTRAIT_TOPK]; /* brand ids */
-    float brand_w[RR_PORTRAIT_TOPK];  /* decayed weight */
-    float wsum;                       /* decayed weight of all events (share denominator) */
-    float price_lsum, price_w;        /* decayed weighted sum of log(price), its weight */
-    float rate;                       /* events, decayed with time constant 1 day */
-    float propensity;                 /* purchase propensity, set by the learner */
-    uint8_t age;                      /* 0 = unknown */
-    uint8_t gender;                   /* 0 unknown, 1 male, 2 female, 3 other */
-    uint16_t region;                  /* hashed, 0 = unknown */
+    float unit;               /* weight of one unit, as of last_ts_ms; 0 = no weight yet */
+    float price_lmean;        /* decayed weighted mean of log(price) over priced events */
+    float rate;               /* events, decayed with time constant 1 day, as of last_ts_ms */
+    uint16_t wsum;            /* decayed weight of all events, in units (share denominator) */
+    uint16_t price_w;         /* decayed weight of the priced events, in units; 0 = no price */
+    uint16_t propensity;      /* purchase propensity in 1e-4 (its "%.4f" text, exactly) */
+    uint16_t region;          /* hashed, 0 = unknown */
+    uint8_t age;              /* 0 = unknown */
+    uint8_t gender;           /* 0 unknown, 1 male, 2 female, 3 other */
+    rr_portrait_topk_t cat;   /* category ids */
+    rr_portrait_topk_t brand; /* brand ids */
 } rr_portrait_t;
 
 typedef struct rr_portrait_table_s {
@@ -53,23 +66,33 @@ void rr_portrait_free(rr_portrait_table_t *pt);
 
 /* Applies an event of weight w (rr_pipeline_event_weight) on item iid (RR_INTERN_NONE for none)
  * at event time ts_ms; the item's category, brand and price are read from st. Call it after the
- * learner has trained on the event (its features must not see the event itself). */
+ * learner has trained on the event (its features must not see the event itself) and before
+ * rr_store_touch records it (the user's last_ts_ms is still the portrait's reference time). */
 void rr_portrait_update(rr_portrait_table_t *pt, const rr_store_t *st, uint32_t uid, uint32_t iid,
                         float w, int64_t ts_ms);
 /* Stores demographics from a User message. */
 void rr_portrait_set_user(rr_portrait_table_t *pt, uint32_t uid, const rr_user_msg_t *msg);
 void rr_portrait_set_propensity(rr_portrait_table_t *pt, uint32_t uid, float p);
-/* Clears the slot of a forgotten (or reused) user id. */
+/* Clears the slot of a forgotten (or reused) user id: all zeros, as a fresh one. */
 void rr_portrait_forget(rr_portrait_table_t *pt, uint32_t uid);
 
 /* Share of the user's decayed activity on category / brand id (0 if not in the top K). */
+float rr_portrait_topk_share(const rr_portrait_t *p, const rr_portrait_topk_t *top, uint32_t id);
+/* The id in slot k of a top K, RR_INTERN_NONE for a free slot. */
+static inline uint32_t rr_portrait_topk_id(const rr_portrait_topk_t *top, int k)
+{
+    uint32_t v = (uint32_t)top->id_hi[k] << 16 | top->id_lo[k];
+    return v ? v - 1 : RR_INTERN_NONE;
+}
 float rr_portrait_category_affinity(const rr_portrait_table_t *pt, uint32_t uid, uint32_t cat);
 float rr_portrait_brand_affinity(const rr_portrait_table_t *pt, uint32_t uid, uint32_t brand);
 /* "budget", "mid", "premium" relative to the global log-price distribution, or "unknown". */
 const char *rr_portrait_price_band(const rr_portrait_table_t *pt, uint32_t uid);
 /* Decayed events in the last day equivalent at now_ms; "low" (< 3), "medium" (< 20), "high". */
-float rr_portrait_activity_rate(const rr_portrait_table_t *pt, uint32_t uid, int64_t now_ms);
-const char *rr_portrait_activity(const rr_portrait_table_t *pt, uint32_t uid, int64_t now_ms);
+float rr_portrait_activity_rate(const rr_portrait_table_t *pt, const rr_store_t *st, uint32_t uid,
+                                int64_t now_ms);
+const char *rr_portrait_activity(const rr_portrait_table_t *pt, const rr_store_t *st, uint32_t uid,
+                                 int64_t now_ms);
 /* "new" (first event < 1 day before now or < 3 events), "dormant" (none for > 7 days),
  * "active"; now is pt->now_ms, the latest event time seen. */
 const char *rr_portrait_lifecycle(const rr_portrait_table_t *pt, const rr_store_t *st,

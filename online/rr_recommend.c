@@ -5,7 +5,13 @@
 #include "rr_recommend.h"
 
 #define MAX_RECENT 64
-#define POOL_MAX   400 /* candidates kept sorted before rules: 4n, so the cap can skip */
+
+/* Candidates kept sorted before the rules: 4n, so the category cap can skip. */
+static size_t pool_cap(const rr_recommender_t *rec)
+{
+    size_t cap = (size_t)rec->p.n * 4;
+    return cap < RR_RECOMMEND_POOL_MAX ? cap : RR_RECOMMEND_POOL_MAX;
+}
 
 rr_err_t rr_recommender_init(rr_recommender_t *rec, size_t items_max, const rr_rec_params_t *p)
 {
@@ -15,12 +21,17 @@ rr_err_t rr_recommender_init(rr_recommender_t *rec, size_t items_max, const rr_r
     rec->emb = calloc(items_max, sizeof(*rec->emb));
     rec->mark = calloc(items_max, sizeof(*rec->mark));
     rec->touched = calloc(items_max, sizeof(*rec->touched));
-    if (!rec->co || !rec->cat || !rec->emb || !rec->mark || !rec->touched) {
+    rec->p = *p;
+    size_t pooled = (size_t)RR_RECOMMEND_BATCH * pool_cap(rec);
+    rec->pools = calloc(pooled, sizeof(*rec->pools));
+    rec->pool_items = calloc(pooled, sizeof(*rec->pool_items));
+    rec->pool_probs = calloc(pooled, sizeof(*rec->pool_probs));
+    if (!rec->co || !rec->cat || !rec->emb || !rec->mark || !rec->touched || !rec->pools ||
+        !rec->pool_items || !rec->pool_probs) {
         rr_recommender_free(rec);
         return RR_E(NOMEM);
     }
     rec->items_max = items_max;
-    rec->p = *p;
     return RR_OK;
 }
 
@@ -31,6 +42,9 @@ void rr_recommender_free(rr_recommender_t *rec)
     free(rec->emb);
     free(rec->mark);
     free(rec->touched);
+    free(rec->pools);
+    free(rec->pool_items);
+    free(rec->pool_probs);
     memset(rec, 0, sizeof(*rec));
 }
 
@@ -113,9 +127,10 @@ static void add_category(rr_recommender_t *rec, const rr_store_t *st, const rr_t
 /* Retrieval source: nearest items by the learned embeddings, scaled by the best one. */
 static void add_retrieved(rr_recommender_t *rec, uint32_t uid)
 {
-    uint32_t ids[POOL_MAX];
-    float scores[POOL_MAX];
-    size_t k = rec->p.retrieve_k < POOL_MAX ? rec->p.retrieve_k : POOL_MAX;
+    uint32_t ids[RR_RECOMMEND_POOL_MAX];
+    float scores[RR_RECOMMEND_POOL_MAX];
+    size_t k =
+        rec->p.retrieve_k < RR_RECOMMEND_POOL_MAX ? rec->p.retrieve_k : RR_RECOMMEND_POOL_MAX;
     size_t n = rec->retrieve(rec->model_opaque, uid, k, ids, scores);
     if (n == 0 || !(scores[0] > 0)) return;
     for (size_t i = 0; i < n; i++) {
@@ -128,6 +143,12 @@ static int excluded(const rr_store_t *st, uint32_t uid, uint32_t item)
 {
     return !st->item[item].available || rr_store_has_bought(st, uid, item) ||
            rr_store_is_recent(st, uid, item) || rr_store_has_seen(st, uid, item);
+}
+
+/* Would (score, item) go before last, the last entry of a full list? (list_insert's order) */
+static inline int list_admits(const rr_list_entry_t *last, float score, uint32_t item)
+{
+    return last->score < score || (last->score == score && last->item > item);
 }
 
 /* Inserts into a list kept sorted by score (ties: lower id first); drops the tail at cap. */
@@ -159,25 +180,34 @@ static uint32_t strongest_source(const rr_cooc_t *co, const uint32_t *recent, si
     return best;
 }
 
+/* The four sources' parts of a candidate's blended score: co-occurrence, category, trending,
+ * retrieval; the score is their sum in that order. */
+static float blend_parts(const rr_recommender_t *rec, const rr_trending_t *tr, uint32_t item,
+                         float co_max, float tr_max, float *c, float *g, float *t, float *r)
+{
+    *c = co_max > 0 ? rec->co[item] / co_max : 0;
+    *g = rec->p.w_category * rec->cat[item];
+    *t = tr_max > 0 ? rec->p.w_trending * (float)rr_trending_score(tr, item) / tr_max : 0;
+    *r = rec->p.w_retrieve * rec->emb[item];
+    return *c + *g + *t + *r;
+}
+
 /* Blended score of one candidate, with the source that contributed most as its reason. */
 static rr_list_entry_t blend(const rr_recommender_t *rec, const rr_store_t *st,
                              const rr_trending_t *tr, uint32_t item, float co_max, float tr_max)
 {
-    float c = co_max > 0 ? rec->co[item] / co_max : 0;
-    float g = rec->p.w_category * rec->cat[item];
-    float t = tr_max > 0 ? rec->p.w_trending * (float)rr_trending_score(tr, item) / tr_max : 0;
-    float r = rec->p.w_retrieve * rec->emb[item];
-    rr_list_entry_t e = {item, c + g + t + r, 0, rec->co[item], RR_REASON_COOC};
+    float c, g, t, r;
+    float score = blend_parts(rec, tr, item, co_max, tr_max, &c, &g, &t, &r);
+    rr_list_entry_t e = rr_list_entry(item, score, RR_REASON_COOC);
     if (g > c && g >= t) {
         e.reason = RR_REASON_CATEGORY;
-        e.because = st->item[item].category;
-        e.strength = rec->cat[item];
+        rr_list_set_because(&e, st->item[item].category);
+        rr_list_set_strength(&e, rec->cat[item]);
     } else if (t > c && t > g && t >= r) {
         e.reason = RR_REASON_TRENDING;
-        e.strength = (float)rr_trending_score(tr, item);
     } else if (r > c && r > g && r > t) {
         e.reason = RR_REASON_MODEL; /* the learned embeddings found it */
-        e.strength = rec->emb[item];
+        rr_list_set_strength(&e, rec->emb[item]);
     }
     return e;
 }
@@ -192,56 +222,48 @@ static int category_full(const rr_recommender_t *rec, const rr_store_t *st,
     return same >= rec->p.category_cap;
 }
 
-/* Adds the model's probability to each pooled candidate and restores the order. */
-static void rerank_pool(const rr_recommender_t *rec, uint32_t uid, rr_list_entry_t *pool,
-                        size_t npool)
+/* Adds the model's probability probs[i] to each pooled candidate and restores the order. */
+static void rerank_pool(const rr_recommender_t *rec, rr_list_entry_t *pool, size_t npool,
+                        const float *probs)
 {
-    uint32_t ids[POOL_MAX];
-    float probs[POOL_MAX];
-    for (size_t i = 0; i < npool; i++) ids[i] = pool[i].item;
-    rec->rerank(rec->model_opaque, uid, ids, npool, probs);
-    rr_list_entry_t sorted[POOL_MAX];
+    rr_list_entry_t sorted[RR_RECOMMEND_POOL_MAX];
     size_t n = 0;
     for (size_t i = 0; i < npool; i++) {
         rr_list_entry_t e = pool[i];
         float m = rec->p.w_model * probs[i];
         if (m > e.score) { /* the model outweighs every other source together */
             e.reason = RR_REASON_MODEL;
-            e.strength = probs[i];
+            rr_list_set_strength(&e, probs[i]);
         }
         e.score += m;
-        n = list_insert(sorted, n, POOL_MAX, e);
+        n = list_insert(sorted, n, RR_RECOMMEND_POOL_MAX, e);
     }
     memcpy(pool, sorted, n * sizeof(*pool));
 }
 
-static size_t select_list(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
-                          const rr_trending_t *tr, uint32_t uid, const uint32_t *recent,
-                          size_t nrecent, float co_max, rr_list_entry_t *list)
+/* The touched candidates by blended score, best first, into pool; returns the count. */
+static size_t fill_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_trending_t *tr,
+                        uint32_t uid, float co_max, rr_list_entry_t *pool)
 {
     uint32_t top1;
     float tr_max = 0;
     if (rr_trending_top(tr, &top1, &tr_max, 1) == 0) tr_max = 0;
-    rr_list_entry_t pool[POOL_MAX];
-    size_t pool_cap = (size_t)rec->p.n * 4 < POOL_MAX ? (size_t)rec->p.n * 4 : POOL_MAX;
-    size_t npool = 0, n = 0;
+    size_t cap = pool_cap(rec), npool = 0;
     for (size_t i = 0; i < rec->ntouched; i++) {
         uint32_t item = rec->touched[i];
+        float c, g, t, r;
+        float score = blend_parts(rec, tr, item, co_max, tr_max, &c, &g, &t, &r);
+        /* Most candidates lose to a full pool's last entry: skip their exclusion lookups. */
+        if (npool == cap && !list_admits(&pool[npool - 1], score, item)) continue;
         if (excluded(st, uid, item)) continue;
-        npool = list_insert(pool, npool, pool_cap, blend(rec, st, tr, item, co_max, tr_max));
+        npool = list_insert(pool, npool, cap, blend(rec, st, tr, item, co_max, tr_max));
     }
-    if (rec->rerank && rec->p.w_model > 0 && npool > 0) rerank_pool(rec, uid, pool, npool);
-    for (size_t i = 0; i < npool && n < rec->p.n; i++) {
-        if (category_full(rec, st, list, n, pool[i].item)) continue;
-        if (pool[i].reason == RR_REASON_COOC)
-            pool[i].because = strongest_source(co, recent, nrecent, pool[i].item);
-        list[n++] = pool[i];
-    }
-    return n;
+    return npool;
 }
 
-size_t rr_recommend_user(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t *co,
-                         const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid)
+size_t rr_recommend_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
+                         const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid,
+                         rr_list_entry_t *pool)
 {
     uint32_t recent[MAX_RECENT], ids[RR_TRENDING_TOP];
     float w[MAX_RECENT];
@@ -252,10 +274,64 @@ size_t rr_recommend_user(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t 
     if (rec->retrieve && rec->p.retrieve_k > 0) add_retrieved(rec, uid);
     size_t ntop = rr_trending_top(tr, ids, NULL, RR_TRENDING_TOP);
     for (size_t i = 0; i < ntop; i++) touch(rec, ids[i]);
-    size_t n = select_list(rec, st, co, tr, uid, recent, nrecent, co_max, rr_store_list(st, uid));
+    size_t npool = fill_pool(rec, st, tr, uid, co_max, pool);
     reset(rec);
+    return npool;
+}
+
+size_t rr_recommend_finish(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t *co, uint32_t uid,
+                           rr_list_entry_t *pool, size_t npool, const float *probs)
+{
+    uint32_t recent[MAX_RECENT];
+    size_t nrecent = rr_store_recent(st, uid, recent), n = 0;
+    rr_list_entry_t *list = rr_store_list(st, uid);
+    if (probs && rec->p.w_model > 0 && npool > 0) rerank_pool(rec, pool, npool, probs);
+    for (size_t i = 0; i < npool && n < rec->p.n; i++) {
+        if (category_full(rec, st, list, n, pool[i].item)) continue;
+        if (pool[i].reason == RR_REASON_COOC)
+            rr_list_set_because(&pool[i], strongest_source(co, recent, nrecent, pool[i].item));
+        list[n++] = pool[i];
+    }
     st->user[uid].nlist = (uint8_t)n;
     return n;
+}
+
+size_t rr_recommend_user(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t *co,
+                         const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid)
+{
+    rr_list_entry_t pool[RR_RECOMMEND_POOL_MAX];
+    uint32_t ids[RR_RECOMMEND_POOL_MAX];
+    float probs[RR_RECOMMEND_POOL_MAX];
+    size_t npool = rr_recommend_pool(rec, st, co, tr, ct, uid, pool);
+    int rerank = rec->rerank && rec->p.w_model > 0 && npool > 0;
+    if (rerank) {
+        for (size_t i = 0; i < npool; i++) ids[i] = pool[i].item;
+        rec->rerank(rec->model_opaque, uid, ids, npool, probs);
+    }
+    return rr_recommend_finish(rec, st, co, uid, pool, npool, rerank ? probs : NULL);
+}
+
+void rr_recommend_batch(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t *co,
+                        const rr_trending_t *tr, const rr_cattop_t *ct, const uint32_t *uids,
+                        size_t n, rr_rerank_batch_fn rerank_batch, void *opaque)
+{
+    size_t cap = pool_cap(rec), first[RR_RECOMMEND_BATCH + 1];
+    for (size_t at = 0; at < n; at += RR_RECOMMEND_BATCH) {
+        size_t m = n - at < RR_RECOMMEND_BATCH ? n - at : RR_RECOMMEND_BATCH;
+        size_t npool[RR_RECOMMEND_BATCH];
+        first[0] = 0;
+        for (size_t u = 0; u < m; u++) {
+            rr_list_entry_t *pool = rec->pools + u * cap;
+            npool[u] = rr_recommend_pool(rec, st, co, tr, ct, uids[at + u], pool);
+            for (size_t i = 0; i < npool[u]; i++) rec->pool_items[first[u] + i] = pool[i].item;
+            first[u + 1] = first[u] + npool[u];
+        }
+        int rerank = rerank_batch && rec->p.w_model > 0 && first[m] > 0;
+        if (rerank) rerank_batch(opaque, uids + at, m, rec->pool_items, first, rec->pool_probs);
+        for (size_t u = 0; u < m; u++)
+            rr_recommend_finish(rec, st, co, uids[at + u], rec->pools + u * cap, npool[u],
+                                rerank ? rec->pool_probs + first[u] : NULL);
+    }
 }
 
 const char *rr_reason_tag(rr_reason_t reason)
@@ -273,17 +349,19 @@ const char *rr_reason_tag(rr_reason_t reason)
 void rr_recommend_reason(const rr_store_t *st, const rr_list_entry_t *e, char *buf, size_t cap)
 {
     const char *src;
+    char strength[16];
+    rr_list_strength_text(e, strength, sizeof(strength));
     switch ((rr_reason_t)e->reason) {
     case RR_REASON_COOC:
-        src = rr_intern_key(&st->items, e->because);
+        src = rr_intern_key(&st->items, rr_list_because(e));
         snprintf(buf, cap, "similar to item %s", src ? src : "?");
         break;
     case RR_REASON_CATEGORY:
-        src = rr_intern_key(&st->categories, e->because);
-        snprintf(buf, cap, "category %s affinity %.2f", src ? src : "?", e->strength);
+        src = rr_intern_key(&st->categories, rr_list_because(e));
+        snprintf(buf, cap, "category %s affinity %s", src ? src : "?", strength);
         break;
     case RR_REASON_TRENDING: snprintf(buf, cap, "trending"); break;
-    case RR_REASON_MODEL: snprintf(buf, cap, "picked for you (model %.2f)", e->strength); break;
+    case RR_REASON_MODEL: snprintf(buf, cap, "picked for you (model %s)", strength); break;
     default: snprintf(buf, cap, "%s", rr_reason_tag((rr_reason_t)e->reason)); break;
     }
 }

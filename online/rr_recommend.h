@@ -32,6 +32,12 @@ typedef size_t (*rr_retrieve_fn)(void *opaque, uint32_t uid, size_t k, uint32_t 
 /* Re-ranker: probabilities for items[0..n) of user uid (the learned MLP). */
 typedef void (*rr_rerank_fn)(void *opaque, uint32_t uid, const uint32_t *items, size_t n,
                              float *probs);
+/* The same for nusers users at once: items[first[u] .. first[u + 1]) are uids[u]'s. */
+typedef void (*rr_rerank_batch_fn)(void *opaque, const uint32_t *uids, size_t nusers,
+                                   const uint32_t *items, const size_t *first, float *probs);
+
+#define RR_RECOMMEND_POOL_MAX 400 /* candidates re-ranked per user: 4n, at most this */
+#define RR_RECOMMEND_BATCH    64  /* users whose candidates rr_recommend_batch re-ranks at once */
 
 typedef struct rr_recommender_s {
     float *co;         /* [items_max] recency-weighted co-occurrence, zero between calls */
@@ -45,6 +51,10 @@ typedef struct rr_recommender_s {
     rr_rerank_fn rerank;     /* NULL = no re-ranking */
     rr_retrieve_fn retrieve; /* NULL = no embedding retrieval */
     void *model_opaque;      /* passed to both */
+    /* rr_recommend_batch: [RR_RECOMMEND_BATCH × 4n] pooled candidates, their ids, their probs */
+    rr_list_entry_t *pools;
+    uint32_t *pool_items;
+    float *pool_probs;
 } rr_recommender_t;
 
 rr_err_t rr_recommender_init(rr_recommender_t *rec, size_t items_max, const rr_rec_params_t *p);
@@ -52,6 +62,21 @@ void rr_recommender_free(rr_recommender_t *rec);
 /* Recomputes user uid's list in the store. Returns its length. */
 size_t rr_recommend_user(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t *co,
                          const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid);
+/* Recomputes the lists of uids[0..n), re-ranking up to RR_RECOMMEND_BATCH users' candidates
+ * with one rerank_batch call (NULL: no re-ranking) instead of one rec->rerank call each; each
+ * list is what rr_recommend_user gives when the re-ranker gives the same probabilities. */
+void rr_recommend_batch(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t *co,
+                        const rr_trending_t *tr, const rr_cattop_t *ct, const uint32_t *uids,
+                        size_t n, rr_rerank_batch_fn rerank_batch, void *opaque);
+/* The two halves of rr_recommend_user. rr_recommend_pool: user uid's best 4n candidates by the
+ * blended score, best first, into pool (RR_RECOMMEND_POOL_MAX entries); returns the count.
+ * rr_recommend_finish: adds w_model·probs[i] to pool[i] (probs NULL: no re-ranking), applies
+ * the rules and writes the list; returns its length. */
+size_t rr_recommend_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
+                         const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid,
+                         rr_list_entry_t *pool);
+size_t rr_recommend_finish(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t *co, uint32_t uid,
+                           rr_list_entry_t *pool, size_t npool, const float *probs);
 /* Readable reason of a list entry ("similar to item 123", "trending"). */
 void rr_recommend_reason(const rr_store_t *st, const rr_list_entry_t *e, char *buf, size_t cap);
 const char *rr_reason_tag(rr_reason_t reason);

@@ -1,12 +1,30 @@
 /* rr_store.c — users and items; see rr_store.h. */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "rr_store.h"
+
+void rr_list_set_strength(rr_list_entry_t *e, float strength)
+{
+    /* A float times 100 is exact in double, and nearbyint rounds ties to even as printf does:
+     * the hundredths are exactly the digits "%.2f" prints. */
+    double c = nearbyint((double)strength * 100.0);
+    unsigned centi = !(c > 0) ? 0u : c > RR_LIST_CENTI_MAX ? RR_LIST_CENTI_MAX : (unsigned)c;
+    rr_list_set_centi(e, centi);
+}
+
+void rr_list_strength_text(const rr_list_entry_t *e, char *buf, size_t cap)
+{
+    unsigned centi = rr_list_centi(e);
+    snprintf(buf, cap, "%u.%02u", centi / 100, centi % 100);
+}
 
 rr_err_t rr_store_init(rr_store_t *st, size_t users_max, size_t items_max, uint32_t nrecent,
                        uint32_t list_max)
 {
     memset(st, 0, sizeof(*st));
+    if (items_max >= RR_LIST_ID_NONE) return RR_E(INVAL); /* list entries hold 27-bit ids */
     st->users_max = users_max;
     st->items_max = items_max;
     st->nrecent_max = nrecent;
@@ -146,13 +164,26 @@ static void seen_add(rr_store_t *st, uint32_t uid, uint32_t iid)
     f[b >> 6] |= 1ULL << (b & 63);
 }
 
+/* gap + (later - earlier), saturated to 32 bits (later >= earlier). */
+static uint32_t gap_ms(int64_t later, int64_t earlier, uint32_t gap)
+{
+    uint64_t g = (uint64_t)gap + (uint64_t)(later - earlier);
+    return g > UINT32_MAX ? UINT32_MAX : (uint32_t)g;
+}
+
 void rr_store_touch(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t *ev)
 {
     rr_user_t *u = &st->user[uid];
-    if (u->nevents == 0) u->first_ts_ms = ev->ts_ms;
-    if (ev->ts_ms > u->last_ts_ms) u->last_ts_ms = ev->ts_ms;
+    if (u->nevents == 0) { /* last = max(0, every time), first = the first event's time */
+        if (ev->ts_ms > u->last_ts_ms) u->last_ts_ms = ev->ts_ms;
+        u->first_gap_ms = gap_ms(u->last_ts_ms, ev->ts_ms, 0);
+    } else if (ev->ts_ms > u->last_ts_ms) {
+        u->first_gap_ms = gap_ms(ev->ts_ms, u->last_ts_ms, u->first_gap_ms);
+        u->trigger_gap_ms = gap_ms(ev->ts_ms, u->last_ts_ms, u->trigger_gap_ms);
+        u->last_ts_ms = ev->ts_ms; /* the trigger time stays put until set again */
+    }
     u->nevents++;
-    if (ev->type > RR_EV_NONE && ev->type < RR_EV__COUNT) u->counts[ev->type]++;
+    if (ev->type == RR_EV_PURCHASE) u->purchases++;
     if (iid == RR_INTERN_NONE) return;
     st->item[iid].interactions++;
     seen_add(st, uid, iid);

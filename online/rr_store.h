@@ -15,28 +15,67 @@
 #define RR_SHOWN_MAX  4  /* latest impressions (shown, not yet clicked) kept per user */
 
 typedef enum {
-    RR_REASON_NONE = 0,
+    RR_REASON_NONE = 0, /* reasons fit the 3 bits of rr_list_entry_t.reason */
     RR_REASON_COOC,     /* co-occurs with one of the user's recent items */
     RR_REASON_TRENDING, /* global decayed popularity */
     RR_REASON_CATEGORY, /* the user's category affinity */
     RR_REASON_MODEL,    /* learned embedding / MLP score */
 } rr_reason_t;
 
+/* One entry of a user's list, 12 bytes: item and reason read as fields; what the reason names
+ * is packed (item and category ids < 2^27 >= items.max; the strength shown to the user, which
+ * the reason text prints with two decimals, as hundredths) and goes through the accessors. */
+#define RR_LIST_ID_BITS   27
+#define RR_LIST_ID_NONE   ((1u << RR_LIST_ID_BITS) - 1) /* because: none (RR_INTERN_NONE) */
+#define RR_LIST_CENTI_MAX 127u                          /* strength 0.00 .. 1.27 */
 typedef struct rr_list_entry_s {
-    uint32_t item;
+    uint32_t item : RR_LIST_ID_BITS;
+    uint32_t centi_lo : 5;
     float score;
-    uint32_t because; /* COOC: the recent item that explains it; CATEGORY: category id */
-    float strength;   /* of the reason: co-occurrence count, category affinity, trend score */
-    uint8_t reason;   /* rr_reason_t */
+    uint32_t because_ : RR_LIST_ID_BITS; /* COOC: the recent item behind it; CATEGORY: its id */
+    uint32_t reason : 3;                 /* rr_reason_t */
+    uint32_t centi_hi : 2;
 } rr_list_entry_t;
 
+/* An entry for item with score and reason (because RR_INTERN_NONE, strength 0). */
+static inline rr_list_entry_t rr_list_entry(uint32_t item, float score, rr_reason_t reason)
+{
+    rr_list_entry_t e = {.item = item, .score = score, .because_ = RR_LIST_ID_NONE};
+    e.reason = reason;
+    return e;
+}
+static inline void rr_list_set_because(rr_list_entry_t *e, uint32_t id)
+{
+    e->because_ = id < RR_LIST_ID_NONE ? id : RR_LIST_ID_NONE;
+}
+static inline uint32_t rr_list_because(const rr_list_entry_t *e)
+{
+    return e->because_ == RR_LIST_ID_NONE ? RR_INTERN_NONE : e->because_;
+}
+/* The strength as printed by "%.2f" (hundredths, ties to even), clamped to 0 .. 1.27: what the
+ * reason text shows (a category affinity share, a model probability). */
+void rr_list_set_strength(rr_list_entry_t *e, float strength);
+/* Hundredths of the strength (centi <= RR_LIST_CENTI_MAX), and its "%.2f" text (cap >= 8). */
+static inline void rr_list_set_centi(rr_list_entry_t *e, unsigned centi)
+{
+    e->centi_lo = centi & 31u;
+    e->centi_hi = (centi >> 5) & 3u;
+}
+static inline unsigned rr_list_centi(const rr_list_entry_t *e)
+{
+    return (unsigned)e->centi_hi << 5 | e->centi_lo;
+}
+void rr_list_strength_text(const rr_list_entry_t *e, char *buf, size_t cap);
+
+/* 64 bytes. Times other than last_ts_ms are 32-bit: offsets from it, or clock stamps kept
+ * modulo 2^32 and read as differences (see the stamp helpers below). */
 typedef struct rr_user_s {
-    int64_t first_ts_ms, last_ts_ms;
-    int64_t trigger_ts_ms; /* event time of the event behind the current list */
-    uint64_t dequeued_us;  /* monotonic time that event left the consumer (freshness) */
-    int64_t produced_ms;   /* its Kafka message timestamp (end-to-end freshness) */
-    uint32_t counts[RR_EV__COUNT];
-    uint32_t nevents;
+    int64_t last_ts_ms;      /* latest event time (0 before the first positive one) */
+    uint32_t first_gap_ms;   /* last_ts_ms - first event's time, saturated: rr_store_first_ts */
+    uint32_t trigger_gap_ms; /* last_ts_ms - the time of the event behind the current list */
+    uint32_t dequeued_us;    /* engine: monotonic µs (low 32 bits) that event left the consumer */
+    uint32_t produced_ms;    /* engine: its Kafka timestamp, wall ms (low 32 bits); 0 = none */
+    uint32_t nevents, purchases;
     uint32_t shown[RR_SHOWN_MAX]; /* impressions since the last interaction: negatives */
     int32_t partition;            /* input partition the user's events come from */
     uint32_t flood_sec;           /* event-time second of the rate window (low 32 bits) */
@@ -74,6 +113,46 @@ rr_err_t rr_store_user(rr_store_t *st, const char *user_id, uint32_t *uid, int *
 rr_err_t rr_store_item(rr_store_t *st, const rr_event_t *ev, uint32_t *iid);
 /* Applies a catalog update. */
 rr_err_t rr_store_item_update(rr_store_t *st, const rr_item_msg_t *msg, uint32_t *iid);
+
+/* The time of the user's first event; past ~49 days before last_ts_ms, only a lower bound
+ * on the age (enough for "new" and other short horizons). */
+static inline int64_t rr_store_first_ts(const rr_user_t *u)
+{
+    return u->last_ts_ms - (int64_t)u->first_gap_ms;
+}
+
+/* The event time of the event behind the user's current list (rtrec.Recs.trigger_ts_ms). It is
+ * kept as an offset from last_ts_ms, so it is exact up to ~49 days before the user's latest
+ * event; an older trigger reads as that (a very late event). */
+static inline int64_t rr_store_trigger_ts(const rr_user_t *u)
+{
+    return u->last_ts_ms - (int64_t)u->trigger_gap_ms;
+}
+/* Call after the event is applied (last_ts_ms already covers it). */
+static inline void rr_store_set_trigger(rr_user_t *u, int64_t ts_ms)
+{
+    int64_t gap = u->last_ts_ms - ts_ms;
+    u->trigger_gap_ms = gap <= 0 ? 0u : gap >= UINT32_MAX ? UINT32_MAX : (uint32_t)gap;
+}
+
+/* Freshness stamps of the pending publication, modulo 2^32: a clock's low 32 bits, read back as
+ * the elapsed time since (exact below 2^32 units: ~71 minutes of µs, ~49 days of ms). 0 means
+ * no stamp, so a clock reading whose low bits are 0 is stored as 1 (one unit off). */
+static inline uint32_t rr_store_stamp(uint64_t clock)
+{
+    uint32_t low = (uint32_t)clock;
+    return low ? low : 1u;
+}
+/* now - stamp, for a stamp taken at or before now (unsigned clocks: monotonic). */
+static inline uint32_t rr_store_stamp_age(uint64_t now, uint32_t stamp)
+{
+    return (uint32_t)now - stamp;
+}
+/* now - stamp for a wall clock that may have been behind the stamp's (skew): negative then. */
+static inline int64_t rr_store_stamp_age_signed(int64_t now, uint32_t stamp)
+{
+    return (int32_t)((uint32_t)now - stamp);
+}
 
 /* Records an interaction of uid with iid: counts, recency, recent ring, bought ring. */
 void rr_store_touch(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t *ev);

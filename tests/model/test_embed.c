@@ -87,5 +87,34 @@ static void test_update_merges_duplicates(void)
             CHECK(memcmp(data + r * DIM, before + r * DIM, sizeof(float) * DIM) == 0);
 }
 
+/* A mini-batch of 300 rows (the hashed merge) moves each row by the sum of its gradients, the
+ * same as a naive per-row sum, and visits the rows in first-seen order. */
+static void test_update_merges_large_batch(void)
+{
+    enum { NROWS = 97, DIM = 4, N = 300 };
+    static float data[NROWS * DIM], want[NROWS * DIM], g[N * DIM], scratch[N * DIM];
+    uint32_t rows[N], rows_scratch[N];
+    for (int k = 0; k < NROWS * DIM; k++) data[k] = want[k] = (float)(k % 7);
+    for (int k = 0; k < N; k++) {
+        rows[k] = (uint32_t)((k * 37 + k / 5) % NROWS);
+        for (int j = 0; j < DIM; j++) g[k * DIM + j] = (float)((k + j) % 5) * 0.25f;
+    }
+    for (int r = 0; r < NROWS; r++) /* naive: sum each row's gradients in order, then step */
+        for (int j = 0; j < DIM; j++) {
+            float sum = 0;
+            int hit = 0;
+            for (int k = 0; k < N; k++)
+                if (rows[k] == (uint32_t)r) sum = hit++ ? sum + g[k * DIM + j] : g[k * DIM + j];
+            want[r * DIM + j] -= sum;
+        }
+    rr_embed_t table;
+    rr_embed_attach(&table, data, NROWS, DIM);
+    rr_optim_t opt = rr_optim_default(RR_OPTIM_SGD, 1.0f);
+    CHECK_INT(rr_embed_update(&table, &opt, NULL, rows, N, g, DIM, scratch, rows_scratch), NROWS);
+    CHECK(memcmp(data, want, sizeof(data)) == 0);
+    CHECK_INT(rows_scratch[0], rows[0]);
+    CHECK_INT(rows_scratch[1], rows[1]);
+}
+
 RR_TEST_MAIN(RR_TEST(test_hash_vectors), RR_TEST(test_bucket_spread), RR_TEST(test_init_and_gather),
-             RR_TEST(test_update_merges_duplicates))
+             RR_TEST(test_update_merges_duplicates), RR_TEST(test_update_merges_large_batch))

@@ -1,6 +1,6 @@
 /* test_optim — SGD, Adagrad and Adam against numbers worked out by hand from the formulas,
- * sparse row updates (only listed rows and their state move; lazy Adam == dense Adam per row),
- * and gradient clipping. */
+ * sparse row updates (only listed rows and their state move; lazy Adam == dense Adam per row;
+ * row-wise Adagrad), and gradient clipping. */
 #include "rr_optim.h"
 #include "rr_test.h"
 
@@ -115,19 +115,37 @@ static void test_rows_adam(void)
     CHECK_INT(opt.t, 0);
 }
 
-/* Adagrad rows: state G per row; row 0 untouched. */
+/* Row-wise Adagrad: one accumulator per row, G += mean(g²); row 0 and its state untouched.
+ * lr 0.1, row 1 = [1, -2], g = [0.5, -1], mean(g²) = 0.625 per step.
+ * step 1: G = 0.625, s = 0.1/√0.625 = 0.126491106; p = [0.936754447, -1.873508894]
+ * step 2: G = 1.25,  s = 0.1/√1.25  = 0.089442719; p = [0.892033087, -1.784066175]
+ * With L2 0.1 on row [1, 2]: g' = [0.6, -0.8], G = 0.5, s = 0.141421356;
+ *         p = [1 - 0.084852814, 2 + 0.113137085] = [0.915147186, 2.113137085] */
 static void test_rows_adagrad(void)
 {
     rr_optim_t opt = rr_optim_default(RR_OPTIM_ADAGRAD, 0.1f);
-    float table[4] = {5.0f, 6.0f, 1.0f, -2.0f}, state[4] = {0}, g[2] = {0.5f, -1.0f};
+    CHECK_INT(rr_optim_row_state_floats(RR_OPTIM_ADAGRAD, 2), 1);
+    float table[4] = {5.0f, 6.0f, 1.0f, -2.0f}, state[2] = {0}, g[2] = {0.5f, -1.0f};
     uint32_t rows[1] = {1};
     rr_optim_step_rows(&opt, table, g, state, rows, 1, 2);
+    CHECK_NEAR(table[2], 0.936754447, TOL);
+    CHECK_NEAR(table[3], -1.873508894, TOL);
+    CHECK_NEAR(state[1], 0.625, TOL);
     rr_optim_step_rows(&opt, table, g, state, rows, 1, 2);
-    CHECK_NEAR(table[2], 0.829289322, TOL); /* same numbers as test_adagrad */
-    CHECK_NEAR(table[3], -1.829289322, TOL);
+    CHECK_NEAR(table[2], 0.892033087, TOL);
+    CHECK_NEAR(table[3], -1.784066175, TOL);
+    CHECK_NEAR(state[1], 1.25, TOL);
     CHECK_NEAR(table[0], 5.0, 0.0);
     CHECK_NEAR(table[1], 6.0, 0.0);
     CHECK_NEAR(state[0], 0.0, 0.0);
+
+    opt.l2 = 0.1f;
+    float row[2] = {1.0f, 2.0f}, acc = 0.0f;
+    uint32_t row0[1] = {0};
+    rr_optim_step_rows(&opt, row, g, &acc, row0, 1, 2);
+    CHECK_NEAR(row[0], 0.915147186, TOL);
+    CHECK_NEAR(row[1], 2.113137085, TOL);
+    CHECK_NEAR(acc, 0.5, TOL);
 }
 
 static void test_clip(void)

@@ -203,12 +203,15 @@ static void test_impressions_first(void)
     sim_free(&sim);
 }
 
-/* The batch's loss with the current parameters (rows rebuilt from the tables). */
+/* The batch's loss with the current parameters (rows, and the user vector, rebuilt from the
+ * tables). */
 static float batch_loss(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, float wpos)
 {
-    float ufeat[RR_PORTRAIT_NUSER] = {0};
+    float ufeat[RR_PORTRAIT_NUSER] = {0}, u[RR_LEARNER_MAX_DIM];
+    uint32_t used[RR_LEARNER_USER_ITEMS];
+    rr_learner_user_vec(lr, st, uid, u, used);
     for (int b = 0; b < lr->nbatch; b++) {
-        rr_learner_build_row(lr, st, NULL, uid, ufeat, lr->batch[b], lr->x + b * lr->in_dim);
+        rr_learner_build_row(lr, st, NULL, uid, u, ufeat, lr->batch[b], lr->x + b * lr->in_dim);
         lr->labels[b] = b == 0 ? 1.0f : 0.0f;
         lr->weights[b] = b == 0 ? wpos : 1.0f;
     }
@@ -217,9 +220,10 @@ static float batch_loss(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, fl
                            NULL);
 }
 
-/* With plain SGD and no clipping a row moves by exactly -lr·grad, so the user row's and the
- * positive item row's steps must match central finite differences of the batch loss (which
- * checks the u⊙v split of dx). */
+/* With plain SGD and no clipping a row moves by exactly -lr·grad, so the rows of the user's two
+ * recent items (averaged into u) and of the positive item must move as central finite
+ * differences of the batch loss say (which checks the u⊙v split of dx and the spread of du over
+ * the recent items). */
 static void test_embedding_gradients(void)
 {
     rr_learner_config_t cfg = rr_learner_config_default();
@@ -231,35 +235,39 @@ static void test_embedding_gradients(void)
     sim_t sim;
     sim_init(&sim, &cfg);
     rr_learner_t *lr = &sim.lr;
-    uint32_t uid = 2, pos = 12;
-    float *u = rr_learner_user_row(lr, uid), *v = rr_learner_item_row(lr, pos);
+    uint32_t uid = 2, pos = 12, seen[2] = {3, 5};
+    rr_event_t ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = RR_EV_VIEW;
+    ev.ts_ms = T0 - 1000;
+    for (int k = 0; k < 2; k++) rr_store_touch(&sim.st, uid, seen[k], &ev);
+    enum { NR = 3 };
+    float *rows[NR] = {rr_learner_item_row(lr, seen[0]), rr_learner_item_row(lr, seen[1]),
+                       rr_learner_item_row(lr, pos)};
     int d = cfg.dim;
-    float u0[64], v0[64], u1[64], v1[64];
+    float r0[NR][64], r1[NR][64];
     for (uint32_t i = 0; i < NI; i++) rr_learner_item_row(lr, i); /* rows the negatives use */
     float *before = malloc(lr->nparams * sizeof(float));
     memcpy(before, lr->params, lr->nparams * sizeof(float));
-    memcpy(u0, u, d * sizeof(float));
-    memcpy(v0, v, d * sizeof(float));
+    for (int r = 0; r < NR; r++) memcpy(r0[r], rows[r], d * sizeof(float));
     rr_learner_train(lr, &sim.st, NULL, uid, pos, RR_EV_CLICK, T0, NULL, 0, NULL);
-    memcpy(u1, u, d * sizeof(float));
-    memcpy(v1, v, d * sizeof(float));
+    for (int r = 0; r < NR; r++) memcpy(r1[r], rows[r], d * sizeof(float));
+    for (int b = 1; b < lr->nbatch; b++) CHECK(lr->batch[b] != seen[0] && lr->batch[b] != seen[1]);
     /* Finite differences at the parameters the step saw. */
     memcpy(lr->params, before, lr->nparams * sizeof(float));
     double moved = 0;
     const float h = 1e-3f;
     for (int k = 0; k < d; k++) {
-        float *rows[2] = {u, v},
-              steps[2] = {(u0[k] - u1[k]) / cfg.lr_embed, (v0[k] - v1[k]) / cfg.lr_embed};
-        for (int r = 0; r < 2; r++) {
-            float keep = rows[r][k];
+        for (int r = 0; r < NR; r++) {
+            float step = (r0[r][k] - r1[r][k]) / cfg.lr_embed, keep = rows[r][k];
             rows[r][k] = keep + h;
             float lp = batch_loss(lr, &sim.st, uid, cfg.weight[RR_EV_CLICK]);
             rows[r][k] = keep - h;
             float lm = batch_loss(lr, &sim.st, uid, cfg.weight[RR_EV_CLICK]);
             rows[r][k] = keep;
             double fd = ((double)lp - lm) / (2 * h);
-            CHECK_NEAR(steps[r], fd, 1e-3 + 0.02 * fabs(fd));
-            moved += fabs(steps[r]);
+            CHECK_NEAR(step, fd, 1e-3 + 0.02 * fabs(fd));
+            moved += fabs(step);
         }
     }
     CHECK(moved > 1e-2); /* the check is not vacuous */
@@ -288,7 +296,9 @@ static void test_retrieve_vs_brute_force(void)
         int n = rr_learner_retrieve(lr, &sim.st, u, K, &filter, ids, scores);
         CHECK_INT(n, K);
         /* Brute force: the best K of the allowed items by a double-precision dot product. */
-        const float *uv = rr_embed_row(&lr->users, u);
+        float uv[RR_LEARNER_MAX_DIM];
+        uint32_t used[RR_LEARNER_USER_ITEMS];
+        CHECK(rr_learner_user_vec(lr, &sim.st, u, uv, used) > 0);
         double best[K];
         uint32_t best_id[K];
         int nb = 0;
@@ -311,18 +321,22 @@ static void test_retrieve_vs_brute_force(void)
     sim_free(&sim);
 }
 
-static void test_bytes_per_user(void)
+/* Nothing is held per user: the parameters and optimiser state do not grow with users_max. */
+static void test_no_state_per_user(void)
 {
     rr_learner_config_t cfg = rr_learner_config_default();
-    size_t lb = rr_learner_bytes_per_user(&cfg);
-    printf("learner bytes/user %zu (adagrad), portrait %zu, total %zu\n", lb, sizeof(rr_portrait_t),
-           lb + sizeof(rr_portrait_t));
-    CHECK(lb + sizeof(rr_portrait_t) <= 512);
-    cfg.optim = RR_OPTIM_ADAM;
-    printf("learner bytes/user %zu (adam)\n", rr_learner_bytes_per_user(&cfg));
+    cfg.sampler_size = 1024;
+    rr_learner_t a, b;
+    char err[128];
+    CHECK_INT(rr_learner_init(&a, &cfg, 10, NI, err, sizeof(err)), RR_OK);
+    CHECK_INT(rr_learner_init(&b, &cfg, 1000000, NI, err, sizeof(err)), RR_OK);
+    CHECK_INT(a.nparams, b.nparams);
+    CHECK_INT(a.nstate, b.nstate);
+    rr_learner_free(&a);
+    rr_learner_free(&b);
 }
 
 RR_TEST_MAIN(RR_TEST(test_learns_with_portrait), RR_TEST(test_learns_embeddings_only),
              RR_TEST(test_determinism), RR_TEST(test_impressions_first),
              RR_TEST(test_embedding_gradients), RR_TEST(test_retrieve_vs_brute_force),
-             RR_TEST(test_bytes_per_user))
+             RR_TEST(test_no_state_per_user))

@@ -102,7 +102,7 @@ static void run(rr_pipeline_t *pl, const op_t *ops, int from, int to)
             rr_store_item_update(&pl->store, &op->item, &uid);
         } else if (rr_pipeline_apply(pl, &op->ev, &uid) == RR_OK) {
             pl->store.user[uid].partition = op->partition;
-            pl->store.user[uid].trigger_ts_ms = op->ev.ts_ms;
+            rr_store_set_trigger(&pl->store.user[uid], op->ev.ts_ms);
             rr_pipeline_refresh(pl, uid);
         }
     }
@@ -118,12 +118,17 @@ static void check_intern(const rr_intern_t *a, const rr_intern_t *b)
     CHECK_INT(a->count, b->count);
     CHECK_INT(a->free_count, b->free_count);
     if (a->next_id != b->next_id || a->free_count != b->free_count) return;
-    for (size_t k = 0; k < a->free_count; k++)
-        CHECK_INT(a->free_ring[(a->free_head + k) % a->cap],
-                  b->free_ring[(b->free_head + k) % b->cap]);
-    for (size_t id = 0; id < a->next_id; id++) {
-        CHECK_STR(a->keys[id], b->keys[id]);
-        if (a->keys[id][0]) CHECK_INT(rr_intern_find(b, a->keys[id]), id);
+    uint32_t x = rr_intern_free_first(a), y = rr_intern_free_first(b);
+    for (size_t k = 0; k < a->free_count; k++) {
+        CHECK_INT(x, y);
+        x = rr_intern_free_next(a, x);
+        y = rr_intern_free_next(b, y);
+    }
+    CHECK(x == RR_INTERN_NONE && y == RR_INTERN_NONE);
+    for (uint32_t id = 0; id < a->next_id; id++) {
+        const char *ka = rr_intern_key(a, id), *kb = rr_intern_key(b, id);
+        CHECK_STR(ka ? ka : "", kb ? kb : "");
+        if (ka) CHECK_INT(rr_intern_find(b, ka), id);
     }
 }
 
@@ -131,9 +136,9 @@ static void check_lists(const rr_store_t *a, const rr_store_t *b, size_t n)
 {
     for (size_t k = 0; k < n * a->list_max; k++) {
         const rr_list_entry_t *x = &a->lists[k], *y = &b->lists[k];
-        CHECK(x->item == y->item && x->because == y->because && x->reason == y->reason);
+        CHECK(x->item == y->item && rr_list_because(x) == rr_list_because(y) &&
+              x->reason == y->reason && rr_list_centi(x) == rr_list_centi(y));
         SAME(&x->score, &y->score, sizeof(float));
-        SAME(&x->strength, &y->strength, sizeof(float));
     }
 }
 
@@ -208,11 +213,12 @@ static void check_learner(const rr_learner_t *a, const rr_learner_t *b)
     CHECK(a->nparams == b->nparams && a->nstate == b->nstate);
     SAME(a->params, b->params, a->nparams * sizeof(float));
     SAME(a->state, b->state, a->nstate * sizeof(float));
-    SAME(a->user_ready, b->user_ready, (a->users_max / 64 + 1) * 8);
     SAME(a->item_ready, b->item_ready, (a->items_max / 64 + 1) * 8);
     CHECK_INT(a->nsampler, b->nsampler);
     SAME(a->sampler, b->sampler, a->nsampler * sizeof(uint32_t));
     CHECK_INT(a->steps, b->steps);
+    CHECK_INT(a->flushes, b->flushes);
+    CHECK_INT(a->stage.nevents, b->stage.nevents);
     SAME(&a->rng, &b->rng, sizeof(a->rng));
     CHECK(a->opt_mlp.t == b->opt_mlp.t && a->opt_embed.t == b->opt_embed.t);
 }
@@ -363,7 +369,7 @@ static void test_sections_by_partition(void)
         if (rr_ckpt_find(r, RR_CKPT_USRS, sub, &data, &len) != RR_OK) continue;
         rr_ckpt_cursor_t c;
         rr_ckpt_cursor_init(&c, data, len);
-        CHECK_INT(rr_ckpt_read_u32(&c), 2); /* payload version */
+        CHECK_INT(rr_ckpt_read_u32(&c), 5); /* payload version */
         users += rr_ckpt_read_u64(&c);
     }
     CHECK_INT(users, a.store.users.count);

@@ -1,7 +1,10 @@
 /* test_recommend.c — the co-occurrence recommender and the state under it: interning, the
  * dirty set, co-occurrence counts against a naive count, trending order, and a scenario whose
  * list is worked out by hand. */
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include "rr_config.h"
 #include "rr_dirty.h"
 #include "rr_pipeline.h"
@@ -168,7 +171,6 @@ static void test_scenario(void)
     CHECK_INT(pl.store.user[alice].nlist, 3);
     CHECK_STR(rr_intern_key(&pl.store.items, list[0].item), "C");
     /* B (newest) weighs 1, A 0.5: 4 + 0.5 * 4; the strongest pair normalises the score. */
-    CHECK_NEAR(list[0].strength, 6.0, 1e-6);
     /* + the trending prior: C's 4 views against B's 4 views + a purchase (weight 8) */
     CHECK_NEAR(list[0].score, 1.0 + 0.001 * 4.0 / 12.0, 1e-5);
     CHECK_INT(list[0].reason, RR_REASON_COOC);
@@ -206,7 +208,10 @@ static void test_scenario_model(void)
         CHECK(list[i].reason == RR_REASON_MODEL || list[i].reason == RR_REASON_TRENDING);
         CHECK(list[i].score <= list[i - 1].score);
     }
-    CHECK(pl.learner.steps == 16); /* one step per item event */
+    CHECK(pl.learner.steps == 16);  /* every item event is staged... */
+    CHECK(pl.learner.flushes == 0); /* ...for one step at model.batch = 32 events */
+    rr_pipeline_train_flush(&pl);
+    CHECK(pl.learner.flushes == 1 && pl.learner.stage.nevents == 0);
     double ll = rr_pipeline_logloss(&pl), auc = rr_pipeline_auc(&pl);
     CHECK(ll > 0 && ll < 5);
     CHECK(auc >= 0 && auc <= 1);
@@ -241,17 +246,9 @@ static void test_impressions_negatives(void)
     rr_pipeline_free(&pl);
 }
 
-/* Batched refresh (one sgemm per item block for many users) gives each user the same list as
- * refreshing them one by one (sgemv); scores may differ in the last bits, so items are compared. */
-static void test_refresh_batch_matches_single(void)
+/* Two pipelines fed the same random views of 100 users on 200 items. */
+static void play_random(rr_pipeline_t *one, rr_pipeline_t *many)
 {
-    rr_config_t cfg;
-    rr_config_init(&cfg);
-    cfg.users_max = 128;
-    cfg.items_max = 256;
-    rr_pipeline_t one, many;
-    CHECK_INT(rr_pipeline_init(&one, &cfg), RR_OK);
-    CHECK_INT(rr_pipeline_init(&many, &cfg), RR_OK);
     char user[16], item[16];
     uint64_t x = 7;
     for (int e = 0; e < 3000; e++) {
@@ -265,28 +262,84 @@ static void test_refresh_batch_matches_single(void)
         ev.type = RR_EV_VIEW;
         ev.ts_ms = 1700000000000LL + e * 1000;
         uint32_t a, b;
-        CHECK_INT(rr_pipeline_apply(&one, &ev, &a), RR_OK);
-        CHECK_INT(rr_pipeline_apply(&many, &ev, &b), RR_OK);
+        CHECK_INT(rr_pipeline_apply(one, &ev, &a), RR_OK);
+        CHECK_INT(rr_pipeline_apply(many, &ev, &b), RR_OK);
     }
+}
+
+/* Batched refresh (one retrieval kernel call per item block for many users, one re-rank call
+ * for all their candidates) gives each user the list refreshing them one by one gives: the same
+ * items in the same order with the same reasons; scores may differ in the last bits (the batch
+ * retrieves with another kernel than one user's sgemv). With the model off, no re-ranking. */
+static void check_refresh_batch(int model)
+{
+    rr_config_t cfg;
+    rr_config_init(&cfg);
+    cfg.users_max = 128;
+    cfg.items_max = 256;
+    cfg.model_enabled = model;
+    rr_pipeline_t one, many;
+    CHECK_INT(rr_pipeline_init(&one, &cfg), RR_OK);
+    CHECK_INT(rr_pipeline_init(&many, &cfg), RR_OK);
+    play_random(&one, &many);
     uint32_t uids[100];
     size_t n = 0;
     for (uint32_t uid = 0; uid < rr_intern_bound(&many.store.users); uid++) uids[n++] = uid;
     for (size_t i = 0; i < n; i++) rr_pipeline_refresh(&one, uids[i]);
-    rr_pipeline_refresh_batch(&many, uids, n);
+    rr_pipeline_refresh_batch(&many, uids, n); /* 64 users, then the rest */
     int differ = 0;
     for (size_t i = 0; i < n; i++) {
         const rr_list_entry_t *a = rr_store_list(&one.store, uids[i]);
         const rr_list_entry_t *b = rr_store_list(&many.store, uids[i]);
         CHECK_INT(one.store.user[uids[i]].nlist, many.store.user[uids[i]].nlist);
-        for (int k = 0; k < one.store.user[uids[i]].nlist; k++) {
-            int found = 0;
-            for (int j = 0; j < many.store.user[uids[i]].nlist; j++)
-                found |= a[k].item == b[j].item;
-            differ += !found;
-        }
+        CHECK(one.store.user[uids[i]].nlist > 0);
+        for (int k = 0; k < one.store.user[uids[i]].nlist; k++)
+            differ += a[k].item != b[k].item || a[k].reason != b[k].reason ||
+                      fabsf(a[k].score - b[k].score) > 1e-5f * (1 + fabsf(a[k].score));
     }
     CHECK_INT(differ, 0);
     CHECK(n > 50);
+    rr_pipeline_free(&one);
+    rr_pipeline_free(&many);
+}
+
+static void test_refresh_batch_matches_single(void)
+{
+    check_refresh_batch(1);
+    check_refresh_batch(0);
+}
+
+/* The MLP re-rank of many users at once gives each (user, item) the probability scoring the
+ * user alone gives, whatever the rows' split into forwards (users of 0..199 candidates, rows
+ * of several users in one forward, an unknown user: 0). */
+static void test_score_batch_matches_single(void)
+{
+    rr_config_t cfg;
+    rr_config_init(&cfg);
+    cfg.users_max = 128;
+    cfg.items_max = 256;
+    rr_pipeline_t one, many;
+    CHECK_INT(rr_pipeline_init(&one, &cfg), RR_OK);
+    CHECK_INT(rr_pipeline_init(&many, &cfg), RR_OK);
+    play_random(&one, &many);
+    enum { NU = 7 };
+    uint32_t uids[NU] = {0, 1, 2, 3, 500 /* >= users.max */, 5, 6}, items[NU * 200];
+    size_t counts[NU] = {40, 0, 1, 199, 10, 63, 65}, first[NU + 1] = {0};
+    for (int u = 0; u < NU; u++) {
+        for (size_t i = 0; i < counts[u]; i++) items[first[u] + i] = (uint32_t)(i * 7 + u) % 200;
+        first[u + 1] = first[u] + counts[u];
+    }
+    float want[NU * 200], got[NU * 200];
+    for (int u = 0; u < NU; u++)
+        rr_learner_score(&one.learner, &one.store, &one.portrait, uids[u], one.portrait.now_ms,
+                         items + first[u], counts[u], want + first[u]);
+    rr_learner_score_batch(&many.learner, &many.store, &many.portrait, many.portrait.now_ms, uids,
+                           NU, items, first, got);
+    int differ = 0;
+    for (size_t i = 0; i < first[NU]; i++) differ += fabsf(want[i] - got[i]) > 1e-6f;
+    CHECK_INT(differ, 0);
+    for (size_t i = first[4]; i < first[5]; i++) CHECK(got[i] == 0.0f);
+    CHECK(got[first[3]] > 0.0f && got[first[3]] < 1.0f);
     rr_pipeline_free(&one);
     rr_pipeline_free(&many);
 }
@@ -352,8 +405,42 @@ static void test_config(void)
     CHECK_STR(kv[5], "3");
 }
 
-RR_TEST_MAIN(RR_TEST(test_intern), RR_TEST(test_dirty), RR_TEST(test_cooc_vs_naive),
-             RR_TEST(test_cooc_bounded), RR_TEST(test_trending), RR_TEST(test_scenario),
-             RR_TEST(test_scenario_model), RR_TEST(test_impressions_negatives),
-             RR_TEST(test_refresh_batch_matches_single), RR_TEST(test_category_cap),
+/* A list entry is 12 bytes, and its packed strength prints exactly as "%.2f" of the float did:
+ * over a dense sweep of [0, 1.27], exact ties (ties to even), and the neighbours of each
+ * hundredth boundary. Ids round-trip; RR_INTERN_NONE stays none. */
+static void test_list_entry(void)
+{
+    CHECK_INT(sizeof(rr_list_entry_t), 12);
+    rr_list_entry_t e = rr_list_entry(RR_LIST_ID_NONE - 1, 0.5f, RR_REASON_CATEGORY);
+    CHECK_INT(e.item, RR_LIST_ID_NONE - 1);
+    CHECK_INT(e.reason, RR_REASON_CATEGORY);
+    CHECK_INT(rr_list_because(&e), RR_INTERN_NONE);
+    rr_list_set_because(&e, 12345);
+    CHECK_INT(rr_list_because(&e), 12345);
+    char want[32], got[32];
+    int bad = 0;
+    for (uint32_t k = 0; k <= 1270000; k++) {
+        float f[3] = {(float)k / 1000000.0f, 0, 0};
+        f[1] = nextafterf(f[0], 2.0f);
+        f[2] = k % 10000 == 5000 ? (float)(k / 10000) / 100.0f + 0.005f : 0.125f;
+        for (int j = 0; j < 3; j++) {
+            rr_list_set_strength(&e, f[j]);
+            rr_list_strength_text(&e, got, sizeof(got));
+            snprintf(want, sizeof(want), "%.2f", f[j]);
+            bad += strcmp(got, want) != 0;
+        }
+    }
+    CHECK_INT(bad, 0);
+    rr_list_set_strength(&e, 0.125f); /* an exact tie: to even, like printf */
+    rr_list_strength_text(&e, got, sizeof(got));
+    CHECK_STR(got, "0.12");
+    CHECK_INT(e.score == 0.5f, 1);
+    CHECK_INT(rr_list_because(&e), 12345);
+}
+
+RR_TEST_MAIN(RR_TEST(test_intern), RR_TEST(test_dirty), RR_TEST(test_list_entry),
+             RR_TEST(test_cooc_vs_naive), RR_TEST(test_cooc_bounded), RR_TEST(test_trending),
+             RR_TEST(test_scenario), RR_TEST(test_scenario_model),
+             RR_TEST(test_impressions_negatives), RR_TEST(test_refresh_batch_matches_single),
+             RR_TEST(test_score_batch_matches_single), RR_TEST(test_category_cap),
              RR_TEST(test_config))
