@@ -158,18 +158,28 @@ static int sgd_valid(sgd_ctx_t *sc)
     return nneg == 4 && last < first && p1 > p0 && lr->nbatch == 1 + lr->cfg.negatives;
 }
 
-/* FLOPs per event, B = 1 + negatives examples, E events per step:
+/* FLOPs per event, B = 1 + negatives examples, E events per step, n items averaged into the
+ * user vector:
  *   MLP forward 2·B·Σ in_l·out_l, backward twice that (weight and input gradients): 6·B·Σ;
  *   Adagrad on every MLP parameter once per step, ~4 FLOPs each (g², accumulate, rsqrt·g,
  *   update), so 4·params / E per event;
- *   embedding rows (user, B items, B categories, B brands): u⊙v gradients 2·B·d, Adagrad 4 per
- *   element updated. Feature building, sampling and clipping are not counted (conservative). */
+ *   embedding rows (B items, B categories, B brands): u⊙v gradients 2·B·d, Adagrad 4 per
+ *   element updated; the user vector: n·d to average it, n·d to share du out, 4·n·d of Adagrad.
+ * Feature building, sampling and clipping are not counted (conservative). n is the mean over the
+ * last full step's events. */
+static double mean_user_items(const rr_learner_t *lr)
+{
+    double n = 0;
+    for (int e = 0; e < lr->stage.max_events; e++) n += lr->stage.nuitems[e];
+    return n / lr->stage.max_events;
+}
+
 static double sgd_flops(const rr_learner_t *lr)
 {
     const rr_mlp_t *mlp = &lr->mlp;
-    double B = lr->nbatch, d = lr->cfg.dim, mm = 0;
+    double B = lr->nbatch, d = lr->cfg.dim, mm = 0, n = mean_user_items(lr);
     for (int l = 0; l < mlp->nlayers; l++) mm += (double)mlp->dim[l] * mlp->dim[l + 1];
-    double emb = 2 * B * d + 4 * (d + B * (d + lr->cfg.cat_dim + lr->cfg.brand_dim));
+    double emb = 2 * B * d + 4 * B * (d + lr->cfg.cat_dim + lr->cfg.brand_dim) + 6 * n * d;
     return 6 * B * mm + 4 * (double)mlp->nparams / lr->cfg.batch_events + emb;
 }
 
@@ -205,9 +215,9 @@ static void sgd_case(const char *name, int batch, double ref)
         snprintf(gname, sizeof(gname), "%s_gflops", name);
         rr_bench_print(name, lr->nbatch / s, "examples/s", 7,
                        "events_per_step=%d events_per_s=%.0f us_per_event=%.2f "
-                       "flops_per_event=%.0f mlp=%dx%dx%dx%d",
-                       batch, 1.0 / s, s * 1e6, flops, mlp->dim[0], mlp->dim[1], mlp->dim[2],
-                       mlp->dim[3]);
+                       "flops_per_event=%.0f user_items=%.1f mlp=%dx%dx%dx%d",
+                       batch, 1.0 / s, s * 1e6, flops, mean_user_items(lr), mlp->dim[0],
+                       mlp->dim[1], mlp->dim[2], mlp->dim[3]);
         rr_bench_print(gname, gflops, "GFLOP/s", 7,
                        "sgemm_64_gflops=%.2f ratio=%.3f paired_ratio=%.3f goal=0.5 %s", ref,
                        ref > 0 ? gflops / ref : 0, paired,

@@ -53,26 +53,34 @@ def speed_section():
     for r in rows:
         L.append(f"| {r['name']} | {fmt(r['value'])} | {r['unit']} | {r['median_of']} | "
                  f"{r['details']} |")
-    sgd, ref = value("sgd_gflops"), value("sgemm_64x64x64")
+    sgd, ref = value("sgd_batch_gflops"), value("sgemm_64x64x64")
+    paired = float(detail("sgd_batch_gflops", "paired_ratio") or "nan")
+    sgd1 = value("sgd_event_gflops")
     bpu = value("bytes_per_user")
     ref100, topn100 = value("refresh_100k"), value("topn_batch_100k")
     lists, sets = value("redis_publish"), value("redis_set_loop")
     yes = lambda ok: "**yes**" if ok else "**no**"
     L += ["", "### Goals", "", "| goal | measured (same run) | met |", "|---|---|---|",
-          f"| SGD step ≥ 50% of sgemm GFLOP/s | {sgd:.1f} vs {ref:.1f} GFLOP/s (64×64×64) = "
-          f"{100 * sgd / ref:.0f}% | {yes(sgd >= 0.5 * ref)} |",
-          f"| top-N refresh ≥ 5k users/s at 100k items | full refresh {ref100:,.0f} users/s; "
-          f"sgemm retrieval alone {topn100:,.0f} users/s | {yes(ref100 >= 5000)} |",
+          f"| SGD path ≥ 50% of sgemm GFLOP/s | mini-batch of 32 events (the engine's default): "
+          f"{sgd:.1f} vs {ref:.1f} GFLOP/s (64×64×64) = {100 * sgd / ref:.0f}%; median of 9 "
+          f"back-to-back pairs {100 * paired:.0f}% (a step per event, `model.batch=1`: "
+          f"{sgd1:.1f} GFLOP/s = {100 * sgd1 / ref:.0f}%) | {yes(paired >= 0.5)} |",
+          f"| top-N refresh ≥ 5k users/s at 100k items | full refresh of batches of 64 users (as "
+          f"the engine refreshes) {ref100:,.0f} users/s; the top-N kernel alone "
+          f"{topn100:,.0f} users/s | {yes(ref100 >= 5000)} |",
           f"| ≤ 512 bytes per user at 1M users | {bpu:.0f} bytes (rr_pipeline_bytes_per_user, "
-          f"defaults) | {yes(bpu <= 512)} |", "",
+          f"defaults; the RSS measurement is in the end-to-end section) | {yes(bpu <= 512)} |",
+          "",
           f"Redis: the publisher wrote {lists:,.0f} lists/s against {sets:,.0f} raw pipelined "
           f"SET/s on the same server ({lists / sets:.3f} lists per SET); each list is one "
           "MULTI, DEL, ZADD (10 items), HSET (10 reasons), 2 EXPIRE, EXEC and PUBLISH.", "",
-          "SGD FLOPs per step (B = 1 + 4 examples, MLP layers in_l×out_l): 6·B·Σ in_l·out_l "
-          "(forward 2·B·Σ, backward twice that) + 4 per MLP parameter (Adagrad) + embedding "
-          "rows (2·B·d for the u⊙v gradients + 4 per updated element); feature building, "
-          "negative sampling and clipping are not counted, so GFLOP/s is a lower bound. "
-          f"`flops_per_step` above is this count for the default model.", "",
+          "SGD FLOPs per event (B = 1 + 4 examples, MLP layers in_l×out_l, E events per step): "
+          "6·B·Σ in_l·out_l (forward 2·B·Σ, backward twice that) + 4 per MLP parameter "
+          "(Adagrad) ÷ E + embedding rows (2·B·d for the u⊙v gradients + 4 per updated "
+          "element); feature building, negative sampling and clipping are not counted, so "
+          "GFLOP/s is a lower bound. `flops_per_event` above is this count for the default "
+          "model. The SGD cases time the engine's path: each event staged (negatives, input "
+          "rows), a step whenever `model.batch` events are staged.", "",
           "![top-N users/s vs catalog size](bench/out/topn_users_per_s.png)", ""]
     return "\n".join(L)
 

@@ -132,10 +132,11 @@ static int spread_user_gradients(rr_learner_stage_t *sg, int d, int at)
     for (int e = 0; e < sg->nevents; e++) {
         int n = sg->nuitems[e];
         const float *du = sg->du + (size_t)e * d;
+        float share = n ? 1.0f / (float)n : 0.0f;
         for (int j = 0; j < n; j++, at++) {
             float *g = sg->gv + (size_t)at * d;
             sg->gitem[at] = sg->uitems[e * RR_LEARNER_USER_ITEMS + j];
-            for (int k = 0; k < d; k++) g[k] = du[k] / (float)n;
+            for (int k = 0; k < d; k++) g[k] = du[k] * share;
         }
     }
     return at;
