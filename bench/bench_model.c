@@ -200,7 +200,7 @@ static double sgd_paired_ratio(sgd_ctx_t *sc, double flops, int rounds)
     return r[rounds / 2];
 }
 
-static void sgd_case(const char *name, int batch, double ref)
+static void sgd_case(const char *name, int batch, double ref, int is_goal)
 {
     static sgd_ctx_t sc;
     memset(&sc, 0, sizeof(sc));
@@ -219,9 +219,11 @@ static void sgd_case(const char *name, int batch, double ref)
                        batch, 1.0 / s, s * 1e6, flops, mean_user_items(lr), mlp->dim[0],
                        mlp->dim[1], mlp->dim[2], mlp->dim[3]);
         rr_bench_print(gname, gflops, "GFLOP/s", 7,
-                       "sgemm_64_gflops=%.2f ratio=%.3f paired_ratio=%.3f goal=0.5 %s", ref,
+                       "sgemm_64_gflops=%.2f ratio=%.3f paired_ratio=%.3f%s", ref,
                        ref > 0 ? gflops / ref : 0, paired,
-                       paired >= 0.5 ? "goal_met=yes" : "goal_met=no");
+                       !is_goal        ? ""
+                       : paired >= 0.5 ? " goal=0.5 goal_met=yes"
+                                       : " goal=0.5 goal_met=no");
     }
     if (sc.inited) rr_pipeline_free(&sc.pl);
 }
@@ -231,6 +233,6 @@ void bench_sgd(double ref)
 {
     rr_config_t cfg;
     rr_config_init(&cfg);
-    sgd_case("sgd_event", 1, ref);
-    sgd_case("sgd_batch", cfg.model_batch, ref);
+    sgd_case("sgd_event", 1, ref, 0);
+    sgd_case("sgd_batch", cfg.model_batch, ref, 1); /* the goal: the engine's path */
 }

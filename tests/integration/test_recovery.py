@@ -18,8 +18,8 @@ GEN = os.environ.get("RTREC_GEN_BIN", os.path.join(os.path.dirname(harness.RTREC
 # restart waits out the mock's group join, so 100 kills take ~15 minutes).
 SOAK_KILLS = int(os.environ.get("RTREC_SOAK_KILLS", "0"))
 EVENTS = max(3000, 60 * (SOAK_KILLS + 1))
-# Sections whose content follows from the event order alone: every user's record, portrait and
-# embedding row (USRS), the model and shared state. META (prequential hit counts) and LIST (the
+# Sections whose content follows from the event order alone: every user's record and portrait
+# (USRS), the model with its staged mini-batch (MODL), optimiser and shared state. META (prequential hit counts) and LIST (the
 # lists and their freshness stamps) depend on when lists were refreshed, so they may differ.
 DETERMINISTIC = ("USRS", "ITEM", "COOC", "TRND", "DDUP", "RNG ", "MODL", "OPTS", "UIDX")
 
