@@ -1,6 +1,6 @@
 /* rr_eval.h — `rtrec eval`: the online pipeline replayed in-process on recorded files under the
- * prequential protocol of ../shared/DESIGN.md, next to the popularity and item-kNN baselines
- * of ../shared/data/README.md. The harness, not the pipeline, decides what a target is. */
+ * prequential protocol of DESIGN.md, next to the popularity and item-kNN baselines. The harness,
+ * not the pipeline, decides what a target is. */
 #ifndef RR_EVAL_H
 #define RR_EVAL_H
 

@@ -1,6 +1,6 @@
 /* rr_cooc.h — item-to-item co-occurrence counts: two distinct items touched by the same user
  * within `window` consecutive interactions count once per pair, symmetrically (the item-kNN
- * of ../shared/data/README.md). Each item keeps at most max_neighbors counts; when full, every
+ * baseline's definition). Each item keeps at most max_neighbors counts; when full, every
  * count of that item is decremented and zeros dropped (Misra–Gries), so memory is bounded and
  * the strong pairs survive. Owns its per-item tables; rr_cooc_free releases them. */
 #ifndef RR_COOC_H

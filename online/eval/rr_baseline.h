@@ -1,4 +1,4 @@
-/* rr_baseline.h — the reference recommenders of ../shared/data/README.md that `rtrec eval`
+/* rr_baseline.h — the reference recommenders that `rtrec eval`
  * reports next to rtrec: popularity (global counts so far) and exact item-kNN co-occurrence.
  * Items and users are dense ids given in stream order, so "ties keep stream order" means "lower
  * id first". Each object owns its arrays; _free releases them (a zeroed object is a no-op). */

@@ -169,8 +169,8 @@ rr_err_t rr_knn_add(rr_knn_t *knn, uint32_t user, uint32_t item)
     rr_err_t err = RR_OK;
     /* A pair counts once per user, however often that user touches it again: the count is the
      * number of users who had both items within a window. (Counting every repeat instead
-     * drifts 6-36% above ../shared/data/README.md on the taobao sets, which repeat views a lot;
-     * sets without repeats, Amazon and MovieLens, give the same numbers either way.) */
+     * drifts 6-36% above the published baseline numbers on the taobao sets, which repeat views
+     * a lot; sets without repeats, Amazon and MovieLens, give the same numbers either way.) */
     for (size_t i = 0; i < nprev && !err; i++) {
         if (prev[i] == item) continue;
         uint64_t lo = prev[i] < item ? prev[i] : item, hi = prev[i] < item ? item : prev[i];
