@@ -1,4 +1,4 @@
-/* rr_ckpt.c — checkpoint container: XXH64, the streaming writer (temp file, fsync, rename), the
+/* rr_ckpt.c — checkpoint container: the streaming writer (temp file, fsync, rename), the
  * verifying mmap reader, newest-valid selection and pruning. Layout: see rr_ckpt.h. */
 #include "rr_ckpt.h"
 
@@ -15,99 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 #include "rr_log.h"
+#include "rr_xxh64.h"
 
 #define HDR_LEN     40
 #define SEC_HDR_LEN 32
 #define WBUF_LEN    (1u << 20)
 static const char MAGIC[8] = {'R', 'T', 'R', 'E', 'C', 'K', 'P', 'T'};
-
-/* ---- XXH64 ------------------------------------------------------------------------------- */
-
-#define P1 11400714785074694791ULL
-#define P2 14029467366897019727ULL
-#define P3 1609587929392839161ULL
-#define P4 9650029242287828579ULL
-#define P5 2870177450012600261ULL
-
-static uint64_t rotl64(uint64_t x, int r)
-{
-    return (x << r) | (x >> (64 - r));
-}
-static uint64_t xxh_round(uint64_t acc, uint64_t input)
-{
-    return rotl64(acc + input * P2, 31) * P1;
-}
-static uint64_t xxh_merge(uint64_t acc, uint64_t v)
-{
-    return (acc ^ xxh_round(0, v)) * P1 + P4;
-}
-
-void rr_ckpt_xxh64_init(rr_ckpt_xxh64_t *h, uint64_t seed)
-{
-    memset(h, 0, sizeof(*h));
-    h->seed = seed;
-    h->v[0] = seed + P1 + P2;
-    h->v[1] = seed + P2;
-    h->v[2] = seed;
-    h->v[3] = seed - P1;
-}
-
-static void xxh_stripe(uint64_t v[4], const uint8_t *p)
-{
-    for (int i = 0; i < 4; i++) v[i] = xxh_round(v[i], rr_ckpt_get_le64(p + 8 * i));
-}
-
-void rr_ckpt_xxh64_update(rr_ckpt_xxh64_t *h, const void *data, size_t len)
-{
-    const uint8_t *p = data;
-    if (len == 0) return; /* data may be NULL */
-    h->total += len;
-    if (h->memlen) { /* complete a pending stripe first */
-        size_t take = 32 - h->memlen < len ? 32 - h->memlen : len;
-        memcpy(h->mem + h->memlen, p, take);
-        h->memlen += (uint32_t)take;
-        p += take, len -= take;
-        if (h->memlen < 32) return;
-        xxh_stripe(h->v, h->mem);
-        h->memlen = 0;
-    }
-    for (; len >= 32; p += 32, len -= 32) xxh_stripe(h->v, p);
-    memcpy(h->mem, p, len);
-    h->memlen = (uint32_t)len;
-}
-
-uint64_t rr_ckpt_xxh64_digest(const rr_ckpt_xxh64_t *h)
-{
-    uint64_t acc;
-    if (h->total >= 32) {
-        acc = rotl64(h->v[0], 1) + rotl64(h->v[1], 7) + rotl64(h->v[2], 12) + rotl64(h->v[3], 18);
-        for (int i = 0; i < 4; i++) acc = xxh_merge(acc, h->v[i]);
-    } else {
-        acc = h->seed + P5;
-    }
-    acc += h->total;
-    const uint8_t *p = h->mem, *end = h->mem + h->memlen;
-    for (; end - p >= 8; p += 8)
-        acc = rotl64(acc ^ xxh_round(0, rr_ckpt_get_le64(p)), 27) * P1 + P4;
-    if (end - p >= 4) {
-        acc = rotl64(acc ^ (uint64_t)rr_ckpt_get_le32(p) * P1, 23) * P2 + P3;
-        p += 4;
-    }
-    for (; p < end; p++) acc = rotl64(acc ^ *p * P5, 11) * P1;
-    acc ^= acc >> 33;
-    acc *= P2;
-    acc ^= acc >> 29;
-    acc *= P3;
-    return acc ^ (acc >> 32);
-}
-
-uint64_t rr_ckpt_xxh64(const void *data, size_t len, uint64_t seed)
-{
-    rr_ckpt_xxh64_t h;
-    rr_ckpt_xxh64_init(&h, seed);
-    rr_ckpt_xxh64_update(&h, data, len);
-    return rr_ckpt_xxh64_digest(&h);
-}
 
 /* ---- Shared helpers ---------------------------------------------------------------------- */
 
@@ -154,7 +67,7 @@ static void encode_header(uint8_t out[HDR_LEN], uint32_t flags, uint64_t created
     rr_ckpt_put_le32(out + 12, flags);
     rr_ckpt_put_le64(out + 16, created);
     rr_ckpt_put_le64(out + 24, seq);
-    rr_ckpt_put_le64(out + 32, rr_ckpt_xxh64(out, 32, 0));
+    rr_ckpt_put_le64(out + 32, rr_xxh64(out, 32, 0));
 }
 
 static void encode_sec_header(uint8_t out[SEC_HDR_LEN], uint32_t tag, uint32_t sub, uint64_t len,
@@ -164,7 +77,7 @@ static void encode_sec_header(uint8_t out[SEC_HDR_LEN], uint32_t tag, uint32_t s
     rr_ckpt_put_le32(out + 4, sub);
     rr_ckpt_put_le64(out + 8, len);
     rr_ckpt_put_le64(out + 16, digest);
-    rr_ckpt_put_le64(out + 24, rr_ckpt_xxh64(out, 24, 0));
+    rr_ckpt_put_le64(out + 24, rr_xxh64(out, 24, 0));
 }
 
 static size_t pad8(uint64_t len)
@@ -184,7 +97,7 @@ struct rr_ckpt_writer_s {
     int in_section;
     uint32_t tag, sub;
     uint64_t sec_off, sec_len;
-    rr_ckpt_xxh64_t hash;
+    rr_xxh64_t hash;
     uint64_t *keys; /* (tag << 32 | sub) of finished sections, for the duplicate check */
     size_t nkeys, capkeys;
     rr_err_t err; /* sticky: the first failure */
@@ -318,7 +231,7 @@ static rr_err_t section_open(rr_ckpt_writer_t *w, uint32_t tag, uint32_t sub)
     w->sub = sub;
     w->sec_off = w->off;
     w->sec_len = 0;
-    rr_ckpt_xxh64_init(&w->hash, 0);
+    rr_xxh64_init(&w->hash, 0);
     uint8_t zero[SEC_HDR_LEN] = {0};
     return append(w, zero, sizeof(zero));
 }
@@ -334,7 +247,7 @@ rr_err_t rr_ckpt_write(rr_ckpt_writer_t *w, const void *data, size_t len)
 {
     if (w->err) return w->err;
     if (!w->in_section) return WFAIL(w, RR_E(INVAL), "checkpoint: write outside a section");
-    rr_ckpt_xxh64_update(&w->hash, data, len);
+    rr_xxh64_update(&w->hash, data, len);
     w->sec_len += len;
     return append(w, data, len);
 }
@@ -359,7 +272,7 @@ rr_err_t rr_ckpt_section_end(rr_ckpt_writer_t *w)
     static const uint8_t zero[8] = {0};
     if (append(w, zero, pad8(w->sec_len))) return w->err;
     uint8_t hdr[SEC_HDR_LEN];
-    encode_sec_header(hdr, w->tag, w->sub, w->sec_len, rr_ckpt_xxh64_digest(&w->hash));
+    encode_sec_header(hdr, w->tag, w->sub, w->sec_len, rr_xxh64_digest(&w->hash));
     w->in_section = 0;
     if (patch(w, w->sec_off, hdr, sizeof(hdr))) return w->err;
     return w->tag == RR_CKPT_END ? RR_OK : remember_key(w);
@@ -548,7 +461,7 @@ static rr_err_t read_header(rr_ckpt_reader_t *r, char *errstr, size_t errlen)
         set_err(errstr, errlen, "%s: not a checkpoint (bad magic)", r->path);
         return RR_E(DECODE);
     }
-    if (rr_ckpt_xxh64(p, 32, 0) != rr_ckpt_get_le64(p + 32)) {
+    if (rr_xxh64(p, 32, 0) != rr_ckpt_get_le64(p + 32)) {
         set_err(errstr, errlen, "%s: header: checksum mismatch", r->path);
         return RR_E(CHECKSUM);
     }
@@ -592,7 +505,7 @@ static rr_err_t read_section(rr_ckpt_reader_t *r, uint64_t off, rr_ckpt_section_
         return RFAIL(RR_E(TRUNCATED), "%s: truncated at offset %" PRIu64 ": no trailer", r->path,
                      off);
     const uint8_t *p = r->map + off;
-    if (rr_ckpt_xxh64(p, 24, 0) != rr_ckpt_get_le64(p + 24))
+    if (rr_xxh64(p, 24, 0) != rr_ckpt_get_le64(p + 24))
         return RFAIL(RR_E(CHECKSUM), "%s: section header at offset %" PRIu64 ": checksum mismatch",
                      r->path, off);
     s->tag = rr_ckpt_get_le32(p);
@@ -611,7 +524,7 @@ static rr_err_t read_section(rr_ckpt_reader_t *r, uint64_t off, rr_ckpt_section_
                      "%s: section %s/%" PRIu32 " at offset %" PRIu64 ": %" PRIu64
                      "-byte payload runs past the end of the file",
                      r->path, t, s->sub, off, s->len);
-    if (rr_ckpt_xxh64(s->data, (size_t)s->len, 0) != s->digest)
+    if (rr_xxh64(s->data, (size_t)s->len, 0) != s->digest)
         return RFAIL(RR_E(CHECKSUM),
                      "%s: section %s/%" PRIu32 " at offset %" PRIu64 ": checksum mismatch", r->path,
                      t, s->sub, off);

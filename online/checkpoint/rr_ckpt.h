@@ -15,6 +15,7 @@
  *            payload[len], then zero padding to a multiple of 8
  *   trailer  a section tagged "END " (sub 0) whose payload is u64 count of sections before it;
  *            it ends the file.
+ * xxh64 is rr_xxh64 (rr_xxh64.h) with seed 0.
  * Headers are 40 bytes and section headers 32, so every payload starts 8-byte aligned in the
  * file and in the reader's mapping. */
 #define RR_CKPT_VERSION 1u
@@ -40,20 +41,6 @@
 
 /* Writes "MODL" (NUL-terminated) into buf. */
 void rr_ckpt_tag_str(uint32_t tag, char buf[5]);
-
-/* XXH64 (the reference algorithm), one-shot and streaming; a section's digest is
- * rr_ckpt_xxh64(payload, len, 0). */
-typedef struct rr_ckpt_xxh64_s {
-    uint64_t v[4];
-    uint64_t total;
-    uint8_t mem[32];
-    uint32_t memlen;
-    uint64_t seed;
-} rr_ckpt_xxh64_t;
-void rr_ckpt_xxh64_init(rr_ckpt_xxh64_t *h, uint64_t seed);
-void rr_ckpt_xxh64_update(rr_ckpt_xxh64_t *h, const void *data, size_t len);
-uint64_t rr_ckpt_xxh64_digest(const rr_ckpt_xxh64_t *h);
-uint64_t rr_ckpt_xxh64(const void *data, size_t len, uint64_t seed);
 
 /* Little-endian stores and loads, for encoding payloads portably. */
 static inline void rr_ckpt_put_le32(uint8_t *p, uint32_t v)
