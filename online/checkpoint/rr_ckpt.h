@@ -60,7 +60,7 @@ static inline uint64_t rr_ckpt_get_le64(const uint8_t *p)
     return (uint64_t)rr_ckpt_get_le32(p) | (uint64_t)rr_ckpt_get_le32(p + 4) << 32;
 }
 
-/* ---- Writer ------------------------------------------------------------------------------ */
+/* ---- Writer (rr_ckpt_writer.c) --------------------------------------------------------------- */
 
 typedef struct rr_ckpt_writer_s rr_ckpt_writer_t;
 
@@ -114,11 +114,7 @@ rr_err_t rr_ckpt_commit(rr_ckpt_writer_t *w);
 /* Removes the temp file and frees w. NULL is a no-op. */
 void rr_ckpt_abort(rr_ckpt_writer_t *w);
 
-/* Deletes all but the newest `keep` checkpoints of dir by sequence number (keep < 2 counts as 2,
- * so a corrupt newest always has a predecessor), and temp files older than the newest kept. */
-rr_err_t rr_ckpt_prune(const char *dir, unsigned keep);
-
-/* ---- Reader ------------------------------------------------------------------------------ */
+/* ---- Reader (rr_ckpt_reader.c) --------------------------------------------------------------- */
 
 typedef struct rr_ckpt_reader_s rr_ckpt_reader_t;
 
@@ -135,13 +131,6 @@ typedef struct rr_ckpt_section_s {
  * checksum, padding, trailer count, no bytes after the trailer, no duplicate (tag, sub). NULL
  * with a precise errstr otherwise ("section USRS/3 at offset 1234: checksum mismatch"). */
 rr_ckpt_reader_t *rr_ckpt_open(const char *path, char *errstr, size_t errlen);
-/* Called for each checkpoint open_latest skips; NULL logs a warning instead. */
-typedef void (*rr_ckpt_skip_fn)(void *opaque, const char *path, const char *why);
-/* Opens the valid dir/ckpt-<seq>.rrc with the largest seq, skipping newer invalid ones; temp
- * files are ignored. RR_OK and *out; RR_E(NOT_FOUND) if dir holds no checkpoint at all (a fresh
- * start); otherwise the error of the oldest candidate with errstr naming every failure. */
-rr_err_t rr_ckpt_open_latest(const char *dir, rr_ckpt_reader_t **out, rr_ckpt_skip_fn on_skip,
-                             void *opaque, char *errstr, size_t errlen);
 /* NULL is a no-op. */
 void rr_ckpt_close(rr_ckpt_reader_t *r);
 
@@ -207,5 +196,18 @@ static inline void rr_ckpt_read_f32s(rr_ckpt_cursor_t *c, float *v, size_t n)
         memcpy(&v[i], &u, 4);
     }
 }
+
+/* ---- Directory (rr_ckpt_dir.c): the checkpoints of one folder, by sequence number ------------ */
+
+/* Called for each checkpoint open_latest skips; NULL logs a warning instead. */
+typedef void (*rr_ckpt_skip_fn)(void *opaque, const char *path, const char *why);
+/* Opens the valid dir/ckpt-<seq>.rrc with the largest seq, skipping newer invalid ones; temp
+ * files are ignored. RR_OK and *out; RR_E(NOT_FOUND) if dir holds no checkpoint at all (a fresh
+ * start); otherwise the error of the oldest candidate with errstr naming every failure. */
+rr_err_t rr_ckpt_open_latest(const char *dir, rr_ckpt_reader_t **out, rr_ckpt_skip_fn on_skip,
+                             void *opaque, char *errstr, size_t errlen);
+/* Deletes all but the newest `keep` checkpoints of dir by sequence number (keep < 2 counts as 2,
+ * so a corrupt newest always has a predecessor), and temp files older than the newest kept. */
+rr_err_t rr_ckpt_prune(const char *dir, unsigned keep);
 
 #endif
