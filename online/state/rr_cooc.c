@@ -109,10 +109,3 @@ uint32_t rr_cooc_get(const rr_cooc_t *co, uint32_t a, uint32_t b)
     const rr_cooc_nb_t *nb = row_find(&co->rows[a], b);
     return nb ? nb->count : 0;
 }
-
-void rr_cooc_clear_item(rr_cooc_t *co, uint32_t item)
-{
-    if (item >= co->max_items) return;
-    free(co->rows[item].slots);
-    memset(&co->rows[item], 0, sizeof(co->rows[item]));
-}

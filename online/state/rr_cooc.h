@@ -34,9 +34,7 @@ void rr_cooc_free(rr_cooc_t *co);
  * duplicates among prev are counted once. */
 rr_err_t rr_cooc_add(rr_cooc_t *co, uint32_t item, const uint32_t *prev, size_t nprev);
 uint32_t rr_cooc_get(const rr_cooc_t *co, uint32_t a, uint32_t b);
-/* Forgets every count of an item (catalog removal). */
-void rr_cooc_clear_item(rr_cooc_t *co, uint32_t item);
-/* Iterates the neighbours of an item: fn(opaque, neighbour, count). */
+/* An item's row, to walk its neighbours (slots[0..cap), item 0 = empty); NULL if out of range. */
 static inline const rr_cooc_row_t *rr_cooc_row(const rr_cooc_t *co, uint32_t item)
 {
     return item < co->max_items ? &co->rows[item] : NULL;
