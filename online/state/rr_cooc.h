@@ -1,8 +1,11 @@
 /* rr_cooc.h — item-to-item co-occurrence counts: two distinct items touched by the same user
  * within `window` consecutive interactions count once per pair, symmetrically (the item-kNN
- * baseline's definition). Each item keeps at most max_neighbors counts; when full, every
- * count of that item is decremented and zeros dropped (Misra–Gries), so memory is bounded and
- * the strong pairs survive. Owns its per-item tables; rr_cooc_free releases them. */
+ * baseline's definition). A row holds up to half its capacity and grows only while it holds
+ * fewer than max_neighbors counts (so it keeps max_neighbors when that is a power of two); when
+ * full, every count of that item is decremented and zeros dropped (Misra–Gries), so memory is
+ * bounded and the strong pairs survive. A row starts at 8 slots and doubles (a new table, the old
+ * one freed) up to the first power of two >= 2·max_neighbors; the decrement rebuilds it in place
+ * through a spare row allocated at init. Owns its per-item tables; rr_cooc_free releases them. */
 #ifndef RR_COOC_H
 #define RR_COOC_H
 
@@ -24,8 +27,10 @@ typedef struct rr_cooc_s {
     rr_cooc_row_t *rows; /* one per item id, calloc'd for max_items */
     size_t max_items;
     uint32_t max_neighbors;
-    uint64_t pairs;   /* increments applied */
-    uint64_t evicted; /* counts dropped by Misra–Gries */
+    rr_cooc_nb_t *spare; /* [spare_cap] a full row's copy during the decrement; NULL if unbounded */
+    uint32_t spare_cap;  /* the largest cap a row grows to */
+    uint64_t pairs;      /* increments applied */
+    uint64_t evicted;    /* counts dropped by Misra–Gries */
 } rr_cooc_t;
 
 rr_err_t rr_cooc_init(rr_cooc_t *co, size_t max_items, uint32_t max_neighbors);
