@@ -198,13 +198,14 @@ static void handle_item(rr_engine_t *en, const rr_msg_t *msg)
     if (err) dead_letter(en, msg, err);
 }
 
+/* Users-topic messages are only validated: one that does not decode or has no user_id is a
+ * dead letter (counted by reason); a valid one is dropped, as nothing reads user attributes. */
 static void handle_user(rr_engine_t *en, const rr_msg_t *msg)
 {
     rr_user_msg_t user;
     rr_err_t err = rr_user_decode(msg->value, msg->len, &user);
     if (!err && !user.user_id[0]) err = RR_E(NO_USER);
     if (err) dead_letter(en, msg, err);
-    /* Demographics join the portrait with the learned model (issue #3). */
 }
 
 /* The next offset to consume, per input partition: what a checkpoint taken now covers. */
