@@ -145,13 +145,12 @@ static rd_kafka_conf_t *consumer_conf(rr_consumer_t *rc, const rr_consumer_opts_
         "true",
     };
     rd_kafka_conf_t *conf =
-        rr_kafka_conf_build(defaults, sizeof(defaults) / sizeof(defaults[0]), opts->kafka_conf,
-                            opts->kafka_conf_len, errstr, errlen);
+        rr_kafka_conf_build(RR_KAFKA_GROUP, defaults, sizeof(defaults) / sizeof(defaults[0]),
+                            opts->kafka_conf, opts->kafka_conf_len, errstr, errlen);
     if (!conf) return NULL;
     rd_kafka_conf_set_opaque(conf, rc);
     rd_kafka_conf_set_rebalance_cb(conf, on_kafka_rebalance);
     rd_kafka_conf_set_error_cb(conf, on_kafka_error);
-    rd_kafka_conf_set_log_cb(conf, rr_kafka_log_cb);
     return conf;
 }
 
