@@ -10,17 +10,7 @@
 #include <stddef.h>
 #include <uv.h>
 #include "rr_err.h"
-
-typedef struct rr_msg_s {
-    const char *topic;
-    int32_t partition;
-    int64_t offset;
-    int64_t ts_ms; /* Kafka message timestamp, -1 if none */
-    const void *key;
-    size_t key_len;
-    const void *value;
-    size_t len;
-} rr_msg_t;
+#include "rr_msg.h"
 
 typedef struct rr_consumer_s rr_consumer_t;
 
