@@ -59,10 +59,7 @@ struct rr_metrics_conn_s {
     int draining; /* answered early (431): discard input until EOF so the client reads it */
     size_t req_len;
     char head[640];
-    rr_metrics_buf_t body;
-    const char *out; /* the body sent: body.data or a route's static body */
-    size_t out_len;
-    rr_http_req_t parsed;
+    rr_metrics_answer_t ans;
     char req[RR_METRICS_REQ_MAX];
 };
 
@@ -85,7 +82,7 @@ static void rr_metrics_conn_closed_(uv_handle_t *handle)
         m->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     m->nconns--;
-    rr_metrics_buf_free(&c->body);
+    rr_metrics_answer_free(&c->ans);
     free(c);
     rr_metrics_maybe_done_(m);
 }
@@ -152,51 +149,47 @@ static const char *rr_metrics_extra_(int status)
     }
 }
 
-/* Sends the status line, headers and c->out[0..out_len) (or a short text body) and starts the
- * close sequence. The body pointed at must stay valid until the write completes. */
-static void rr_metrics_send_(rr_metrics_conn_t *c, int status, const char *type, const char *cache,
-                             int head_only)
+/* Sends the status line, headers and the answer's body, and starts the close sequence. The
+ * body (the answer's buffer or a route's static data) stays valid until the write completes. */
+static void rr_metrics_send_(rr_metrics_conn_t *c)
 {
+    const rr_metrics_answer_t *a = &c->ans;
     int n = snprintf(c->head, sizeof(c->head),
                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
                      "Cache-Control: %s\r\nX-Content-Type-Options: nosniff\r\n"
                      "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'\r\n"
                      "%sConnection: close\r\n\r\n",
-                     status, rr_metrics_reason_(status), type, c->out_len, cache,
-                     rr_metrics_extra_(status));
+                     a->status, rr_metrics_reason_(a->status), a->content_type, a->len, a->cache,
+                     rr_metrics_extra_(a->status));
     uv_buf_t bufs[2] = {uv_buf_init(c->head, (unsigned)n),
-                        uv_buf_init((char *)(c->out ? c->out : ""), (unsigned)c->out_len)};
+                        uv_buf_init((char *)(a->body ? a->body : ""), (unsigned)a->len)};
     c->write_req.data = c;
-    c->m->stats.requests++;
-    if (uv_write(&c->write_req, (uv_stream_t *)&c->tcp, bufs, head_only ? 1 : 2,
+    if (uv_write(&c->write_req, (uv_stream_t *)&c->tcp, bufs, a->head_only ? 1 : 2,
                  rr_metrics_write_done_) < 0)
         rr_metrics_conn_close_(c);
 }
 
-static void rr_metrics_respond_(rr_metrics_conn_t *c, int status, const char *text, int head_only)
+/* A short text answer. */
+static void rr_metrics_text_(rr_metrics_answer_t *a, int status, const char *text)
 {
-    rr_metrics_buf_free(&c->body);
-    rr_metrics_printf(&c->body, "%s", text);
-    c->out = c->body.data;
-    c->out_len = c->body.len;
-    rr_metrics_send_(c, status, "text/plain; charset=utf-8", "no-store", head_only);
+    rr_metrics_buf_free(&a->buf);
+    rr_metrics_printf(&a->buf, "%s", text);
+    a->status = status;
+    a->content_type = "text/plain; charset=utf-8";
+    a->cache = "no-store";
+    a->body = a->buf.data;
+    a->len = a->buf.len;
 }
 
-static int rr_metrics_authorized_(rr_metrics_conn_t *c, int head_only)
+static int rr_metrics_authorized_(rr_metrics_t *m, const rr_http_req_t *req, rr_metrics_answer_t *a)
 {
-    rr_metrics_t *m = c->m;
     if (!m->beyond_loopback) return 1;
-    if (!m->token[0]) {
-        m->stats.unauthorized++;
-        rr_metrics_respond_(c, 403,
-                            "forbidden: set RTREC_HTTP_TOKEN to serve this beyond "
-                            "loopback\n",
-                            head_only);
-        return 0;
-    }
-    if (rr_http_auth_ok(c->parsed.auth, m->token)) return 1;
+    if (m->token[0] && rr_http_auth_ok(req->auth, m->token)) return 1;
     m->stats.unauthorized++;
-    rr_metrics_respond_(c, 401, "unauthorized\n", head_only);
+    if (!m->token[0])
+        rr_metrics_text_(a, 403, "forbidden: set RTREC_HTTP_TOKEN to serve this beyond loopback\n");
+    else
+        rr_metrics_text_(a, 401, "unauthorized\n");
     return 0;
 }
 
@@ -211,58 +204,72 @@ static const rr_metrics_route_t *rr_metrics_match_(const rr_metrics_t *m, const 
     return NULL;
 }
 
-static void rr_metrics_serve_route_(rr_metrics_conn_t *c, const rr_metrics_route_t *r, int head)
+static void rr_metrics_route_answer_(rr_metrics_t *m, const rr_metrics_route_t *r,
+                                     const rr_http_req_t *req, rr_metrics_answer_t *a)
 {
-    if ((r->flags & RR_METRICS_GUARDED) && !rr_metrics_authorized_(c, head)) return;
-    rr_metrics_resp_t resp = {200, "application/json; charset=utf-8", "no-store", &c->body, NULL,
-                              0};
-    const char *rest = r->flags & RR_METRICS_PREFIX ? c->parsed.path + r->len : "";
-    r->fn(r->opaque, &c->parsed, rest, &resp);
-    if (c->body.failed) {
-        rr_metrics_respond_(c, 500, "out of memory\n", head);
+    if ((r->flags & RR_METRICS_GUARDED) && !rr_metrics_authorized_(m, req, a)) return;
+    rr_metrics_resp_t resp = {200, "application/json; charset=utf-8", "no-store", &a->buf, NULL, 0};
+    r->fn(r->opaque, req, r->flags & RR_METRICS_PREFIX ? req->path + r->len : "", &resp);
+    if (a->buf.failed) {
+        rr_metrics_text_(a, 500, "out of memory\n");
         return;
     }
-    c->out = resp.static_body ? resp.static_body : c->body.data;
-    c->out_len = resp.static_body ? resp.static_len : c->body.len;
-    rr_metrics_send_(c, resp.status, resp.content_type, resp.cache, head);
+    a->status = resp.status;
+    a->content_type = resp.content_type;
+    a->cache = resp.cache;
+    a->body = resp.static_body ? resp.static_body : a->buf.data;
+    a->len = resp.static_body ? resp.static_len : a->buf.len;
 }
 
-static void rr_metrics_serve_(rr_metrics_conn_t *c)
+/* GET or HEAD of a parsed request. */
+static void rr_metrics_dispatch_(rr_metrics_t *m, const rr_http_req_t *req, rr_metrics_answer_t *a)
 {
-    rr_metrics_t *m = c->m;
-    rr_http_status_t st = rr_http_parse(c->req, c->req_len, &c->parsed);
-    if (st != RR_HTTP_OK) {
-        m->stats.malformed++;
-        rr_metrics_respond_(c, st == RR_HTTP_URI_TOO_LONG ? 414 : 400,
-                            st == RR_HTTP_URI_TOO_LONG ? "uri too long\n" : "bad request\n", 0);
-        return;
-    }
-    int head = c->parsed.method == RR_HTTP_HEAD;
-    if (c->parsed.method == RR_HTTP_OTHER) {
-        m->stats.malformed++;
-        rr_metrics_respond_(c, 405, "method not allowed\n", 0);
-        return;
-    }
-    const char *path = c->parsed.path;
-    if (strcmp(path, "/metrics") == 0) {
-        m->render(m->opaque, &c->body);
-        if (c->body.failed) {
-            rr_metrics_respond_(c, 500, "out of memory\n", head);
+    if (strcmp(req->path, "/metrics") == 0) {
+        m->render(m->opaque, &a->buf);
+        if (a->buf.failed) {
+            rr_metrics_text_(a, 500, "out of memory\n");
             return;
         }
-        c->out = c->body.data;
-        c->out_len = c->body.len;
-        rr_metrics_send_(c, 200, RR_METRICS_CONTENT_TYPE, "no-store", head);
-    } else if (strcmp(path, "/healthz") == 0) {
+        a->status = 200;
+        a->content_type = RR_METRICS_CONTENT_TYPE;
+        a->cache = "no-store";
+        a->body = a->buf.data;
+        a->len = a->buf.len;
+    } else if (strcmp(req->path, "/healthz") == 0) {
         int ok = !m->healthy || m->healthy(m->opaque);
-        rr_metrics_respond_(c, ok ? 200 : 503, ok ? "ok\n" : "unhealthy\n", head);
+        rr_metrics_text_(a, ok ? 200 : 503, ok ? "ok\n" : "unhealthy\n");
     } else {
-        const rr_metrics_route_t *r = rr_metrics_match_(m, path);
+        const rr_metrics_route_t *r = rr_metrics_match_(m, req->path);
         if (r)
-            rr_metrics_serve_route_(c, r, head);
+            rr_metrics_route_answer_(m, r, req, a);
         else
-            rr_metrics_respond_(c, 404, "not found\n", head);
+            rr_metrics_text_(a, 404, "not found\n");
     }
+}
+
+void rr_metrics_answer(rr_metrics_t *m, const char *head, size_t len, rr_metrics_answer_t *a)
+{
+    rr_http_req_t req;
+    memset(a, 0, sizeof(*a));
+    m->stats.requests++;
+    rr_http_status_t st = rr_http_parse(head, len, &req);
+    if (st != RR_HTTP_OK) {
+        m->stats.malformed++;
+        rr_metrics_text_(a, st == RR_HTTP_URI_TOO_LONG ? 414 : 400,
+                         st == RR_HTTP_URI_TOO_LONG ? "uri too long\n" : "bad request\n");
+    } else if (req.method == RR_HTTP_OTHER) {
+        m->stats.malformed++;
+        rr_metrics_text_(a, 405, "method not allowed\n");
+    } else {
+        a->head_only = req.method == RR_HTTP_HEAD;
+        rr_metrics_dispatch_(m, &req, a);
+    }
+    explicit_bzero(req.auth, sizeof(req.auth)); /* a token does not linger in memory */
+}
+
+void rr_metrics_answer_free(rr_metrics_answer_t *a)
+{
+    rr_metrics_buf_free(&a->buf);
 }
 
 static void rr_metrics_alloc_(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
@@ -288,11 +295,14 @@ static void rr_metrics_read_(uv_stream_t *stream, ssize_t nread, const uv_buf_t 
     c->req[c->req_len] = '\0';
     if (strstr(c->req + from, "\r\n\r\n")) {
         uv_read_stop(stream);
-        rr_metrics_serve_(c);
+        rr_metrics_answer(c->m, c->req, c->req_len, &c->ans);
+        rr_metrics_send_(c);
     } else if (c->req_len == sizeof(c->req) - 1) {
         c->draining = 1;
         c->m->stats.too_large++;
-        rr_metrics_respond_(c, 431, "request too large\n", 0);
+        c->m->stats.requests++;
+        rr_metrics_text_(&c->ans, 431, "request too large\n");
+        rr_metrics_send_(c);
     }
 }
 

@@ -114,6 +114,23 @@ void rr_metrics_set_token(rr_metrics_t *m, const char *token);
 /* 1 when bound beyond loopback, so guarded routes need the token. */
 int rr_metrics_guarded(const rr_metrics_t *m);
 
+/* One request's answer before it is sent: what a connection writes, and what tests and the
+ * fuzz target read without a socket. body points into buf or at a route's static data. */
+typedef struct rr_metrics_answer_s {
+    int status;
+    const char *content_type, *cache;
+    const char *body;
+    size_t len;
+    int head_only; /* HEAD: the headers alone are sent */
+    rr_metrics_buf_t buf;
+} rr_metrics_answer_t;
+
+/* Answers the request head[0..len) (up to and including its blank line) exactly as a
+ * connection would: parsing, routes, guard and counters. Loop thread only; free the answer
+ * with rr_metrics_answer_free. */
+void rr_metrics_answer(rr_metrics_t *m, const char *head, size_t len, rr_metrics_answer_t *a);
+void rr_metrics_answer_free(rr_metrics_answer_t *a);
+
 /* Requests served and cut off, since start. */
 typedef struct rr_metrics_http_stats_s {
     uint64_t requests;     /* answered: any route, any status */
