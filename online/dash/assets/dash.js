@@ -52,16 +52,17 @@ function series(label, i, yAxisID) {
 // Each chart: its datasets and how a sample gives each dataset's value.
 const CHARTS = {
   fresh: {
-    sets: () => ['engine p50', 'engine p99', 'end to end p50', 'end to end p99'].map(series),
+    sets: () => ['engine p50', 'engine p99', 'end to end p50', 'end to end p99'].map((label, i) => series(label, i)),
     value: (s, i) => s.fresh[i],
+    // Latency spans decades (a queue at start, sub-millisecond in the engine): log scale.
     extra: (o) => { o.scales.y = { type: 'logarithmic', ticks: { font: { size: 10 } } }; },
   },
   model: {
-    sets: () => ['logloss', 'AUC', 'HR@10'].map(series),
+    sets: () => ['logloss', 'AUC', 'HR@10'].map((label, i) => series(label, i)),
     value: (s, i) => [s.logloss, s.auc, s.hr10][i],
   },
   steps: { sets: () => [series('steps/s', 0)], value: (s) => s.steps },
-  errors: { sets: () => ['Redis', 'Kafka'].map(series), value: (s, i) => [s.rerr, s.kerr][i] },
+  errors: { sets: () => ['Redis', 'Kafka'].map((label, i) => series(label, i)), value: (s, i) => [s.rerr, s.kerr][i] },
   state: {
     sets: () => [series('users', 0), series('items', 1), series('checkpoint age (s)', 2, 'y2')],
     value: (s, i) => [s.users, s.items, s.ckpt_age][i],
@@ -77,7 +78,7 @@ function makeCharts(engine) {
   const typeIdx = engine.types.map((t, i) => i).filter((i) => i > 0 && engine.types[i] !== 'forget_user');
   CHARTS.events = { sets: () => typeIdx.map((t, k) => series(engine.types[t], k)),
                     value: (s, k) => s.ev[typeIdx[k]] };
-  CHARTS.lag = { sets: () => state.lagSeries.map(series), value: (s, k) => s.lag[k] };
+  CHARTS.lag = { sets: () => state.lagSeries.map((label, i) => series(label, i)), value: (s, k) => s.lag[k] };
   CHARTS.dlq = { sets: () => [series('lost', 0), series('flooded', 1), series('duplicates', 2)],
                  value: (s, k) => [s.lost, s.flood, s.dup][k] };
   for (const [name, def] of Object.entries(CHARTS)) {
