@@ -83,6 +83,7 @@ static void rr_metrics_conn_closed_(uv_handle_t *handle)
     if (c->next) c->next->prev = c->prev;
     m->nconns--;
     rr_metrics_answer_free(&c->ans);
+    explicit_bzero(c->req, sizeof(c->req)); /* it may have held a token */
     free(c);
     rr_metrics_maybe_done_(m);
 }
