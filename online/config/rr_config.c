@@ -111,7 +111,11 @@ static const rr_config_prop_t props[] = {
      "where checkpoints go, created at start if missing (mkdir -p); empty = none"},
     {"checkpoint.interval_s", N(checkpoint_interval_s), "60", 1, 1e6, 0,
      "seconds between checkpoints"},
-    {"metrics.port", N(metrics_port), "0", 0, 65535, 0, "HTTP /metrics port; 0 = off"},
+    {"metrics.port", N(metrics_port), "0", 0, 65535, 0,
+     "HTTP port of /metrics, /healthz, the dashboard (/) and /users/{id}; 0 = off"},
+    {"http.bind", S(http_bind), "127.0.0.1", 0, 0, 0,
+     "address the HTTP port listens on; beyond loopback, the dashboard and /users/{id} need the "
+     "token in env RTREC_HTTP_TOKEN"},
     {"users.max", N(users_max), "1000000", 16, 1e8, 0,
      "hard cap on users held; the least recently active are evicted"},
     {"users.ttl_s", N(users_ttl_s), "7776000", 0, 2e9, 0,

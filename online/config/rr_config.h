@@ -48,6 +48,7 @@ typedef struct rr_config_s {
     rr_config_str_t checkpoint_dir;
     int checkpoint_interval_s;
     int metrics_port;
+    rr_config_str_t http_bind;
     int users_max;
     int users_ttl_s;
     int users_max_events_per_s;

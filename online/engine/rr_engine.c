@@ -12,6 +12,7 @@
 #include "rr_consumer.h"
 #include "rr_dirty.h"
 #include "rr_engine.h"
+#include "rr_engine_dash.h"
 #include "rr_engine_internal.h"
 #include "rr_engine_stats.h"
 #include "rr_kpub.h"
@@ -76,7 +77,7 @@ static void on_coalesce(uv_timer_t *timer)
 /* ---- publishing callbacks ---- */
 
 /* "mlp@<training steps>": a new version with every step the published lists may reflect. */
-static void model_version(const rr_engine_t *en, char *buf, size_t cap)
+void rr_engine_model_version(const rr_engine_t *en, char *buf, size_t cap)
 {
     if (en->pl.model_on)
         snprintf(buf, cap, "mlp@%llu", (unsigned long long)en->pl.learner.steps);
@@ -110,7 +111,7 @@ static int fill_recs(void *opaque, uint32_t uid, rr_recs_t *recs, rr_rec_t *stor
         rr_recommend_reason(st, &list[i], r->reason_detail, sizeof(r->reason_detail));
     }
     snprintf(recs->user_id, sizeof(recs->user_id), "%s", user_id);
-    model_version(en, recs->model_version, sizeof(recs->model_version));
+    rr_engine_model_version(en, recs->model_version, sizeof(recs->model_version));
     recs->generated_at_ms = wall_ms();
     recs->trigger_ts_ms = rr_store_trigger_ts(u);
     recs->recs = store;
@@ -279,7 +280,7 @@ static void put_stats(rr_engine_t *en)
     stat_u64(&st, "dlq_total", en->dlq_total);
     stat_f64(&st, "freshness_p50_ms", "%.3f", rr_fresh_quantile_ms(&en->fresh, 0.50));
     stat_f64(&st, "freshness_p99_ms", "%.3f", rr_fresh_quantile_ms(&en->fresh, 0.99));
-    model_version(en, st.text[st.n], 32);
+    rr_engine_model_version(en, st.text[st.n], 32);
     st.fields[st.n] = "model_version";
     st.values[st.n] = st.text[st.n];
     st.n++;
@@ -353,7 +354,7 @@ static void on_consumer_closed(void *opaque)
     rr_engine_ckpt_stop(en); /* final checkpoint: the consumer is gone, so offsets are final */
     uv_close((uv_handle_t *)&en->ckpt_timer, on_handle_closed);
     if (en->kpub) rr_kpub_close(en->kpub);
-    if (en->metrics) rr_metrics_close(en->metrics, on_publisher_closed);
+    rr_engine_metrics_stop(en, on_publisher_closed, on_handle_closed);
     uv_close((uv_handle_t *)&en->coalesce, on_handle_closed);
     if (en->redis) {
         on_stats(&en->stats_timer);
@@ -535,6 +536,7 @@ void rr_engine_free(rr_engine_t *en)
     rr_kpub_free(en->kpub);
     rr_redis_free(en->redis);
     rr_metrics_free(en->metrics);
+    rr_engine_dash_free(en);
     rr_broker_free(en->broker);
     rr_dirty_free(&en->refresh);
     rr_pipeline_free(&en->pl);

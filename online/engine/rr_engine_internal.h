@@ -20,6 +20,8 @@
 #define RR_ENGINE_NTOPICS  3    /* events, items, users: the input topics, in that order */
 #define RR_ENGINE_MAXPARTS 1024 /* input partitions tracked per topic */
 
+typedef struct rr_engine_dash_s rr_engine_dash_t; /* rr_engine_dash.c */
+
 struct rr_engine_s {
     uv_loop_t *loop;
     rr_config_t cfg;
@@ -30,7 +32,8 @@ struct rr_engine_s {
     rr_kpub_t *kpub;
     rr_redis_t *redis;
     rr_metrics_t *metrics;
-    rr_dirty_t refresh; /* users whose list must be recomputed */
+    rr_engine_dash_t *dash; /* the dashboard's samples, with metrics */
+    rr_dirty_t refresh;     /* users whose list must be recomputed */
     uv_timer_t coalesce, stats_timer;
     rr_fresh_t fresh;                 /* recent window, for rtrec:stats */
     rr_hist_t fresh_engine;           /* dequeued -> Redis acknowledged the list */
@@ -68,7 +71,14 @@ void rr_engine_ckpt_stop(rr_engine_t *en);
 /* Consumer hook: the offset a restored checkpoint covers for this partition, or -1. */
 int64_t rr_engine_start_offset(void *opaque, const char *topic, int32_t partition);
 
-/* Serves /metrics and /healthz on metrics.port (0 = off). */
+/* Serves /metrics, /healthz, the dashboard and /users/{id} on http.bind:metrics.port (port 0 =
+ * off), reading the guard's token from RTREC_HTTP_TOKEN. */
 rr_err_t rr_engine_metrics_start(rr_engine_t *en, char *errstr, size_t errlen);
+/* At stop: closes the HTTP server (on_server_closed(en)) and the dashboard's timer
+ * (on_timer_closed(handle), handle->data == en). No-op when the port is off. */
+void rr_engine_metrics_stop(rr_engine_t *en, void (*on_server_closed)(void *),
+                            uv_close_cb on_timer_closed);
+/* "mlp@<training steps>", or "sources" with the model off: what the published lists carry. */
+void rr_engine_model_version(const rr_engine_t *en, char *buf, size_t cap);
 
 #endif

@@ -1,7 +1,9 @@
 /* rr_engine_metrics.c — the engine's /metrics page (Prometheus text) and /healthz, rendered on
- * demand from the counters the engine keeps anyway: scraping costs the loop one render. */
+ * demand from the counters the engine keeps anyway: scraping costs the loop one render. The
+ * same server carries the dashboard (rr_engine_dash.c). */
 #include <stdio.h>
 #include <stdlib.h>
+#include "rr_engine_dash.h"
 #include "rr_engine_internal.h"
 #include "rr_log.h"
 
@@ -103,6 +105,7 @@ static void render(void *opaque, rr_metrics_buf_t *out)
     render_lag(en, out);
     render_outputs(en, out);
     render_model(en, out);
+    rr_engine_dash_metrics(en, out);
 }
 
 static int healthy(void *opaque)
@@ -114,11 +117,31 @@ static int healthy(void *opaque)
 rr_err_t rr_engine_metrics_start(rr_engine_t *en, char *errstr, size_t errlen)
 {
     if (en->cfg.metrics_port == 0) return RR_OK;
-    en->metrics =
-        rr_metrics_new(en->loop, "127.0.0.1", en->cfg.metrics_port, render, en, errstr, errlen);
+    const char *host = en->cfg.http_bind;
+    en->metrics = rr_metrics_new(en->loop, host, en->cfg.metrics_port, render, en, errstr, errlen);
     if (!en->metrics) return RR_E(IO);
     rr_metrics_set_health(en->metrics, healthy);
+    rr_metrics_set_token(en->metrics, getenv("RTREC_HTTP_TOKEN"));
     en->open_parts++;
-    RR_INFO("metrics on http://127.0.0.1:%d/metrics", rr_metrics_port(en->metrics));
+    rr_err_t err = rr_engine_dash_start(en);
+    if (err) {
+        snprintf(errstr, errlen, "dashboard: %s", rr_strerror(err));
+        return err;
+    }
+    int port = rr_metrics_port(en->metrics);
+    RR_INFO("metrics on http://%s:%d/metrics, dashboard on http://%s:%d/", host, port, host, port);
+    if (rr_metrics_guarded(en->metrics))
+        RR_INFO("http: bound beyond loopback: the dashboard and /users/{id} %s",
+                getenv("RTREC_HTTP_TOKEN") && *getenv("RTREC_HTTP_TOKEN")
+                    ? "need the token of RTREC_HTTP_TOKEN"
+                    : "answer 403 (RTREC_HTTP_TOKEN is not set)");
     return RR_OK;
+}
+
+void rr_engine_metrics_stop(rr_engine_t *en, void (*on_server_closed)(void *),
+                            uv_close_cb on_timer_closed)
+{
+    if (!en->metrics) return;
+    rr_metrics_close(en->metrics, on_server_closed);
+    rr_engine_dash_stop(en, on_timer_closed);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rr_err.h"
+#include "rr_http.h"
 #include "rr_log.h"
 #include "rr_metrics.h"
 
@@ -15,136 +16,17 @@
 #define RR_METRICS_TIMEOUT_MS   5000
 #define RR_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
-/* ---- text rendering ------------------------------------------------------------------------ */
-
-void rr_metrics_buf_init(rr_metrics_buf_t *b)
-{
-    memset(b, 0, sizeof(*b));
-}
-
-void rr_metrics_buf_free(rr_metrics_buf_t *b)
-{
-    free(b->data);
-    rr_metrics_buf_init(b);
-}
-
-static int rr_metrics_reserve_(rr_metrics_buf_t *b, size_t extra)
-{
-    if (b->failed) return 0;
-    if (b->len + extra + 1 <= b->cap) return 1;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + extra + 1) cap *= 2;
-    char *data = realloc(b->data, cap);
-    if (!data) {
-        b->failed = 1;
-        return 0;
-    }
-    b->data = data;
-    b->cap = cap;
-    return 1;
-}
-
-void rr_metrics_printf(rr_metrics_buf_t *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || !rr_metrics_reserve_(b, (size_t)n)) return;
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-/* Shortest of %.15g..%.17g that reads back as the same double; integers without exponent. */
-static void rr_metrics_value_(char *out, size_t len, double v)
-{
-    if (isnan(v))
-        snprintf(out, len, "NaN");
-    else if (isinf(v))
-        snprintf(out, len, v > 0 ? "+Inf" : "-Inf");
-    else if (v == floor(v) && fabs(v) < 1e15)
-        snprintf(out, len, "%.0f", v);
-    else {
-        for (int digits = 15; digits <= 17; digits++) {
-            snprintf(out, len, "%.*g", digits, v);
-            if (strtod(out, NULL) == v) break;
-        }
-    }
-}
-
-void rr_metrics_family(rr_metrics_buf_t *b, const char *name, rr_metrics_type_t type,
-                       const char *help)
-{
-    static const char *const types[] = {"counter", "gauge", "histogram"};
-    rr_metrics_printf(b, "# HELP %s ", name);
-    /* The text format escapes only backslash and newline in HELP. */
-    for (const char *p = help ? help : ""; *p; p++) {
-        if (*p == '\\')
-            rr_metrics_printf(b, "\\\\");
-        else if (*p == '\n')
-            rr_metrics_printf(b, "\\n");
-        else
-            rr_metrics_printf(b, "%c", *p);
-    }
-    rr_metrics_printf(b, "\n# TYPE %s %s\n", name, types[type]);
-}
-
-void rr_metrics_sample(rr_metrics_buf_t *b, const char *name, const char *labels, double value)
-{
-    char v[32];
-    rr_metrics_value_(v, sizeof(v), value);
-    if (labels && *labels)
-        rr_metrics_printf(b, "%s{%s} %s\n", name, labels, v);
-    else
-        rr_metrics_printf(b, "%s %s\n", name, v);
-}
-
-void rr_metrics_counter(rr_metrics_buf_t *b, const char *name, const char *help, const char *labels,
-                        double value)
-{
-    rr_metrics_family(b, name, RR_METRICS_COUNTER, help);
-    rr_metrics_sample(b, name, labels, value);
-}
-
-void rr_metrics_gauge(rr_metrics_buf_t *b, const char *name, const char *help, const char *labels,
-                      double value)
-{
-    rr_metrics_family(b, name, RR_METRICS_GAUGE, help);
-    rr_metrics_sample(b, name, labels, value);
-}
-
-void rr_metrics_histogram_series(rr_metrics_buf_t *b, const char *name, const char *labels,
-                                 const rr_hist_t *h)
-{
-    const char *sep = labels && *labels ? "," : "";
-    const char *lab = labels ? labels : "";
-    uint64_t cum = 0;
-    for (size_t i = 0; i <= RR_HIST_NBOUNDS; i++) {
-        char le[32];
-        cum += h->counts[i];
-        rr_metrics_value_(le, sizeof(le), rr_hist_bound(i));
-        rr_metrics_printf(b, "%s_bucket{%s%sle=\"%s\"} %llu\n", name, lab, sep, le,
-                          (unsigned long long)cum);
-    }
-    char sum[32];
-    rr_metrics_value_(sum, sizeof(sum), h->sum);
-    const char *lb = *lab ? "{" : "", *rb = *lab ? "}" : "";
-    rr_metrics_printf(b, "%s_sum%s%s%s %s\n", name, lb, lab, rb, sum);
-    rr_metrics_printf(b, "%s_count%s%s%s %llu\n", name, lb, lab, rb, (unsigned long long)h->count);
-}
-
-void rr_metrics_histogram(rr_metrics_buf_t *b, const char *name, const char *help,
-                          const rr_hist_t *h)
-{
-    rr_metrics_family(b, name, RR_METRICS_HISTOGRAM, help);
-    rr_metrics_histogram_series(b, name, NULL, h);
-}
-
 /* ---- HTTP server --------------------------------------------------------------------------- */
 
 typedef struct rr_metrics_conn_s rr_metrics_conn_t;
+
+typedef struct rr_metrics_route_s {
+    char path[64];
+    size_t len;
+    int flags;
+    rr_metrics_handler_fn fn;
+    void *opaque;
+} rr_metrics_route_t;
 
 struct rr_metrics_s {
     uv_loop_t *loop;
@@ -156,6 +38,11 @@ struct rr_metrics_s {
     rr_metrics_conn_t *conns; /* every connection whose memory is still ours */
     int nconns, max_conns, timeout_ms, port;
     int closing, listener_open;
+    int beyond_loopback; /* guarded routes need the token */
+    rr_metrics_route_t routes[RR_METRICS_ROUTES_MAX];
+    int nroutes;
+    char token[RR_HTTP_AUTH_MAX];
+    rr_metrics_http_stats_t stats;
 };
 
 /* One connection = one request. The tcp and timer handles both close before the memory goes. */
@@ -168,10 +55,11 @@ struct rr_metrics_conn_s {
     uv_shutdown_t shutdown_req;
     int open_handles;
     int closing;
+    int answered; /* the whole answer is written */
     int draining; /* answered early (431): discard input until EOF so the client reads it */
     size_t req_len;
-    char head[256];
-    rr_metrics_buf_t body;
+    char head[640];
+    rr_metrics_answer_t ans;
     char req[RR_METRICS_REQ_MAX];
 };
 
@@ -194,7 +82,8 @@ static void rr_metrics_conn_closed_(uv_handle_t *handle)
         m->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     m->nconns--;
-    rr_metrics_buf_free(&c->body);
+    rr_metrics_answer_free(&c->ans);
+    explicit_bzero(c->req, sizeof(c->req)); /* it may have held a token */
     free(c);
     rr_metrics_maybe_done_(m);
 }
@@ -209,7 +98,9 @@ static void rr_metrics_conn_close_(rr_metrics_conn_t *c)
 
 static void rr_metrics_conn_timeout_(uv_timer_t *timer)
 {
-    rr_metrics_conn_close_(timer->data);
+    rr_metrics_conn_t *c = timer->data;
+    if (!c->answered && !c->m->closing) c->m->stats.slow++;
+    rr_metrics_conn_close_(c);
 }
 
 static void rr_metrics_shutdown_done_(uv_shutdown_t *req, int status)
@@ -226,6 +117,7 @@ static void rr_metrics_write_done_(uv_write_t *req, int status)
         rr_metrics_conn_close_(c);
         return;
     }
+    c->answered = 1;
     /* Half-close so the client sees EOF after the body, then close once the FIN is out. */
     c->shutdown_req.data = c;
     if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, rr_metrics_shutdown_done_) < 0)
@@ -237,66 +129,148 @@ static const char *rr_metrics_reason_(int status)
     switch (status) {
     case 200: return "OK";
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 414: return "URI Too Long";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     default: return "Service Unavailable";
     }
 }
 
-/* Sends status + c->body (or a short text body) and starts the close sequence. */
-static void rr_metrics_respond_(rr_metrics_conn_t *c, int status, const char *text, int head_only)
+/* Status-specific header lines. */
+static const char *rr_metrics_extra_(int status)
 {
-    if (text) {
-        rr_metrics_buf_free(&c->body);
-        rr_metrics_printf(&c->body, "%s", text);
+    switch (status) {
+    case 401: return "WWW-Authenticate: Basic realm=\"rtrec\", charset=\"UTF-8\"\r\n";
+    case 405: return "Allow: GET, HEAD\r\n";
+    default: return "";
     }
-    const char *type = status == 200 && !text ? RR_METRICS_CONTENT_TYPE : "text/plain";
+}
+
+/* Sends the status line, headers and the answer's body, and starts the close sequence. The
+ * body (the answer's buffer or a route's static data) stays valid until the write completes. */
+static void rr_metrics_send_(rr_metrics_conn_t *c)
+{
+    const rr_metrics_answer_t *a = &c->ans;
     int n = snprintf(c->head, sizeof(c->head),
-                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
-                     "Connection: close\r\n\r\n",
-                     status, rr_metrics_reason_(status), type, c->body.len,
-                     status == 405 ? "Allow: GET, HEAD\r\n" : "");
+                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                     "Cache-Control: %s\r\nX-Content-Type-Options: nosniff\r\n"
+                     "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'\r\n"
+                     "%sConnection: close\r\n\r\n",
+                     a->status, rr_metrics_reason_(a->status), a->content_type, a->len, a->cache,
+                     rr_metrics_extra_(a->status));
     uv_buf_t bufs[2] = {uv_buf_init(c->head, (unsigned)n),
-                        uv_buf_init(c->body.data ? c->body.data : "", (unsigned)c->body.len)};
+                        uv_buf_init((char *)(a->body ? a->body : ""), (unsigned)a->len)};
     c->write_req.data = c;
-    if (uv_write(&c->write_req, (uv_stream_t *)&c->tcp, bufs, head_only ? 1 : 2,
+    if (uv_write(&c->write_req, (uv_stream_t *)&c->tcp, bufs, a->head_only ? 1 : 2,
                  rr_metrics_write_done_) < 0)
         rr_metrics_conn_close_(c);
 }
 
-/* Request line "METHOD SP target SP HTTP/x.y"; headers are not needed. */
-static void rr_metrics_serve_(rr_metrics_conn_t *c)
+/* A short text answer. */
+static void rr_metrics_text_(rr_metrics_answer_t *a, int status, const char *text)
 {
-    rr_metrics_t *m = c->m;
-    char method[8], target[256];
-    int head = 0, end = 0;
-    /* %n is reached only if the version matched too (sscanf counts no literal mismatch). */
-    sscanf(c->req, "%7s %255s HTTP/1.%*1[01]%n", method, target, &end);
-    if (end == 0 || target[0] != '/') {
-        rr_metrics_respond_(c, 400, "bad request\n", 0);
+    rr_metrics_buf_free(&a->buf);
+    rr_metrics_printf(&a->buf, "%s", text);
+    a->status = status;
+    a->content_type = "text/plain; charset=utf-8";
+    a->cache = "no-store";
+    a->body = a->buf.data;
+    a->len = a->buf.len;
+}
+
+static int rr_metrics_authorized_(rr_metrics_t *m, const rr_http_req_t *req, rr_metrics_answer_t *a)
+{
+    if (!m->beyond_loopback) return 1;
+    if (m->token[0] && rr_http_auth_ok(req->auth, m->token)) return 1;
+    m->stats.unauthorized++;
+    if (!m->token[0])
+        rr_metrics_text_(a, 403, "forbidden: set RTREC_HTTP_TOKEN to serve this beyond loopback\n");
+    else
+        rr_metrics_text_(a, 401, "unauthorized\n");
+    return 0;
+}
+
+static const rr_metrics_route_t *rr_metrics_match_(const rr_metrics_t *m, const char *path)
+{
+    for (int i = 0; i < m->nroutes; i++) {
+        const rr_metrics_route_t *r = &m->routes[i];
+        if (r->flags & RR_METRICS_PREFIX ? strncmp(path, r->path, r->len) == 0
+                                         : strcmp(path, r->path) == 0)
+            return r;
+    }
+    return NULL;
+}
+
+static void rr_metrics_route_answer_(rr_metrics_t *m, const rr_metrics_route_t *r,
+                                     const rr_http_req_t *req, rr_metrics_answer_t *a)
+{
+    if ((r->flags & RR_METRICS_GUARDED) && !rr_metrics_authorized_(m, req, a)) return;
+    rr_metrics_resp_t resp = {200, "application/json; charset=utf-8", "no-store", &a->buf, NULL, 0};
+    r->fn(r->opaque, req, r->flags & RR_METRICS_PREFIX ? req->path + r->len : "", &resp);
+    if (a->buf.failed) {
+        rr_metrics_text_(a, 500, "out of memory\n");
         return;
     }
-    target[strcspn(target, "?#")] = '\0';
-    if (strcmp(method, "HEAD") == 0)
-        head = 1;
-    else if (strcmp(method, "GET") != 0) {
-        rr_metrics_respond_(c, 405, "method not allowed\n", 0);
-        return;
-    }
-    if (strcmp(target, "/metrics") == 0) {
-        m->render(m->opaque, &c->body);
-        if (c->body.failed)
-            rr_metrics_respond_(c, 500, "out of memory\n", head);
-        else
-            rr_metrics_respond_(c, 200, NULL, head);
-    } else if (strcmp(target, "/healthz") == 0) {
+    a->status = resp.status;
+    a->content_type = resp.content_type;
+    a->cache = resp.cache;
+    a->body = resp.static_body ? resp.static_body : a->buf.data;
+    a->len = resp.static_body ? resp.static_len : a->buf.len;
+}
+
+/* GET or HEAD of a parsed request. */
+static void rr_metrics_dispatch_(rr_metrics_t *m, const rr_http_req_t *req, rr_metrics_answer_t *a)
+{
+    if (strcmp(req->path, "/metrics") == 0) {
+        m->render(m->opaque, &a->buf);
+        if (a->buf.failed) {
+            rr_metrics_text_(a, 500, "out of memory\n");
+            return;
+        }
+        a->status = 200;
+        a->content_type = RR_METRICS_CONTENT_TYPE;
+        a->cache = "no-store";
+        a->body = a->buf.data;
+        a->len = a->buf.len;
+    } else if (strcmp(req->path, "/healthz") == 0) {
         int ok = !m->healthy || m->healthy(m->opaque);
-        rr_metrics_respond_(c, ok ? 200 : 503, ok ? "ok\n" : "unhealthy\n", head);
+        rr_metrics_text_(a, ok ? 200 : 503, ok ? "ok\n" : "unhealthy\n");
     } else {
-        rr_metrics_respond_(c, 404, "not found\n", head);
+        const rr_metrics_route_t *r = rr_metrics_match_(m, req->path);
+        if (r)
+            rr_metrics_route_answer_(m, r, req, a);
+        else
+            rr_metrics_text_(a, 404, "not found\n");
     }
+}
+
+void rr_metrics_answer(rr_metrics_t *m, const char *head, size_t len, rr_metrics_answer_t *a)
+{
+    rr_http_req_t req;
+    memset(a, 0, sizeof(*a));
+    m->stats.requests++;
+    rr_http_status_t st = rr_http_parse(head, len, &req);
+    if (st != RR_HTTP_OK) {
+        m->stats.malformed++;
+        rr_metrics_text_(a, st == RR_HTTP_URI_TOO_LONG ? 414 : 400,
+                         st == RR_HTTP_URI_TOO_LONG ? "uri too long\n" : "bad request\n");
+    } else if (req.method == RR_HTTP_OTHER) {
+        m->stats.malformed++;
+        rr_metrics_text_(a, 405, "method not allowed\n");
+    } else {
+        a->head_only = req.method == RR_HTTP_HEAD;
+        rr_metrics_dispatch_(m, &req, a);
+    }
+    explicit_bzero(req.auth, sizeof(req.auth)); /* a token does not linger in memory */
+}
+
+void rr_metrics_answer_free(rr_metrics_answer_t *a)
+{
+    rr_metrics_buf_free(&a->buf);
 }
 
 static void rr_metrics_alloc_(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
@@ -322,10 +296,14 @@ static void rr_metrics_read_(uv_stream_t *stream, ssize_t nread, const uv_buf_t 
     c->req[c->req_len] = '\0';
     if (strstr(c->req + from, "\r\n\r\n")) {
         uv_read_stop(stream);
-        rr_metrics_serve_(c);
+        rr_metrics_answer(c->m, c->req, c->req_len, &c->ans);
+        rr_metrics_send_(c);
     } else if (c->req_len == sizeof(c->req) - 1) {
         c->draining = 1;
-        rr_metrics_respond_(c, 431, "request too large\n", 0);
+        c->m->stats.too_large++;
+        c->m->stats.requests++;
+        rr_metrics_text_(&c->ans, 431, "request too large\n");
+        rr_metrics_send_(c);
     }
 }
 
@@ -363,6 +341,7 @@ static void rr_metrics_accept_(uv_stream_t *server, int status)
     /* Over the limit the connection is still accepted (else libuv stops polling the listener)
      * but closed at once; nconns counts it until its handles are closed. */
     if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0 || m->nconns > m->max_conns) {
+        m->stats.over_limit++;
         rr_metrics_conn_close_(c);
         return;
     }
@@ -384,12 +363,26 @@ static void rr_metrics_failed_closed_(uv_handle_t *handle)
     free(handle->data);
 }
 
+/* 127.0.0.0/8 or ::1 (also as ::ffff:127.x.y.z): only this machine can connect. */
+static int rr_metrics_is_loopback_(const struct sockaddr_storage *addr)
+{
+    if (addr->ss_family == AF_INET) {
+        const struct sockaddr_in *a4 = (const struct sockaddr_in *)addr;
+        return (ntohl(a4->sin_addr.s_addr) >> 24) == 127;
+    }
+    const unsigned char *b = ((const struct sockaddr_in6 *)addr)->sin6_addr.s6_addr;
+    static const unsigned char one[16] = {[15] = 1};
+    static const unsigned char v4map[12] = {[10] = 0xff, [11] = 0xff};
+    return memcmp(b, one, 16) == 0 || (memcmp(b, v4map, 12) == 0 && b[12] == 127);
+}
+
 static int rr_metrics_listen_(rr_metrics_t *m, const char *host, int port)
 {
     struct sockaddr_storage addr;
     int rc = uv_ip4_addr(host, port, (struct sockaddr_in *)&addr);
     if (rc < 0) rc = uv_ip6_addr(host, port, (struct sockaddr_in6 *)&addr);
     if (rc < 0) return rc;
+    m->beyond_loopback = !rr_metrics_is_loopback_(&addr);
     if ((rc = uv_tcp_bind(&m->listener, (const struct sockaddr *)&addr, 0)) < 0) return rc;
     if ((rc = uv_listen((uv_stream_t *)&m->listener, 128, rr_metrics_accept_)) < 0) return rc;
     int len = sizeof(addr);
@@ -431,13 +424,50 @@ rr_metrics_t *rr_metrics_new(uv_loop_t *loop, const char *host, int port,
         uv_close((uv_handle_t *)&m->listener, rr_metrics_failed_closed_);
         return NULL;
     }
-    RR_INFO("metrics: listening on http://%s:%d/metrics", host, m->port);
+    RR_INFO("http: listening on %s:%d", host, m->port);
     return m;
 }
 
 void rr_metrics_set_health(rr_metrics_t *m, rr_metrics_health_fn healthy)
 {
     m->healthy = healthy;
+}
+
+rr_err_t rr_metrics_route(rr_metrics_t *m, const char *path, int flags, rr_metrics_handler_fn fn,
+                          void *opaque)
+{
+    if (m->nroutes == RR_METRICS_ROUTES_MAX) return RR_E(FULL);
+    rr_metrics_route_t *r = &m->routes[m->nroutes];
+    r->len = strlen(path);
+    if (!fn || r->len == 0 || r->len >= sizeof(r->path)) return RR_E(INVAL);
+    memcpy(r->path, path, r->len + 1);
+    r->flags = flags;
+    r->fn = fn;
+    r->opaque = opaque;
+    m->nroutes++;
+    return RR_OK;
+}
+
+void rr_metrics_set_token(rr_metrics_t *m, const char *token)
+{
+    size_t n = token ? strlen(token) : 0;
+    memset(m->token, 0, sizeof(m->token));
+    if (n >= sizeof(m->token)) {
+        RR_WARN("http: the token is longer than %zu bytes; guarded routes answer 403",
+                sizeof(m->token) - 1);
+        return;
+    }
+    if (n) memcpy(m->token, token, n);
+}
+
+int rr_metrics_guarded(const rr_metrics_t *m)
+{
+    return m->beyond_loopback;
+}
+
+void rr_metrics_http_stats(const rr_metrics_t *m, rr_metrics_http_stats_t *out)
+{
+    *out = m->stats;
 }
 
 void rr_metrics_set_limits(rr_metrics_t *m, int max_conns, int timeout_ms)
@@ -465,5 +495,6 @@ void rr_metrics_free(rr_metrics_t *m)
     if (!m) return;
     /* Freeing with handles still open would leave libuv pointing into freed memory. */
     assert(m->closing && !m->listener_open && m->nconns == 0);
+    explicit_bzero(m->token, sizeof(m->token));
     free(m);
 }

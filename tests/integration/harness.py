@@ -187,3 +187,74 @@ def latest_recs(bootstrap, topic="rtrec.recs", timeout=10.0, min_count=1):
             r.ParseFromString(m.value())
             latest[key] = r
     return latest
+
+
+class Prometheus:
+    """A real `prometheus` (Debian's) on a free loopback port scraping targets every second,
+    with its data in a temp dir; stopped by PID."""
+
+    def __init__(self, targets, rule_files=()):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="rtrec-prom-")
+        self.config = os.path.join(self.dir, "prometheus.yml")
+        with open(self.config, "w") as f:
+            f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                    "scrape_configs:\n  - job_name: rtrec\n    static_configs:\n"
+                    f"      - targets: [{', '.join(repr(t) for t in targets)}]\n")
+        self.log = open(os.path.join(self.dir, "prometheus.log"), "w")
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["prometheus", f"--config.file={self.config}",
+             f"--storage.tsdb.path={os.path.join(self.dir, 'data')}",
+             f"--web.listen-address=127.0.0.1:{self.port}", "--storage.tsdb.retention.time=1h"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        wait_for("prometheus ready", lambda: self.get("/-/ready") == 200, timeout=30)
+        return self
+
+    def get(self, path):
+        import http.client
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+            conn.request("GET", path)
+            status = conn.getresponse().status
+            conn.close()
+            return status
+        except OSError:
+            return None
+
+    def query(self, promql):
+        """The JSON answer of an instant query: {"status": ..., "data": {"result": [...]}}."""
+        import http.client
+        import json
+        import urllib.parse
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        conn.request("GET", "/api/v1/query?" + urllib.parse.urlencode({"query": promql}))
+        body = json.loads(conn.getresponse().read())
+        conn.close()
+        return body
+
+    def value(self, promql):
+        """The single value of an instant query, or None while it has no result."""
+        res = self.query(promql)
+        if res.get("status") != "success" or not res["data"]["result"]:
+            return None
+        return float(res["data"]["result"][0]["value"][1])
+
+    def read_log(self):
+        with open(os.path.join(self.dir, "prometheus.log")) as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        self.log.close()
+        import shutil
+        shutil.rmtree(self.dir, ignore_errors=True)
