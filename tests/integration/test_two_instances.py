@@ -28,7 +28,11 @@ class TwoInstances(unittest.TestCase):
             def split():
                 pa, pb = assigned(a.read_log()), assigned(b.read_log())
                 return pa and pb and not (pa & pb) and (pa | pb) == {0, 1, 2, 3} and (pa, pb)
-            pa, pb = harness.wait_for("a partition split", split, timeout=45)
+            try:
+                pa, pb = harness.wait_for("a partition split", split, timeout=45)
+            except AssertionError:
+                print("instance a log:\n" + a.read_log() + "\ninstance b log:\n" + b.read_log())
+                raise
             print(f"instance a holds {sorted(pa)}, b holds {sorted(pb)}")
             users = [f"user{i}" for i in range(40)]
             lines = [f"{u}\t" + json.dumps({"user_id": u, "item_id": f"item{(i + j) % 10}", "type": "view",
