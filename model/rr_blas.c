@@ -48,13 +48,6 @@ void rr_sgemv(int trans, int m, int n, float alpha, const float *a, int lda, con
                 beta == 0.0f ? 1.0f : beta, y, 1);
 }
 
-float rr_sdot(int n, const float *x, const float *y)
-{
-    float s = 0.0f;
-    for (int k = 0; k < n; k++) s += x[k] * y[k];
-    return s;
-}
-
 void rr_blas_set_threads(int n)
 {
     openblas_set_num_threads(n);

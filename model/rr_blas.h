@@ -1,4 +1,4 @@
-/* rr_blas.h — the three linear-algebra kernels model/ uses, row-major. rr_blas.c is the only
+/* rr_blas.h — the two linear-algebra kernels model/ uses, row-major. rr_blas.c is the only
  * file that includes cblas.h (ggml's rule: BLAS is confined to one backend file). */
 #ifndef RR_BLAS_H
 #define RR_BLAS_H
@@ -13,9 +13,6 @@ void rr_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const 
  * beta == 0 never reads y. */
 void rr_sgemv(int trans, int m, int n, float alpha, const float *a, int lda, const float *x,
               float beta, float *y);
-
-/* x · y in a plain loop (not BLAS): the summation order is fixed, whatever BLAS threading does. */
-float rr_sdot(int n, const float *x, const float *y);
 
 /* Threads BLAS may use. The engine's matrices are small: handing them to a second thread costs
  * more than it saves (and spins a core), so processes call this with 1 at start. */

@@ -46,7 +46,7 @@ typedef struct rr_rec_s {
     char item_id[RR_ID_MAX];
     float score;
     char reason[RR_REASON_MAX];      /* machine tag: "cooccurrence", "trending", "category"... */
-    char reason_detail[RR_TEXT_MAX]; /* readable: "bought together with 123" */
+    char reason_detail[RR_TEXT_MAX]; /* readable: "similar to item 123" */
 } rr_rec_t;
 
 typedef struct rr_recs_s {

@@ -15,6 +15,7 @@
  *            payload[len], then zero padding to a multiple of 8
  *   trailer  a section tagged "END " (sub 0) whose payload is u64 count of sections before it;
  *            it ends the file.
+ * xxh64 is rr_xxh64 (rr_xxh64.h) with seed 0.
  * Headers are 40 bytes and section headers 32, so every payload starts 8-byte aligned in the
  * file and in the reader's mapping. */
 #define RR_CKPT_VERSION 1u
@@ -41,20 +42,6 @@
 /* Writes "MODL" (NUL-terminated) into buf. */
 void rr_ckpt_tag_str(uint32_t tag, char buf[5]);
 
-/* XXH64 (the reference algorithm), one-shot and streaming; a section's digest is
- * rr_ckpt_xxh64(payload, len, 0). */
-typedef struct rr_ckpt_xxh64_s {
-    uint64_t v[4];
-    uint64_t total;
-    uint8_t mem[32];
-    uint32_t memlen;
-    uint64_t seed;
-} rr_ckpt_xxh64_t;
-void rr_ckpt_xxh64_init(rr_ckpt_xxh64_t *h, uint64_t seed);
-void rr_ckpt_xxh64_update(rr_ckpt_xxh64_t *h, const void *data, size_t len);
-uint64_t rr_ckpt_xxh64_digest(const rr_ckpt_xxh64_t *h);
-uint64_t rr_ckpt_xxh64(const void *data, size_t len, uint64_t seed);
-
 /* Little-endian stores and loads, for encoding payloads portably. */
 static inline void rr_ckpt_put_le32(uint8_t *p, uint32_t v)
 {
@@ -73,7 +60,7 @@ static inline uint64_t rr_ckpt_get_le64(const uint8_t *p)
     return (uint64_t)rr_ckpt_get_le32(p) | (uint64_t)rr_ckpt_get_le32(p + 4) << 32;
 }
 
-/* ---- Writer ------------------------------------------------------------------------------ */
+/* ---- Writer (rr_ckpt_writer.c) --------------------------------------------------------------- */
 
 typedef struct rr_ckpt_writer_s rr_ckpt_writer_t;
 
@@ -127,11 +114,7 @@ rr_err_t rr_ckpt_commit(rr_ckpt_writer_t *w);
 /* Removes the temp file and frees w. NULL is a no-op. */
 void rr_ckpt_abort(rr_ckpt_writer_t *w);
 
-/* Deletes all but the newest `keep` checkpoints of dir by sequence number (keep < 2 counts as 2,
- * so a corrupt newest always has a predecessor), and temp files older than the newest kept. */
-rr_err_t rr_ckpt_prune(const char *dir, unsigned keep);
-
-/* ---- Reader ------------------------------------------------------------------------------ */
+/* ---- Reader (rr_ckpt_reader.c) --------------------------------------------------------------- */
 
 typedef struct rr_ckpt_reader_s rr_ckpt_reader_t;
 
@@ -148,13 +131,6 @@ typedef struct rr_ckpt_section_s {
  * checksum, padding, trailer count, no bytes after the trailer, no duplicate (tag, sub). NULL
  * with a precise errstr otherwise ("section USRS/3 at offset 1234: checksum mismatch"). */
 rr_ckpt_reader_t *rr_ckpt_open(const char *path, char *errstr, size_t errlen);
-/* Called for each checkpoint open_latest skips; NULL logs a warning instead. */
-typedef void (*rr_ckpt_skip_fn)(void *opaque, const char *path, const char *why);
-/* Opens the valid dir/ckpt-<seq>.rrc with the largest seq, skipping newer invalid ones; temp
- * files are ignored. RR_OK and *out; RR_E(NOT_FOUND) if dir holds no checkpoint at all (a fresh
- * start); otherwise the error of the oldest candidate with errstr naming every failure. */
-rr_err_t rr_ckpt_open_latest(const char *dir, rr_ckpt_reader_t **out, rr_ckpt_skip_fn on_skip,
-                             void *opaque, char *errstr, size_t errlen);
 /* NULL is a no-op. */
 void rr_ckpt_close(rr_ckpt_reader_t *r);
 
@@ -220,5 +196,18 @@ static inline void rr_ckpt_read_f32s(rr_ckpt_cursor_t *c, float *v, size_t n)
         memcpy(&v[i], &u, 4);
     }
 }
+
+/* ---- Directory (rr_ckpt_dir.c): the checkpoints of one folder, by sequence number ------------ */
+
+/* Called for each checkpoint open_latest skips; NULL logs a warning instead. */
+typedef void (*rr_ckpt_skip_fn)(void *opaque, const char *path, const char *why);
+/* Opens the valid dir/ckpt-<seq>.rrc with the largest seq, skipping newer invalid ones; temp
+ * files are ignored. RR_OK and *out; RR_E(NOT_FOUND) if dir holds no checkpoint at all (a fresh
+ * start); otherwise the error of the oldest candidate with errstr naming every failure. */
+rr_err_t rr_ckpt_open_latest(const char *dir, rr_ckpt_reader_t **out, rr_ckpt_skip_fn on_skip,
+                             void *opaque, char *errstr, size_t errlen);
+/* Deletes all but the newest `keep` checkpoints of dir by sequence number (keep < 2 counts as 2,
+ * so a corrupt newest always has a predecessor), and temp files older than the newest kept. */
+rr_err_t rr_ckpt_prune(const char *dir, unsigned keep);
 
 #endif

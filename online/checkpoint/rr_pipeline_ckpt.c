@@ -3,86 +3,55 @@
  * the model's shared parameters and optimiser state. Per-user state: rr_pipeline_ckpt_users.c. */
 #include <stdlib.h>
 #include "rr_pipeline_ckpt.h"
-#include "rr_pipeline_ckpt_internal.h"
-
-/* ---- Shared helpers ---------------------------------------------------------------------- */
-
-rr_err_t rr_pckpt_fail(const rr_pckpt_dec_t *d, rr_err_t err, const char *what, const char *why)
-{
-    if (d->errstr && d->errlen) snprintf(d->errstr, d->errlen, "%s: %s", what, why);
-    return err;
-}
-
-rr_err_t rr_pckpt_open(const rr_pckpt_dec_t *d, uint32_t tag, rr_ckpt_cursor_t *c)
-{
-    const void *data;
-    size_t len;
-    char name[5];
-    rr_ckpt_tag_str(tag, name);
-    if (rr_ckpt_find(d->r, tag, 0, &data, &len) != RR_OK)
-        return rr_pckpt_fail(d, RR_E(DECODE), name, "section missing");
-    rr_ckpt_cursor_init(c, data, len);
-    if (rr_ckpt_read_u32(c) != RR_PCKPT_VERSION)
-        return rr_pckpt_fail(d, RR_E(DECODE), name, "unsupported payload version");
-    return RR_OK;
-}
-
-rr_err_t rr_pckpt_close(const rr_pckpt_dec_t *d, const rr_ckpt_cursor_t *c, const char *what)
-{
-    if (c->err == RR_E(TRUNCATED)) return rr_pckpt_fail(d, RR_E(DECODE), what, "truncated");
-    if (c->err) return rr_pckpt_fail(d, RR_E(DECODE), what, "invalid content");
-    if (c->left) return rr_pckpt_fail(d, RR_E(DECODE), what, "trailing bytes");
-    return RR_OK;
-}
-
-void rr_pckpt_intern_meta(rr_pckpt_enc_t *e, const rr_intern_t *in)
-{
-    rr_pckpt_u64(e, in->next_id);
-    rr_pckpt_u64(e, in->count);
-    rr_pckpt_u64(e, in->free_count);
-    /* in reuse order, so ids come back the same */
-    for (uint32_t id = rr_intern_free_first(in); id != RR_INTERN_NONE;
-         id = rr_intern_free_next(in, id))
-        rr_pckpt_u32(e, id);
-}
-
-/* Starts restoring the table: keys follow (rr_intern_restore_key), then the rebuild. */
-void rr_pckpt_read_intern_meta(rr_ckpt_cursor_t *c, rr_intern_t *in)
-{
-    uint64_t next = rr_ckpt_read_u64(c), count = rr_ckpt_read_u64(c);
-    uint64_t nfree = rr_ckpt_read_u64(c);
-    /* Every id below the bound is live or free; compared so that no sum can wrap. */
-    if (c->err || next > in->cap || count > next || nfree != next - count ||
-        rr_intern_restore_begin(in, (size_t)next, (size_t)count)) {
-        if (!c->err) c->err = RR_E(DECODE);
-        return;
-    }
-    for (size_t k = 0; k < nfree && !c->err; k++) {
-        uint32_t id = rr_ckpt_read_u32(c);
-        if (!c->err && rr_intern_restore_free(in, id)) c->err = RR_E(DECODE);
-    }
-}
-
-/* Free ids are keyless and distinct, live keys distinct, and the counts agree. */
-rr_err_t rr_pckpt_intern_rebuild(rr_intern_t *in)
-{
-    return rr_intern_restore_end(in);
-}
+#include "rr_pipeline_ckpt_codec.h"
+#include "rr_pipeline_ckpt_users.h"
 
 /* ---- META: the config fingerprint and the pipeline's counters ---------------------------- */
 
-#define NFP 34
-static const char *const fp_names[NFP] = {
-    "users.max",          "items.max",          "recs.recent",       "recs.n",
-    "model.enabled",      "dedupe slots",       "dedupe.window/2",   "cooc.max_neighbors",
-    "trending half-life", "portrait half-life", "event types",       "RR_BOUGHT_MAX",
-    "RR_SEEN_WORDS",      "RR_SHOWN_MAX",       "RR_PORTRAIT_TOPK",  "RR_TRENDING_TOP",
-    "RR_CATTOP_K",        "RR_ID_MAX",          "cattop categories", "model.dim",
-    "category rows",      "brand rows",         "category dim",      "brand dim",
-    "hidden layers",      "hidden[0]",          "hidden[1]",         "hidden[2]",
-    "hidden[3]",          "model.optimizer",    "model parameters",  "optimiser state",
-    "sampler size",       "model.seed",
-};
+/* X(name, value): everything that sizes or shapes the state, so a checkpoint loads only into an
+ * equal one. name is what a refused load reports; value is read in fingerprint(), where pl, st
+ * (its store) and lr (its learner) are in scope and MODEL(x) is x with the model on, else 0.
+ * The order is the file's. */
+#define RR_PCKPT_FINGERPRINT_MAP(X)                                                                \
+    X("users.max", st->users_max)                                                                  \
+    X("items.max", st->items_max)                                                                  \
+    X("recs.recent", st->nrecent_max)                                                              \
+    X("recs.n", st->list_max)                                                                      \
+    X("model.enabled", (uint64_t)pl->model_on)                                                     \
+    X("dedupe slots", pl->dedupe.cap)                                                              \
+    X("dedupe.window/2", pl->dedupe.limit)                                                         \
+    X("cooc.max_neighbors", pl->cooc.max_neighbors)                                                \
+    X("trending half-life", f64_bits(pl->trending.half_life_ms))                                   \
+    X("portrait half-life", f64_bits(pl->portrait.half_life_ms))                                   \
+    X("event types", RR_EV__COUNT)                                                                 \
+    X("RR_BOUGHT_MAX", RR_BOUGHT_MAX)                                                              \
+    X("RR_SEEN_WORDS", RR_SEEN_WORDS)                                                              \
+    X("RR_SHOWN_MAX", RR_SHOWN_MAX)                                                                \
+    X("RR_PORTRAIT_TOPK", RR_PORTRAIT_TOPK)                                                        \
+    X("RR_TRENDING_TOP", RR_TRENDING_TOP)                                                          \
+    X("RR_CATTOP_K", RR_CATTOP_K)                                                                  \
+    X("RR_ID_MAX", RR_ID_MAX)                                                                      \
+    X("cattop categories", pl->cattop.cats_max)                                                    \
+    X("model.dim", MODEL(lr->cfg.dim))                                                             \
+    X("category rows", MODEL(lr->cfg.cat_rows))                                                    \
+    X("brand rows", MODEL(lr->cfg.brand_rows))                                                     \
+    X("category dim", MODEL(lr->cfg.cat_dim))                                                      \
+    X("brand dim", MODEL(lr->cfg.brand_dim))                                                       \
+    X("hidden layers", MODEL(lr->cfg.nhidden))                                                     \
+    X("hidden[0]", MODEL(lr->cfg.hidden[0]))                                                       \
+    X("hidden[1]", MODEL(lr->cfg.hidden[1]))                                                       \
+    X("hidden[2]", MODEL(lr->cfg.hidden[2]))                                                       \
+    X("hidden[3]", MODEL(lr->cfg.hidden[3]))                                                       \
+    X("model.optimizer", MODEL(lr->cfg.optim))                                                     \
+    X("model parameters", MODEL(lr->nparams))                                                      \
+    X("optimiser state", MODEL(lr->nstate))                                                        \
+    X("sampler size", MODEL(lr->cfg.sampler_size))                                                 \
+    X("model.seed", MODEL(lr->cfg.seed))
+
+#define FP_NAME(name, value) name,
+static const char *const fp_names[] = {RR_PCKPT_FINGERPRINT_MAP(FP_NAME)};
+#undef FP_NAME
+enum { NFP = sizeof(fp_names) / sizeof(fp_names[0]) };
 
 static uint64_t f64_bits(double v)
 {
@@ -91,48 +60,15 @@ static uint64_t f64_bits(double v)
     return u;
 }
 
-/* Everything that sizes or shapes the state: a checkpoint only loads into an equal one. */
 static void fingerprint(const rr_pipeline_t *pl, uint64_t fp[NFP])
 {
     const rr_store_t *st = &pl->store;
     const rr_learner_t *lr = &pl->learner;
-    int on = pl->model_on;
-    uint64_t v[NFP] = {
-        st->users_max,
-        st->items_max,
-        st->nrecent_max,
-        st->list_max,
-        (uint64_t)on,
-        pl->dedupe.cap,
-        pl->dedupe.limit,
-        pl->cooc.max_neighbors,
-        f64_bits(pl->trending.half_life_ms),
-        f64_bits(pl->portrait.half_life_ms),
-        RR_EV__COUNT,
-        RR_BOUGHT_MAX,
-        RR_SEEN_WORDS,
-        RR_SHOWN_MAX,
-        RR_PORTRAIT_TOPK,
-        RR_TRENDING_TOP,
-        RR_CATTOP_K,
-        RR_ID_MAX,
-        pl->cattop.cats_max,
-        on ? (uint64_t)lr->cfg.dim : 0,
-        on ? lr->cfg.cat_rows : 0,
-        on ? lr->cfg.brand_rows : 0,
-        on ? (uint64_t)lr->cfg.cat_dim : 0,
-        on ? (uint64_t)lr->cfg.brand_dim : 0,
-        on ? (uint64_t)lr->cfg.nhidden : 0,
-        on ? (uint64_t)lr->cfg.hidden[0] : 0,
-        on ? (uint64_t)lr->cfg.hidden[1] : 0,
-        on ? (uint64_t)lr->cfg.hidden[2] : 0,
-        on ? (uint64_t)lr->cfg.hidden[3] : 0,
-        on ? (uint64_t)lr->cfg.optim : 0,
-        on ? lr->nparams : 0,
-        on ? lr->nstate : 0,
-        on ? lr->cfg.sampler_size : 0,
-        on ? lr->cfg.seed : 0,
-    };
+#define MODEL(x)              (pl->model_on ? (uint64_t)(x) : 0)
+#define FP_VALUE(name, value) value,
+    const uint64_t v[NFP] = {RR_PCKPT_FINGERPRINT_MAP(FP_VALUE)};
+#undef FP_VALUE
+#undef MODEL
     memcpy(fp, v, sizeof(v));
 }
 

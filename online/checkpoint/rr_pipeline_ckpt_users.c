@@ -2,7 +2,8 @@
  * partition (0: unknown) so a partition's users can be loaded alone; each entry carries the user
  * id string and its dense id. UIDX/0 keeps the users' id bookkeeping and the free ids' rings. */
 #include <stdlib.h>
-#include "rr_pipeline_ckpt_internal.h"
+#include "rr_pipeline_ckpt_codec.h"
+#include "rr_pipeline_ckpt_users.h"
 
 static uint32_t sub_of(const rr_user_t *u)
 {

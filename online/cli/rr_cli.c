@@ -5,6 +5,27 @@
 #include <librdkafka/rdkafka.h>
 #include "rr_log.h"
 
+/* librdkafka judges the kafka.* pass-through keys now, on a scratch configuration, so a bad one
+ * stops the command before it starts a broker or a client. */
+static int kafka_check(const char *cmd, const rr_config_t *cfg)
+{
+    char errstr[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    int status = 0;
+    for (int i = 0; i < cfg->nkafka && !status; i++) {
+        const char *name = cfg->kafka_kv[2 * i], *value = cfg->kafka_kv[2 * i + 1];
+        if (rd_kafka_conf_set(conf, name, value, errstr, sizeof(errstr)) == RD_KAFKA_CONF_OK)
+            continue;
+        /* librdkafka's message may quote the value: keep secrets out of the terminal. */
+        int secret = strstr(name, "password") || strstr(name, "secret");
+        fprintf(stderr, "rtrec %s: config: kafka.%s=%s: %s (librdkafka)\n", cmd, name,
+                secret ? "(secret)" : value, secret ? "rejected" : errstr);
+        status = 2;
+    }
+    rd_kafka_conf_destroy(conf);
+    return status;
+}
+
 int rr_cli_config(int argc, char **argv, rr_config_t *cfg, char **rest, int *nrest)
 {
     char errstr[512];
@@ -16,17 +37,17 @@ int rr_cli_config(int argc, char **argv, rr_config_t *cfg, char **rest, int *nre
             continue;
         }
         if (i + 1 >= argc) {
-            fprintf(stderr, "rtrec: %s needs an argument\n", argv[i]);
+            fprintf(stderr, "rtrec %s: %s needs an argument\n", argv[0], argv[i]);
             return 2;
         }
         rr_err_t err = is_c ? rr_config_load(cfg, argv[++i], errstr, sizeof(errstr))
                             : rr_config_set_kv(cfg, argv[++i], errstr, sizeof(errstr));
         if (err) {
-            fprintf(stderr, "rtrec: %s\n", errstr);
+            fprintf(stderr, "rtrec %s: config: %s\n", argv[0], errstr);
             return 2;
         }
     }
-    return 0;
+    return kafka_check(argv[0], cfg);
 }
 
 rd_kafka_conf_t *rr_cli_kafka_conf(const rr_config_t *cfg)
@@ -55,8 +76,14 @@ void rr_cli_log_level(const rr_config_t *cfg)
 
 int rr_cmd_conf(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (argc == 2 && strcmp(argv[1], "--markdown") == 0) {
+        rr_config_print_markdown(stdout);
+        return 0;
+    }
+    if (argc != 1) {
+        fprintf(stderr, "usage: rtrec conf [--markdown]\n");
+        return 2;
+    }
     rr_config_print_table(stdout);
     return 0;
 }

@@ -1,27 +1,54 @@
-/* rr_config.c — the configuration table and its parser; see rr_config.h. */
+/* rr_config.c — the configuration table and what it drives: parsing, validation, `rtrec conf`
+ * and CONFIGURATION.md; see rr_config.h. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "rr_config.h"
 
-typedef enum { RR_CT_STR, RR_CT_INT, RR_CT_INT64, RR_CT_DOUBLE } rr_config_type_t;
+typedef enum { RR_CT_STR, RR_CT_CHOICE, RR_CT_INT, RR_CT_INT64, RR_CT_DOUBLE } rr_config_type_t;
+
+#define RR_CONFIG_CHOICES_MAX 8 /* allowed values of one choice key, NULL-terminated */
 
 typedef struct rr_config_prop_s {
     const char *name;
     rr_config_type_t type;
     size_t offset;
+    const char *choices[RR_CONFIG_CHOICES_MAX]; /* RR_CT_CHOICE only */
     const char *def;
-    double min, max;
-    int secret; /* never printed with its value */
+    double min, max; /* numbers only, inclusive */
+    int secret;      /* never printed with its value */
     const char *doc;
 } rr_config_prop_t;
 
-#define S(field) RR_CT_STR, offsetof(rr_config_t, field)
-#define N(field) RR_CT_INT, offsetof(rr_config_t, field)
-#define L(field) RR_CT_INT64, offsetof(rr_config_t, field)
-#define D(field) RR_CT_DOUBLE, offsetof(rr_config_t, field)
+#define S(field)                                                                                   \
+    RR_CT_STR, offsetof(rr_config_t, field),                                                       \
+    {                                                                                              \
+        NULL                                                                                       \
+    }
+#define C(field, ...)                                                                              \
+    RR_CT_CHOICE, offsetof(rr_config_t, field),                                                    \
+    {                                                                                              \
+        __VA_ARGS__, NULL                                                                          \
+    }
+#define N(field)                                                                                   \
+    RR_CT_INT, offsetof(rr_config_t, field),                                                       \
+    {                                                                                              \
+        NULL                                                                                       \
+    }
+#define L(field)                                                                                   \
+    RR_CT_INT64, offsetof(rr_config_t, field),                                                     \
+    {                                                                                              \
+        NULL                                                                                       \
+    }
+#define D(field)                                                                                   \
+    RR_CT_DOUBLE, offsetof(rr_config_t, field),                                                    \
+    {                                                                                              \
+        NULL                                                                                       \
+    }
 
 static const rr_config_prop_t props[] = {
     {"kafka.bootstrap.servers", S(kafka_bootstrap), "", 0, 0, 0,
@@ -65,7 +92,8 @@ static const rr_config_prop_t props[] = {
     {"model.enabled", N(model_enabled), "1", 0, 1, 0,
      "1 = train the MLP ranker on every event and re-rank with it; 0 = sources only"},
     {"model.dim", N(model_dim), "32", 4, 256, 0, "width of the learned user and item embeddings"},
-    {"model.optimizer", S(model_optimizer), "adagrad", 0, 0, 0, "sgd, adagrad or adam"},
+    {"model.optimizer", C(model_optimizer, "sgd", "adagrad", "adam"), "adagrad", 0, 0, 0,
+     "optimizer of the MLP and the embeddings"},
     {"model.lr", D(model_lr), "0.05", 1e-6, 10, 0, "learning rate of the MLP and the embeddings"},
     {"model.batch", N(model_batch), "32", 1, 256, 0,
      "events per SGD step: their rows go through the MLP together (1 = a step per event)"},
@@ -84,7 +112,8 @@ static const rr_config_prop_t props[] = {
      "weight of embedding retrieval in the blend (1 = the user's nearest item)"},
     {"portrait.half_life_s", D(portrait_half_life_s), "604800", 1, 1e10, 0,
      "half-life of a portrait's category, brand and price affinities (event time)"},
-    {"checkpoint.dir", S(checkpoint_dir), "", 0, 0, 0, "where checkpoints go; empty = none"},
+    {"checkpoint.dir", S(checkpoint_dir), "", 0, 0, 0,
+     "where checkpoints go, created at start if missing (mkdir -p); empty = none"},
     {"checkpoint.interval_s", N(checkpoint_interval_s), "60", 1, 1e6, 0,
      "seconds between checkpoints"},
     {"metrics.port", N(metrics_port), "0", 0, 65535, 0, "HTTP /metrics port; 0 = off"},
@@ -103,10 +132,12 @@ static const rr_config_prop_t props[] = {
      "messages handled per loop turn before yielding"},
     {"stats.interval_ms", N(stats_interval_ms), "1000", 10, 1e7, 0,
      "period of rtrec:stats and rtrec:trending updates"},
-    {"log.level", S(log_level), "info", 0, 0, 0, "error, warn, info or debug"},
+    {"log.level", C(log_level, "error", "warn", "info", "debug"), "info", 0, 0, 0,
+     "least severe level of the log lines printed"},
 };
 
 #undef S
+#undef C
 #undef N
 #undef L
 #undef D
@@ -120,42 +151,148 @@ static const rr_config_prop_t *prop_find(const char *name)
     return NULL;
 }
 
+static int is_text(const rr_config_prop_t *p)
+{
+    return p->type == RR_CT_STR || p->type == RR_CT_CHOICE;
+}
+
+/* A bound as people write it: "1000000000", not "1e+09"; "1e-06" stays. */
+static int bound_text(double v, char *buf, size_t cap)
+{
+    if (v >= -9.2e18 && v <= 9.2e18 && v == (double)(long long)v) /* range first: the cast */
+        return snprintf(buf, cap, "%.0f", v);
+    return snprintf(buf, cap, "%g", v);
+}
+
+/* "1..100" or "0.01..1": the inclusive range of a number key. */
+static void range_text(const rr_config_prop_t *p, char *buf, size_t cap)
+{
+    int n = bound_text(p->min, buf, cap);
+    if (n > 0 && (size_t)n + 2 < cap) {
+        memcpy(buf + n, "..", 3);
+        bound_text(p->max, buf + n + 2, cap - (size_t)n - 2);
+    }
+}
+
+/* "sgd, adagrad, adam", each value between two quote strings ("`" for markdown). */
+static void choices_text(const rr_config_prop_t *p, const char *quote, char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int i = 0; p->choices[i] && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%s%s%s", i ? ", " : "", quote, p->choices[i],
+                              quote);
+}
+
+/* Every configuration error reads "key=value: why". A secret's value is never shown (a wrong
+ * one still is a password), and a long value is cut short. */
+__attribute__((format(printf, 5, 6))) static rr_err_t prop_fail(const rr_config_prop_t *p,
+                                                                const char *value, char *errstr,
+                                                                size_t errlen, const char *fmt, ...)
+{
+    char why[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    if (p->secret)
+        snprintf(errstr, errlen, "%s=(secret): %s", p->name, why);
+    else if (strlen(value) > 64)
+        snprintf(errstr, errlen, "%s=%.60s...: %s", p->name, value, why);
+    else
+        snprintf(errstr, errlen, "%s=%s: %s", p->name, value, why);
+    return RR_E(CONFIG);
+}
+
+static rr_err_t text_parse(const rr_config_prop_t *p, const char *value, char *errstr,
+                           size_t errlen)
+{
+    if (strlen(value) >= RR_CONFIG_STR_MAX)
+        return prop_fail(p, value, errstr, errlen, "longer than %d bytes", RR_CONFIG_STR_MAX - 1);
+    if (p->type != RR_CT_CHOICE) return RR_OK;
+    for (int i = 0; p->choices[i]; i++)
+        if (strcmp(value, p->choices[i]) == 0) return RR_OK;
+    char allowed[128];
+    choices_text(p, "", allowed, sizeof(allowed));
+    return prop_fail(p, value, errstr, errlen, "must be one of %s", allowed);
+}
+
+/* Validates a number against the row's type and range; *v (and *i64 for int64 keys, exact
+ * where a double is not) gets the value. */
+static rr_err_t number_parse(const rr_config_prop_t *p, const char *value, double *v,
+                             long long *i64, char *errstr, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(value, &end);
+    int ok = end != value && *end == '\0' && errno != ERANGE;
+    /* Range first: casting an out-of-range double to an integer is undefined (fuzz_config
+     * found "recs.n=+402e33"). NaN fails both comparisons. */
+    ok = ok && *v >= p->min && *v <= p->max;
+    ok = ok && (p->type == RR_CT_DOUBLE || *v == (double)(long long)*v);
+    if (ok && p->type == RR_CT_INT64) { /* exact where the double is not; "1e3" is not strtoll's */
+        errno = 0;
+        *i64 = strtoll(value, &end, 10);
+        if (*end != '\0' || errno == ERANGE) *i64 = (long long)*v;
+        ok = *i64 >= (long long)p->min && *i64 <= (long long)p->max;
+    }
+    if (ok) return RR_OK;
+    char range[96];
+    range_text(p, range, sizeof(range));
+    return prop_fail(p, value, errstr, errlen, "must be %s in %s",
+                     p->type == RR_CT_DOUBLE ? "a number" : "an integer", range);
+}
+
 static rr_err_t prop_set(rr_config_t *cfg, const rr_config_prop_t *p, const char *value,
                          char *errstr, size_t errlen)
 {
     char *field = (char *)cfg + p->offset;
-    if (p->type == RR_CT_STR) {
-        if (strlen(value) >= RR_CONFIG_STR_MAX) {
-            snprintf(errstr, errlen, "%s: value longer than %d bytes", p->name,
-                     RR_CONFIG_STR_MAX - 1);
-            return RR_E(CONFIG);
-        }
-        strcpy(field, value);
-        return RR_OK;
+    if (is_text(p)) {
+        rr_err_t err = text_parse(p, value, errstr, errlen);
+        if (!err) strcpy(field, value);
+        return err;
     }
-    char *end;
-    errno = 0;
-    double v = strtod(value, &end);
-    if (end == value || *end != '\0' || errno == ERANGE) {
-        snprintf(errstr, errlen, "%s: \"%s\" is not a number", p->name, value);
-        return RR_E(CONFIG);
-    }
-    /* Range first: casting an out-of-range double to an integer is undefined (fuzz_config
-     * found "recs.n=+402e33"). NaN fails both comparisons. */
-    if (!(v >= p->min && v <= p->max)) {
-        snprintf(errstr, errlen, "%s: %s outside [%g, %g]", p->name, value, p->min, p->max);
-        return RR_E(CONFIG);
-    }
-    if (p->type != RR_CT_DOUBLE && v != (double)(long long)v) {
-        snprintf(errstr, errlen, "%s: \"%s\" is not an integer", p->name, value);
-        return RR_E(CONFIG);
-    }
+    double v;
+    long long i64 = 0;
+    rr_err_t err = number_parse(p, value, &v, &i64, errstr, errlen);
+    if (err) return err;
     if (p->type == RR_CT_INT)
         *(int *)field = (int)v;
     else if (p->type == RR_CT_INT64)
-        *(long long *)field = strtoll(value, NULL, 10);
+        *(long long *)field = i64;
     else
         *(double *)field = v;
+    return RR_OK;
+}
+
+/* A field's value as text, through the same checks as rr_config_set: a config filled by hand
+ * (tests, benchmarks) is held to the table too. */
+static rr_err_t prop_check(const rr_config_t *cfg, const rr_config_prop_t *p, char *errstr,
+                           size_t errlen)
+{
+    const char *field = (const char *)cfg + p->offset;
+    char text[64];
+    double v;
+    long long i64;
+    switch (p->type) {
+    case RR_CT_STR:
+    case RR_CT_CHOICE:
+        if (!memchr(field, '\0', RR_CONFIG_STR_MAX))
+            return prop_fail(p, "", errstr, errlen, "not a terminated string");
+        return text_parse(p, field, errstr, errlen);
+    case RR_CT_INT: snprintf(text, sizeof(text), "%d", *(const int *)field); break;
+    case RR_CT_INT64: snprintf(text, sizeof(text), "%lld", *(const long long *)field); break;
+    case RR_CT_DOUBLE: snprintf(text, sizeof(text), "%.17g", *(const double *)field); break;
+    }
+    return number_parse(p, text, &v, &i64, errstr, errlen);
+}
+
+rr_err_t rr_config_check(const rr_config_t *cfg, char *errstr, size_t errlen)
+{
+    for (size_t i = 0; i < NPROPS; i++) {
+        rr_err_t err = prop_check(cfg, &props[i], errstr, errlen);
+        if (err) return err;
+    }
     return RR_OK;
 }
 
@@ -172,7 +309,8 @@ static rr_err_t kafka_passthrough(rr_config_t *cfg, const char *name, const char
                                   char *errstr, size_t errlen)
 {
     if (strlen(name) >= RR_CONFIG_STR_MAX || strlen(value) >= RR_CONFIG_STR_MAX) {
-        snprintf(errstr, errlen, "kafka.%s: too long", name);
+        snprintf(errstr, errlen, "kafka.%.60s: name or value longer than %d bytes", name,
+                 RR_CONFIG_STR_MAX - 1);
         return RR_E(CONFIG);
     }
     for (int i = 0; i < cfg->nkafka; i++) {
@@ -182,13 +320,50 @@ static rr_err_t kafka_passthrough(rr_config_t *cfg, const char *name, const char
         }
     }
     if (cfg->nkafka == RR_CONFIG_KAFKA_MAX) {
-        snprintf(errstr, errlen, "more than %d kafka.* properties", RR_CONFIG_KAFKA_MAX);
+        snprintf(errstr, errlen, "kafka.%s: more than %d kafka.* properties", name,
+                 RR_CONFIG_KAFKA_MAX);
         return RR_E(CONFIG);
     }
     strcpy(cfg->kafka_kv[2 * cfg->nkafka], name);
     strcpy(cfg->kafka_kv[2 * cfg->nkafka + 1], value);
     cfg->nkafka++;
     return RR_OK;
+}
+
+/* Levenshtein distance; SIZE_MAX for strings longer than any key, which are no near miss. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    enum { MAXLEN = 64 };
+    size_t na = strlen(a), nb = strlen(b), row[MAXLEN + 1];
+    if (na > MAXLEN || nb > MAXLEN) return SIZE_MAX;
+    for (size_t j = 0; j <= nb; j++) row[j] = j;
+    for (size_t i = 1; i <= na; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[nb];
+}
+
+/* The key a typo most likely meant: within 2 edits (3 for long keys), else NULL. */
+static const char *nearest_key(const char *key)
+{
+    const char *best = NULL;
+    size_t best_d = strlen(key) < 12 ? 3 : 4;
+    for (size_t i = 0; i < NPROPS; i++) {
+        size_t d = edit_distance(key, props[i].name);
+        if (d < best_d) {
+            best_d = d;
+            best = props[i].name;
+        }
+    }
+    return best;
 }
 
 rr_err_t rr_config_set(rr_config_t *cfg, const char *key, const char *value, char *errstr,
@@ -198,7 +373,13 @@ rr_err_t rr_config_set(rr_config_t *cfg, const char *key, const char *value, cha
     if (p) return prop_set(cfg, p, value, errstr, errlen);
     if (strncmp(key, "kafka.", 6) == 0 && key[6] != '\0')
         return kafka_passthrough(cfg, key + 6, value, errstr, errlen);
-    snprintf(errstr, errlen, "unknown configuration key \"%s\" (see `rtrec conf`)", key);
+    /* No value: a mistyped key may well be a password's. */
+    const char *guess = nearest_key(key);
+    if (guess)
+        snprintf(errstr, errlen, "unknown key \"%s\"; did you mean %s? (`rtrec conf` lists them)",
+                 key, guess);
+    else
+        snprintf(errstr, errlen, "unknown key \"%s\" (`rtrec conf` lists them)", key);
     return RR_E(CONFIG);
 }
 
@@ -255,6 +436,7 @@ static const char *type_name(rr_config_type_t t)
 {
     switch (t) {
     case RR_CT_STR: return "string";
+    case RR_CT_CHOICE: return "enum";
     case RR_CT_INT: return "int";
     case RR_CT_INT64: return "int64";
     case RR_CT_DOUBLE: return "double";
@@ -262,18 +444,82 @@ static const char *type_name(rr_config_type_t t)
     return "?";
 }
 
+/* A row's range or allowed values, each choice between two quote strings; "" for strings. */
+static void allowed_text(const rr_config_prop_t *p, const char *quote, char *buf, size_t cap)
+{
+    if (p->type == RR_CT_CHOICE)
+        choices_text(p, quote, buf, cap);
+    else if (p->type == RR_CT_STR)
+        buf[0] = '\0';
+    else
+        range_text(p, buf, cap);
+}
+
+static const char *const kafka_doc =
+    "any other librdkafka property, passed through with the prefix removed";
+
 void rr_config_print_table(FILE *fp)
 {
-    fprintf(fp, "%-26s %-7s %-14s %-18s %s\n", "key", "type", "default", "range", "meaning");
+    const char *fmt = "%-26s %-7s %-14s %-24s %s\n";
+    fprintf(fp, fmt, "key", "type", "default", "range or values", "meaning");
     for (size_t i = 0; i < NPROPS; i++) {
         const rr_config_prop_t *p = &props[i];
-        char range[64] = "-";
-        if (p->type != RR_CT_STR) snprintf(range, sizeof(range), "%g..%g", p->min, p->max);
-        const char *def = p->def[0] ? p->def : "\"\"";
-        fprintf(fp, "%-26s %-7s %-14s %-18s %s\n", p->name, type_name(p->type), def, range, p->doc);
+        char allowed[128];
+        allowed_text(p, "", allowed, sizeof(allowed));
+        fprintf(fp, fmt, p->name, type_name(p->type), p->def[0] ? p->def : "\"\"",
+                allowed[0] ? allowed : "-", p->doc);
     }
-    fprintf(fp, "%-26s %-7s %-14s %-18s %s\n", "kafka.*", "string", "-", "-",
-            "any other librdkafka property, passed through with the prefix removed");
+    fprintf(fp, fmt, "kafka.*", "string", "-", "-", kafka_doc);
+}
+
+/* Table cells may not hold a bare '|'. */
+static void md_cell(FILE *fp, const char *text)
+{
+    for (; *text; text++) {
+        if (*text == '|') fputc('\\', fp);
+        fputc(*text, fp);
+    }
+}
+
+static const char *const md_intro =
+    "# rtrec configuration\n"
+    "\n"
+    "<!-- Generated by `rtrec conf --markdown` from online/config/rr_config.c; do not edit. -->\n"
+    "\n"
+    "Every `rtrec` command takes `-c FILE` (lines `key=value`; `#` starts a comment) and\n"
+    "`-X key=value`, in order, later settings winning. Any other `kafka.*` key is passed to\n"
+    "librdkafka with the `kafka.` prefix removed, so every property of librdkafka's\n"
+    "[CONFIGURATION.md](https://github.com/confluentinc/librdkafka/blob/master/CONFIGURATION.md)\n"
+    "can be set (`-X kafka.security.protocol=SASL_SSL`). A wrong key or value stops `rtrec`\n"
+    "before it starts anything, with a message naming the key, the value and what is allowed.\n"
+    "The defaults below hold everywhere: the environment changes none but `redis.password`\n"
+    "(from `RTREC_REDIS_PASSWORD`, never printed). `rtrec conf` prints this table as text.\n"
+    "\n"
+    "| key | type | default | range or allowed values | meaning |\n"
+    "|---|---|---|---|---|\n";
+
+void rr_config_print_markdown(FILE *fp)
+{
+    fputs(md_intro, fp);
+    for (size_t i = 0; i < NPROPS; i++) {
+        const rr_config_prop_t *p = &props[i];
+        char allowed[160];
+        allowed_text(p, "`", allowed, sizeof(allowed));
+        fprintf(fp, "| `%s` | %s | ", p->name, type_name(p->type));
+        if (p->def[0]) {
+            fputc('`', fp);
+            md_cell(fp, p->def);
+            fputc('`', fp);
+        } else {
+            fputs("(empty)", fp);
+        }
+        fputs(" | ", fp);
+        md_cell(fp, allowed);
+        fputs(" | ", fp);
+        md_cell(fp, p->doc);
+        fputs(" |\n", fp);
+    }
+    fprintf(fp, "| `kafka.*` | string | | | %s |\n", kafka_doc);
 }
 
 size_t rr_config_kafka(const rr_config_t *cfg, const char **kv, size_t cap)

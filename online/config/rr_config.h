@@ -1,6 +1,8 @@
-/* rr_config.h — the one configuration table of rtrec. Every key has a type, default, range and
- * doc line in rr_config.c; parsing (-c FILE, -X key=value), validation and `rtrec conf` are all
- * driven by it. `kafka.*` keys pass through to librdkafka with the prefix stripped. */
+/* rr_config.h — the one configuration table of rtrec. Every key has a type, default, range or
+ * allowed values, and doc line in rr_config.c; parsing (-c FILE, -X key=value), validation,
+ * `rtrec conf` and CONFIGURATION.md are all driven by it. `kafka.*` keys pass through to
+ * librdkafka with the prefix stripped. Errors name the key, the value and what is allowed:
+ * "model.optimizer=nosuch: must be one of sgd, adagrad, adam". */
 #ifndef RR_CONFIG_H
 #define RR_CONFIG_H
 
@@ -65,15 +67,22 @@ typedef struct rr_config_s {
 /* Fills every key with its default, then reads RTREC_REDIS_PASSWORD if set (secrets stay out
  * of command lines). */
 void rr_config_init(rr_config_t *cfg);
-/* Sets one key from text; errstr says why on failure. */
+/* Sets one key from text; on failure errstr says "key=value: must be ..." (a secret's value is
+ * never shown) and cfg is unchanged. */
 rr_err_t rr_config_set(rr_config_t *cfg, const char *key, const char *value, char *errstr,
                        size_t errlen);
 /* "key=value" as given to -X. */
 rr_err_t rr_config_set_kv(rr_config_t *cfg, const char *kv, char *errstr, size_t errlen);
 /* A file of key=value lines; '#' starts a comment; blank lines ignored. */
 rr_err_t rr_config_load(rr_config_t *cfg, const char *path, char *errstr, size_t errlen);
-/* Prints the table: key, type, default, range, meaning (`rtrec conf`). */
+/* Checks every key of a config filled by hand against the table, as rr_config_set would;
+ * errstr names the first key that is off. The engine checks its config with this. */
+rr_err_t rr_config_check(const rr_config_t *cfg, char *errstr, size_t errlen);
+/* Prints the table: key, type, default, range or allowed values, meaning (`rtrec conf`). */
 void rr_config_print_table(FILE *fp);
+/* Prints CONFIGURATION.md (`rtrec conf --markdown`). Only the table goes in, never the
+ * environment (RTREC_REDIS_PASSWORD), so the output is the same everywhere. */
+void rr_config_print_markdown(FILE *fp);
 /* librdkafka properties: bootstrap/group plus every kafka.* pass-through, as key,value,...
  * Returns the count of strings written to kv (2 per property). */
 size_t rr_config_kafka(const rr_config_t *cfg, const char **kv, size_t cap);

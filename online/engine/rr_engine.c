@@ -1,10 +1,12 @@
 /* rr_engine.c — `rtrec run`: Kafka in, pipeline, coalesced refresh, Kafka + Redis out; see
  * rr_engine.h. Everything here runs on the loop thread. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include "rr_broker.h"
 #include "rr_codec.h"
 #include "rr_consumer.h"
@@ -196,13 +198,14 @@ static void handle_item(rr_engine_t *en, const rr_msg_t *msg)
     if (err) dead_letter(en, msg, err);
 }
 
+/* Users-topic messages are only validated: one that does not decode or has no user_id is a
+ * dead letter (counted by reason); a valid one is dropped, as nothing reads user attributes. */
 static void handle_user(rr_engine_t *en, const rr_msg_t *msg)
 {
     rr_user_msg_t user;
     rr_err_t err = rr_user_decode(msg->value, msg->len, &user);
     if (!err && !user.user_id[0]) err = RR_E(NO_USER);
     if (err) dead_letter(en, msg, err);
-    /* Demographics join the portrait with the learned model (issue #3). */
 }
 
 /* The next offset to consume, per input partition: what a checkpoint taken now covers. */
@@ -378,8 +381,41 @@ static rr_err_t start_broker(rr_engine_t *en, char *errstr, size_t errlen)
     return RR_OK;
 }
 
+/* checkpoint.dir is created as by `mkdir -p` (mode 0755), so a fresh host needs no extra step;
+ * by rr_engine_new, so a bad path stops the engine before anything started (a stop after a
+ * failed start would try a final checkpoint). */
+static rr_err_t ckpt_dir_create(const char *dir, char *errstr, size_t errlen)
+{
+    char path[RR_CONFIG_STR_MAX];
+    snprintf(path, sizeof(path), "%s", dir);
+    for (char *s = path + 1;; s++) {
+        if (*s != '/' && *s != '\0') continue;
+        char c = *s;
+        *s = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+            snprintf(errstr, errlen, "checkpoint.dir=%s: cannot create %s: %s", dir, path,
+                     strerror(errno));
+            return RR_E(IO);
+        }
+        *s = c;
+        if (c == '\0') break;
+    }
+    struct stat st; /* mkdir's EEXIST also stands for a file of that name */
+    const char *why = stat(dir, &st) != 0    ? strerror(errno)
+                      : !S_ISDIR(st.st_mode) ? "exists and is not a directory"
+                                             : NULL;
+    if (why) snprintf(errstr, errlen, "checkpoint.dir=%s: %s", dir, why);
+    return why ? RR_E(IO) : RR_OK;
+}
+
 rr_engine_t *rr_engine_new(uv_loop_t *loop, const rr_config_t *cfg, char *errstr, size_t errlen)
 {
+    char why[400];
+    if (rr_config_check(cfg, why, sizeof(why)) != RR_OK) { /* a config not from rr_config_set */
+        snprintf(errstr, errlen, "config: %s", why);
+        return NULL;
+    }
+    if (cfg->checkpoint_dir[0] && ckpt_dir_create(cfg->checkpoint_dir, errstr, errlen)) return NULL;
     rr_engine_t *en = calloc(1, sizeof(*en));
     if (!en) {
         snprintf(errstr, errlen, "out of memory");
@@ -391,8 +427,13 @@ rr_engine_t *rr_engine_new(uv_loop_t *loop, const rr_config_t *cfg, char *errstr
     if (!err) err = rr_dirty_init(&en->refresh, (size_t)cfg->users_max);
     en->pl.on_drop = on_user_dropped;
     en->pl.drop_opaque = en;
-    if (err) {
+    if (err == RR_E(NOMEM)) {
+        snprintf(errstr, errlen, "engine state: out of memory for users.max=%d, items.max=%d",
+                 cfg->users_max, cfg->items_max);
+    } else if (err) {
         snprintf(errstr, errlen, "engine state: %s", rr_strerror(err));
+    }
+    if (err) {
         rr_pipeline_free(&en->pl);
         free(en);
         return NULL;

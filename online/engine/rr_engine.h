@@ -10,6 +10,8 @@
 
 typedef struct rr_engine_s rr_engine_t;
 
+/* Checks cfg against the configuration table, creates checkpoint.dir if missing (mkdir -p) and
+ * sizes the state; NULL with errstr naming the key at fault on failure. */
 rr_engine_t *rr_engine_new(uv_loop_t *loop, const rr_config_t *cfg, char *errstr, size_t errlen);
 /* Starts the embedded broker if needed (prints "bootstrap.servers=..." on stdout first), the
  * consumer, the publishers and the timers. */

@@ -1,7 +1,6 @@
 /* rr_hist.c — fixed-bucket latency histogram: binary search over a constant bound table on add,
  * interpolation inside one bucket for quantiles. */
 #include <math.h>
-#include <string.h>
 #include "rr_hist.h"
 
 /* Decimal literals rather than computed powers so the le="..." labels print exactly. */
@@ -16,11 +15,6 @@ static const double rr_hist_bounds_[RR_HIST_NBOUNDS] = {
     10,
 };
 /* clang-format on */
-
-void rr_hist_reset(rr_hist_t *h)
-{
-    memset(h, 0, sizeof(*h));
-}
 
 double rr_hist_bound(size_t i)
 {

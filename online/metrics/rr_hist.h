@@ -11,7 +11,7 @@
 
 /* Counts are stored per bucket (add is one increment); rr_metrics_histogram renders them
  * cumulative. counts[i] holds samples in (bound(i-1), bound(i)]; counts[RR_HIST_NBOUNDS] those
- * above the top bound. Zero-initialised ({0} or rr_hist_reset) is an empty histogram. */
+ * above the top bound. Zero-initialised ({0} or memset) is an empty histogram. */
 typedef struct rr_hist_s {
     uint64_t counts[RR_HIST_NBOUNDS + 1];
     uint64_t count;
@@ -19,7 +19,6 @@ typedef struct rr_hist_s {
     double min, max;
 } rr_hist_t;
 
-void rr_hist_reset(rr_hist_t *h);
 /* Negative samples (clock skew) count as 0; NaN is ignored. */
 void rr_hist_add(rr_hist_t *h, double seconds);
 void rr_hist_add_us(rr_hist_t *h, int64_t us);

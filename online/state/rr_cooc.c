@@ -3,6 +3,18 @@
 #include <string.h>
 #include "rr_cooc.h"
 
+#define ROW_CAP_MIN   8u
+#define SPARE_CAP_MAX (1u << 24) /* above, the decrement allocates (max_neighbors > 2^23) */
+
+/* A row grows while it holds fewer than max_neighbors and is over half full, so its capacity
+ * ends at the first power of two >= 2·max_neighbors (and >= ROW_CAP_MIN). */
+static uint32_t row_cap_max(uint32_t max_neighbors)
+{
+    uint32_t cap = ROW_CAP_MIN;
+    while (cap < SPARE_CAP_MAX && cap < 2 * (uint64_t)max_neighbors) cap *= 2;
+    return cap;
+}
+
 rr_err_t rr_cooc_init(rr_cooc_t *co, size_t max_items, uint32_t max_neighbors)
 {
     memset(co, 0, sizeof(*co));
@@ -10,6 +22,14 @@ rr_err_t rr_cooc_init(rr_cooc_t *co, size_t max_items, uint32_t max_neighbors)
     if (!co->rows) return RR_E(NOMEM);
     co->max_items = max_items;
     co->max_neighbors = max_neighbors;
+    if (2 * (uint64_t)max_neighbors <= SPARE_CAP_MAX) {
+        co->spare_cap = row_cap_max(max_neighbors);
+        co->spare = calloc(co->spare_cap, sizeof(*co->spare));
+        if (!co->spare) {
+            rr_cooc_free(co);
+            return RR_E(NOMEM);
+        }
+    }
     return RR_OK;
 }
 
@@ -18,6 +38,7 @@ void rr_cooc_free(rr_cooc_t *co)
     if (!co->rows) return;
     for (size_t i = 0; i < co->max_items; i++) free(co->rows[i].slots);
     free(co->rows);
+    free(co->spare);
     memset(co, 0, sizeof(*co));
 }
 
@@ -61,13 +82,29 @@ static rr_err_t row_rebuild(rr_cooc_row_t *row, uint32_t new_cap, uint32_t drop_
     return RR_OK;
 }
 
+/* Misra–Gries: every count down by one, zeros dropped. The same table as
+ * row_rebuild(row, row->cap, 1), built in place from a copy in the spare row. */
+static rr_err_t row_decrement(rr_cooc_t *co, rr_cooc_row_t *row)
+{
+    if (!row->cap || row->cap > co->spare_cap) return row_rebuild(row, row->cap, 1);
+    memcpy(co->spare, row->slots, row->cap * sizeof(*row->slots));
+    memset(row->slots, 0, row->cap * sizeof(*row->slots));
+    row->used = 0;
+    for (uint32_t i = 0; i < row->cap; i++) {
+        const rr_cooc_nb_t *nb = &co->spare[i];
+        if (nb->item && nb->count > 1) row_put(row, nb->item - 1, nb->count - 1);
+    }
+    return RR_OK;
+}
+
 /* Makes room for one more neighbour: grow while under the cap, else Misra–Gries decrement. */
 static rr_err_t row_make_room(rr_cooc_t *co, rr_cooc_row_t *row)
 {
     if (row->cap && (row->used + 1) * 2 <= row->cap) return RR_OK;
-    if (row->used < co->max_neighbors) return row_rebuild(row, row->cap ? row->cap * 2 : 8, 0);
+    if (row->used < co->max_neighbors)
+        return row_rebuild(row, row->cap ? row->cap * 2 : ROW_CAP_MIN, 0);
     uint32_t before = row->used;
-    rr_err_t err = row_rebuild(row, row->cap, 1);
+    rr_err_t err = row_decrement(co, row);
     co->evicted += before - row->used;
     return err;
 }
@@ -108,11 +145,4 @@ uint32_t rr_cooc_get(const rr_cooc_t *co, uint32_t a, uint32_t b)
     if (a >= co->max_items) return 0;
     const rr_cooc_nb_t *nb = row_find(&co->rows[a], b);
     return nb ? nb->count : 0;
-}
-
-void rr_cooc_clear_item(rr_cooc_t *co, uint32_t item)
-{
-    if (item >= co->max_items) return;
-    free(co->rows[item].slots);
-    memset(&co->rows[item], 0, sizeof(co->rows[item]));
 }

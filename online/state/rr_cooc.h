@@ -1,8 +1,11 @@
 /* rr_cooc.h — item-to-item co-occurrence counts: two distinct items touched by the same user
  * within `window` consecutive interactions count once per pair, symmetrically (the item-kNN
- * baseline's definition). Each item keeps at most max_neighbors counts; when full, every
- * count of that item is decremented and zeros dropped (Misra–Gries), so memory is bounded and
- * the strong pairs survive. Owns its per-item tables; rr_cooc_free releases them. */
+ * baseline's definition). A row holds up to half its capacity and grows only while it holds
+ * fewer than max_neighbors counts (so it keeps max_neighbors when that is a power of two); when
+ * full, every count of that item is decremented and zeros dropped (Misra–Gries), so memory is
+ * bounded and the strong pairs survive. A row starts at 8 slots and doubles (a new table, the old
+ * one freed) up to the first power of two >= 2·max_neighbors; the decrement rebuilds it in place
+ * through a spare row allocated at init. Owns its per-item tables; rr_cooc_free releases them. */
 #ifndef RR_COOC_H
 #define RR_COOC_H
 
@@ -24,8 +27,10 @@ typedef struct rr_cooc_s {
     rr_cooc_row_t *rows; /* one per item id, calloc'd for max_items */
     size_t max_items;
     uint32_t max_neighbors;
-    uint64_t pairs;   /* increments applied */
-    uint64_t evicted; /* counts dropped by Misra–Gries */
+    rr_cooc_nb_t *spare; /* [spare_cap] a full row's copy during the decrement; NULL if unbounded */
+    uint32_t spare_cap;  /* the largest cap a row grows to */
+    uint64_t pairs;      /* increments applied */
+    uint64_t evicted;    /* counts dropped by Misra–Gries */
 } rr_cooc_t;
 
 rr_err_t rr_cooc_init(rr_cooc_t *co, size_t max_items, uint32_t max_neighbors);
@@ -34,9 +39,7 @@ void rr_cooc_free(rr_cooc_t *co);
  * duplicates among prev are counted once. */
 rr_err_t rr_cooc_add(rr_cooc_t *co, uint32_t item, const uint32_t *prev, size_t nprev);
 uint32_t rr_cooc_get(const rr_cooc_t *co, uint32_t a, uint32_t b);
-/* Forgets every count of an item (catalog removal). */
-void rr_cooc_clear_item(rr_cooc_t *co, uint32_t item);
-/* Iterates the neighbours of an item: fn(opaque, neighbour, count). */
+/* An item's row, to walk its neighbours (slots[0..cap), item 0 = empty); NULL if out of range. */
 static inline const rr_cooc_row_t *rr_cooc_row(const rr_cooc_t *co, uint32_t item)
 {
     return item < co->max_items ? &co->rows[item] : NULL;

@@ -26,7 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char errstr[256];
     rr_config_init(&cfg);
     each_line(data, size, &cfg);
-    /* Invariants the engine relies on, whatever was accepted. */
+    /* Invariants the engine relies on, whatever was accepted: every key still passes the
+     * table's own check (choices, ranges, terminated strings). */
+    if (rr_config_check(&cfg, errstr, sizeof(errstr)) != RR_OK) abort();
     if (cfg.recs_n < 1 || cfg.recs_n > 100 || cfg.users_max < 16 || cfg.nkafka < 0 ||
         cfg.nkafka > RR_CONFIG_KAFKA_MAX)
         abort();

@@ -94,13 +94,19 @@ static void test_cooc_bounded(void)
     rr_cooc_t co;
     CHECK_INT(rr_cooc_init(&co, 1000, 8), RR_OK);
     uint32_t hub = 0;
+    const rr_cooc_nb_t *full = NULL;
     for (uint32_t i = 1; i < 1000; i++) {
         uint32_t strong = 1 + i % 3; /* items 1..3 co-occur with the hub again and again */
         CHECK_INT(rr_cooc_add(&co, hub, &strong, 1), RR_OK);
         CHECK_INT(rr_cooc_add(&co, hub, &i, 1), RR_OK);
+        if (i == 20) full = co.rows[hub].slots;
     }
     CHECK(co.rows[hub].used <= 8);
     CHECK(co.evicted > 0);
+    /* Grown to 16 slots by i = 20; every decrement after that reused the same table. */
+    CHECK_INT(co.rows[hub].cap, 16);
+    CHECK_INT(co.spare_cap, 16);
+    CHECK(co.rows[hub].slots == full);
     for (uint32_t k = 1; k <= 3; k++) CHECK(rr_cooc_get(&co, hub, k) > 100);
     rr_cooc_free(&co);
 }

@@ -1,7 +1,8 @@
-/* rr_pipeline_ckpt_internal.h — encoders, decoders and section codecs shared by
- * rr_pipeline_ckpt.c (shared state) and rr_pipeline_ckpt_users.c (per-partition users); not API. */
-#ifndef RR_PIPELINE_CKPT_INTERNAL_H
-#define RR_PIPELINE_CKPT_INTERNAL_H
+/* rr_pipeline_ckpt_codec.h — the payload codec every pipeline section is written with: versioned
+ * sections, sticky-error encoders, checked decoders, intern tables' id bookkeeping. Shared by
+ * rr_pipeline_ckpt.c and rr_pipeline_ckpt_users.c, and depends on neither; not API. */
+#ifndef RR_PIPELINE_CKPT_CODEC_H
+#define RR_PIPELINE_CKPT_CODEC_H
 
 #include <stdio.h>
 #include "rr_ckpt.h"
@@ -98,9 +99,5 @@ void rr_pckpt_read_intern_meta(rr_ckpt_cursor_t *c, rr_intern_t *in);
 /* Re-inserts every key < bound into the empty hash slots; ids are those of the keys array.
  * Fails on duplicates or a count that disagrees with the keys. */
 rr_err_t rr_pckpt_intern_rebuild(rr_intern_t *in);
-
-/* Per-user state by input partition (rr_pipeline_ckpt_users.c). */
-rr_err_t rr_pckpt_save_users(const rr_pipeline_t *pl, rr_pckpt_enc_t *e);
-rr_err_t rr_pckpt_load_users(const rr_pckpt_dec_t *d);
 
 #endif
