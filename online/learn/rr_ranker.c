@@ -115,3 +115,8 @@ void rr_ranker_flush(rr_ranker_t *rk)
     rk->steps++;
     rk->nrows = 0;
 }
+
+void rr_ranker_restored(rr_ranker_t *rk)
+{
+    refresh_scaling(rk);
+}

@@ -49,4 +49,8 @@ void rr_ranker_stage(rr_ranker_t *rk, const float *x, const float *labels, const
  * then empties the stage. No-op when nothing is staged. */
 void rr_ranker_flush(rr_ranker_t *rk);
 
+/* After the parameters, statistics and stage were restored (a checkpoint): recomputes what is
+ * derived from them. */
+void rr_ranker_restored(rr_ranker_t *rk);
+
 #endif

@@ -16,11 +16,14 @@ typedef struct retrieve_ctx_s {
     uint32_t uid;
 } retrieve_ctx_t;
 
+/* Retrieval skips what the user has seen and what nobody has touched yet: an untrained row says
+ * nothing, and the event that creates an item must not change what retrieval found before it. */
 static int retrieve_skip(void *ctx, int user, uint32_t item)
 {
     (void)user;
     const retrieve_ctx_t *rc = ctx;
-    return !rc->st->item[item].available || rr_store_has_seen(rc->st, rc->uid, item);
+    return !rc->st->item[item].available || !rc->st->item[item].interactions ||
+           rr_store_has_seen(rc->st, rc->uid, item);
 }
 
 /* A batch already retrieved for this user (rr_pipeline_refresh_batch)? */
@@ -78,8 +81,8 @@ static rr_err_t ranker_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     if (err) return err;
     pl->ranker_on = 1;
     pl->rank_rng = (uint64_t)cfg->model_seed * 0x9E3779B97F4A7C15ULL + 1;
-    rr_rank_src_t src = {pl->trends, pl->item_first_ms, pl->item_last_ms, &pl->portrait.now_ms,
-                         &pl->epoch};
+    rr_rank_src_t src = {pl->trends,           pl->item_first_ms, pl->item_last_ms,
+                         &pl->portrait.now_ms, &pl->epoch,        &pl->ranker.steps};
     return rr_rank_enable(&pl->rec, &src, rank_score, rank_dot, pl);
 }
 
@@ -413,7 +416,8 @@ typedef struct batch_ctx_s {
 static int batch_skip(void *ctx, int user, uint32_t item)
 {
     const batch_ctx_t *bc = ctx;
-    return !bc->st->item[item].available || rr_store_has_seen(bc->st, bc->uids[user], item);
+    return !bc->st->item[item].available || !bc->st->item[item].interactions ||
+           rr_store_has_seen(bc->st, bc->uids[user], item);
 }
 
 /* The MLP re-rank of a whole refresh batch: one forward per score_batch rows across users. */
@@ -451,8 +455,15 @@ size_t rr_pipeline_refresh(rr_pipeline_t *pl, uint32_t uid)
     return rr_recommend_user(&pl->rec, &pl->store, &pl->cooc, &pl->trending, &pl->cattop, uid);
 }
 
+rr_err_t rr_pipeline_item_update(rr_pipeline_t *pl, const rr_item_msg_t *msg, uint32_t *iid)
+{
+    pl->epoch++;
+    return rr_store_item_update(&pl->store, msg, iid);
+}
+
 int rr_pipeline_forget(rr_pipeline_t *pl, const char *user_id)
 {
+    pl->epoch++;
     uint32_t uid = rr_intern_find(&pl->store.users, user_id);
     if (uid == RR_INTERN_NONE) return 0;
     rr_store_forget(&pl->store, uid);

@@ -86,6 +86,9 @@ void rr_pipeline_train_flush(rr_pipeline_t *pl);
 void rr_pipeline_refresh_batch(rr_pipeline_t *pl, const uint32_t *uids, size_t n);
 /* Recomputes the user's list into the store; returns its length. */
 size_t rr_pipeline_refresh(rr_pipeline_t *pl, uint32_t uid);
+/* A catalog update (the items topic): rr_store_item_update through the pipeline, which knows
+ * the state has changed. */
+rr_err_t rr_pipeline_item_update(rr_pipeline_t *pl, const rr_item_msg_t *msg, uint32_t *iid);
 /* Drops a user entirely; returns 0 if unknown. */
 int rr_pipeline_forget(rr_pipeline_t *pl, const char *user_id);
 /* The model's prequential log loss and AUC so far; NAN before any training step. */

@@ -312,7 +312,9 @@ static size_t admit(rr_recommender_t *rec, const rr_store_t *st, uint32_t uid)
         rr_list_entry_t e =
             rr_list_entry(item, best_source(rec, item, co_max, cos_max), RR_REASON_NONE);
         if (n == RR_RANK_MAX_CAND && !worse(&h[0], &e)) continue;
-        if (rr_rec_excluded(st, uid, item)) continue;
+        /* An item nobody has touched yet has nothing to be ranked by (and the event that just
+         * created one must not change the pool it is trained against). */
+        if (!st->item[item].interactions || rr_rec_excluded(st, uid, item)) continue;
         if (n < RR_RANK_MAX_CAND) {
             h[n] = e;
             heap_up(h, n++);
@@ -351,12 +353,23 @@ size_t rr_rank_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t
     size_t cap = (size_t)rec->p.n * 4, npool = 0;
     if (cap > RR_RECOMMEND_POOL_MAX) cap = RR_RECOMMEND_POOL_MAX;
     for (size_t i = 0; i < ncand; i++) {
-        rr_list_entry_t e = rr_rec_blend(rec, st, tr, items[i], co_max, tr_max);
-        e.score = rk->prob[i];
+        rr_list_entry_t e = rr_list_entry(items[i], rk->prob[i], RR_REASON_NONE);
+        if (npool == cap && !worse(&pool[npool - 1], &e)) continue;
         npool = rr_rec_list_insert(pool, npool, cap, e);
+    }
+    /* The reason: the source that did most to bring the item in. */
+    for (size_t i = 0; i < npool; i++) {
+        float score = pool[i].score;
+        pool[i] = rr_rec_blend(rec, st, tr, pool[i].item, co_max, tr_max);
+        pool[i].score = score;
     }
     ungather(rec);
     return npool;
+}
+
+int rr_rank_active(const rr_recommender_t *rec)
+{
+    return rec->rank && *rec->rank->src.steps + 1 > RR_RANK_WARMUP;
 }
 
 static uint64_t lcg(uint64_t *s)

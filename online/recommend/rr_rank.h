@@ -10,7 +10,8 @@
 #include "rr_recommend.h"
 
 #define RR_RANK_MAX_CAND 256 /* candidates the ranker scores per user, by best source first */
-#define RR_RANK_MAX_ROWS 16  /* training rows per positive: it, the shown list, 2 others */
+#define RR_RANK_MAX_ROWS 16  /* training rows per positive: it and 15 others from its pool */
+#define RR_RANK_WARMUP   16  /* ranker steps (about 4 positives each) before it orders lists */
 
 /* What the features read besides the recommender's own sources. */
 typedef struct rr_rank_src_s {
@@ -19,6 +20,7 @@ typedef struct rr_rank_src_s {
     const int64_t *item_last_ms;  /* [items_max]: latest interaction */
     const int64_t *now_ms;        /* event time of the latest event */
     const uint64_t *epoch;        /* changes whenever any state the features read changes */
+    const uint64_t *steps;        /* the ranker's SGD steps so far */
 } rr_rank_src_t;
 
 /* Ranker probabilities of n feature rows (n × RR_F__COUNT). */
@@ -29,7 +31,11 @@ typedef void (*rr_dot_fn)(void *opaque, uint32_t uid, const uint32_t *items, siz
 /* Turns the learned ranker on: allocates the extra scratch. RR_ERR_NOMEM. */
 rr_err_t rr_rank_enable(rr_recommender_t *rec, const rr_rank_src_t *src, rr_rank_fn rank,
                         rr_dot_fn dot, void *opaque);
-/* Called by rr_recommend_pool when the ranker is on: the best 4n candidates by the ranker's
+/* 1 when lists come from the ranker: it is on and past its warm-up. Before that, the
+ * hand-weighted blend (re-ranked by the embedding MLP) orders them while the ranker learns, so
+ * a new engine starts from sensible lists rather than an untrained model's. */
+int rr_rank_active(const rr_recommender_t *rec);
+/* Called by rr_recommend_pool when the ranker is active: the best 4n candidates by the ranker's
  * probability into pool, each with the reason its strongest source gives. */
 size_t rr_rank_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
                     const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid,

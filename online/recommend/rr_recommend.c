@@ -269,7 +269,7 @@ size_t rr_recommend_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_c
                          const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid,
                          rr_list_entry_t *pool)
 {
-    if (rec->rank) return rr_rank_pool(rec, st, co, tr, ct, uid, pool);
+    if (rr_rank_active(rec)) return rr_rank_pool(rec, st, co, tr, ct, uid, pool);
     uint32_t recent[MAX_RECENT], ids[RR_TRENDING_TOP];
     float w[MAX_RECENT];
     size_t nrecent = rr_store_recent(st, uid, recent);
@@ -308,7 +308,7 @@ size_t rr_recommend_user(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t 
     uint32_t ids[RR_RECOMMEND_POOL_MAX];
     float probs[RR_RECOMMEND_POOL_MAX];
     size_t npool = rr_recommend_pool(rec, st, co, tr, ct, uid, pool);
-    int rerank = rec->rerank && !rec->rank && rec->p.w_model > 0 && npool > 0;
+    int rerank = rec->rerank && !rr_rank_active(rec) && rec->p.w_model > 0 && npool > 0;
     if (rerank) {
         for (size_t i = 0; i < npool; i++) ids[i] = pool[i].item;
         rec->rerank(rec->model_opaque, uid, ids, npool, probs);
@@ -331,7 +331,7 @@ void rr_recommend_batch(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t *
             for (size_t i = 0; i < npool[u]; i++) rec->pool_items[first[u] + i] = pool[i].item;
             first[u + 1] = first[u] + npool[u];
         }
-        int rerank = rerank_batch && !rec->rank && rec->p.w_model > 0 && first[m] > 0;
+        int rerank = rerank_batch && !rr_rank_active(rec) && rec->p.w_model > 0 && first[m] > 0;
         if (rerank) rerank_batch(opaque, uids + at, m, rec->pool_items, first, rec->pool_probs);
         for (size_t u = 0; u < m; u++)
             rr_recommend_finish(rec, st, co, uids[at + u], rec->pools + u * cap, npool[u],
