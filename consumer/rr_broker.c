@@ -5,7 +5,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
@@ -17,21 +16,14 @@ struct rr_broker_s {
     int nbrokers;
 };
 
-/* The owner has no bootstrap.servers by design: librdkafka's warning about that is noise. */
-static void owner_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
-{
-    if (strcmp(fac, "CONFWARN") == 0 && strstr(buf, "bootstrap.servers")) return;
-    rr_kafka_log_cb(rk, level, fac, buf);
-}
-
 static rd_kafka_t *owner_new(char *errstr, size_t errlen)
 {
     /* No bootstrap: the owner never connects anywhere, it only hosts the mock threads. */
     static const char *const defaults[] = {"client.id", "rtrec-broker", "log.connection.close",
                                            "false"};
-    rd_kafka_conf_t *conf = rr_kafka_conf_build(defaults, 4, NULL, 0, errstr, errlen);
+    rd_kafka_conf_t *conf =
+        rr_kafka_conf_build(RR_KAFKA_BROKER, defaults, 4, NULL, 0, errstr, errlen);
     if (!conf) return NULL;
-    rd_kafka_conf_set_log_cb(conf, owner_log_cb);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, errlen);
     if (!rk) rd_kafka_conf_destroy(conf);
     return rk;

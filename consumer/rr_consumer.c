@@ -145,13 +145,12 @@ static rd_kafka_conf_t *consumer_conf(rr_consumer_t *rc, const rr_consumer_opts_
         "true",
     };
     rd_kafka_conf_t *conf =
-        rr_kafka_conf_build(defaults, sizeof(defaults) / sizeof(defaults[0]), opts->kafka_conf,
-                            opts->kafka_conf_len, errstr, errlen);
+        rr_kafka_conf_build(RR_KAFKA_GROUP, defaults, sizeof(defaults) / sizeof(defaults[0]),
+                            opts->kafka_conf, opts->kafka_conf_len, errstr, errlen);
     if (!conf) return NULL;
     rd_kafka_conf_set_opaque(conf, rc);
     rd_kafka_conf_set_rebalance_cb(conf, on_kafka_rebalance);
     rd_kafka_conf_set_error_cb(conf, on_kafka_error);
-    rd_kafka_conf_set_log_cb(conf, rr_kafka_log_cb);
     return conf;
 }
 
@@ -441,7 +440,53 @@ void rr_consumer_stats(const rr_consumer_t *rc, rr_consumer_stats_t *st)
     *st = rc->stats;
 }
 
-struct rd_kafka_s *rr_consumer_handle(rr_consumer_t *rc)
+/* ---- offsets ---- */
+
+rr_err_t rr_consumer_commit(rr_consumer_t *rc, const char *const *topics, size_t ntopics,
+                            const int64_t *offsets, size_t nparts)
 {
-    return rc->rk;
+    if (rc->state != RC_RUNNING || rc->stats.assigned <= 0 || (ntopics && (!topics || !offsets)))
+        return RR_E(INVAL);
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(8);
+    for (size_t t = 0; t < ntopics; t++)
+        for (size_t p = 0; p < nparts; p++)
+            if (offsets[t * nparts + p] >= 0)
+                rd_kafka_topic_partition_list_add(list, topics[t], (int32_t)p)->offset =
+                    offsets[t * nparts + p];
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (list->cnt) err = rd_kafka_commit(rc->rk, list, 1);
+    rd_kafka_topic_partition_list_destroy(list);
+    if (err) {
+        RR_DEBUG("consumer: commit: %s", rd_kafka_err2str(err));
+        return RR_E(KAFKA);
+    }
+    return RR_OK;
+}
+
+/* The subscribed copy of a topic name, so lag entries outlive librdkafka's lists. */
+static const char *topic_own(const rr_consumer_t *rc, const char *topic)
+{
+    for (size_t i = 0; i < rc->ntopics; i++)
+        if (strcmp(rc->topics[i], topic) == 0) return rc->topics[i];
+    return NULL;
+}
+
+size_t rr_consumer_lag(rr_consumer_t *rc, rr_consumer_lag_t *out, size_t cap)
+{
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    if (rd_kafka_assignment(rc->rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
+    rd_kafka_position(rc->rk, parts);
+    size_t n = 0;
+    for (int i = 0; i < parts->cnt && n < cap; i++) {
+        const rd_kafka_topic_partition_t *p = &parts->elems[i];
+        const char *topic = topic_own(rc, p->topic);
+        int64_t lo, hi;
+        if (!topic || rd_kafka_get_watermark_offsets(rc->rk, p->topic, p->partition, &lo, &hi) ||
+            hi < 0)
+            continue;
+        int64_t pos = p->offset >= 0 ? p->offset : lo;
+        out[n++] = (rr_consumer_lag_t){topic, p->partition, hi - pos};
+    }
+    rd_kafka_topic_partition_list_destroy(parts);
+    return n;
 }

@@ -10,17 +10,7 @@
 #include <stddef.h>
 #include <uv.h>
 #include "rr_err.h"
-
-typedef struct rr_msg_s {
-    const char *topic;
-    int32_t partition;
-    int64_t offset;
-    int64_t ts_ms; /* Kafka message timestamp, -1 if none */
-    const void *key;
-    size_t key_len;
-    const void *value;
-    size_t len;
-} rr_msg_t;
+#include "rr_msg.h"
 
 typedef struct rr_consumer_s rr_consumer_t;
 
@@ -73,7 +63,22 @@ typedef struct rr_consumer_stats_s {
 } rr_consumer_stats_t;
 void rr_consumer_stats(const rr_consumer_t *rc, rr_consumer_stats_t *st);
 
-/* The underlying handle, for offset commits and lag queries by the engine. */
-struct rd_kafka_s *rr_consumer_handle(rr_consumer_t *rc);
+/* Commits offsets[t * nparts + p] as the next offset to consume of topics[t] partition p
+ * (negative entries are skipped) in one asynchronous request: never blocks, and the outcome is
+ * not reported. Only a running member with partitions commits: a commit while (re)joining fails
+ * with "unknown member" and librdkafka answers that by rejoining, over and over. RR_E(INVAL)
+ * then, or on bad arguments (nothing sent); RR_E(KAFKA) if librdkafka refused the request. */
+rr_err_t rr_consumer_commit(rr_consumer_t *rc, const char *const *topics, size_t ntopics,
+                            const int64_t *offsets, size_t nparts);
+
+typedef struct rr_consumer_lag_s {
+    const char *topic; /* one of the subscribed topics: valid for the consumer's lifetime */
+    int32_t partition;
+    int64_t lag; /* high watermark - consumed position (the low watermark before any) */
+} rr_consumer_lag_t;
+/* Fills out[] with the lag of up to `cap` assigned partitions and returns how many it filled
+ * (stats.assigned sizes the array). The high watermarks are the ones fetches brought back, so no
+ * broker round trip: never blocks. A partition not yet fetched from is left out. */
+size_t rr_consumer_lag(rr_consumer_t *rc, rr_consumer_lag_t *out, size_t cap);
 
 #endif

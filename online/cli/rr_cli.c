@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <string.h>
 #include "rr_cli.h"
-#include <librdkafka/rdkafka.h>
 #include "rr_log.h"
 
 /* librdkafka judges the kafka.* pass-through keys now, on a scratch configuration, so a bad one
@@ -48,23 +47,6 @@ int rr_cli_config(int argc, char **argv, rr_config_t *cfg, char **rest, int *nre
         }
     }
     return kafka_check(argv[0], cfg);
-}
-
-rd_kafka_conf_t *rr_cli_kafka_conf(const rr_config_t *cfg)
-{
-    char errstr[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    const char *kv[2 * RR_CONFIG_KAFKA_MAX + 4];
-    size_t n = rr_config_kafka(cfg, kv, sizeof(kv) / sizeof(kv[0]));
-    for (size_t i = 0; i < n; i += 2) {
-        if (strcmp(kv[i], "group.id") == 0) continue;
-        if (rd_kafka_conf_set(conf, kv[i], kv[i + 1], errstr, sizeof(errstr))) {
-            fprintf(stderr, "rtrec: %s\n", errstr);
-            rd_kafka_conf_destroy(conf);
-            return NULL;
-        }
-    }
-    return conf;
 }
 
 void rr_cli_log_level(const rr_config_t *cfg)

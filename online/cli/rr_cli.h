@@ -7,9 +7,6 @@
 /* Parses -c FILE and -X key=value (in order: later wins) into cfg, leaving other arguments in
  * rest[] (argv order). Returns 0, or prints why and returns 2. */
 int rr_cli_config(int argc, char **argv, rr_config_t *cfg, char **rest, int *nrest);
-/* A librdkafka configuration from cfg's kafka.* keys, without group.id (the tools that use it
- * are not group members); prints why and returns NULL on a bad property. */
-struct rd_kafka_conf_s *rr_cli_kafka_conf(const rr_config_t *cfg);
 /* Applies log.level. */
 void rr_cli_log_level(const rr_config_t *cfg);
 

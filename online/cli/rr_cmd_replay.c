@@ -1,13 +1,13 @@
-/* rr_cmd_replay.c — `rtrec replay` (file -> events topic) and `rtrec record` (topic -> file).
- * Command-line tools, not the engine: they may block and flush. */
+/* rr_cmd_replay.c — `rtrec replay` (file -> events topic). A command-line tool, not the engine:
+ * it may block and flush. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <librdkafka/rdkafka.h>
 #include "rr_cli.h"
 #include "rr_codec.h"
+#include "rr_producer.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -31,21 +31,17 @@ static void sleep_s(double s)
     nanosleep(&ts, NULL);
 }
 
-static rd_kafka_t *make_producer(const rr_config_t *cfg)
+static rr_producer_t *make_producer(const rr_config_t *cfg)
 {
+    /* Batch a little by default, unless -X kafka.linger.ms says otherwise. */
+    static const char *const defaults[] = {"linger.ms", "5"};
+    const char *kv[2 * RR_CONFIG_KAFKA_MAX + 4];
+    size_t nkv = rr_config_kafka(cfg, kv, sizeof(kv) / sizeof(kv[0]));
+    rr_producer_opts_t opts = {defaults, 2, kv, nkv};
     char errstr[512];
-    rd_kafka_conf_t *conf = rr_cli_kafka_conf(cfg);
-    if (!conf) return NULL;
-    int linger_set = 0; /* batch a little by default, unless -X kafka.linger.ms says otherwise */
-    for (int i = 0; i < cfg->nkafka; i++)
-        linger_set |= strcmp(cfg->kafka_kv[2 * i], "linger.ms") == 0;
-    if (!linger_set) rd_kafka_conf_set(conf, "linger.ms", "5", NULL, 0);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-    if (!rk) {
-        fprintf(stderr, "rtrec replay: %s\n", errstr);
-        rd_kafka_conf_destroy(conf);
-    }
-    return rk;
+    rr_producer_t *rp = rr_producer_new(&opts, NULL, errstr, sizeof(errstr));
+    if (!rp) fprintf(stderr, "rtrec replay: %s\n", errstr);
+    return rp;
 }
 
 typedef struct replay_opts_s {
@@ -100,19 +96,17 @@ static void pace(const replay_opts_t *o, uint64_t sent, int64_t ts_ms, int64_t f
     sleep_s(due - (now_s() - t0));
 }
 
-static int produce_one(rd_kafka_t *rk, const char *topic, const rr_event_t *ev, uint8_t *buf,
+static int produce_one(rr_producer_t *rp, const char *topic, const rr_event_t *ev, uint8_t *buf,
                        size_t cap)
 {
     size_t len;
     if (rr_event_encode_pb(ev, buf, cap, &len) != RR_OK) return -1;
-    for (;;) {
-        rd_kafka_resp_err_t err =
-            rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                              RD_KAFKA_V_KEY(ev->user_id, strlen(ev->user_id)),
-                              RD_KAFKA_V_VALUE(buf, len), RD_KAFKA_V_END);
-        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) return err ? -1 : 0;
-        rd_kafka_poll(rk, 50); /* a full queue drains as the broker acknowledges */
-    }
+    rr_produce_msg_t pm = {.topic = topic,
+                           .key = ev->user_id,
+                           .key_len = strlen(ev->user_id),
+                           .value = buf,
+                           .len = len};
+    return rr_producer_send_wait(rp, &pm) == RR_OK ? 0 : -1;
 }
 
 int rr_cmd_replay(int argc, char **argv)
@@ -130,8 +124,8 @@ int rr_cmd_replay(int argc, char **argv)
         fprintf(stderr, "rtrec replay: %s\n", errstr);
         return 1;
     }
-    rd_kafka_t *rk = make_producer(&cfg);
-    if (!rk) {
+    rr_producer_t *rp = make_producer(&cfg);
+    if (!rp) {
         rr_reader_free(rd);
         return 1;
     }
@@ -149,26 +143,25 @@ int rr_cmd_replay(int argc, char **argv)
         }
         if (sent == 0) first_ts = ev.ts_ms;
         pace(&o, sent, ev.ts_ms, first_ts, t0);
-        if (produce_one(rk, o.topic, &ev, buf, sizeof(buf)))
+        if (produce_one(rp, o.topic, &ev, buf, sizeof(buf)))
             failed++;
         else
             sent++;
-        rd_kafka_poll(rk, 0);
+        rr_producer_poll(rp);
         if (now_s() - last_report >= 1.0) {
             last_report = now_s();
             fprintf(stderr, "replay: %llu events, %.0f ev/s\n", (unsigned long long)sent,
                     (double)sent / (last_report - t0));
         }
     }
-    rd_kafka_flush(rk, 30000);
-    int undelivered = rd_kafka_outq_len(rk);
+    size_t undelivered = rr_producer_flush(rp, 30000);
     double dt = now_s() - t0;
     fprintf(stderr,
             "replay: %llu events to %s in %.2f s (%.0f ev/s), %llu bad records skipped, "
-            "%llu failed, %d undelivered\n",
+            "%llu failed, %zu undelivered\n",
             (unsigned long long)sent, o.topic, dt, dt > 0 ? (double)sent / dt : 0.0,
             (unsigned long long)bad, (unsigned long long)failed, undelivered);
-    rd_kafka_destroy(rk);
+    rr_producer_free(rp);
     rr_reader_free(rd);
     return failed || undelivered ? 1 : 0;
 }

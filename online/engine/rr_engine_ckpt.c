@@ -9,7 +9,6 @@
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
-#include <librdkafka/rdkafka.h>
 #include "rr_ckpt.h"
 #include "rr_engine_internal.h"
 #include "rr_log.h"
@@ -144,24 +143,14 @@ static void fork_writer(rr_engine_t *en)
     en->ckpt_seq++;
 }
 
-/* Offsets go to Kafka only once a checkpoint covering them is durable. */
+/* Offsets go to Kafka only once a checkpoint covering them is durable. The consumer refuses
+ * (nothing sent) unless it is a running member with partitions. */
 static void commit_offsets(rr_engine_t *en, int64_t off[][RR_ENGINE_MAXPARTS])
 {
-    /* Only as a group member with partitions: a commit while (re)joining fails with "unknown
-     * member", and librdkafka answers that by rejoining, over and over. */
-    rr_consumer_stats_t cs = {0};
-    if (en->consumer && en->consumer_started && !en->stopping) rr_consumer_stats(en->consumer, &cs);
-    if (cs.assigned <= 0) return;
-    rd_kafka_t *rk = rr_consumer_handle(en->consumer);
     const char *topics[RR_ENGINE_NTOPICS] = {en->cfg.topic_events, en->cfg.topic_items,
                                              en->cfg.topic_users};
-    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(8);
-    for (int t = 0; t < RR_ENGINE_NTOPICS; t++)
-        for (int p = 0; p < RR_ENGINE_MAXPARTS; p++)
-            if (off[t][p] >= 0)
-                rd_kafka_topic_partition_list_add(list, topics[t], p)->offset = off[t][p];
-    if (list->cnt) rd_kafka_commit(rk, list, 1);
-    rd_kafka_topic_partition_list_destroy(list);
+    if (en->consumer)
+        rr_consumer_commit(en->consumer, topics, RR_ENGINE_NTOPICS, &off[0][0], RR_ENGINE_MAXPARTS);
 }
 
 static void reap_writer(rr_engine_t *en, int block)

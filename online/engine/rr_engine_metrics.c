@@ -1,7 +1,7 @@
 /* rr_engine_metrics.c — the engine's /metrics page (Prometheus text) and /healthz, rendered on
  * demand from the counters the engine keeps anyway: scraping costs the loop one render. */
-#include <librdkafka/rdkafka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "rr_engine_internal.h"
 #include "rr_log.h"
 
@@ -32,26 +32,24 @@ static void render_events(const rr_engine_t *en, rr_metrics_buf_t *out)
                        NULL, (double)pl->expired);
 }
 
-/* Lag = high watermark (cached from fetches, no broker round trip) - consumed position. */
+/* Lag = high watermark (cached from fetches, no broker round trip) - consumed position. The
+ * scrape is the slow path, so it allocates. */
 static void render_lag(const rr_engine_t *en, rr_metrics_buf_t *out)
 {
-    rd_kafka_t *rk = en->consumer ? rr_consumer_handle(en->consumer) : NULL;
-    rd_kafka_topic_partition_list_t *parts = NULL;
     rr_metrics_family(out, "rtrec_consumer_lag", RR_METRICS_GAUGE,
                       "Messages between the consumed position and the high watermark.");
-    if (!rk || rd_kafka_assignment(rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
-    rd_kafka_position(rk, parts);
-    for (int i = 0; i < parts->cnt; i++) {
-        const rd_kafka_topic_partition_t *p = &parts->elems[i];
-        int64_t lo, hi;
-        if (rd_kafka_get_watermark_offsets(rk, p->topic, p->partition, &lo, &hi) || hi < 0)
-            continue;
-        int64_t pos = p->offset >= 0 ? p->offset : lo;
+    rr_consumer_stats_t cs = {0};
+    if (en->consumer) rr_consumer_stats(en->consumer, &cs);
+    rr_consumer_lag_t *lag = cs.assigned > 0 ? malloc((size_t)cs.assigned * sizeof(*lag)) : NULL;
+    if (!lag) return;
+    size_t n = rr_consumer_lag(en->consumer, lag, (size_t)cs.assigned);
+    for (size_t i = 0; i < n; i++) {
         char labels[320];
-        snprintf(labels, sizeof(labels), "topic=\"%s\",partition=\"%d\"", p->topic, p->partition);
-        rr_metrics_sample(out, "rtrec_consumer_lag", labels, (double)(hi - pos));
+        snprintf(labels, sizeof(labels), "topic=\"%s\",partition=\"%d\"", lag[i].topic,
+                 lag[i].partition);
+        rr_metrics_sample(out, "rtrec_consumer_lag", labels, (double)lag[i].lag);
     }
-    rd_kafka_topic_partition_list_destroy(parts);
+    free(lag);
 }
 
 static void render_outputs(const rr_engine_t *en, rr_metrics_buf_t *out)

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <uv.h>
 #include "rr_codec.h"
-#include "rr_consumer.h"
+#include "rr_msg.h"
 
 typedef struct rr_kpub_s rr_kpub_t;
 
