@@ -1,5 +1,6 @@
 /* rr_kafka_conf.c — key/value lists to rd_kafka_conf_t by client role, and librdkafka's log
  * lines into rr_log. */
+#include "rr_kafka_check.h"
 #include "rr_kafka_conf.h"
 
 #include <stdio.h>
@@ -73,4 +74,12 @@ rd_kafka_conf_t *rr_kafka_conf_build(rr_kafka_role_t role, const char *const *de
     }
     rd_kafka_conf_set_log_cb(conf, role == RR_KAFKA_BROKER ? broker_log_cb : log_cb);
     return conf;
+}
+
+int rr_kafka_conf_check(const char *name, const char *value, char *errstr, size_t errlen)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    int ok = rd_kafka_conf_set(conf, name, value, errstr, errlen) == RD_KAFKA_CONF_OK;
+    rd_kafka_conf_destroy(conf);
+    return ok ? 0 : -1;
 }
