@@ -87,6 +87,11 @@ def main(tsv, root):
     for name, (folder, _) in sorted(layers.items()):
         for path in sources(folder):
             errors += shared_refs(path, root)
+    for sub in ("tests", "bench"):  # their C sources too (scripts may read a data folder)
+        for dirpath, _, files in os.walk(os.path.join(root, sub)):
+            for f in sorted(files):
+                if f.endswith((".c", ".h")):
+                    errors += shared_refs(os.path.join(dirpath, f), root)
     for doc in DOCS:
         if os.path.exists(os.path.join(root, doc)):
             errors += shared_refs(os.path.join(root, doc), root)

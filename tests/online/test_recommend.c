@@ -56,7 +56,7 @@ static void test_dirty(void)
 }
 
 /* Naive item-kNN: every event against the distinct earlier items of the same user in the
- * window, as ../shared/data/README.md defines it. */
+ * window, as the item-kNN baseline defines it (DESIGN.md, "Measuring quality"). */
 static void test_cooc_vs_naive(void)
 {
     enum { NI = 30, NU = 5, NEV = 400, WIN = 6 };
