@@ -4,13 +4,15 @@
 #include <stdlib.h>
 #include "rr_pipeline_ckpt.h"
 #include "rr_pipeline_ckpt_codec.h"
+#include "rr_pipeline_ckpt_rank.h"
 #include "rr_pipeline_ckpt_users.h"
 
 /* ---- META: the config fingerprint and the pipeline's counters ---------------------------- */
 
 /* X(name, value): everything that sizes or shapes the state, so a checkpoint loads only into an
  * equal one. name is what a refused load reports; value is read in fingerprint(), where pl, st
- * (its store) and lr (its learner) are in scope and MODEL(x) is x with the model on, else 0.
+ * (its store) and lr (its learner) are in scope and MODEL(x) is x with the model on, else 0
+ * (RANKER(x) likewise with the learned ranker).
  * The order is the file's. */
 #define RR_PCKPT_FINGERPRINT_MAP(X)                                                                \
     X("users.max", st->users_max)                                                                  \
@@ -46,7 +48,12 @@
     X("model parameters", MODEL(lr->nparams))                                                      \
     X("optimiser state", MODEL(lr->nstate))                                                        \
     X("sampler size", MODEL(lr->cfg.sampler_size))                                                 \
-    X("model.seed", MODEL(lr->cfg.seed))
+    X("model.seed", MODEL(lr->cfg.seed))                                                           \
+    X("recs.ranker", (uint64_t)pl->ranker_on)                                                      \
+    X("ranker features", RANKER(pl->ranker.nfeat))                                                 \
+    X("ranker parameters", RANKER(pl->ranker.nparams))                                             \
+    X("ranker rows", RANKER(pl->ranker.max_rows))                                                  \
+    X("ranker trends", RANKER(RR_NTRENDS))
 
 #define FP_NAME(name, value) name,
 static const char *const fp_names[] = {RR_PCKPT_FINGERPRINT_MAP(FP_NAME)};
@@ -65,10 +72,12 @@ static void fingerprint(const rr_pipeline_t *pl, uint64_t fp[NFP])
     const rr_store_t *st = &pl->store;
     const rr_learner_t *lr = &pl->learner;
 #define MODEL(x)              (pl->model_on ? (uint64_t)(x) : 0)
+#define RANKER(x)             (pl->ranker_on ? (uint64_t)(x) : 0)
 #define FP_VALUE(name, value) value,
     const uint64_t v[NFP] = {RR_PCKPT_FINGERPRINT_MAP(FP_VALUE)};
 #undef FP_VALUE
 #undef MODEL
+#undef RANKER
     memcpy(fp, v, sizeof(v));
 }
 
@@ -279,33 +288,17 @@ static rr_err_t load_cooc(const rr_pckpt_dec_t *d)
 
 static void save_trending(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
 {
-    const rr_trending_t *tr = &pl->trending;
     const rr_cattop_t *ct = &pl->cattop;
     size_t bound = pl->store.items.next_id, cats = pl->store.categories.next_id;
     if (cats > ct->cats_max) cats = ct->cats_max;
     rr_pckpt_begin(e, RR_CKPT_TRND, 0);
-    rr_pckpt_u64(e, (uint64_t)tr->t0_ms);
-    rr_pckpt_f64(e, tr->scale);
-    rr_pckpt_u64(e, (uint64_t)tr->t_last);
-    rr_pckpt_u32(e, tr->ntop);
-    for (uint32_t k = 0; k < tr->ntop; k++) rr_pckpt_u32(e, tr->top[k]);
-    rr_pckpt_u64(e, bound);
-    rr_pckpt_f32s(e, tr->score, bound);
+    rr_pckpt_save_trend(e, &pl->trending, bound);
     rr_pckpt_u64(e, cats);
     for (size_t cat = 0; cat < cats; cat++) {
         rr_pckpt_u32(e, ct->n[cat]);
         for (uint32_t k = 0; k < ct->n[cat]; k++) rr_pckpt_u32(e, ct->top[cat * RR_CATTOP_K + k]);
     }
     rr_pckpt_end(e);
-}
-
-/* n item ids (< max) into set; n itself was checked against the set's capacity. */
-static void read_ids(rr_ckpt_cursor_t *c, uint32_t *set, uint32_t n, size_t max)
-{
-    for (uint32_t k = 0; k < n && !c->err; k++) {
-        set[k] = rr_ckpt_read_u32(c);
-        if (set[k] >= max && !c->err) c->err = RR_E(DECODE);
-    }
 }
 
 static rr_err_t load_trending(const rr_pckpt_dec_t *d)
@@ -315,21 +308,13 @@ static rr_err_t load_trending(const rr_pckpt_dec_t *d)
     rr_ckpt_cursor_t c;
     rr_err_t err = rr_pckpt_open(d, RR_CKPT_TRND, &c);
     if (err) return err;
-    tr->t0_ms = (int64_t)rr_ckpt_read_u64(&c);
-    tr->scale = rr_pckpt_read_f64(&c);
-    tr->t_last = (int64_t)rr_ckpt_read_u64(&c);
-    tr->ntop = rr_ckpt_read_u32(&c);
-    if (tr->ntop > RR_TRENDING_TOP && !c.err) c.err = RR_E(DECODE);
-    read_ids(&c, tr->top, c.err ? 0 : tr->ntop, tr->max_items);
-    uint64_t bound = rr_ckpt_read_u64(&c);
-    if (bound > tr->max_items && !c.err) c.err = RR_E(DECODE);
-    rr_ckpt_read_f32s(&c, tr->score, c.err ? 0 : (size_t)bound);
+    rr_pckpt_load_trend(&c, tr);
     uint64_t cats = rr_ckpt_read_u64(&c);
     if (cats > ct->cats_max && !c.err) c.err = RR_E(DECODE);
     for (size_t cat = 0; cat < cats && !c.err; cat++) {
         ct->n[cat] = rr_ckpt_read_u32(&c);
         if (ct->n[cat] > RR_CATTOP_K && !c.err) c.err = RR_E(DECODE);
-        read_ids(&c, &ct->top[cat * RR_CATTOP_K], c.err ? 0 : ct->n[cat], tr->max_items);
+        rr_pckpt_read_ids(&c, &ct->top[cat * RR_CATTOP_K], c.err ? 0 : ct->n[cat], tr->max_items);
     }
     return rr_pckpt_close(d, &c, "TRND");
 }
@@ -604,6 +589,7 @@ rr_err_t rr_pipeline_save(const rr_pipeline_t *pl, rr_ckpt_writer_t *w)
         save_model(pl, &e);
         save_opts(pl, &e);
     }
+    if (pl->ranker_on) rr_pckpt_save_rank(pl, &e);
     if (!e.err) e.err = rr_pckpt_save_users(pl, &e);
     return e.err;
 }
@@ -621,6 +607,7 @@ rr_err_t rr_pipeline_load(rr_pipeline_t *pl, const rr_ckpt_reader_t *r, char *er
     if (!err) err = load_rng(&d);
     if (!err && pl->model_on) err = load_model(&d);
     if (!err && pl->model_on) err = load_opts(&d);
+    if (!err && pl->ranker_on) err = rr_pckpt_load_rank(&d);
     if (!err) err = rr_pckpt_load_users(&d);
     return err;
 }

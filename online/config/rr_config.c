@@ -101,6 +101,11 @@ static const rr_config_prop_t props[] = {
      "negatives per positive: shown-but-ignored items first, else popularity^0.75 samples"},
     {"recs.w_model", D(recs_w_model), "1", 0, 100, 0,
      "weight of the MLP probability when re-ranking the best candidates"},
+    {"recs.ranker", N(recs_ranker), "1", 0, 1, 0,
+     "1: a learned ranker over every source's named features orders the candidates; 0: the "
+     "hand-weighted blend of recs.w_* re-ranked by the embedding MLP"},
+    {"recs.ranker_lr", D(recs_ranker_lr), "0.1", 1e-6, 10, 0,
+     "Adagrad learning rate of the learned ranker"},
     {"recs.retrieve_k", N(recs_retrieve_k), "20", 0, 400, 0,
      "candidates from learned-embedding retrieval (dot product over the catalog); 0 = off"},
     {"recs.w_retrieve", D(recs_w_retrieve), "0.02", 0, 100, 0,

@@ -44,6 +44,8 @@ typedef struct rr_config_s {
     double recs_w_model;
     double recs_w_retrieve;
     int recs_retrieve_k;
+    int recs_ranker;
+    double recs_ranker_lr;
     double portrait_half_life_s;
     rr_config_str_t checkpoint_dir;
     int checkpoint_interval_s;

@@ -195,7 +195,7 @@ static void handle_item(rr_engine_t *en, const rr_msg_t *msg)
     uint32_t iid;
     rr_err_t err = rr_item_decode(msg->value, msg->len, &item);
     if (!err && !item.item_id[0]) err = RR_E(NO_ITEM);
-    if (!err) err = rr_store_item_update(&en->pl.store, &item, &iid);
+    if (!err) err = rr_pipeline_item_update(&en->pl, &item, &iid);
     if (err) dead_letter(en, msg, err);
 }
 

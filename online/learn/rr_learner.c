@@ -391,3 +391,18 @@ int rr_learner_retrieve_batch(rr_learner_t *lr, const rr_store_t *st, const uint
                   lr->topn_floats, out_idx, out_score, out_count);
     return U;
 }
+
+void rr_learner_dot(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, const uint32_t *items,
+                    size_t n, float *out)
+{
+    float u[RR_LEARNER_MAX_DIM];
+    uint32_t used[RR_LEARNER_USER_ITEMS];
+    int d = lr->cfg.dim;
+    rr_learner_user_vec(lr, st, uid, u, used);
+    for (size_t i = 0; i < n; i++) {
+        out[i] = 0;
+        if (items[i] >= lr->items_max) continue;
+        const float *v = rr_learner_item_row(lr, items[i]);
+        for (int j = 0; j < d; j++) out[i] += u[j] * v[j];
+    }
+}

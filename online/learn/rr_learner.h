@@ -154,6 +154,11 @@ void rr_learner_score_batch(rr_learner_t *lr, const rr_store_t *st, const rr_por
                             int64_t now_ms, const uint32_t *uids, size_t nusers,
                             const uint32_t *items, const size_t *first, float *out_probs);
 
+/* u·v of user uid (the mean of its recent items' rows) with each of items[0..n) (0 for ids out
+ * of range). Initialises new items' rows (deterministic, see rr_learner_init). */
+void rr_learner_dot(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, const uint32_t *items,
+                    size_t n, float *out);
+
 /* Best K items by u·v over ids < the store's item bound (items never trained score 0),
  * excluding what filter says (may be NULL). Writes out_ids/out_scores[0..K), returns count. */
 int rr_learner_retrieve(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, int K,

@@ -16,11 +16,14 @@ typedef struct retrieve_ctx_s {
     uint32_t uid;
 } retrieve_ctx_t;
 
+/* Retrieval skips what the user has seen and what nobody has touched yet: an untrained row says
+ * nothing, and the event that creates an item must not change what retrieval found before it. */
 static int retrieve_skip(void *ctx, int user, uint32_t item)
 {
     (void)user;
     const retrieve_ctx_t *rc = ctx;
-    return !rc->st->item[item].available || rr_store_has_seen(rc->st, rc->uid, item);
+    return !rc->st->item[item].available || !rc->st->item[item].interactions ||
+           rr_store_has_seen(rc->st, rc->uid, item);
 }
 
 /* A batch already retrieved for this user (rr_pipeline_refresh_batch)? */
@@ -46,6 +49,41 @@ static size_t retrieve(void *opaque, uint32_t uid, size_t k, uint32_t *ids, floa
     rr_topn_filter_t filter = {NULL, retrieve_skip, &rc};
     int n = rr_learner_retrieve(&pl->learner, &pl->store, uid, (int)k, &filter, ids, scores);
     return n > 0 ? (size_t)n : 0;
+}
+
+static void rank_score(void *opaque, const float *x, size_t n, float *probs)
+{
+    rr_pipeline_t *pl = opaque;
+    rr_ranker_score(&pl->ranker, x, n, probs);
+}
+
+static void rank_dot(void *opaque, uint32_t uid, const uint32_t *items, size_t n, float *out)
+{
+    rr_pipeline_t *pl = opaque;
+    if (pl->model_on)
+        rr_learner_dot(&pl->learner, &pl->store, uid, items, n, out);
+    else
+        memset(out, 0, n * sizeof(*out));
+}
+
+/* The learned ranker over every source's named features (rr_rank.h). */
+static rr_err_t ranker_init(rr_pipeline_t *pl, const rr_config_t *cfg)
+{
+    rr_err_t err = RR_OK;
+    for (int h = 0; h < RR_NTRENDS && !err; h++)
+        err = rr_trending_init(&pl->trends[h], (size_t)cfg->items_max, rr_trend_half_life_s[h]);
+    if (err) return err;
+    pl->item_first_ms = calloc((size_t)cfg->items_max, sizeof(int64_t));
+    pl->item_last_ms = calloc((size_t)cfg->items_max, sizeof(int64_t));
+    if (!pl->item_first_ms || !pl->item_last_ms) return RR_E(NOMEM);
+    err = rr_ranker_init(&pl->ranker, RR_F__COUNT, RR_PIPELINE_RANK_ROWS,
+                         (float)cfg->recs_ranker_lr, (uint64_t)cfg->model_seed);
+    if (err) return err;
+    pl->ranker_on = 1;
+    pl->rank_rng = (uint64_t)cfg->model_seed * 0x9E3779B97F4A7C15ULL + 1;
+    rr_rank_src_t src = {pl->trends,           pl->item_first_ms, pl->item_last_ms,
+                         &pl->portrait.now_ms, &pl->epoch,        &pl->ranker.steps};
+    return rr_rank_enable(&pl->rec, &src, rank_score, rank_dot, pl);
 }
 
 static rr_err_t model_init(rr_pipeline_t *pl, const rr_config_t *cfg)
@@ -102,6 +140,7 @@ rr_err_t rr_pipeline_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     pl->max_per_s = (uint32_t)cfg->users_max_events_per_s;
     pl->evict_rng = (uint64_t)cfg->model_seed;
     if (!err && cfg->model_enabled) err = model_init(pl, cfg);
+    if (!err && cfg->recs_ranker) err = ranker_init(pl, cfg);
     if (err) rr_pipeline_free(pl);
     return err;
 }
@@ -116,6 +155,12 @@ void rr_pipeline_free(rr_pipeline_t *pl)
     rr_portrait_free(&pl->portrait);
     rr_dedupe_free(&pl->dedupe);
     if (pl->model_on) rr_learner_free(&pl->learner);
+    for (int h = 0; h < RR_NTRENDS; h++) rr_trending_free(&pl->trends[h]);
+    free(pl->item_first_ms);
+    free(pl->item_last_ms);
+    pl->item_first_ms = pl->item_last_ms = NULL;
+    if (pl->ranker_on) rr_ranker_free(&pl->ranker);
+    pl->ranker_on = 0;
     free(pl->rcache_ids);
     free(pl->rcache_scores);
     pl->rcache_ids = NULL;
@@ -136,22 +181,41 @@ float rr_pipeline_event_weight(rr_event_type_t type)
     }
 }
 
-/* Test-then-train: score the event against the list the user had before it. */
-static void preq_score(rr_pipeline_t *pl, uint32_t uid, uint32_t iid)
+/* Test-then-train: score the event against the list the user had before it. Returns 1 for a
+ * target (a known user, an item new to them). */
+static int preq_score(rr_pipeline_t *pl, uint32_t uid, uint32_t iid)
 {
     const rr_user_t *u = &pl->store.user[uid];
-    if (u->nevents == 0 || iid == RR_INTERN_NONE) return;
+    if (u->nevents == 0 || iid == RR_INTERN_NONE) return 0;
     if (rr_store_is_recent(&pl->store, uid, iid) || rr_store_has_bought(&pl->store, uid, iid))
-        return; /* not a new item for this user */
+        return 0; /* not a new item for this user */
     pl->preq.targets++;
     const rr_list_entry_t *list = rr_store_list(&pl->store, uid);
     for (uint32_t r = 0; r < u->nlist && r < 10; r++) {
         if (list[r].item == iid) {
             pl->preq.hits10++;
             pl->preq.ndcg10 += 1.0 / log2((double)r + 2.0);
-            return;
+            return 1;
         }
     }
+    return 1;
+}
+
+/* The ranker learns from what it ranks: the new item against the list the user was shown. */
+static void rank_train(rr_pipeline_t *pl, uint32_t uid, uint32_t iid)
+{
+    float x[RR_RANK_MAX_ROWS * RR_F__COUNT], labels[RR_RANK_MAX_ROWS], weights[RR_RANK_MAX_ROWS];
+    int n = rr_rank_train_rows(&pl->rec, &pl->store, &pl->cooc, &pl->trending, &pl->cattop, uid,
+                               iid, &pl->rank_rng, x, labels, weights);
+    if (n > 0) rr_ranker_stage(&pl->ranker, x, labels, weights, n);
+}
+
+/* The ranker's per-item state: trends at each half-life, first and latest interaction. */
+static void rank_observe(rr_pipeline_t *pl, uint32_t iid, float w, int64_t ts_ms)
+{
+    for (int h = 0; h < RR_NTRENDS; h++) rr_trending_hit(&pl->trends[h], iid, w, ts_ms);
+    if (!pl->item_first_ms[iid]) pl->item_first_ms[iid] = ts_ms ? ts_ms : 1;
+    pl->item_last_ms[iid] = ts_ms;
 }
 
 /* Test-then-train, in mini-batches: every staged row is scored before the step, so the metrics
@@ -162,6 +226,7 @@ void rr_pipeline_train_flush(rr_pipeline_t *pl)
     rr_learner_t *lr = &pl->learner;
     const rr_learner_stage_t *sg = &lr->stage;
     int nevents = sg->nevents;
+    pl->epoch++; /* the embeddings move */
     if (!pl->model_on || rr_learner_flush(lr) < 0) return;
     for (int e = 0; e < nevents; e++) {
         const float *prob = sg->prob + sg->first[e];
@@ -293,7 +358,7 @@ static int flooding(rr_pipeline_t *pl, rr_user_t *u, int64_t ts_ms)
     return pl->max_per_s && u->flood_n > pl->max_per_s;
 }
 
-rr_err_t rr_pipeline_apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid)
+static rr_err_t apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid)
 {
     if (rr_dedupe_seen(&pl->dedupe, ev->event_id)) {
         pl->duplicates++;
@@ -321,16 +386,25 @@ rr_err_t rr_pipeline_apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *ui
         rr_store_touch(&pl->store, *uid, RR_INTERN_NONE, ev);
         return RR_OK;
     }
-    preq_score(pl, *uid, iid);
+    int target = preq_score(pl, *uid, iid);
+    if (pl->ranker_on && target) rank_train(pl, *uid, iid);
     if (pl->model_on) model_train(pl, *uid, iid, ev);
     rr_portrait_update(&pl->portrait, &pl->store, *uid, iid, w, ev->ts_ms);
     uint32_t recent[64];
     size_t nrecent = rr_store_recent(&pl->store, *uid, recent);
     err = rr_cooc_add(&pl->cooc, iid, recent, nrecent);
     rr_trending_hit(&pl->trending, iid, w, ev->ts_ms);
+    if (pl->ranker_on) rank_observe(pl, iid, w, ev->ts_ms);
     uint32_t cat = pl->store.item[iid].category;
     if (cat != RR_INTERN_NONE) rr_cattop_offer(&pl->cattop, &pl->trending, cat, iid);
     rr_store_touch(&pl->store, *uid, iid, ev);
+    return err;
+}
+
+rr_err_t rr_pipeline_apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid)
+{
+    rr_err_t err = apply(pl, ev, uid);
+    pl->epoch++; /* after the ranker trained on the pool it ranked before the event */
     return err;
 }
 
@@ -342,7 +416,8 @@ typedef struct batch_ctx_s {
 static int batch_skip(void *ctx, int user, uint32_t item)
 {
     const batch_ctx_t *bc = ctx;
-    return !bc->st->item[item].available || rr_store_has_seen(bc->st, bc->uids[user], item);
+    return !bc->st->item[item].available || !bc->st->item[item].interactions ||
+           rr_store_has_seen(bc->st, bc->uids[user], item);
 }
 
 /* The MLP re-rank of a whole refresh batch: one forward per score_batch rows across users. */
@@ -380,8 +455,15 @@ size_t rr_pipeline_refresh(rr_pipeline_t *pl, uint32_t uid)
     return rr_recommend_user(&pl->rec, &pl->store, &pl->cooc, &pl->trending, &pl->cattop, uid);
 }
 
+rr_err_t rr_pipeline_item_update(rr_pipeline_t *pl, const rr_item_msg_t *msg, uint32_t *iid)
+{
+    pl->epoch++;
+    return rr_store_item_update(&pl->store, msg, iid);
+}
+
 int rr_pipeline_forget(rr_pipeline_t *pl, const char *user_id)
 {
+    pl->epoch++;
     uint32_t uid = rr_intern_find(&pl->store.users, user_id);
     if (uid == RR_INTERN_NONE) return 0;
     rr_store_forget(&pl->store, uid);

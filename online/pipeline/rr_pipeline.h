@@ -10,9 +10,13 @@
 #include "rr_dedupe.h"
 #include "rr_learner.h"
 #include "rr_portrait.h"
+#include "rr_rank.h"
+#include "rr_ranker.h"
 #include "rr_recommend.h"
 #include "rr_store.h"
 #include "rr_trending.h"
+
+#define RR_PIPELINE_RANK_ROWS 64 /* ranker rows per SGD step (about four positives) */
 
 typedef struct rr_preq_s {
     uint64_t targets; /* events of a known user on an item new to that user */
@@ -40,6 +44,13 @@ typedef struct rr_pipeline_s {
     uint32_t *rcache_ids; /* [RR_LEARNER_RETRIEVE_BATCH × retrieve_k] */
     float *rcache_scores;
     int rcache_n, rcache_k;
+    /* The learned ranker (recs.ranker=1): trends at several half-lives, item clocks, the model. */
+    int ranker_on;
+    rr_trending_t trends[RR_NTRENDS];
+    int64_t *item_first_ms, *item_last_ms; /* [items_max] */
+    rr_ranker_t ranker;
+    uint64_t rank_rng;
+    uint64_t epoch; /* events applied: the ranker's cached pool is valid within one */
     rr_preq_t preq;
     uint64_t events_total;
     uint64_t by_type[RR_EV__COUNT];
@@ -75,6 +86,9 @@ void rr_pipeline_train_flush(rr_pipeline_t *pl);
 void rr_pipeline_refresh_batch(rr_pipeline_t *pl, const uint32_t *uids, size_t n);
 /* Recomputes the user's list into the store; returns its length. */
 size_t rr_pipeline_refresh(rr_pipeline_t *pl, uint32_t uid);
+/* A catalog update (the items topic): rr_store_item_update through the pipeline, which knows
+ * the state has changed. */
+rr_err_t rr_pipeline_item_update(rr_pipeline_t *pl, const rr_item_msg_t *msg, uint32_t *iid);
 /* Drops a user entirely; returns 0 if unknown. */
 int rr_pipeline_forget(rr_pipeline_t *pl, const char *user_id);
 /* The model's prequential log loss and AUC so far; NAN before any training step. */

@@ -2,9 +2,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "rr_rank.h"
 #include "rr_recommend.h"
+#include "rr_recommend_internal.h"
 
-#define MAX_RECENT 64
+#define MAX_RECENT RR_REC_MAX_RECENT
 
 /* Candidates kept sorted before the rules: 4n, so the category cap can skip. */
 static size_t pool_cap(const rr_recommender_t *rec)
@@ -37,6 +39,7 @@ rr_err_t rr_recommender_init(rr_recommender_t *rec, size_t items_max, const rr_r
 
 void rr_recommender_free(rr_recommender_t *rec)
 {
+    rr_rank_free(rec);
     free(rec->co);
     free(rec->cat);
     free(rec->emb);
@@ -48,14 +51,14 @@ void rr_recommender_free(rr_recommender_t *rec)
     memset(rec, 0, sizeof(*rec));
 }
 
-static void touch(rr_recommender_t *rec, uint32_t item)
+void rr_rec_touch(rr_recommender_t *rec, uint32_t item)
 {
     if (rec->mark[item]) return;
     rec->mark[item] = 1;
     rec->touched[rec->ntouched++] = item;
 }
 
-static void reset(rr_recommender_t *rec)
+void rr_rec_reset(rr_recommender_t *rec)
 {
     for (size_t i = 0; i < rec->ntouched; i++) {
         uint32_t item = rec->touched[i];
@@ -66,14 +69,14 @@ static void reset(rr_recommender_t *rec)
 }
 
 /* Newest recent item weighs 1, each older one recency_decay times the next. */
-static void recency_weights(const rr_recommender_t *rec, size_t nrecent, float *w)
+void rr_rec_recency_weights(const rr_recommender_t *rec, size_t nrecent, float *w)
 {
     float x = 1.0f;
     for (size_t r = nrecent; r-- > 0; x *= rec->p.recency_decay) w[r] = x;
 }
 
 /* Co-occurrence source; returns the largest summed count. */
-static float add_cooc(rr_recommender_t *rec, const rr_cooc_t *co, const uint32_t *recent,
+float rr_rec_add_cooc(rr_recommender_t *rec, const rr_cooc_t *co, const uint32_t *recent,
                       const float *w, size_t nrecent)
 {
     float best = 0;
@@ -84,7 +87,7 @@ static float add_cooc(rr_recommender_t *rec, const rr_cooc_t *co, const uint32_t
             const rr_cooc_nb_t *nb = &row->slots[s];
             if (!nb->item) continue;
             uint32_t item = nb->item - 1;
-            touch(rec, item);
+            rr_rec_touch(rec, item);
             rec->co[item] += w[r] * (float)nb->count;
             if (rec->co[item] > best) best = rec->co[item];
         }
@@ -94,7 +97,7 @@ static float add_cooc(rr_recommender_t *rec, const rr_cooc_t *co, const uint32_t
 
 /* Category source: the user's recency-weighted category shares times each category's
  * popular items' share of that category's top score. */
-static void add_category(rr_recommender_t *rec, const rr_store_t *st, const rr_trending_t *tr,
+void rr_rec_add_category(rr_recommender_t *rec, const rr_store_t *st, const rr_trending_t *tr,
                          const rr_cattop_t *ct, const uint32_t *recent, const float *w,
                          size_t nrecent)
 {
@@ -118,14 +121,14 @@ static void add_category(rr_recommender_t *rec, const rr_store_t *st, const rr_t
         float scores[RR_CATTOP_K];
         size_t n = rr_cattop_get(ct, tr, cats[k], ids, scores, RR_CATTOP_K);
         for (size_t i = 0; i < n && scores[0] > 0; i++) {
-            touch(rec, ids[i]);
+            rr_rec_touch(rec, ids[i]);
             rec->cat[ids[i]] = aff[k] / total * scores[i] / scores[0];
         }
     }
 }
 
 /* Retrieval source: nearest items by the learned embeddings, scaled by the best one. */
-static void add_retrieved(rr_recommender_t *rec, uint32_t uid)
+void rr_rec_add_retrieved(rr_recommender_t *rec, uint32_t uid)
 {
     uint32_t ids[RR_RECOMMEND_POOL_MAX];
     float scores[RR_RECOMMEND_POOL_MAX];
@@ -134,12 +137,12 @@ static void add_retrieved(rr_recommender_t *rec, uint32_t uid)
     size_t n = rec->retrieve(rec->model_opaque, uid, k, ids, scores);
     if (n == 0 || !(scores[0] > 0)) return;
     for (size_t i = 0; i < n; i++) {
-        touch(rec, ids[i]);
+        rr_rec_touch(rec, ids[i]);
         rec->emb[ids[i]] = scores[i] > 0 ? scores[i] / scores[0] : 0;
     }
 }
 
-static int excluded(const rr_store_t *st, uint32_t uid, uint32_t item)
+int rr_rec_excluded(const rr_store_t *st, uint32_t uid, uint32_t item)
 {
     return !st->item[item].available || rr_store_has_bought(st, uid, item) ||
            rr_store_is_recent(st, uid, item) || rr_store_has_seen(st, uid, item);
@@ -152,7 +155,7 @@ static inline int list_admits(const rr_list_entry_t *last, float score, uint32_t
 }
 
 /* Inserts into a list kept sorted by score (ties: lower id first); drops the tail at cap. */
-static size_t list_insert(rr_list_entry_t *list, size_t n, size_t cap, rr_list_entry_t e)
+size_t rr_rec_list_insert(rr_list_entry_t *list, size_t n, size_t cap, rr_list_entry_t e)
 {
     size_t pos = n;
     while (pos > 0 && (list[pos - 1].score < e.score ||
@@ -193,7 +196,7 @@ static float blend_parts(const rr_recommender_t *rec, const rr_trending_t *tr, u
 }
 
 /* Blended score of one candidate, with the source that contributed most as its reason. */
-static rr_list_entry_t blend(const rr_recommender_t *rec, const rr_store_t *st,
+rr_list_entry_t rr_rec_blend(const rr_recommender_t *rec, const rr_store_t *st,
                              const rr_trending_t *tr, uint32_t item, float co_max, float tr_max)
 {
     float c, g, t, r;
@@ -236,7 +239,7 @@ static void rerank_pool(const rr_recommender_t *rec, rr_list_entry_t *pool, size
             rr_list_set_strength(&e, probs[i]);
         }
         e.score += m;
-        n = list_insert(sorted, n, RR_RECOMMEND_POOL_MAX, e);
+        n = rr_rec_list_insert(sorted, n, RR_RECOMMEND_POOL_MAX, e);
     }
     memcpy(pool, sorted, n * sizeof(*pool));
 }
@@ -255,8 +258,9 @@ static size_t fill_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_tr
         float score = blend_parts(rec, tr, item, co_max, tr_max, &c, &g, &t, &r);
         /* Most candidates lose to a full pool's last entry: skip their exclusion lookups. */
         if (npool == cap && !list_admits(&pool[npool - 1], score, item)) continue;
-        if (excluded(st, uid, item)) continue;
-        npool = list_insert(pool, npool, cap, blend(rec, st, tr, item, co_max, tr_max));
+        if (rr_rec_excluded(st, uid, item)) continue;
+        npool =
+            rr_rec_list_insert(pool, npool, cap, rr_rec_blend(rec, st, tr, item, co_max, tr_max));
     }
     return npool;
 }
@@ -265,17 +269,18 @@ size_t rr_recommend_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_c
                          const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid,
                          rr_list_entry_t *pool)
 {
+    if (rr_rank_active(rec)) return rr_rank_pool(rec, st, co, tr, ct, uid, pool);
     uint32_t recent[MAX_RECENT], ids[RR_TRENDING_TOP];
     float w[MAX_RECENT];
     size_t nrecent = rr_store_recent(st, uid, recent);
-    recency_weights(rec, nrecent, w);
-    float co_max = add_cooc(rec, co, recent, w, nrecent);
-    add_category(rec, st, tr, ct, recent, w, nrecent);
-    if (rec->retrieve && rec->p.retrieve_k > 0) add_retrieved(rec, uid);
+    rr_rec_recency_weights(rec, nrecent, w);
+    float co_max = rr_rec_add_cooc(rec, co, recent, w, nrecent);
+    rr_rec_add_category(rec, st, tr, ct, recent, w, nrecent);
+    if (rec->retrieve && rec->p.retrieve_k > 0) rr_rec_add_retrieved(rec, uid);
     size_t ntop = rr_trending_top(tr, ids, NULL, RR_TRENDING_TOP);
-    for (size_t i = 0; i < ntop; i++) touch(rec, ids[i]);
+    for (size_t i = 0; i < ntop; i++) rr_rec_touch(rec, ids[i]);
     size_t npool = fill_pool(rec, st, tr, uid, co_max, pool);
-    reset(rec);
+    rr_rec_reset(rec);
     return npool;
 }
 
@@ -303,7 +308,7 @@ size_t rr_recommend_user(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t 
     uint32_t ids[RR_RECOMMEND_POOL_MAX];
     float probs[RR_RECOMMEND_POOL_MAX];
     size_t npool = rr_recommend_pool(rec, st, co, tr, ct, uid, pool);
-    int rerank = rec->rerank && rec->p.w_model > 0 && npool > 0;
+    int rerank = rec->rerank && !rr_rank_active(rec) && rec->p.w_model > 0 && npool > 0;
     if (rerank) {
         for (size_t i = 0; i < npool; i++) ids[i] = pool[i].item;
         rec->rerank(rec->model_opaque, uid, ids, npool, probs);
@@ -326,7 +331,7 @@ void rr_recommend_batch(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t *
             for (size_t i = 0; i < npool[u]; i++) rec->pool_items[first[u] + i] = pool[i].item;
             first[u + 1] = first[u] + npool[u];
         }
-        int rerank = rerank_batch && rec->p.w_model > 0 && first[m] > 0;
+        int rerank = rerank_batch && !rr_rank_active(rec) && rec->p.w_model > 0 && first[m] > 0;
         if (rerank) rerank_batch(opaque, uids + at, m, rec->pool_items, first, rec->pool_probs);
         for (size_t u = 0; u < m; u++)
             rr_recommend_finish(rec, st, co, uids[at + u], rec->pools + u * cap, npool[u],

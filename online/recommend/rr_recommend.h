@@ -55,6 +55,7 @@ typedef struct rr_recommender_s {
     rr_list_entry_t *pools;
     uint32_t *pool_items;
     float *pool_probs;
+    struct rr_rank_s *rank; /* the learned ranker's scratch and callbacks (rr_rank.h); NULL = off */
 } rr_recommender_t;
 
 rr_err_t rr_recommender_init(rr_recommender_t *rec, size_t items_max, const rr_rec_params_t *p);

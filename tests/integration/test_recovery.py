@@ -21,7 +21,7 @@ EVENTS = max(3000, 60 * (SOAK_KILLS + 1))
 # Sections whose content follows from the event order alone: every user's record and portrait
 # (USRS), the model with its staged mini-batch (MODL), optimiser and shared state. META (prequential hit counts) and LIST (the
 # lists and their freshness stamps) depend on when lists were refreshed, so they may differ.
-DETERMINISTIC = ("USRS", "ITEM", "COOC", "TRND", "DDUP", "RNG ", "MODL", "OPTS", "UIDX")
+DETERMINISTIC = ("USRS", "ITEM", "COOC", "TRND", "DDUP", "RNG ", "MODL", "OPTS", "UIDX", "RANK")
 
 
 def digests(path):

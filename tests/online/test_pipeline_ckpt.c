@@ -369,7 +369,7 @@ static void test_sections_by_partition(void)
         if (rr_ckpt_find(r, RR_CKPT_USRS, sub, &data, &len) != RR_OK) continue;
         rr_ckpt_cursor_t c;
         rr_ckpt_cursor_init(&c, data, len);
-        CHECK_INT(rr_ckpt_read_u32(&c), 5); /* payload version */
+        CHECK_INT(rr_ckpt_read_u32(&c), 6); /* payload version */
         users += rr_ckpt_read_u64(&c);
     }
     CHECK_INT(users, a.store.users.count);

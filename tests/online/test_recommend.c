@@ -168,6 +168,7 @@ static void test_scenario(void)
     cfg.users_max = 64;
     cfg.items_max = 64;
     cfg.model_enabled = 0; /* the sources alone; test_scenario_model adds the MLP */
+    cfg.recs_ranker = 0;   /* the hand-weighted blend, whose scores this test checks */
     rr_pipeline_t pl;
     CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
     play_alice(&pl);

@@ -1,0 +1,56 @@
+/* rr_ranker.h — the learned ranker: a small MLP over named features of a (user, candidate) pair
+ * (each source's score, trends, age, category/brand/price fit, activity; rr_features.h), trained
+ * online on the distribution it ranks: each positive against the candidates the user was shown
+ * just before it. Features are standardised by running means and variances (Welford) updated
+ * from the training rows only, so scoring never changes the model. Caller-allocated; init
+ * allocates everything, stage/flush/score never allocate. Deterministic given the row order. */
+#ifndef RR_RANKER_H
+#define RR_RANKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "rr_mlp.h"
+#include "rr_err.h"
+#include "rr_norm.h"
+#include "rr_optim.h"
+
+#define RR_RANKER_MAX_FEATS  32
+#define RR_RANKER_SCORE_ROWS 256 /* rows per forward pass when scoring */
+
+typedef struct rr_ranker_s {
+    int nfeat;
+    rr_mlp_t mlp;
+    rr_optim_t opt;
+    float *params, *grads, *state; /* [nparams] each; state: Adagrad accumulators */
+    size_t nparams;
+    rr_welford_t norm[RR_RANKER_MAX_FEATS];
+    float mu[RR_RANKER_MAX_FEATS], inv_sd[RR_RANKER_MAX_FEATS]; /* from norm, after each step */
+    /* Rows staged for the next step: x (raw features), labels, weights. */
+    float *x, *labels, *weights;
+    int nrows, max_rows;
+    float *xn, *ws; /* scratch: standardised rows, MLP workspace */
+    int ws_rows;
+    uint64_t steps;
+    double loss_sum; /* prequential: each row scored before its step */
+    uint64_t loss_n;
+} rr_ranker_t;
+
+/* nfeat features (<= RR_RANKER_MAX_FEATS), hidden layers 32 and 16, Adagrad at lr, a step every
+ * max_rows staged rows. RR_ERR_NOMEM or RR_ERR_INVAL. */
+rr_err_t rr_ranker_init(rr_ranker_t *rk, int nfeat, int max_rows, float lr, uint64_t seed);
+void rr_ranker_free(rr_ranker_t *rk);
+/* Probabilities (sigmoid of the logit) of n rows of raw features x (n × nfeat). */
+void rr_ranker_score(rr_ranker_t *rk, const float *x, size_t n, float *out);
+/* Stages n rows (x n × nfeat, labels 0/1, each group's weights summing to 1) for training;
+ * takes a step first when they would not fit. Rows beyond max_rows are dropped. */
+void rr_ranker_stage(rr_ranker_t *rk, const float *x, const float *labels, const float *weights,
+                     int n);
+/* One Adagrad step on the staged rows (their loss before it is added to the prequential sum),
+ * then empties the stage. No-op when nothing is staged. */
+void rr_ranker_flush(rr_ranker_t *rk);
+
+/* After the parameters, statistics and stage were restored (a checkpoint): recomputes what is
+ * derived from them. */
+void rr_ranker_restored(rr_ranker_t *rk);
+
+#endif

@@ -1,0 +1,437 @@
+/* rr_rank.c — candidates from every source, their named features, and the training rows of a
+ * positive; see rr_rank.h. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rr_rank.h"
+#include "rr_recommend_internal.h"
+
+#define NREC    RR_REC_MAX_RECENT
+#define TREND_K 64 /* each trend's top items joining the candidates */
+#define NF      RR_F__COUNT
+#define TINY    1e-4f
+
+typedef struct rr_rank_s {
+    rr_rank_src_t src;
+    rr_rank_fn rank;
+    rr_dot_fn dot;
+    void *opaque;
+    float *cos, *nbr; /* [items_max], zero between calls, like rec->co */
+    float *x;         /* [RR_RANK_MAX_CAND × NF] */
+    float *prob, *dots;
+    rr_list_entry_t *cand; /* [RR_RANK_MAX_CAND] by best source, then by probability */
+    /* The user of the current gather. */
+    uint32_t recent[NREC];
+    float wpos[NREC];   /* p/len: the newest recent item weighs 1 */
+    float wdecay[NREC]; /* recs.recency_decay per step back */
+    size_t nrecent;
+    uint32_t cats[NREC], brands[NREC];
+    float cat_aff[NREC], brand_aff[NREC];
+    size_t ncats, nbrands;
+    float mean_logp;
+    int has_price;
+    uint32_t last_cat;
+    float tr_max[RR_NTRENDS];
+    float co_max, cos_max; /* over the pool's candidates */
+    /* The last pool ranked: its candidates' features stay valid until state changes. */
+    uint32_t cache_uid;
+    uint64_t cache_epoch;
+    size_t cache_n;
+    uint32_t cache_items[RR_RANK_MAX_CAND];
+    float activity;
+} rr_rank_t;
+
+rr_err_t rr_rank_enable(rr_recommender_t *rec, const rr_rank_src_t *src, rr_rank_fn rank,
+                        rr_dot_fn dot, void *opaque)
+{
+    rr_rank_t *rk = calloc(1, sizeof(*rk));
+    if (!rk) return RR_E(NOMEM);
+    rec->rank = rk;
+    rk->src = *src;
+    rk->rank = rank;
+    rk->dot = dot;
+    rk->opaque = opaque;
+    rk->cos = calloc(rec->items_max, sizeof(float));
+    rk->nbr = calloc(rec->items_max, sizeof(float));
+    rk->x = calloc((size_t)RR_RANK_MAX_CAND * NF, sizeof(float));
+    rk->prob = calloc(RR_RANK_MAX_CAND, sizeof(float));
+    rk->dots = calloc(RR_RANK_MAX_CAND, sizeof(float));
+    rk->cand = calloc(RR_RANK_MAX_CAND, sizeof(rr_list_entry_t));
+    if (!rk->cos || !rk->nbr || !rk->x || !rk->prob || !rk->dots || !rk->cand) {
+        rr_rank_free(rec);
+        return RR_E(NOMEM);
+    }
+    return RR_OK;
+}
+
+void rr_rank_free(rr_recommender_t *rec)
+{
+    rr_rank_t *rk = rec->rank;
+    if (!rk) return;
+    free(rk->cos);
+    free(rk->nbr);
+    free(rk->x);
+    free(rk->prob);
+    free(rk->dots);
+    free(rk->cand);
+    free(rk);
+    rec->rank = NULL;
+}
+
+/* Adds w to the entry of id in a small (id, weight) map; returns the new count. */
+static size_t map_add(uint32_t *ids, float *w, size_t n, uint32_t id, float add)
+{
+    if (id == RR_INTERN_NONE) return n;
+    for (size_t k = 0; k < n; k++)
+        if (ids[k] == id) {
+            w[k] += add;
+            return n;
+        }
+    ids[n] = id;
+    w[n] = add;
+    return n + 1;
+}
+
+static float map_get(const uint32_t *ids, const float *w, size_t n, uint32_t id)
+{
+    for (size_t k = 0; id != RR_INTERN_NONE && k < n; k++)
+        if (ids[k] == id) return w[k];
+    return 0;
+}
+
+/* Who the user is lately: position weights, category and brand shares, price level. */
+static void user_context(rr_rank_t *rk, const rr_store_t *st, uint32_t uid)
+{
+    size_t n = rk->nrecent;
+    float total = 0, logp = 0, np = 0;
+    rk->ncats = rk->nbrands = 0;
+    for (size_t r = 0; r < n; r++) {
+        const rr_item_t *it = &st->item[rk->recent[r]];
+        rk->wpos[r] = (float)(r + 1) / (float)n;
+        total += rk->wpos[r];
+        rk->ncats = map_add(rk->cats, rk->cat_aff, rk->ncats, it->category, rk->wpos[r]);
+        rk->nbrands = map_add(rk->brands, rk->brand_aff, rk->nbrands, it->brand, rk->wpos[r]);
+        if (it->price > 0) {
+            logp += logf(1.0f + it->price);
+            np++;
+        }
+    }
+    for (size_t k = 0; k < rk->ncats; k++) rk->cat_aff[k] /= total;
+    for (size_t k = 0; k < rk->nbrands; k++) rk->brand_aff[k] /= total;
+    rk->has_price = np > 0;
+    rk->mean_logp = np > 0 ? logp / np : 0;
+    rk->last_cat = n ? st->item[rk->recent[n - 1]].category : RR_INTERN_NONE;
+    rk->activity = log1pf((float)st->user[uid].nevents);
+}
+
+/* The three co-occurrence views of an item, summed over the recent items in their order:
+ * recency-weighted counts, position-weighted cosine, and the newest co-occurring recent item's
+ * position weight. */
+static inline void cooc_accum(const rr_rank_t *rk, const rr_store_t *st, size_t r, uint32_t item,
+                              uint32_t count, float *co, float *cos, float *nbr)
+{
+    float nn = (float)st->item[rk->recent[r]].interactions * (float)st->item[item].interactions;
+    *co += rk->wdecay[r] * (float)count;
+    *cos += rk->wpos[r] * (float)count / sqrtf(nn > 1 ? nn : 1);
+    if (rk->wpos[r] > *nbr) *nbr = rk->wpos[r];
+}
+
+/* Every neighbour of the user's recent items, with its co-occurrence views in scratch. */
+static void scan_cooc(rr_recommender_t *rec, rr_rank_t *rk, const rr_store_t *st,
+                      const rr_cooc_t *co)
+{
+    for (size_t r = 0; r < rk->nrecent; r++) {
+        const rr_cooc_row_t *row = rr_cooc_row(co, rk->recent[r]);
+        if (!row) continue;
+        for (uint32_t s = 0; s < row->cap; s++) {
+            const rr_cooc_nb_t *nb = &row->slots[s];
+            if (!nb->item) continue;
+            uint32_t item = nb->item - 1;
+            cooc_accum(rk, st, r, item, nb->count, &rec->co[item], &rk->cos[item], &rk->nbr[item]);
+            rr_rec_touch(rec, item);
+        }
+    }
+}
+
+/* The user and the maxima every feature scales by; candidates only if touch. */
+static void user_and_maxima(rr_recommender_t *rec, const rr_store_t *st, uint32_t uid)
+{
+    rr_rank_t *rk = rec->rank;
+    rk->nrecent = rr_store_recent(st, uid, rk->recent);
+    user_context(rk, st, uid);
+    rr_rec_recency_weights(rec, rk->nrecent, rk->wdecay);
+    for (int h = 0; h < RR_NTRENDS; h++) {
+        uint32_t id;
+        float score;
+        rk->tr_max[h] = rr_trending_top(&rk->src.trends[h], &id, &score, 1) ? score : 0;
+    }
+}
+
+/* Every source's candidates into rec's touched set. */
+static void gather(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
+                   const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid)
+{
+    rr_rank_t *rk = rec->rank;
+    user_and_maxima(rec, st, uid);
+    scan_cooc(rec, rk, st, co);
+    rr_rec_add_category(rec, st, tr, ct, rk->recent, rk->wdecay, rk->nrecent);
+    if (rec->retrieve && rec->p.retrieve_k > 0) rr_rec_add_retrieved(rec, uid);
+    for (int h = 0; h < RR_NTRENDS; h++) {
+        uint32_t ids[TREND_K];
+        size_t n = rr_trending_top(&rk->src.trends[h], ids, NULL, TREND_K);
+        for (size_t i = 0; i < n; i++) rr_rec_touch(rec, ids[i]);
+    }
+}
+
+static void ungather(rr_recommender_t *rec)
+{
+    rr_rank_t *rk = rec->rank;
+    for (size_t i = 0; i < rec->ntouched; i++)
+        rk->cos[rec->touched[i]] = rk->nbr[rec->touched[i]] = 0;
+    rr_rec_reset(rec);
+}
+
+static float ratio(double v, float max)
+{
+    return max > 0 ? (float)(v / max) : 0;
+}
+
+/* The features of one candidate from its co-occurrence views v (DOT is filled by the caller,
+ * for all rows at once). */
+static void features_of(const rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
+                        const rr_cattop_t *ct, const rr_trending_t *tr, uint32_t item,
+                        const float *v, float *x)
+{
+    const rr_rank_t *rk = rec->rank;
+    const rr_item_t *it = &st->item[item];
+    int64_t now = *rk->src.now_ms;
+    x[RR_F_CO_LOG] = log1pf(v[0]);
+    x[RR_F_CO_REL] = ratio(v[0], rk->co_max);
+    x[RR_F_COS] = v[1];
+    x[RR_F_COS_REL] = ratio(v[1], rk->cos_max);
+    x[RR_F_NB_RECENCY] = v[2];
+    x[RR_F_CO_LAST] =
+        rk->nrecent ? log1pf((float)rr_cooc_get(co, rk->recent[rk->nrecent - 1], item)) : 0;
+    float aff = map_get(rk->cats, rk->cat_aff, rk->ncats, it->category);
+    x[RR_F_CAT_AFF] = aff;
+    /* Category sets are kept best first: the top is the first. */
+    uint32_t c = it->category;
+    double top_score =
+        c < ct->cats_max && ct->n[c] ? rr_trending_score(tr, ct->top[(size_t)c * RR_CATTOP_K]) : 0;
+    x[RR_F_CAT_TOP] = ratio(rr_trending_score(tr, item), (float)top_score);
+    x[RR_F_CAT_LAST] = it->category != RR_INTERN_NONE && it->category == rk->last_cat;
+    x[RR_F_BRAND_AFF] = map_get(rk->brands, rk->brand_aff, rk->nbrands, it->brand);
+    int priced = rk->has_price && it->price > 0;
+    x[RR_F_PRICE_FIT] = priced ? -fabsf(logf(1.0f + it->price) - rk->mean_logp) : 0;
+    x[RR_F_PRICE_KNOWN] = (float)priced;
+    for (int h = 0; h < RR_NTRENDS; h++) {
+        float t = ratio(rr_trending_score(&rk->src.trends[h], item), rk->tr_max[h]);
+        x[RR_F_TREND_1H + h] = logf(TINY + t);
+        x[RR_F_CAT_TREND_1H + h] = aff * t;
+    }
+    x[RR_F_POP] = log1pf((float)it->interactions);
+    int64_t first = rk->src.item_first_ms[item], last = rk->src.item_last_ms[item];
+    x[RR_F_AGE] = first ? log1pf((float)(now - first) / 3.6e6f) : 0;
+    x[RR_F_IDLE] = last ? log1pf((float)(now - last) / 6e4f) : log1pf(1e6f);
+    x[RR_F_DOT] = 0;
+    x[RR_F_ACTIVITY] = rk->activity;
+}
+
+/* The strongest source's normalised score: how candidates are admitted to the ranker. */
+static float best_source(const rr_recommender_t *rec, uint32_t item, float co_max, float cos_max)
+{
+    const rr_rank_t *rk = rec->rank;
+    float b = ratio(rec->co[item], co_max);
+    float c = ratio(rk->cos[item], cos_max);
+    if (c > b) b = c;
+    if (rec->cat[item] > b) b = rec->cat[item];
+    if (rec->emb[item] > b) b = rec->emb[item];
+    for (int h = 0; h < RR_NTRENDS; h++) {
+        float t = ratio(rr_trending_score(&rk->src.trends[h], item), rk->tr_max[h]);
+        if (t > b) b = t;
+    }
+    return b;
+}
+
+/* The learned embeddings' agreement of rows[0..n) into their DOT feature. */
+static void add_dots(rr_rank_t *rk, uint32_t uid, const uint32_t *items, size_t n, float *x)
+{
+    if (!rk->dot) return;
+    rk->dot(rk->opaque, uid, items, n, rk->dots);
+    for (size_t i = 0; i < n; i++) x[i * NF + RR_F_DOT] = rk->dots[i];
+}
+
+/* (score, item) order of the admission heap: a is worse than b (ties: the higher id). */
+static inline int worse(const rr_list_entry_t *a, const rr_list_entry_t *b)
+{
+    return a->score < b->score || (a->score == b->score && a->item > b->item);
+}
+
+/* Restores the min-heap (worst at the root) below slot i. */
+static void heap_down(rr_list_entry_t *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && worse(&h[l], &h[m])) m = l;
+        if (r < n && worse(&h[r], &h[m])) m = r;
+        if (m == i) return;
+        rr_list_entry_t t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+static void heap_up(rr_list_entry_t *h, size_t i)
+{
+    while (i > 0 && worse(&h[i], &h[(i - 1) / 2])) {
+        rr_list_entry_t t = h[i];
+        h[i] = h[(i - 1) / 2];
+        h[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+}
+
+/* The best RR_RANK_MAX_CAND touched, admissible candidates by their strongest source (a heap
+ * with the worst at its root: most candidates lose to it without an exclusion lookup). */
+static size_t admit(rr_recommender_t *rec, const rr_store_t *st, uint32_t uid)
+{
+    rr_rank_t *rk = rec->rank;
+    float co_max = 0, cos_max = 0;
+    for (size_t i = 0; i < rec->ntouched; i++) {
+        uint32_t item = rec->touched[i];
+        if (rec->co[item] > co_max) co_max = rec->co[item];
+        if (rk->cos[item] > cos_max) cos_max = rk->cos[item];
+    }
+    rk->co_max = co_max;
+    rk->cos_max = cos_max;
+    rr_list_entry_t *h = rk->cand;
+    size_t n = 0;
+    for (size_t i = 0; i < rec->ntouched; i++) {
+        uint32_t item = rec->touched[i];
+        rr_list_entry_t e =
+            rr_list_entry(item, best_source(rec, item, co_max, cos_max), RR_REASON_NONE);
+        if (n == RR_RANK_MAX_CAND && !worse(&h[0], &e)) continue;
+        /* An item nobody has touched yet has nothing to be ranked by (and the event that just
+         * created one must not change the pool it is trained against). */
+        if (!st->item[item].interactions || rr_rec_excluded(st, uid, item)) continue;
+        if (n < RR_RANK_MAX_CAND) {
+            h[n] = e;
+            heap_up(h, n++);
+        } else {
+            h[0] = e;
+            heap_down(h, n, 0);
+        }
+    }
+    return n;
+}
+
+size_t rr_rank_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
+                    const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid,
+                    rr_list_entry_t *pool)
+{
+    rr_rank_t *rk = rec->rank;
+    gather(rec, st, co, tr, ct, uid);
+    size_t ncand = admit(rec, st, uid);
+    uint32_t items[RR_RANK_MAX_CAND];
+    float co_max = 0;
+    for (size_t i = 0; i < ncand; i++) {
+        uint32_t item = items[i] = rk->cand[i].item;
+        float v[3] = {rec->co[item], rk->cos[item], rk->nbr[item]};
+        features_of(rec, st, co, ct, tr, item, v, rk->x + i * NF);
+        if (rec->co[item] > co_max) co_max = rec->co[item];
+    }
+    add_dots(rk, uid, items, ncand, rk->x);
+    if (ncand) rk->rank(rk->opaque, rk->x, ncand, rk->prob);
+    rk->cache_uid = uid;
+    rk->cache_epoch = *rk->src.epoch;
+    rk->cache_n = ncand;
+    memcpy(rk->cache_items, items, ncand * sizeof(*items));
+    uint32_t top1;
+    float tr_max = 0;
+    if (rr_trending_top(tr, &top1, &tr_max, 1) == 0) tr_max = 0;
+    size_t cap = (size_t)rec->p.n * 4, npool = 0;
+    if (cap > RR_RECOMMEND_POOL_MAX) cap = RR_RECOMMEND_POOL_MAX;
+    for (size_t i = 0; i < ncand; i++) {
+        rr_list_entry_t e = rr_list_entry(items[i], rk->prob[i], RR_REASON_NONE);
+        if (npool == cap && !worse(&pool[npool - 1], &e)) continue;
+        npool = rr_rec_list_insert(pool, npool, cap, e);
+    }
+    /* The reason: the source that did most to bring the item in. */
+    for (size_t i = 0; i < npool; i++) {
+        float score = pool[i].score;
+        pool[i] = rr_rec_blend(rec, st, tr, pool[i].item, co_max, tr_max);
+        pool[i].score = score;
+    }
+    ungather(rec);
+    return npool;
+}
+
+int rr_rank_active(const rr_recommender_t *rec)
+{
+    return rec->rank && *rec->rank->src.steps + 1 > RR_RANK_WARMUP;
+}
+
+static uint64_t lcg(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *s >> 33;
+}
+
+/* The user's candidates and their features in rk->x, from the last pool when nothing has
+ * changed since (rtrec eval ranks right before it trains), else gathered anew. */
+static size_t pool_features(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
+                            const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid)
+{
+    rr_rank_t *rk = rec->rank;
+    if (rk->cache_uid == uid && rk->cache_epoch == *rk->src.epoch && rk->cache_n) {
+        user_and_maxima(rec, st, uid);
+        return rk->cache_n;
+    }
+    gather(rec, st, co, tr, ct, uid);
+    size_t ncand = admit(rec, st, uid);
+    for (size_t i = 0; i < ncand; i++) {
+        uint32_t item = rk->cache_items[i] = rk->cand[i].item;
+        float v[3] = {rec->co[item], rk->cos[item], rk->nbr[item]};
+        features_of(rec, st, co, ct, tr, item, v, rk->x + i * NF);
+    }
+    add_dots(rk, uid, rk->cache_items, ncand, rk->x);
+    ungather(rec);
+    rk->cache_uid = uid;
+    rk->cache_epoch = *rk->src.epoch;
+    rk->cache_n = ncand;
+    return ncand;
+}
+
+int rr_rank_train_rows(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
+                       const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid, uint32_t pos,
+                       uint64_t *rng, float *x, float *labels, float *weights)
+{
+    rr_rank_t *rk = rec->rank;
+    size_t ncand = pool_features(rec, st, co, tr, ct, uid), at = SIZE_MAX;
+    for (size_t i = 0; i < ncand; i++)
+        if (rk->cache_items[i] == pos) at = i;
+    /* The ranker only ever orders the pool, so it learns P(next | in the pool): a positive
+     * the sources did not find teaches it nothing it can use (and would teach it that weak
+     * candidates win). */
+    if (at == SIZE_MAX || ncand < 2) return 0;
+    memcpy(x, rk->x + at * NF, NF * sizeof(float));
+    /* Negatives drawn uniformly from the pool: the logit then ranks by P(next) over the pool's
+     * own distribution. (The best-ranked alone as negatives teach the model to demote whatever
+     * it shows.) */
+    uint8_t used[RR_RANK_MAX_CAND] = {0};
+    size_t n = 1;
+    used[at] = 1;
+    for (int tries = 0; tries < 2 * RR_RANK_MAX_ROWS && n < RR_RANK_MAX_ROWS; tries++) {
+        size_t i = lcg(rng) % ncand;
+        if (used[i]) continue;
+        used[i] = 1;
+        memcpy(x + n * NF, rk->x + i * NF, NF * sizeof(float));
+        n++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        labels[i] = i == 0;
+        weights[i] = i == 0 ? 0.5f : 0.5f / (float)(n - 1);
+    }
+    return (int)n;
+}

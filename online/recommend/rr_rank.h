@@ -1,0 +1,51 @@
+/* rr_rank.h — the learned ranker's side of the recommender: gathers a user's candidates from
+ * every source (co-occurrence plain and cosine, category tops, trends at several half-lives,
+ * embedding retrieval), describes each candidate by its named features (rr_features.h), and
+ * builds the training rows of a positive: the item against what the user was shown just before
+ * it and a few other candidates. The model itself is a callback (learn/rr_ranker.h). */
+#ifndef RR_RANK_H
+#define RR_RANK_H
+
+#include "rr_features.h"
+#include "rr_recommend.h"
+
+#define RR_RANK_MAX_CAND 256 /* candidates the ranker scores per user, by best source first */
+#define RR_RANK_MAX_ROWS 16  /* training rows per positive: it and 15 others from its pool */
+#define RR_RANK_WARMUP   16  /* ranker steps (about 4 positives each) before it orders lists */
+
+/* What the features read besides the recommender's own sources. */
+typedef struct rr_rank_src_s {
+    const rr_trending_t *trends;  /* [RR_NTRENDS], rr_trend_half_life_s */
+    const int64_t *item_first_ms; /* [items_max]: first interaction (0 = none yet) */
+    const int64_t *item_last_ms;  /* [items_max]: latest interaction */
+    const int64_t *now_ms;        /* event time of the latest event */
+    const uint64_t *epoch;        /* changes whenever any state the features read changes */
+    const uint64_t *steps;        /* the ranker's SGD steps so far */
+} rr_rank_src_t;
+
+/* Ranker probabilities of n feature rows (n × RR_F__COUNT). */
+typedef void (*rr_rank_fn)(void *opaque, const float *x, size_t n, float *probs);
+/* Learned embeddings' u·v of user uid for items[0..n) (0 when there is no model). */
+typedef void (*rr_dot_fn)(void *opaque, uint32_t uid, const uint32_t *items, size_t n, float *out);
+
+/* Turns the learned ranker on: allocates the extra scratch. RR_ERR_NOMEM. */
+rr_err_t rr_rank_enable(rr_recommender_t *rec, const rr_rank_src_t *src, rr_rank_fn rank,
+                        rr_dot_fn dot, void *opaque);
+/* 1 when lists come from the ranker: it is on and past its warm-up. Before that, the
+ * hand-weighted blend (re-ranked by the embedding MLP) orders them while the ranker learns, so
+ * a new engine starts from sensible lists rather than an untrained model's. */
+int rr_rank_active(const rr_recommender_t *rec);
+/* Called by rr_recommend_pool when the ranker is active: the best 4n candidates by the ranker's
+ * probability into pool, each with the reason its strongest source gives. */
+size_t rr_rank_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
+                    const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid,
+                    rr_list_entry_t *pool);
+/* Training rows for user uid's positive pos, from the state before it: row 0 is pos (label 1,
+ * weight 1/2), then the user's current list and up to 2 other candidates picked by *rng
+ * (label 0, weights summing to 1/2). x gets RR_RANK_MAX_ROWS × RR_F__COUNT floats at most.
+ * Returns the row count (0 when the user has no candidates to compare with). */
+int rr_rank_train_rows(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
+                       const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid, uint32_t pos,
+                       uint64_t *rng, float *x, float *labels, float *weights);
+
+#endif
