@@ -26,8 +26,9 @@ rr_err_t rr_ranker_init(rr_ranker_t *rk, int nfeat, int max_rows, float lr, uint
     rk->weights = calloc((size_t)max_rows, sizeof(float));
     rk->xn = calloc((size_t)rk->ws_rows * (size_t)nfeat, sizeof(float));
     rk->ws = calloc(rr_mlp_workspace_floats(&mc, rk->ws_rows), sizeof(float));
+    rk->zeros = calloc((size_t)rk->ws_rows, sizeof(float));
     if (!rk->params || !rk->grads || !rk->state || !rk->x || !rk->labels || !rk->weights ||
-        !rk->xn || !rk->ws) {
+        !rk->xn || !rk->ws || !rk->zeros) {
         rr_ranker_free(rk);
         return RR_E(NOMEM);
     }
@@ -48,6 +49,7 @@ void rr_ranker_free(rr_ranker_t *rk)
     free(rk->weights);
     free(rk->xn);
     free(rk->ws);
+    free(rk->zeros);
     memset(rk, 0, sizeof(*rk));
 }
 
@@ -83,6 +85,19 @@ void rr_ranker_score(rr_ranker_t *rk, const float *x, size_t n, float *out)
         standardise(rk, x + at * (size_t)rk->nfeat, m);
         rr_mlp_forward(&rk->mlp, rk->xn, m, rk->ws, out + at);
     }
+}
+
+/* The backward pass of the loss "every row is a negative": dLoss/dlogit_i = sigmoid(z_i) / n > 0,
+ * so dx_i is the logit's gradient times a positive factor. rk->grads is scratch here (a step
+ * overwrites it). */
+void rr_ranker_contributions(rr_ranker_t *rk, const float *x, int n, float *out)
+{
+    if (n <= 0) return;
+    if (n > RR_RANKER_SCORE_ROWS) n = RR_RANKER_SCORE_ROWS;
+    standardise(rk, x, n);
+    rr_mlp_forward(&rk->mlp, rk->xn, n, rk->ws, NULL);
+    rr_mlp_backward(&rk->mlp, rk->xn, n, rk->ws, rk->zeros, NULL, rk->grads, out);
+    for (size_t k = 0; k < (size_t)n * (size_t)rk->nfeat; k++) out[k] *= rk->xn[k];
 }
 
 void rr_ranker_stage(rr_ranker_t *rk, const float *x, const float *labels, const float *weights,

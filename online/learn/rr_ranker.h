@@ -29,6 +29,7 @@ typedef struct rr_ranker_s {
     float *x, *labels, *weights;
     int nrows, max_rows;
     float *xn, *ws; /* scratch: standardised rows, MLP workspace */
+    float *zeros;   /* [ws_rows] labels of the attribution pass */
     int ws_rows;
     uint64_t steps;
     double loss_sum; /* prequential: each row scored before its step */
@@ -41,6 +42,11 @@ rr_err_t rr_ranker_init(rr_ranker_t *rk, int nfeat, int max_rows, float lr, uint
 void rr_ranker_free(rr_ranker_t *rk);
 /* Probabilities (sigmoid of the logit) of n rows of raw features x (n × nfeat). */
 void rr_ranker_score(rr_ranker_t *rk, const float *x, size_t n, float *out);
+/* What each feature did for each of n rows (n <= RR_RANKER_SCORE_ROWS): gradient × input, the
+ * logit's gradient with respect to the standardised feature times that feature (its distance
+ * from the mean in standard deviations), scaled by a positive factor per row, so within a row
+ * the largest entry is the feature that raised the score most. out is n × nfeat. */
+void rr_ranker_contributions(rr_ranker_t *rk, const float *x, int n, float *out);
 /* Stages n rows (x n × nfeat, labels 0/1, each group's weights summing to 1) for training;
  * takes a step first when they would not fit. Rows beyond max_rows are dropped. */
 void rr_ranker_stage(rr_ranker_t *rk, const float *x, const float *labels, const float *weights,

@@ -57,6 +57,12 @@ static void rank_score(void *opaque, const float *x, size_t n, float *probs)
     rr_ranker_score(&pl->ranker, x, n, probs);
 }
 
+static void rank_explain(void *opaque, const float *x, size_t n, float *contrib)
+{
+    rr_pipeline_t *pl = opaque;
+    rr_ranker_contributions(&pl->ranker, x, (int)n, contrib);
+}
+
 static void rank_dot(void *opaque, uint32_t uid, const uint32_t *items, size_t n, float *out)
 {
     rr_pipeline_t *pl = opaque;
@@ -83,7 +89,7 @@ static rr_err_t ranker_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     pl->rank_rng = (uint64_t)cfg->model_seed * 0x9E3779B97F4A7C15ULL + 1;
     rr_rank_src_t src = {pl->trends,           pl->item_first_ms, pl->item_last_ms,
                          &pl->portrait.now_ms, &pl->epoch,        &pl->ranker.steps};
-    return rr_rank_enable(&pl->rec, &src, rank_score, rank_dot, pl);
+    return rr_rank_enable(&pl->rec, &src, rank_score, rank_explain, rank_dot, pl);
 }
 
 static rr_err_t model_init(rr_pipeline_t *pl, const rr_config_t *cfg)

@@ -2,7 +2,8 @@
  * reads: each candidate source's score, plain and relative to the user's best; the item's trend
  * at several half-lives, popularity, age and idle time; the fit of its category, brand and price
  * with what the user did lately; the learned embeddings' agreement; the user's activity.
- * A person can name every one, which is what the reasons are made of. */
+ * A person can name every one, which is what the reasons are made of: each feature belongs to
+ * the reason (rr_reason_t) it speaks for, NONE for those that only refine the order. */
 #ifndef RR_FEATURES_H
 #define RR_FEATURES_H
 
@@ -13,39 +14,41 @@
 extern const double rr_trend_half_life_s[RR_NTRENDS];
 
 #define RR_FEATURES(X)                                                                             \
-    X(CO_LOG, "co-occurrence with recent items, recency-weighted (log)")                           \
-    X(CO_REL, "the same over the user's best candidate's")                                         \
-    X(COS, "cosine co-occurrence with recent items, position-weighted")                            \
-    X(COS_REL, "the same over the user's best candidate's")                                        \
-    X(CO_LAST, "co-occurrence with the latest item (log)")                                         \
-    X(NB_RECENCY, "position weight of the latest recent item it co-occurs with")                   \
-    X(CAT_AFF, "share of recent items in its category")                                            \
-    X(CAT_TOP, "its trend over its category's top item's")                                         \
-    X(CAT_LAST, "same category as the latest item")                                                \
-    X(BRAND_AFF, "share of recent items of its brand")                                             \
-    X(PRICE_FIT, "minus |log price - the user's mean log price|")                                  \
-    X(PRICE_KNOWN, "price and the user's price level both known")                                  \
-    X(TREND_1H, "trend, 1 h half-life, over the top item's (log)")                                 \
-    X(TREND_1D, "trend, 1 d half-life, over the top item's (log)")                                 \
-    X(TREND_7D, "trend, 7 d half-life, over the top item's (log)")                                 \
-    X(TREND_30D, "trend, 30 d half-life, over the top item's (log)")                               \
-    X(CAT_TREND_1H, "category share x trend over the top item's, 1 h")                             \
-    X(CAT_TREND_1D, "category share x trend over the top item's, 1 d")                             \
-    X(CAT_TREND_7D, "category share x trend over the top item's, 7 d")                             \
-    X(CAT_TREND_30D, "category share x trend over the top item's, 30 d")                           \
-    X(POP, "interactions so far (log)")                                                            \
-    X(AGE, "hours since first seen (log)")                                                         \
-    X(IDLE, "minutes since its latest interaction (log)")                                          \
-    X(DOT, "learned embeddings: user . item")                                                      \
-    X(ACTIVITY, "the user's events so far (log)")
+    X(CO_LOG, COOC, "co-occurrence with recent items, recency-weighted (log)")                     \
+    X(CO_REL, COOC, "the same over the user's best candidate's")                                   \
+    X(COS, COOC, "cosine co-occurrence with recent items, position-weighted")                      \
+    X(COS_REL, COOC, "the same over the user's best candidate's")                                  \
+    X(CO_LAST, COOC, "co-occurrence with the latest item (log)")                                   \
+    X(NB_RECENCY, COOC, "position weight of the latest recent item it co-occurs with")             \
+    X(CAT_AFF, CATEGORY, "share of recent items in its category")                                  \
+    X(CAT_TOP, CATEGORY, "its trend over its category's top item's")                               \
+    X(CAT_LAST, CATEGORY, "same category as the latest item")                                      \
+    X(BRAND_AFF, CATEGORY, "share of recent items of its brand")                                   \
+    X(PRICE_FIT, NONE, "minus |log price - the user's mean log price|")                            \
+    X(PRICE_KNOWN, NONE, "price and the user's price level both known")                            \
+    X(TREND_1H, TRENDING, "trend, 1 h half-life, over the top item's (log)")                       \
+    X(TREND_1D, TRENDING, "trend, 1 d half-life, over the top item's (log)")                       \
+    X(TREND_7D, TRENDING, "trend, 7 d half-life, over the top item's (log)")                       \
+    X(TREND_30D, TRENDING, "trend, 30 d half-life, over the top item's (log)")                     \
+    X(CAT_TREND_1H, CATEGORY, "category share x trend over the top item's, 1 h")                   \
+    X(CAT_TREND_1D, CATEGORY, "category share x trend over the top item's, 1 d")                   \
+    X(CAT_TREND_7D, CATEGORY, "category share x trend over the top item's, 7 d")                   \
+    X(CAT_TREND_30D, CATEGORY, "category share x trend over the top item's, 30 d")                 \
+    X(POP, TRENDING, "interactions so far (log)")                                                  \
+    X(AGE, NONE, "hours since first seen (log)")                                                   \
+    X(IDLE, TRENDING, "minutes since its latest interaction (log)")                                \
+    X(DOT, MODEL, "learned embeddings: user . item")                                               \
+    X(ACTIVITY, NONE, "the user's events so far (log)")
 
 typedef enum {
-#define RR_F_ENUM(name, doc) RR_F_##name,
+#define RR_F_ENUM(name, reason, doc) RR_F_##name,
     RR_FEATURES(RR_F_ENUM)
 #undef RR_F_ENUM
         RR_F__COUNT
 } rr_feature_t;
 
 const char *rr_feature_name(rr_feature_t f);
+/* The reason a feature speaks for (an rr_reason_t; RR_REASON_NONE for none). */
+int rr_feature_reason(rr_feature_t f);
 
 #endif

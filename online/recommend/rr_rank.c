@@ -14,10 +14,13 @@
 typedef struct rr_rank_s {
     rr_rank_src_t src;
     rr_rank_fn rank;
+    rr_explain_fn explain;
     rr_dot_fn dot;
     void *opaque;
     float *cos, *nbr; /* [items_max], zero between calls, like rec->co */
     float *x;         /* [RR_RANK_MAX_CAND × NF] */
+    float *px,
+        *contrib; /* [RR_RECOMMEND_POOL_MAX × NF]: the pool's rows and what each feature did */
     float *prob, *dots;
     rr_list_entry_t *cand; /* [RR_RANK_MAX_CAND] by best source, then by probability */
     /* The user of the current gather. */
@@ -42,13 +45,14 @@ typedef struct rr_rank_s {
 } rr_rank_t;
 
 rr_err_t rr_rank_enable(rr_recommender_t *rec, const rr_rank_src_t *src, rr_rank_fn rank,
-                        rr_dot_fn dot, void *opaque)
+                        rr_explain_fn explain, rr_dot_fn dot, void *opaque)
 {
     rr_rank_t *rk = calloc(1, sizeof(*rk));
     if (!rk) return RR_E(NOMEM);
     rec->rank = rk;
     rk->src = *src;
     rk->rank = rank;
+    rk->explain = explain;
     rk->dot = dot;
     rk->opaque = opaque;
     rk->cos = calloc(rec->items_max, sizeof(float));
@@ -57,7 +61,10 @@ rr_err_t rr_rank_enable(rr_recommender_t *rec, const rr_rank_src_t *src, rr_rank
     rk->prob = calloc(RR_RANK_MAX_CAND, sizeof(float));
     rk->dots = calloc(RR_RANK_MAX_CAND, sizeof(float));
     rk->cand = calloc(RR_RANK_MAX_CAND, sizeof(rr_list_entry_t));
-    if (!rk->cos || !rk->nbr || !rk->x || !rk->prob || !rk->dots || !rk->cand) {
+    rk->px = calloc((size_t)RR_RECOMMEND_POOL_MAX * NF, sizeof(float));
+    rk->contrib = calloc((size_t)RR_RECOMMEND_POOL_MAX * NF, sizeof(float));
+    if (!rk->cos || !rk->nbr || !rk->x || !rk->prob || !rk->dots || !rk->cand || !rk->px ||
+        !rk->contrib) {
         rr_rank_free(rec);
         return RR_E(NOMEM);
     }
@@ -74,6 +81,8 @@ void rr_rank_free(rr_recommender_t *rec)
     free(rk->prob);
     free(rk->dots);
     free(rk->cand);
+    free(rk->px);
+    free(rk->contrib);
     free(rk);
     rec->rank = NULL;
 }
@@ -326,6 +335,50 @@ static size_t admit(rr_recommender_t *rec, const rr_store_t *st, uint32_t uid)
     return n;
 }
 
+/* The reason family whose features raised the score most, or RR_REASON_NONE if none did. */
+static int top_reason(const float *contrib)
+{
+    float sum[8] = {0};
+    for (int f = 0; f < NF; f++) sum[rr_feature_reason((rr_feature_t)f) & 7] += contrib[f];
+    int best = RR_REASON_NONE;
+    for (int r = 1; r < 8; r++)
+        if (sum[r] > 0 && (best == RR_REASON_NONE || sum[r] > sum[best])) best = r;
+    return best;
+}
+
+/* Each pooled entry's reason: the features the ranker leaned on (gradient × input), with the
+ * details (the recent item behind a co-occurrence, the category and its share) its sources give;
+ * the strongest source's reason when no family raised the score. */
+static void explain(rr_recommender_t *rec, const rr_store_t *st, const rr_trending_t *tr,
+                    const uint32_t *items, size_t ncand, rr_list_entry_t *pool, size_t npool,
+                    float co_max, float tr_max)
+{
+    rr_rank_t *rk = rec->rank;
+    for (size_t i = 0; i < npool; i++) {
+        size_t at = 0;
+        while (at < ncand && items[at] != pool[i].item) at++;
+        memcpy(rk->px + i * NF, rk->x + at * NF, NF * sizeof(float));
+    }
+    if (rk->explain && npool) rk->explain(rk->opaque, rk->px, npool, rk->contrib);
+    for (size_t i = 0; i < npool; i++) {
+        float score = pool[i].score;
+        const float *x = rk->px + i * NF;
+        int reason = rk->explain ? top_reason(rk->contrib + i * NF) : RR_REASON_NONE;
+        rr_list_entry_t e = rr_rec_blend(rec, st, tr, pool[i].item, co_max, tr_max);
+        if (reason != RR_REASON_NONE && reason != (int)e.reason) {
+            e = rr_list_entry(pool[i].item, score, (rr_reason_t)reason);
+            if (reason == RR_REASON_CATEGORY) {
+                rr_list_set_because(&e, st->item[e.item].category);
+                rr_list_set_strength(&e, x[RR_F_CAT_AFF]);
+            } else if (reason == RR_REASON_MODEL) {
+                rr_list_set_strength(&e, score);
+            }
+        }
+        e.score = score;
+        pool[i] = e;
+    }
+}
+
 size_t rr_rank_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
                     const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid,
                     rr_list_entry_t *pool)
@@ -357,12 +410,7 @@ size_t rr_rank_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t
         if (npool == cap && !worse(&pool[npool - 1], &e)) continue;
         npool = rr_rec_list_insert(pool, npool, cap, e);
     }
-    /* The reason: the source that did most to bring the item in. */
-    for (size_t i = 0; i < npool; i++) {
-        float score = pool[i].score;
-        pool[i] = rr_rec_blend(rec, st, tr, pool[i].item, co_max, tr_max);
-        pool[i].score = score;
-    }
+    explain(rec, st, tr, items, ncand, pool, npool, co_max, tr_max);
     ungather(rec);
     return npool;
 }

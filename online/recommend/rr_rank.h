@@ -25,18 +25,21 @@ typedef struct rr_rank_src_s {
 
 /* Ranker probabilities of n feature rows (n × RR_F__COUNT). */
 typedef void (*rr_rank_fn)(void *opaque, const float *x, size_t n, float *probs);
+/* What each feature did for each of n rows (n × RR_F__COUNT, largest = raised the score most). */
+typedef void (*rr_explain_fn)(void *opaque, const float *x, size_t n, float *contrib);
 /* Learned embeddings' u·v of user uid for items[0..n) (0 when there is no model). */
 typedef void (*rr_dot_fn)(void *opaque, uint32_t uid, const uint32_t *items, size_t n, float *out);
 
 /* Turns the learned ranker on: allocates the extra scratch. RR_ERR_NOMEM. */
 rr_err_t rr_rank_enable(rr_recommender_t *rec, const rr_rank_src_t *src, rr_rank_fn rank,
-                        rr_dot_fn dot, void *opaque);
+                        rr_explain_fn explain, rr_dot_fn dot, void *opaque);
 /* 1 when lists come from the ranker: it is on and past its warm-up. Before that, the
  * hand-weighted blend (re-ranked by the embedding MLP) orders them while the ranker learns, so
  * a new engine starts from sensible lists rather than an untrained model's. */
 int rr_rank_active(const rr_recommender_t *rec);
 /* Called by rr_recommend_pool when the ranker is active: the best 4n candidates by the ranker's
- * probability into pool, each with the reason its strongest source gives. */
+ * probability into pool, each with the reason whose features raised its score most (the
+ * strongest source's when none did). */
 size_t rr_rank_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
                     const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid,
                     rr_list_entry_t *pool);

@@ -1,7 +1,7 @@
 /* test_ranker.c — the learned ranker: the model learns which feature separates positives from
  * their pool and is deterministic; the pipeline trains it on the pool it ranks, with the same
  * features whether the pool was just ranked or is gathered anew; after warm-up it orders the
- * lists, each entry with a reason. */
+ * lists, each entry with the reason whose features raised its score. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -61,6 +61,27 @@ static void test_ranker_learns(void)
     }
     CHECK((double)wins / pairs > 0.85);
     CHECK(rk.steps > 0);
+    rr_ranker_free(&rk);
+}
+
+/* Gradient × input names the feature that carries the signal for rows the model scores high. */
+static void test_ranker_contributions(void)
+{
+    rr_ranker_t rk;
+    CHECK_INT(rr_ranker_init(&rk, NF, 64, 0.1f, 7), RR_OK);
+    train(&rk, 3000, 1);
+    uint64_t s = 5;
+    float x[8 * NF], labels[8], weights[8], c[8 * NF];
+    int named = 0;
+    for (int g = 0; g < 50; g++) {
+        group(&s, x, labels, weights);
+        rr_ranker_contributions(&rk, x, 8, c);
+        int best = 0;
+        for (int f = 1; f < NF; f++)
+            if (c[f] > c[best]) best = f; /* row 0: the positive */
+        named += best == 2;
+    }
+    CHECK(named >= 45);
     rr_ranker_free(&rk);
 }
 
@@ -185,5 +206,6 @@ static void test_ranker_orders_lists(void)
     rr_pipeline_free(&pl);
 }
 
-RR_TEST_MAIN(RR_TEST(test_ranker_learns), RR_TEST(test_ranker_deterministic),
-             RR_TEST(test_pool_cache_is_exact), RR_TEST(test_ranker_orders_lists))
+RR_TEST_MAIN(RR_TEST(test_ranker_learns), RR_TEST(test_ranker_contributions),
+             RR_TEST(test_ranker_deterministic), RR_TEST(test_pool_cache_is_exact),
+             RR_TEST(test_ranker_orders_lists))
