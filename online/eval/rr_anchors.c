@@ -119,6 +119,11 @@ rr_err_t rr_anchors_observe(rr_anchors_t *anchors, const rr_anchor_ev_t *ev)
     return err;
 }
 
+const rr_anchor_hist_t *rr_anchors_hist(const rr_anchors_t *anchors)
+{
+    return anchors->hist;
+}
+
 int rr_anchors_has(const rr_anchors_t *anchors, int anchor)
 {
     if (anchor >= RR_ANCHOR_CAT_TREND_5M && anchor <= RR_ANCHOR_CAT_TREND_365D)

@@ -62,6 +62,8 @@ void rr_anchors_free(rr_anchors_t *anchors);
 /* Learns one event, after every method was scored on it. */
 rr_err_t rr_anchors_observe(rr_anchors_t *anchors, const rr_anchor_ev_t *ev);
 int rr_anchors_has(const rr_anchors_t *anchors, int anchor);
+/* The histories the set keeps (each user's distinct items, ...), for the caller to read. */
+const rr_anchor_hist_t *rr_anchors_hist(const rr_anchors_t *anchors);
 /* The anchor's top k (k <= 64) for user into out, best first; 0 when it is not built. */
 size_t rr_anchors_top(rr_anchors_t *anchors, int anchor, uint32_t user, uint32_t *out, size_t k,
                       rr_baseline_skip_fn skip, const void *opaque);

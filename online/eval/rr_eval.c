@@ -37,6 +37,7 @@ typedef struct eval_s {
     uint32_t *puser;       /* [nevs] eval user -> pipeline user */
     uint32_t *pitem;       /* [nevs] eval item -> pipeline item */
     uint8_t *shown;        /* [items_max] pipeline items shown in an rtrec top-K */
+    uint8_t *own;          /* [nevs] the items of the user being scored, 0 between targets */
     rr_pop_t pop;
     rr_knn_t knn;
     rr_anchors_t *anchors;
@@ -129,15 +130,19 @@ static int hist_probe(eval_t *ev, uint32_t user, uint32_t item, int add)
     return 0;
 }
 
-typedef struct eval_user_s {
-    eval_t *ev;
-    uint32_t user;
-} eval_user_t;
-
+/* The exclude set of every list: the items of the user being scored, marked in ev->own. */
 static int skip_own(const void *opaque, uint32_t item)
 {
-    const eval_user_t *eu = opaque;
-    return hist_probe(eu->ev, eu->user, item, 0);
+    return ((const eval_t *)opaque)->own[item];
+}
+
+/* Marks (or unmarks) the user's items in ev->own: a list walk passes over a user's items many
+ * times per target, and a byte is cheaper to read than the pair set. */
+static void eval_mark_own(eval_t *ev, uint32_t user, uint8_t mark)
+{
+    size_t n;
+    const uint32_t *items = rr_anchor_hist_user_items(rr_anchors_hist(ev->anchors), user, &n);
+    for (size_t i = 0; i < n; i++) ev->own[items[i]] = mark;
 }
 
 /* The user/item caps of the pipeline are raised to fit the file, so no event is refused. */
@@ -158,7 +163,9 @@ static rr_err_t eval_alloc(eval_t *ev, const rr_config_t *cfg)
     ev->puser = malloc(n * sizeof(*ev->puser));
     ev->pitem = malloc(n * sizeof(*ev->pitem));
     ev->shown = calloc((size_t)pcfg.items_max, 1);
-    if (!ev->hist || !ev->user_events || !ev->puser || !ev->pitem || !ev->shown) return RR_E(NOMEM);
+    ev->own = calloc(n, 1);
+    if (!ev->hist || !ev->user_events || !ev->puser || !ev->pitem || !ev->shown || !ev->own)
+        return RR_E(NOMEM);
     memset(ev->puser, 0xff, n * sizeof(*ev->puser)); /* RR_INTERN_NONE */
     memset(ev->pitem, 0xff, n * sizeof(*ev->pitem));
     rr_err_t err = rr_intern_init(&ev->users, n);
@@ -183,6 +190,7 @@ static void eval_free(eval_t *ev)
     free(ev->puser);
     free(ev->pitem);
     free(ev->shown);
+    free(ev->own);
     rr_intern_free(&ev->users);
     rr_intern_free(&ev->items);
     rr_intern_free(&ev->cats);
@@ -227,20 +235,21 @@ static void eval_score_rtrec(eval_t *ev, uint32_t user, uint32_t item)
 
 static void eval_score(eval_t *ev, uint32_t user, uint32_t item)
 {
-    eval_user_t eu = {ev, user};
     uint32_t list[RR_EVAL_K];
     ev->res->targets++;
-    size_t n = rr_pop_top(&ev->pop, list, RR_EVAL_K, skip_own, &eu);
+    eval_mark_own(ev, user, 1);
+    size_t n = rr_pop_top(&ev->pop, list, RR_EVAL_K, skip_own, ev);
     eval_hit(ev, RR_EVAL_POP, list, n, item);
-    n = rr_knn_top(&ev->knn, &ev->pop, user, list, RR_EVAL_K, skip_own, &eu);
+    n = rr_knn_top(&ev->knn, &ev->pop, user, list, RR_EVAL_K, skip_own, ev);
     eval_hit(ev, RR_EVAL_KNN, list, n, item);
     double t0 = now_s();
     for (int a = 0; a < RR_ANCHOR__COUNT; a++) {
         if (!ev->res->ran[RR_EVAL_ANCHOR0 + a]) continue;
-        n = rr_anchors_top(ev->anchors, a, user, list, RR_EVAL_K, skip_own, &eu);
+        n = rr_anchors_top(ev->anchors, a, user, list, RR_EVAL_K, skip_own, ev);
         eval_hit(ev, RR_EVAL_ANCHOR0 + a, list, n, item);
     }
     ev->res->anchors_s += now_s() - t0;
+    eval_mark_own(ev, user, 0);
     eval_score_rtrec(ev, user, item);
 }
 
