@@ -25,6 +25,22 @@ typedef struct rr_anchor_ev_s {
     int first_touch; /* the user had never interacted with this item before */
 } rr_anchor_ev_t;
 
+/* ---- What building a list shares ---- */
+
+/* Skips what the caller's skip does and the nlisted items already listed: filling a list up. */
+typedef struct rr_anchor_fill_s {
+    rr_baseline_skip_fn skip;
+    const void *opaque;
+    const uint32_t *listed;
+    size_t nlisted;
+} rr_anchor_fill_t;
+int rr_anchor_fill_skip(const void *fill, uint32_t item);
+
+/* The k best of the n ids by score (higher, then the lower id) that skip() does not pass over,
+ * best first, into out. Returns the count written. */
+size_t rr_anchor_select(const double *score, const uint32_t *ids, size_t n, uint32_t *out, size_t k,
+                        rr_baseline_skip_fn skip, const void *opaque);
+
 /* ---- What several anchors read: each user's recent window, distinct items, last activity,
  * and each item's distinct users. ---- */
 typedef struct rr_anchor_hist_s rr_anchor_hist_t;

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rr_anchor.h"
-#include "rr_anchors.h"
 #include "rr_rank_tree.h"
 
 #define CATTREND_TOP_CATS 3

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rr_anchor.h"
-#include "rr_anchors.h"
 
 #define SKNN_K_MAX 64
 

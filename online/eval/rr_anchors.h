@@ -38,20 +38,6 @@ const char *rr_anchor_name(int anchor);      /* "trend_5m" */
 const char *rr_anchor_family(int anchor);    /* "trend": anchors of one family differ in h */
 const char *rr_anchor_half_life(int anchor); /* "5m", or "" */
 
-/* Skips what the caller's skip does and the nlisted items already listed: filling a list up. */
-typedef struct rr_anchor_fill_s {
-    rr_baseline_skip_fn skip;
-    const void *opaque;
-    const uint32_t *listed;
-    size_t nlisted;
-} rr_anchor_fill_t;
-int rr_anchor_fill_skip(const void *fill, uint32_t item);
-
-/* The k best of the n ids by score (higher, then the lower id) that skip() does not pass over,
- * best first, into out. Returns the count written. */
-size_t rr_anchor_select(const double *score, const uint32_t *ids, size_t n, uint32_t *out, size_t k,
-                        rr_baseline_skip_fn skip, const void *opaque);
-
 typedef struct rr_anchors_s rr_anchors_t;
 
 /* For dense user ids < nusers, item ids < nitems. Without categories the cat_trend anchors are
