@@ -64,9 +64,10 @@ void rr_trend_free(rr_trend_t *trend)
     free(trend);
 }
 
-/* Moves half-life h's base forward by whole half-lives: scaling by a power of two is exact (a
- * sum that falls below the smallest double flushes to zero, as the decayed score itself would in
- * double precision), so the rank order of the decayed scores is unchanged. */
+/* Moves half-life h's base forward by whole half-lives. Scaling by a power of two is exact, so
+ * the rank order is unchanged, but for sums that fall below the smallest double: they flush to
+ * zero and tie (the item first seen earlier first). Such an item has had no event for over 1000
+ * half-lives: its decayed score is below 2^-1000 of one fresh event. */
 static void trend_rescale(rr_trend_t *trend, size_t h, int64_t ts_ms)
 {
     int64_t shift = (ts_ms - trend->base_ms[h]) / trend->half_life_ms[h];
