@@ -73,6 +73,9 @@ typedef enum {
     RR_FMT_AMAZON,    /* tab-separated user_id item_id time (header) -> PURCHASE */
     RR_FMT_JSONL,     /* one JSON event per line */
     RR_FMT_PB,        /* length-delimited rtrec.v1.Event frames */
+    RR_FMT_ML100K,    /* MovieLens-100k u.data: user item rating ts, tab-separated -> RATE */
+    RR_FMT_CAIXIN,    /* tab-separated user_id item_id type ts (header), type e.g. "click" */
+    RR_FMT__COUNT
 } rr_format_t;
 
 rr_format_t rr_format_parse(const char *name); /* "taobao" -> RR_FMT_TAOBAO, else RR_FMT_NONE */
@@ -84,7 +87,9 @@ rr_err_t rr_line_decode(rr_format_t fmt, const char *line, size_t len, rr_event_
 /* Dialect details. A trailing CR is ignored; fields may be "quoted" (no doubled quotes inside).
  * The column count must match exactly (RR_ERR_DECODE otherwise). A header is recognised by its
  * first column name (taobao has none, but "user_id"/"user" is skipped as one).
- * - taobao/movielens: seconds -> ts_ms. movielens: value = rating.
+ * - taobao/movielens/ml100k/caixin: seconds -> ts_ms. movielens/ml100k: value = rating.
+ * - ml100k: no header, and the file is not sorted by time (eval sorts it, keeping file order
+ *   among equal times).
  * - rees46: event_time "YYYY-MM-DD HH:MM:SS UTC" (also 'T', fractions, "Z"); category =
  *   category_code, else category_id; a purchase's value is its price; remove_from_cart has no
  *   event type in rtrec, so it yields RR_ERR_NOT_FOUND (skipped like a header); other unknown

@@ -1,5 +1,6 @@
-/* rr_codec_csv.c — one text line of a recorded dataset (taobao, rees46, movielens, amazon, jsonl)
- * -> rr_event_t. Lines are split in place into spans; nothing is copied but the final fields. */
+/* rr_codec_csv.c — one text line of a recorded dataset (taobao, rees46, movielens, ml100k, amazon,
+ * caixin, jsonl) -> rr_event_t. Lines are split in place into spans; nothing is copied but the
+ * final fields. */
 #include <string.h>
 #include "rr_codec.h"
 #include "rr_num.h"
@@ -8,7 +9,8 @@ static const char *const format_names[] = {
     [RR_FMT_NONE] = "none",     [RR_FMT_TAOBAO] = "taobao",
     [RR_FMT_REES46] = "rees46", [RR_FMT_MOVIELENS] = "movielens",
     [RR_FMT_AMAZON] = "amazon", [RR_FMT_JSONL] = "jsonl",
-    [RR_FMT_PB] = "pb",
+    [RR_FMT_PB] = "pb",         [RR_FMT_ML100K] = "ml100k",
+    [RR_FMT_CAIXIN] = "caixin",
 };
 
 #define NFORMATS (sizeof format_names / sizeof format_names[0])
@@ -251,6 +253,20 @@ static rr_err_t decode_movielens(const span_t *c, int n, rr_event_t *ev)
     return set_ids(ev, c[0], c[1], none);
 }
 
+/* user<TAB>item<TAB>type<TAB>ts_s, with a user_id header (the caixin news clicks) */
+static rr_err_t decode_caixin(const span_t *c, int n, rr_event_t *ev)
+{
+    if (span_is(c[0], "user_id")) return RR_E(NOT_FOUND);
+    if (n != 4) return RR_E(DECODE);
+    ev->type = rr_event_type_parse_alias(c[2].p, c[2].n);
+    if (ev->type == RR_EV_NONE) return RR_E(BAD_TYPE);
+    rr_err_t err = span_ts_seconds(c[3], &ev->ts_ms);
+    if (err) return err;
+    ev->flags |= RR_EVF_TS;
+    span_t none = {"", 0};
+    return set_ids(ev, c[0], c[1], none);
+}
+
 /* user_id<TAB>item_id<TAB>time */
 static rr_err_t decode_amazon(const span_t *c, int n, rr_event_t *ev)
 {
@@ -295,12 +311,15 @@ rr_err_t rr_line_decode(rr_format_t fmt, const char *line, size_t len, rr_event_
     if (line_trim(&line, &len)) return RR_E(NOT_FOUND);
     if (fmt == RR_FMT_JSONL) return rr_event_decode_json(line, len, ev);
 
-    n = split(line, len, fmt == RR_FMT_AMAZON ? '\t' : ',', cols, CSV_MAX_COLS);
+    int tabs = fmt == RR_FMT_AMAZON || fmt == RR_FMT_ML100K || fmt == RR_FMT_CAIXIN;
+    n = split(line, len, tabs ? '\t' : ',', cols, CSV_MAX_COLS);
     if (n < 0) return RR_E(DECODE);
     switch (fmt) {
     case RR_FMT_TAOBAO: return decode_taobao(cols, n, ev);
     case RR_FMT_REES46: return decode_rees46(cols, n, ev);
-    case RR_FMT_MOVIELENS: return decode_movielens(cols, n, ev);
+    case RR_FMT_MOVIELENS:
+    case RR_FMT_ML100K: return decode_movielens(cols, n, ev); /* same columns, tabs, no header */
+    case RR_FMT_CAIXIN: return decode_caixin(cols, n, ev);
     case RR_FMT_AMAZON: return decode_amazon(cols, n, ev);
     default: return RR_E(INVAL);
     }

@@ -39,7 +39,7 @@ static int reader_alloc(rr_reader_t *rd)
 
 rr_reader_t *rr_reader_open(const char *path, rr_format_t fmt, char *errstr, size_t errlen)
 {
-    if (!path || fmt <= RR_FMT_NONE || fmt > RR_FMT_PB) {
+    if (!path || fmt <= RR_FMT_NONE || fmt >= RR_FMT__COUNT) {
         set_err(errstr, errlen, "open", path, path ? 0 : EINVAL);
         return NULL;
     }

@@ -8,8 +8,9 @@
 
 static int eval_usage(void)
 {
-    fprintf(stderr, "usage: rtrec eval FILE... --format taobao|rees46|movielens|amazon|jsonl|pb "
-                    "[--json] [-c FILE] [-X key=value]...\n");
+    fprintf(stderr, "usage: rtrec eval FILE... --format "
+                    "taobao|rees46|movielens|ml100k|amazon|caixin|jsonl|pb [--json] [-c FILE] "
+                    "[-X key=value]...\n");
     return 2;
 }
 

@@ -1,5 +1,6 @@
 /* rr_eval.c — the prequential harness of `rtrec eval`: load and order the stream, keep each
- * user's exact item history, test every method on each target before any of them trains on it. */
+ * user's exact item history, test every method (rtrec, baselines, anchors) on each target
+ * before any of them trains on it. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,14 +29,18 @@ typedef struct eval_s {
     eval_order_t *order;
     size_t nevs, cap;
     rr_intern_t users, items; /* dense ids in stream order: lower id = seen first */
+    rr_intern_t cats;         /* categories, dense the same way */
+    int has_cats;             /* some event carries a category: cat_trend runs */
     uint64_t *hist;           /* open-addressing set of (user, item) + 1; 0 = empty */
     size_t hist_mask;
     uint32_t *user_events; /* [nevs] events so far per user */
     uint32_t *puser;       /* [nevs] eval user -> pipeline user */
     uint32_t *pitem;       /* [nevs] eval item -> pipeline item */
     uint8_t *shown;        /* [items_max] pipeline items shown in an rtrec top-K */
+    uint8_t *own;          /* [nevs] the items of the user being scored, 0 between targets */
     rr_pop_t pop;
     rr_knn_t knn;
+    rr_anchors_t *anchors;
     rr_pipeline_t pl;
     int pl_ready;
     rr_eval_result_t *res;
@@ -85,6 +90,7 @@ static rr_err_t eval_load(eval_t *ev, const char *path, rr_format_t fmt, char *e
             continue;
         }
         if ((err = eval_push(ev, &e)) != RR_OK) break;
+        if (e.category[0]) ev->has_cats = 1;
     }
     rr_reader_free(rd);
     if (err == RR_E(EOF)) return RR_OK;
@@ -124,15 +130,19 @@ static int hist_probe(eval_t *ev, uint32_t user, uint32_t item, int add)
     return 0;
 }
 
-typedef struct eval_user_s {
-    eval_t *ev;
-    uint32_t user;
-} eval_user_t;
-
+/* The exclude set of every list: the items of the user being scored, marked in ev->own. */
 static int skip_own(const void *opaque, uint32_t item)
 {
-    const eval_user_t *eu = opaque;
-    return hist_probe(eu->ev, eu->user, item, 0);
+    return ((const eval_t *)opaque)->own[item];
+}
+
+/* Marks (or unmarks) the user's items in ev->own: a list walk passes over a user's items many
+ * times per target, and a byte is cheaper to read than the pair set. */
+static void eval_mark_own(eval_t *ev, uint32_t user, uint8_t mark)
+{
+    size_t n;
+    const uint32_t *items = rr_anchor_hist_user_items(rr_anchors_hist(ev->anchors), user, &n);
+    for (size_t i = 0; i < n; i++) ev->own[items[i]] = mark;
 }
 
 /* The user/item caps of the pipeline are raised to fit the file, so no event is refused. */
@@ -153,13 +163,19 @@ static rr_err_t eval_alloc(eval_t *ev, const rr_config_t *cfg)
     ev->puser = malloc(n * sizeof(*ev->puser));
     ev->pitem = malloc(n * sizeof(*ev->pitem));
     ev->shown = calloc((size_t)pcfg.items_max, 1);
-    if (!ev->hist || !ev->user_events || !ev->puser || !ev->pitem || !ev->shown) return RR_E(NOMEM);
+    ev->own = calloc(n, 1);
+    if (!ev->hist || !ev->user_events || !ev->puser || !ev->pitem || !ev->shown || !ev->own)
+        return RR_E(NOMEM);
     memset(ev->puser, 0xff, n * sizeof(*ev->puser)); /* RR_INTERN_NONE */
     memset(ev->pitem, 0xff, n * sizeof(*ev->pitem));
     rr_err_t err = rr_intern_init(&ev->users, n);
     if (!err) err = rr_intern_init(&ev->items, n);
+    if (!err) err = rr_intern_init(&ev->cats, n);
     if (!err) err = rr_pop_init(&ev->pop, n);
     if (!err) err = rr_knn_init(&ev->knn, n, n, RR_EVAL_WINDOW);
+    if (!err &&
+        !(ev->anchors = rr_anchors_new(n, n, ev->has_cats, &ev->pop, &ev->knn, RR_EVAL_SEED)))
+        err = RR_E(NOMEM);
     if (!err) err = rr_pipeline_init(&ev->pl, &pcfg);
     ev->pl_ready = !err;
     return err;
@@ -174,8 +190,11 @@ static void eval_free(eval_t *ev)
     free(ev->puser);
     free(ev->pitem);
     free(ev->shown);
+    free(ev->own);
     rr_intern_free(&ev->users);
     rr_intern_free(&ev->items);
+    rr_intern_free(&ev->cats);
+    rr_anchors_free(ev->anchors);
     rr_pop_free(&ev->pop);
     rr_knn_free(&ev->knn);
     if (ev->pl_ready) rr_pipeline_free(&ev->pl);
@@ -216,14 +235,38 @@ static void eval_score_rtrec(eval_t *ev, uint32_t user, uint32_t item)
 
 static void eval_score(eval_t *ev, uint32_t user, uint32_t item)
 {
-    eval_user_t eu = {ev, user};
     uint32_t list[RR_EVAL_K];
     ev->res->targets++;
-    size_t n = rr_pop_top(&ev->pop, list, RR_EVAL_K, skip_own, &eu);
+    eval_mark_own(ev, user, 1);
+    size_t n = rr_pop_top(&ev->pop, list, RR_EVAL_K, skip_own, ev);
     eval_hit(ev, RR_EVAL_POP, list, n, item);
-    n = rr_knn_top(&ev->knn, &ev->pop, user, list, RR_EVAL_K, skip_own, &eu);
+    n = rr_knn_top(&ev->knn, &ev->pop, user, list, RR_EVAL_K, skip_own, ev);
     eval_hit(ev, RR_EVAL_KNN, list, n, item);
+    double t0 = now_s();
+    for (int a = 0; a < RR_ANCHOR__COUNT; a++) {
+        if (!ev->res->ran[RR_EVAL_ANCHOR0 + a]) continue;
+        n = rr_anchors_top(ev->anchors, a, user, list, RR_EVAL_K, skip_own, ev);
+        eval_hit(ev, RR_EVAL_ANCHOR0 + a, list, n, item);
+    }
+    ev->res->anchors_s += now_s() - t0;
+    eval_mark_own(ev, user, 0);
     eval_score_rtrec(ev, user, item);
+}
+
+/* The anchors learn the event after every method was scored on it. */
+static rr_err_t eval_observe_anchors(eval_t *ev, const eval_ev_t *x, uint32_t user, uint32_t item,
+                                     int first_touch)
+{
+    rr_anchor_ev_t aev = {user, item, RR_ANCHOR_NO_CAT, x->ts_ms, first_touch};
+    int is_new;
+    if (x->category[0]) {
+        rr_err_t err = rr_intern_add(&ev->cats, x->category, &aev.category, &is_new);
+        if (err) return err;
+    }
+    double t0 = now_s();
+    rr_err_t err = rr_anchors_observe(ev->anchors, &aev);
+    ev->res->anchors_s += now_s() - t0;
+    return err;
 }
 
 static void eval_apply_rtrec(eval_t *ev, const eval_ev_t *x, uint32_t user, uint32_t item)
@@ -260,11 +303,13 @@ static rr_err_t eval_step(eval_t *ev, const eval_ev_t *x)
     rr_err_t err = rr_intern_add(&ev->users, x->user, &user, &is_new);
     if (!err) err = rr_intern_add(&ev->items, x->item, &item, &is_new);
     if (err) return err;
-    if (ev->user_events[user] > 0 && !hist_probe(ev, user, item, 0)) eval_score(ev, user, item);
+    int first_touch = !hist_probe(ev, user, item, 0);
+    if (ev->user_events[user] > 0 && first_touch) eval_score(ev, user, item);
     hist_probe(ev, user, item, 1);
     ev->user_events[user]++;
     rr_pop_add(&ev->pop, item);
     err = rr_knn_add(&ev->knn, user, item);
+    if (!err) err = eval_observe_anchors(ev, x, user, item, first_touch);
     eval_apply_rtrec(ev, x, user, item);
     return err;
 }
@@ -309,6 +354,9 @@ rr_err_t rr_eval_run(const rr_config_t *cfg, const char *const *files, size_t nf
     rr_err_t err = RR_OK;
     for (size_t f = 0; f < nfiles && !err; f++) err = eval_load(&ev, files[f], fmt, errstr, errlen);
     if (!err && (err = eval_sort(&ev)) != RR_OK) snprintf(errstr, errlen, "out of memory");
+    for (int m = 0; m < RR_EVAL__METHODS; m++) res->ran[m] = 1;
+    for (int a = RR_ANCHOR_CAT_TREND_5M; a <= RR_ANCHOR_CAT_TREND_365D; a++)
+        res->ran[RR_EVAL_ANCHOR0 + a] = (uint8_t)ev.has_cats;
     if (!err && (err = eval_alloc(&ev, cfg)) != RR_OK)
         snprintf(errstr, errlen, "eval state: %s", rr_strerror(err));
     if (!err && (err = eval_replay(&ev, progress, t0)) != RR_OK)
@@ -322,108 +370,4 @@ rr_err_t rr_eval_run(const rr_config_t *cfg, const char *const *files, size_t nf
     eval_free(&ev);
     res->wall_s = now_s() - t0;
     return err;
-}
-
-double rr_eval_hr(const rr_eval_result_t *res, int method)
-{
-    return res->targets ? (double)res->hits[method] / (double)res->targets : 0.0;
-}
-
-double rr_eval_ndcg(const rr_eval_result_t *res, int method)
-{
-    return res->targets ? res->ndcg_sum[method] / (double)res->targets : 0.0;
-}
-
-double rr_eval_coverage(const rr_eval_result_t *res)
-{
-    return res->items ? (double)res->covered / (double)res->items : 0.0;
-}
-
-double rr_eval_events_per_s(const rr_eval_result_t *res)
-{
-    return res->rtrec_s > 0 ? (double)res->events / res->rtrec_s : 0.0;
-}
-
-/* rtrec's HR@K over the better of the two baselines; 0 when both are 0. */
-static double eval_ratio(const rr_eval_result_t *res, int method)
-{
-    double pop = rr_eval_hr(res, RR_EVAL_POP), knn = rr_eval_hr(res, RR_EVAL_KNN);
-    double best = pop > knn ? pop : knn;
-    return best > 0 ? rr_eval_hr(res, method) / best : 0.0;
-}
-
-void rr_eval_print_text(FILE *fp, const rr_eval_result_t *res, const char *const *files,
-                        size_t nfiles, rr_format_t fmt)
-{
-    static const char *names[RR_EVAL__METHODS] = {"rtrec", "popularity", "item-kNN"};
-    fprintf(fp, "dataset    (%s)", rr_format_name(fmt));
-    for (size_t f = 0; f < nfiles; f++) fprintf(fp, "%s%s", f ? "\n             " : " ", files[f]);
-    fprintf(fp, "\nevents     %llu (skipped records %llu, refused by rtrec %llu)\n",
-            (unsigned long long)res->events, (unsigned long long)res->skipped,
-            (unsigned long long)res->dropped);
-    fprintf(fp, "users      %llu   items %llu   targets %llu (new-item events of known users)\n",
-            (unsigned long long)res->users, (unsigned long long)res->items,
-            (unsigned long long)res->targets);
-    fprintf(fp, "\n%-12s %8s %8s %10s\n", "method", "HR@10", "NDCG@10", "vs best bl");
-    for (int m = 0; m < RR_EVAL__METHODS; m++)
-        fprintf(fp, "%-12s %8.4f %8.4f %9.2fx\n", names[m], rr_eval_hr(res, m),
-                rr_eval_ndcg(res, m), eval_ratio(res, m));
-    if (isnan(res->logloss))
-        fprintf(fp, "\nlogloss    n/a   auc n/a   (model.enabled=0)\n");
-    else
-        fprintf(
-            fp,
-            "\nlogloss    %.4f   auc %.4f   (the MLP, prequential: each batch before its step)\n",
-            res->logloss, res->auc);
-    fprintf(fp, "rtrec      %.0f events/s (apply + refresh at targets, %.2f s)   wall %.2f s\n",
-            rr_eval_events_per_s(res), res->rtrec_s, res->wall_s);
-    /* n bytes per user is n MB per million users. */
-    fprintf(fp, "memory     %zu bytes per user slot (%zu MB at 1M users)\n", res->bytes_per_user,
-            res->bytes_per_user);
-    fprintf(fp, "coverage   %.4f (%llu of %llu items in some rtrec top-10 at a target)\n",
-            rr_eval_coverage(res), (unsigned long long)res->covered,
-            (unsigned long long)res->items);
-}
-
-static void json_string(FILE *fp, const char *s)
-{
-    fputc('"', fp);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(fp, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(fp, "\\u%04x", c);
-        else
-            fputc(c, fp);
-    }
-    fputc('"', fp);
-}
-
-void rr_eval_print_json(FILE *fp, const rr_eval_result_t *res, const char *const *files,
-                        size_t nfiles, rr_format_t fmt)
-{
-    fprintf(fp, "{\"files\":[");
-    for (size_t f = 0; f < nfiles; f++) {
-        if (f) fputc(',', fp);
-        json_string(fp, files[f]);
-    }
-    fprintf(fp, "],\"format\":\"%s\",\"events\":%llu,\"skipped\":%llu,\"dropped\":%llu,",
-            rr_format_name(fmt), (unsigned long long)res->events, (unsigned long long)res->skipped,
-            (unsigned long long)res->dropped);
-    fprintf(fp, "\"users\":%llu,\"items\":%llu,\"targets\":%llu,", (unsigned long long)res->users,
-            (unsigned long long)res->items, (unsigned long long)res->targets);
-    fprintf(fp, "\"hr10\":%.6f,\"ndcg10\":%.6f,\"pop_hr10\":%.6f,\"pop_ndcg10\":%.6f,",
-            rr_eval_hr(res, RR_EVAL_RTREC), rr_eval_ndcg(res, RR_EVAL_RTREC),
-            rr_eval_hr(res, RR_EVAL_POP), rr_eval_ndcg(res, RR_EVAL_POP));
-    fprintf(fp, "\"knn_hr10\":%.6f,\"knn_ndcg10\":%.6f,\"ratio_vs_best_baseline\":%.4f,",
-            rr_eval_hr(res, RR_EVAL_KNN), rr_eval_ndcg(res, RR_EVAL_KNN),
-            eval_ratio(res, RR_EVAL_RTREC));
-    if (isnan(res->logloss))
-        fprintf(fp, "\"logloss\":null,\"auc\":null,");
-    else
-        fprintf(fp, "\"logloss\":%.6f,\"auc\":%.6f,", res->logloss, res->auc);
-    fprintf(fp, "\"events_per_s\":%.1f,\"rtrec_s\":%.4f,", rr_eval_events_per_s(res), res->rtrec_s);
-    fprintf(fp, "\"wall_s\":%.4f,\"coverage\":%.6f,\"bytes_per_user\":%zu}\n", res->wall_s,
-            rr_eval_coverage(res), res->bytes_per_user);
 }

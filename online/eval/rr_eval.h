@@ -1,18 +1,28 @@
 /* rr_eval.h — `rtrec eval`: the online pipeline replayed in-process on recorded files under the
- * prequential protocol of DESIGN.md, next to the popularity and item-kNN baselines. The harness,
- * not the pipeline, decides what a target is. */
+ * prequential protocol of DESIGN.md, next to the popularity and item-kNN baselines and the strong
+ * streaming anchors of rr_anchors.h, all scored on the same targets in the same run. The
+ * harness, not the pipeline, decides what a target is. */
 #ifndef RR_EVAL_H
 #define RR_EVAL_H
 
 #include <stdint.h>
 #include <stdio.h>
+#include "rr_anchors.h"
 #include "rr_codec.h"
 #include "rr_config.h"
 
-enum { RR_EVAL_RTREC, RR_EVAL_POP, RR_EVAL_KNN, RR_EVAL__METHODS };
+/* Methods: rtrec, the two baselines, then anchor a at RR_EVAL_ANCHOR0 + a. */
+enum {
+    RR_EVAL_RTREC,
+    RR_EVAL_POP,
+    RR_EVAL_KNN,
+    RR_EVAL_ANCHOR0,
+    RR_EVAL__METHODS = RR_EVAL_ANCHOR0 + RR_ANCHOR__COUNT
+};
 
 #define RR_EVAL_K      10 /* HR@K / NDCG@K */
 #define RR_EVAL_WINDOW 20 /* item-kNN window (README) */
+#define RR_EVAL_SEED   1  /* ISGD's initial factors */
 
 typedef struct rr_eval_result_s {
     uint64_t events;  /* events replayed */
@@ -21,10 +31,12 @@ typedef struct rr_eval_result_s {
     uint64_t users, items, targets;
     uint64_t hits[RR_EVAL__METHODS];
     double ndcg_sum[RR_EVAL__METHODS];
-    double rtrec_s;        /* time in rr_pipeline_apply + rr_pipeline_refresh only */
-    double wall_s;         /* the whole run: reading, sorting, every method */
-    uint64_t covered;      /* catalog items shown in some rtrec top-K at a target */
-    double logloss;        /* the MLP's prequential log loss; NAN when model.enabled=0 */
+    uint8_t ran[RR_EVAL__METHODS]; /* scored: cat_trend needs events that carry categories */
+    double rtrec_s;                /* time in rr_pipeline_apply + rr_pipeline_refresh only */
+    double anchors_s;              /* time in the anchors' lists and updates */
+    double wall_s;                 /* the whole run: reading, sorting, every method */
+    uint64_t covered;              /* catalog items shown in some rtrec top-K at a target */
+    double logloss;                /* the MLP's prequential log loss; NAN when model.enabled=0 */
     double auc;            /* the MLP's prequential AUC (positive vs its sampled negatives) */
     size_t bytes_per_user; /* state reserved per user slot (rr_pipeline_bytes_per_user) */
 } rr_eval_result_t;
@@ -41,10 +53,16 @@ double rr_eval_hr(const rr_eval_result_t *res, int method);   /* 0 without targe
 double rr_eval_ndcg(const rr_eval_result_t *res, int method); /* 0 without targets */
 double rr_eval_coverage(const rr_eval_result_t *res);         /* share of the catalog */
 double rr_eval_events_per_s(const rr_eval_result_t *res);     /* rtrec pipeline alone */
+/* The anchor with the best HR@K over all that ran (ties: the earlier in rr_anchors.h), and the
+ * best half-life of a family ("trend", "cat_trend"); -1 when none ran. */
+int rr_eval_best_anchor(const rr_eval_result_t *res);
+int rr_eval_best_of_family(const rr_eval_result_t *res, const char *family);
 
 /* One table for people, or one JSON object (keys events, targets, hr10, ndcg10, pop_hr10,
- * knn_hr10, pop_ndcg10, knn_ndcg10, logloss, auc, events_per_s, coverage, ...). logloss and auc
- * are "n/a" / null when the model is off. */
+ * knn_hr10, pop_ndcg10, knn_ndcg10, logloss, auc, events_per_s, coverage, ..., then "anchors":
+ * {"trend_5m": {"hr10", "ndcg10"}, ...} for every anchor that ran, best_trend, best_cat_trend
+ * (null without categories), best_anchor, best_anchor_hr10, best_anchor_ndcg10,
+ * ratio_vs_best_anchor, anchors_s). logloss and auc are "n/a" / null when the model is off. */
 void rr_eval_print_text(FILE *fp, const rr_eval_result_t *res, const char *const *files,
                         size_t nfiles, rr_format_t fmt);
 void rr_eval_print_json(FILE *fp, const rr_eval_result_t *res, const char *const *files,

@@ -6,7 +6,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const rr_format_t fmts[] = {RR_FMT_TAOBAO, RR_FMT_REES46, RR_FMT_MOVIELENS,
-                                       RR_FMT_AMAZON, RR_FMT_JSONL};
+                                       RR_FMT_AMAZON, RR_FMT_JSONL,  RR_FMT_ML100K,
+                                       RR_FMT_CAIXIN};
     rr_event_t ev;
     if (size == 0) return 0;
     rr_format_t fmt = fmts[data[0] % (sizeof fmts / sizeof fmts[0])];

@@ -1,5 +1,6 @@
-/* test_eval.c — `rtrec eval` on a fixture small enough to work out by hand: which events are
- * targets, the popularity and item-kNN hits and ranks, merge order of two files, JSON keys. */
+/* test_eval.c — `rtrec eval` on fixtures small enough to work out by hand: which events are
+ * targets, the popularity and item-kNN hits and ranks, merge order of two files, equal times in
+ * an unsorted ml100k file, JSON keys with the anchors (test_anchors.c checks their lists). */
 #include <stdint.h>
 #include <unistd.h>
 #include "rr_baseline.h"
@@ -28,6 +29,37 @@ static void write_file(const char *path, const char *text)
     if (!fp) return;
     fputs(text, fp);
     fclose(fp);
+}
+
+static void json_of(const rr_eval_result_t *res, const char *const *files, size_t nfiles,
+                    rr_format_t fmt, char *buf, size_t cap)
+{
+    memset(buf, 0, cap);
+    FILE *fp = tmpfile();
+    CHECK(fp != NULL);
+    if (!fp) return;
+    rr_eval_print_json(fp, res, files, nfiles, fmt);
+    rewind(fp);
+    CHECK(fread(buf, 1, cap - 1, fp) > 0);
+    fclose(fp);
+}
+
+/* Every anchor's HR@10 and NDCG@10 under "anchors", cat_trend's only with categories, and the
+ * best anchor with rtrec's ratio to it. */
+static void check_anchor_keys(const char *json, int categories)
+{
+    char key[64];
+    CHECK(strstr(json, "\"anchors\":{\"trend_5m\":{\"hr10\":"));
+    for (int a = 0; a < RR_ANCHOR__COUNT; a++) {
+        snprintf(key, sizeof(key), "\"%s\":{\"hr10\":", rr_anchor_name(a));
+        int cat = strcmp(rr_anchor_family(a), "cat_trend") == 0;
+        CHECK(!strstr(json, key) == (cat && !categories));
+    }
+    const char *keys[] = {"},\"best_trend\":\"trend_", "\"best_anchor\":\"",
+                          "\"best_anchor_hr10\":",     "\"best_anchor_ndcg10\":",
+                          "\"ratio_vs_best_anchor\":", "\"anchors_s\":"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) CHECK(strstr(json, keys[i]));
+    CHECK(strstr(json, "\"ndcg10\":")); /* rtrec's keys are unchanged */
 }
 
 /* Hand-worked ranks (counts so far; ties: first-seen item first):
@@ -67,21 +99,64 @@ static void test_fixture(void)
     CHECK(res.hits[RR_EVAL_RTREC] <= res.targets);
     CHECK(res.covered <= res.items);
 
-    FILE *fp = tmpfile();
-    CHECK(fp != NULL);
-    rr_eval_print_json(fp, &res, files, 2, RR_FMT_TAOBAO);
-    char buf[2048] = {0};
-    rewind(fp);
-    CHECK(fread(buf, 1, sizeof(buf) - 1, fp) > 0);
-    fclose(fp);
-    const char *keys[] = {"\"events\":12,",  "\"targets\":7,",        "\"hr10\":",
-                          "\"ndcg10\":",     "\"pop_hr10\":0.714286", "\"knn_hr10\":0.714286",
-                          "\"pop_ndcg10\":", "\"knn_ndcg10\":",       "\"logloss\":",
-                          "\"auc\":",        "\"events_per_s\":",     "\"coverage\":"};
+    for (int m = 0; m < RR_EVAL__METHODS; m++) {
+        CHECK(res.ran[m]); /* the fixture has categories: cat_trend runs too */
+        CHECK(res.hits[m] <= res.targets);
+    }
+    char buf[8192];
+    json_of(&res, files, 2, RR_FMT_TAOBAO, buf, sizeof(buf));
+    const char *keys[] = {"\"events\":12,",
+                          "\"targets\":7,",
+                          "\"hr10\":",
+                          "\"ndcg10\":",
+                          "\"pop_hr10\":0.714286",
+                          "\"knn_hr10\":0.714286",
+                          "\"pop_ndcg10\":",
+                          "\"knn_ndcg10\":",
+                          "\"logloss\":",
+                          "\"auc\":",
+                          "\"events_per_s\":",
+                          "\"coverage\":",
+                          "\"best_cat_trend\":\"cat_trend_"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) CHECK(strstr(buf, keys[i]));
+    check_anchor_keys(buf, 1);
     CHECK(!strstr(buf, "null")); /* the model is on by default: logloss and AUC are numbers */
     unlink(a);
     unlink(b);
+}
+
+/* u.data is not sorted: eval sorts by time and keeps file order among equal times. The two
+ * events at 100 of user 2 come in file order (A, then B), then user 3's:
+ *   t1 u2 B: pop C1 A1, own A -> [C], a miss.   t2 u3 A: pop C1 A1 B1, own C -> [A, B], rank 0.
+ * Any other order of the three misses both. No categories: no cat_trend. */
+static void test_ml100k_order(void)
+{
+    char path[] = "/tmp/rr_test_eval_mlXXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    write_file(path, "1\tA\t5\t200\n"
+                     "3\tC\t4\t50\n"
+                     "2\tA\t5\t100\n"
+                     "2\tB\t3\t100\n"
+                     "3\tA\t4\t100\n");
+    const char *files[] = {path};
+    rr_config_t cfg;
+    rr_config_init(&cfg);
+    rr_eval_result_t res;
+    char errstr[256], buf[8192];
+    CHECK_INT(rr_eval_run(&cfg, files, 1, RR_FMT_ML100K, NULL, &res, errstr, sizeof(errstr)),
+              RR_OK);
+    CHECK_INT(res.events, 5);
+    CHECK_INT(res.targets, 2);
+    CHECK_INT(res.hits[RR_EVAL_POP], 1);
+    CHECK(fabs(res.ndcg_sum[RR_EVAL_POP] - 1.0) < 1e-12);
+    CHECK(!res.ran[RR_EVAL_ANCHOR0 + RR_ANCHOR_CAT_TREND_1D]);
+    json_of(&res, files, 1, RR_FMT_ML100K, buf, sizeof(buf));
+    CHECK(strstr(buf, "\"format\":\"ml100k\""));
+    CHECK(strstr(buf, "\"best_cat_trend\":null,"));
+    check_anchor_keys(buf, 0);
+    unlink(path);
 }
 
 /* Popularity skips the caller's items and breaks ties by the lower (first-seen) id. */
@@ -102,6 +177,7 @@ int main(void)
 {
     test_pop_order();
     test_fixture();
+    test_ml100k_order();
     if (rr_test_failures_) fprintf(stderr, "%d failure(s)\n", rr_test_failures_);
     return rr_test_failures_ != 0;
 }

@@ -15,7 +15,8 @@ static rr_err_t line(rr_format_t fmt, const char *text, rr_event_t *ev)
 
 static void test_formats(void)
 {
-    static const char *const names[] = {"taobao", "rees46", "movielens", "amazon", "jsonl", "pb"};
+    static const char *const names[] = {"taobao", "rees46", "movielens", "amazon",
+                                        "jsonl",  "pb",     "ml100k",    "caixin"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         rr_format_t fmt = rr_format_parse(names[i]);
         CHECK(fmt != RR_FMT_NONE);
@@ -198,6 +199,43 @@ static void test_movielens(void)
     CHECK_INT(rr_event_validate(&ev, 1700000000000LL), RR_E(BAD_PRICE));
 }
 
+/* MovieLens-100k u.data: the movielens columns, tab-separated, no header. */
+static void test_ml100k(void)
+{
+    rr_event_t ev;
+    CHECK_INT(line(RR_FMT_ML100K, "196\t242\t3\t881250949\n", &ev), RR_OK);
+    CHECK_INT(ev.type, RR_EV_RATE);
+    CHECK_STR(ev.user_id, "196");
+    CHECK_STR(ev.item_id, "242");
+    CHECK_STR(ev.category, "");
+    CHECK_NEAR(ev.value, 3, 0);
+    CHECK_INT(ev.ts_ms, 881250949000LL);
+    CHECK_INT(ev.flags, RR_EVF_TS | RR_EVF_VALUE);
+    CHECK_INT(rr_event_validate(&ev, 1700000000000LL), RR_OK);
+    CHECK_INT(line(RR_FMT_ML100K, "196,242,3,881250949", &ev), RR_E(DECODE)); /* not tabs */
+    CHECK_INT(line(RR_FMT_ML100K, "196\t242\t3", &ev), RR_E(DECODE));
+    CHECK_INT(line(RR_FMT_ML100K, "196\t242\t3\t881250949\t1", &ev), RR_E(DECODE));
+    CHECK_INT(line(RR_FMT_ML100K, "196\t242\tgood\t881250949", &ev), RR_E(DECODE));
+    CHECK_INT(line(RR_FMT_ML100K, "196\t242\t3\tsoon", &ev), RR_E(DECODE));
+    CHECK_INT(line(RR_FMT_ML100K, "\t\t", &ev), RR_E(NOT_FOUND)); /* blank */
+}
+
+/* The caixin news clicks: user_id, item_id, type, seconds; a header line. */
+static void test_caixin(void)
+{
+    rr_event_t ev;
+    CHECK_INT(line(RR_FMT_CAIXIN, "user_id\titem_id\ttype\ttimestamp", &ev), RR_E(NOT_FOUND));
+    CHECK_INT(line(RR_FMT_CAIXIN, "1626\t100633811\tclick\t1393631935\r\n", &ev), RR_OK);
+    CHECK_INT(ev.type, RR_EV_CLICK);
+    CHECK_STR(ev.user_id, "1626");
+    CHECK_STR(ev.item_id, "100633811");
+    CHECK_INT(ev.ts_ms, 1393631935000LL);
+    CHECK_INT(ev.flags, RR_EVF_TS);
+    CHECK_INT(line(RR_FMT_CAIXIN, "1\t2\tread\t1393631935", &ev), RR_E(BAD_TYPE));
+    CHECK_INT(line(RR_FMT_CAIXIN, "1\t2\tclick", &ev), RR_E(DECODE));
+    CHECK_INT(line(RR_FMT_CAIXIN, "1,2,click,1393631935", &ev), RR_E(DECODE));
+}
+
 static void test_amazon(void)
 {
     rr_event_t ev;
@@ -231,7 +269,7 @@ static void test_garbage(void)
 {
     static const char alphabet[] = "0123456789,,\t\"-:. UTCpvbuy\xE6\x9C\x8D\xFF{}";
     const rr_format_t fmts[] = {RR_FMT_TAOBAO, RR_FMT_REES46, RR_FMT_MOVIELENS, RR_FMT_AMAZON,
-                                RR_FMT_JSONL};
+                                RR_FMT_JSONL,  RR_FMT_ML100K, RR_FMT_CAIXIN};
     uint64_t seed = 99;
     char buf[80];
     rr_event_t ev;
@@ -240,11 +278,13 @@ static void test_garbage(void)
         for (size_t i = 0; i < len; i++)
             buf[i] = alphabet[fixture_rand(&seed) % (sizeof alphabet - 1)];
         void *copy = fixture_dup(buf, len);
-        CHECK(is_known_code(rr_line_decode(fmts[round % 5], copy, len, &ev)));
+        CHECK(is_known_code(
+            rr_line_decode(fmts[round % (sizeof fmts / sizeof fmts[0])], copy, len, &ev)));
         free(copy);
     }
 }
 
 RR_TEST_MAIN(RR_TEST(test_formats), RR_TEST(test_taobao), RR_TEST(test_rees46),
              RR_TEST(test_rees46_times), RR_TEST(test_rees46_vs_timegm), RR_TEST(test_movielens),
-             RR_TEST(test_amazon), RR_TEST(test_jsonl), RR_TEST(test_garbage))
+             RR_TEST(test_ml100k), RR_TEST(test_caixin), RR_TEST(test_amazon), RR_TEST(test_jsonl),
+             RR_TEST(test_garbage))

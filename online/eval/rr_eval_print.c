@@ -1,0 +1,193 @@
+/* rr_eval_print.c — the metrics of an `rtrec eval` run and their two renderings: a table for
+ * people and one JSON object for scripts (bench/eval_datasets). */
+#include <math.h>
+#include <string.h>
+#include "rr_eval.h"
+
+double rr_eval_hr(const rr_eval_result_t *res, int method)
+{
+    return res->targets ? (double)res->hits[method] / (double)res->targets : 0.0;
+}
+
+double rr_eval_ndcg(const rr_eval_result_t *res, int method)
+{
+    return res->targets ? res->ndcg_sum[method] / (double)res->targets : 0.0;
+}
+
+double rr_eval_coverage(const rr_eval_result_t *res)
+{
+    return res->items ? (double)res->covered / (double)res->items : 0.0;
+}
+
+double rr_eval_events_per_s(const rr_eval_result_t *res)
+{
+    return res->rtrec_s > 0 ? (double)res->events / res->rtrec_s : 0.0;
+}
+
+int rr_eval_best_of_family(const rr_eval_result_t *res, const char *family)
+{
+    int best = -1;
+    for (int a = 0; a < RR_ANCHOR__COUNT; a++) {
+        int m = RR_EVAL_ANCHOR0 + a;
+        if (!res->ran[m] || (family && strcmp(rr_anchor_family(a), family) != 0)) continue;
+        if (best < 0 || res->hits[m] > res->hits[RR_EVAL_ANCHOR0 + best]) best = a;
+    }
+    return best;
+}
+
+int rr_eval_best_anchor(const rr_eval_result_t *res)
+{
+    return rr_eval_best_of_family(res, NULL);
+}
+
+/* rtrec's HR@K over the best anchor's; 0 when no anchor ran or the best scored 0. */
+static double eval_anchor_ratio(const rr_eval_result_t *res)
+{
+    int best = rr_eval_best_anchor(res);
+    double hr = best < 0 ? 0.0 : rr_eval_hr(res, RR_EVAL_ANCHOR0 + best);
+    return hr > 0 ? rr_eval_hr(res, RR_EVAL_RTREC) / hr : 0.0;
+}
+
+/* rtrec's HR@K over the better of the two baselines; 0 when both are 0. */
+static double eval_ratio(const rr_eval_result_t *res, int method)
+{
+    double pop = rr_eval_hr(res, RR_EVAL_POP), knn = rr_eval_hr(res, RR_EVAL_KNN);
+    double best = pop > knn ? pop : knn;
+    return best > 0 ? rr_eval_hr(res, method) / best : 0.0;
+}
+
+/* The anchors' table, each family's best half-life, the best anchor and rtrec over it. */
+static void eval_print_anchors(FILE *fp, const rr_eval_result_t *res)
+{
+    fprintf(fp, "\n%-16s %8s %8s   (same targets; ran in %.2f s)\n", "anchor", "HR@10", "NDCG@10",
+            res->anchors_s);
+    for (int a = 0; a < RR_ANCHOR__COUNT; a++) {
+        int m = RR_EVAL_ANCHOR0 + a;
+        if (res->ran[m])
+            fprintf(fp, "%-16s %8.4f %8.4f\n", rr_anchor_name(a), rr_eval_hr(res, m),
+                    rr_eval_ndcg(res, m));
+    }
+    const char *families[] = {"trend", "cat_trend"};
+    for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
+        int best = rr_eval_best_of_family(res, families[f]);
+        if (best >= 0)
+            fprintf(fp, "best %-11s h = %s (HR@10 %.4f)\n", families[f], rr_anchor_half_life(best),
+                    rr_eval_hr(res, RR_EVAL_ANCHOR0 + best));
+    }
+    int best = rr_eval_best_anchor(res);
+    if (best >= 0)
+        fprintf(fp, "best anchor      %s (HR@10 %.4f, NDCG@10 %.4f)   rtrec / best anchor %.2fx\n",
+                rr_anchor_name(best), rr_eval_hr(res, RR_EVAL_ANCHOR0 + best),
+                rr_eval_ndcg(res, RR_EVAL_ANCHOR0 + best), eval_anchor_ratio(res));
+}
+
+void rr_eval_print_text(FILE *fp, const rr_eval_result_t *res, const char *const *files,
+                        size_t nfiles, rr_format_t fmt)
+{
+    static const char *names[RR_EVAL_ANCHOR0] = {"rtrec", "popularity", "item-kNN"};
+    fprintf(fp, "dataset    (%s)", rr_format_name(fmt));
+    for (size_t f = 0; f < nfiles; f++) fprintf(fp, "%s%s", f ? "\n             " : " ", files[f]);
+    fprintf(fp, "\nevents     %llu (skipped records %llu, refused by rtrec %llu)\n",
+            (unsigned long long)res->events, (unsigned long long)res->skipped,
+            (unsigned long long)res->dropped);
+    fprintf(fp, "users      %llu   items %llu   targets %llu (new-item events of known users)\n",
+            (unsigned long long)res->users, (unsigned long long)res->items,
+            (unsigned long long)res->targets);
+    fprintf(fp, "\n%-12s %8s %8s %10s\n", "method", "HR@10", "NDCG@10", "vs best bl");
+    for (int m = 0; m < RR_EVAL_ANCHOR0; m++)
+        fprintf(fp, "%-12s %8.4f %8.4f %9.2fx\n", names[m], rr_eval_hr(res, m),
+                rr_eval_ndcg(res, m), eval_ratio(res, m));
+    eval_print_anchors(fp, res);
+    if (isnan(res->logloss))
+        fprintf(fp, "\nlogloss    n/a   auc n/a   (model.enabled=0)\n");
+    else
+        fprintf(
+            fp,
+            "\nlogloss    %.4f   auc %.4f   (the MLP, prequential: each batch before its step)\n",
+            res->logloss, res->auc);
+    fprintf(fp, "rtrec      %.0f events/s (apply + refresh at targets, %.2f s)   wall %.2f s\n",
+            rr_eval_events_per_s(res), res->rtrec_s, res->wall_s);
+    /* n bytes per user is n MB per million users. */
+    fprintf(fp, "memory     %zu bytes per user slot (%zu MB at 1M users)\n", res->bytes_per_user,
+            res->bytes_per_user);
+    fprintf(fp, "coverage   %.4f (%llu of %llu items in some rtrec top-10 at a target)\n",
+            rr_eval_coverage(res), (unsigned long long)res->covered,
+            (unsigned long long)res->items);
+}
+
+static void json_string(FILE *fp, const char *s)
+{
+    fputc('"', fp);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(fp, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(fp, "\\u%04x", c);
+        else
+            fputc(c, fp);
+    }
+    fputc('"', fp);
+}
+
+/* A family's best anchor's name as a JSON string, or null when none of it ran. */
+static void json_best(FILE *fp, const char *key, int anchor)
+{
+    fprintf(fp, "\"%s\":", key);
+    if (anchor < 0)
+        fprintf(fp, "null,");
+    else
+        fprintf(fp, "\"%s\",", rr_anchor_name(anchor));
+}
+
+static void eval_json_anchors(FILE *fp, const rr_eval_result_t *res)
+{
+    fprintf(fp, "\"anchors\":{");
+    for (int a = 0, first = 1; a < RR_ANCHOR__COUNT; a++) {
+        int m = RR_EVAL_ANCHOR0 + a;
+        if (!res->ran[m]) continue;
+        fprintf(fp, "%s\"%s\":{\"hr10\":%.6f,\"ndcg10\":%.6f}", first ? "" : ",", rr_anchor_name(a),
+                rr_eval_hr(res, m), rr_eval_ndcg(res, m));
+        first = 0;
+    }
+    fprintf(fp, "},");
+    json_best(fp, "best_trend", rr_eval_best_of_family(res, "trend"));
+    json_best(fp, "best_cat_trend", rr_eval_best_of_family(res, "cat_trend"));
+    int best = rr_eval_best_anchor(res);
+    json_best(fp, "best_anchor", best);
+    int m = best < 0 ? RR_EVAL_RTREC : RR_EVAL_ANCHOR0 + best;
+    fprintf(fp, "\"best_anchor_hr10\":%.6f,\"best_anchor_ndcg10\":%.6f,",
+            best < 0 ? 0.0 : rr_eval_hr(res, m), best < 0 ? 0.0 : rr_eval_ndcg(res, m));
+    fprintf(fp, "\"ratio_vs_best_anchor\":%.4f,\"anchors_s\":%.4f", eval_anchor_ratio(res),
+            res->anchors_s);
+}
+
+void rr_eval_print_json(FILE *fp, const rr_eval_result_t *res, const char *const *files,
+                        size_t nfiles, rr_format_t fmt)
+{
+    fprintf(fp, "{\"files\":[");
+    for (size_t f = 0; f < nfiles; f++) {
+        if (f) fputc(',', fp);
+        json_string(fp, files[f]);
+    }
+    fprintf(fp, "],\"format\":\"%s\",\"events\":%llu,\"skipped\":%llu,\"dropped\":%llu,",
+            rr_format_name(fmt), (unsigned long long)res->events, (unsigned long long)res->skipped,
+            (unsigned long long)res->dropped);
+    fprintf(fp, "\"users\":%llu,\"items\":%llu,\"targets\":%llu,", (unsigned long long)res->users,
+            (unsigned long long)res->items, (unsigned long long)res->targets);
+    fprintf(fp, "\"hr10\":%.6f,\"ndcg10\":%.6f,\"pop_hr10\":%.6f,\"pop_ndcg10\":%.6f,",
+            rr_eval_hr(res, RR_EVAL_RTREC), rr_eval_ndcg(res, RR_EVAL_RTREC),
+            rr_eval_hr(res, RR_EVAL_POP), rr_eval_ndcg(res, RR_EVAL_POP));
+    fprintf(fp, "\"knn_hr10\":%.6f,\"knn_ndcg10\":%.6f,\"ratio_vs_best_baseline\":%.4f,",
+            rr_eval_hr(res, RR_EVAL_KNN), rr_eval_ndcg(res, RR_EVAL_KNN),
+            eval_ratio(res, RR_EVAL_RTREC));
+    if (isnan(res->logloss))
+        fprintf(fp, "\"logloss\":null,\"auc\":null,");
+    else
+        fprintf(fp, "\"logloss\":%.6f,\"auc\":%.6f,", res->logloss, res->auc);
+    fprintf(fp, "\"events_per_s\":%.1f,\"rtrec_s\":%.4f,", rr_eval_events_per_s(res), res->rtrec_s);
+    fprintf(fp, "\"wall_s\":%.4f,\"coverage\":%.6f,\"bytes_per_user\":%zu,", res->wall_s,
+            rr_eval_coverage(res), res->bytes_per_user);
+    eval_json_anchors(fp, res);
+    fprintf(fp, "}\n");
+}
