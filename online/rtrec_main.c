@@ -24,9 +24,10 @@ static void usage(FILE *fp)
     fprintf(fp, "usage: rtrec <command> [-c FILE] [-X key=value]... [args]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(fp, "  %-8s %s\n", commands[i].name, commands[i].help);
-    fprintf(fp, "\n  rtrec replay FILE --format taobao|rees46|movielens|amazon|jsonl|pb "
-                "[--rate EPS|--speedup X] [--topic T]\n"
-                "  rtrec record --topic T --out FILE\n");
+    fprintf(fp,
+            "\n  rtrec replay FILE --format taobao|rees46|movielens|ml100k|amazon|caixin|jsonl|pb "
+            "[--rate EPS|--speedup X] [--topic T]\n"
+            "  rtrec record --topic T --out FILE\n");
 }
 
 int main(int argc, char **argv)

@@ -72,7 +72,8 @@ static int replay_args(char **rest, int nrest, const rr_config_t *cfg, replay_op
         }
     }
     if (!o->file || o->fmt == RR_FMT_NONE) {
-        fprintf(stderr, "usage: rtrec replay FILE --format taobao|rees46|movielens|amazon|jsonl|pb"
+        fprintf(stderr, "usage: rtrec replay FILE --format "
+                        "taobao|rees46|movielens|ml100k|amazon|caixin|jsonl|pb"
                         " [--rate EPS|--speedup X] [--topic T] [-X kafka.bootstrap.servers=H:P]\n");
         return 2;
     }
