@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rr_kafka_check.h"
 #include "rr_log.h"
 
 /* Properties a producer ignores with a warning; rtrec's list carries them for its consumer. */
@@ -73,4 +74,12 @@ rd_kafka_conf_t *rr_kafka_conf_build(rr_kafka_role_t role, const char *const *de
     }
     rd_kafka_conf_set_log_cb(conf, role == RR_KAFKA_BROKER ? broker_log_cb : log_cb);
     return conf;
+}
+
+int rr_kafka_conf_check(const char *name, const char *value, char *errstr, size_t errlen)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    int ok = rd_kafka_conf_set(conf, name, value, errstr, errlen) == RD_KAFKA_CONF_OK;
+    rd_kafka_conf_destroy(conf);
+    return ok ? 0 : -1;
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "rr_cli.h"
+#include "rr_kafka_check.h"
 #include "rr_log.h"
 
 /* librdkafka judges the kafka.* pass-through keys now, on a scratch configuration, so a bad one
@@ -9,20 +10,16 @@
 static int kafka_check(const char *cmd, const rr_config_t *cfg)
 {
     char errstr[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    int status = 0;
-    for (int i = 0; i < cfg->nkafka && !status; i++) {
+    for (int i = 0; i < cfg->nkafka; i++) {
         const char *name = cfg->kafka_kv[2 * i], *value = cfg->kafka_kv[2 * i + 1];
-        if (rd_kafka_conf_set(conf, name, value, errstr, sizeof(errstr)) == RD_KAFKA_CONF_OK)
-            continue;
+        if (rr_kafka_conf_check(name, value, errstr, sizeof(errstr)) == 0) continue;
         /* librdkafka's message may quote the value: keep secrets out of the terminal. */
         int secret = strstr(name, "password") || strstr(name, "secret");
         fprintf(stderr, "rtrec %s: config: kafka.%s=%s: %s (librdkafka)\n", cmd, name,
                 secret ? "(secret)" : value, secret ? "rejected" : errstr);
-        status = 2;
+        return 2;
     }
-    rd_kafka_conf_destroy(conf);
-    return status;
+    return 0;
 }
 
 int rr_cli_config(int argc, char **argv, rr_config_t *cfg, char **rest, int *nrest)
