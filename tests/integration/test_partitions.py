@@ -182,5 +182,38 @@ class Partitions(unittest.TestCase):
         self.scenario("eager")
 
 
+class IncompatibleRestart(unittest.TestCase):
+    """A restart whose configuration cannot load the newest checkpoint fails, and leaves the
+    state store as it was: no "final" checkpoint from the empty state replaces it."""
+
+    def test_failed_start_keeps_state(self):
+        tmp = tempfile.mkdtemp(prefix="rtrec-incompat-")
+        redis = harness.Redis().start()
+        try:
+            args = ["-X", f"redis.port={redis.port}", "-X", f"checkpoint.dir={tmp}"]
+            e = harness.Rtrec(*args).start()
+            e.wait_assigned()
+            ev = {"user_id": "ann", "item_id": "i1", "type": "view", "ts_ms": T0}
+            harness.kcat_produce(e.bootstrap, "rtrec.events", ["ann\t" + json.dumps(ev)], key_sep="\t")
+            harness.wait_for("ann's portrait", lambda: redis.cli("HGET", "rtrec:portrait:ann", "events") == "1")
+            self.assertEqual(e.stop(), 0)
+            e.cleanup()
+            before = {f: open(os.path.join(tmp, f), "rb").read() for f in os.listdir(tmp)
+                      if f.endswith(".rrc")}
+            self.assertTrue(before, "a final checkpoint at the first stop")
+            bad = harness.Rtrec(*args, "-X", "model.dim=16")
+            bad.proc = __import__("subprocess").Popen(bad.args, stdout=-3, stderr=bad.log)
+            self.assertNotEqual(bad.proc.wait(timeout=60), 0, "an incompatible checkpoint stops the start")
+            log = bad.read_log()
+            bad.proc = None
+            bad.cleanup()
+            after = {f: open(os.path.join(tmp, f), "rb").read() for f in os.listdir(tmp)
+                     if f.endswith(".rrc")}
+            self.assertEqual(after, before, "the state store changed after a failed start:\n" + log)
+        finally:
+            redis.stop()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
     unittest.main()
