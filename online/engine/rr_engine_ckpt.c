@@ -135,12 +135,15 @@ static void child_write(const rr_engine_t *en, uint64_t seq)
 }
 
 /* Instances sharing checkpoint.dir number their shared checkpoints past every one there, so the
- * newest any instance wrote is the one a new instance starts from. */
+ * newest any instance wrote is the one a new instance starts from. The low 10 bits come from
+ * the pid: two instances writing at once pick different numbers (hence temp files), unless
+ * their pids agree modulo 1024. */
 static uint64_t next_seq(const rr_engine_t *en)
 {
     uint64_t newest = 0;
     rr_ckpt_newest_seq(en->cfg.checkpoint_dir, &newest);
-    return (newest > en->ckpt_seq ? newest : en->ckpt_seq) + 1;
+    uint64_t base = newest > en->ckpt_seq ? newest : en->ckpt_seq;
+    return ((base >> 10) + 1) << 10 | ((uint64_t)getpid() & 1023u);
 }
 
 static void fork_writer(rr_engine_t *en)
