@@ -28,6 +28,7 @@ struct rr_consumer_s {
     char **topics;
     size_t ntopics;
     int budget;
+    int assign_all;
     int state;
     int pipe_fds[2]; /* [0] watched by uv_poll, [1] written by librdkafka's io-event */
     uv_poll_t poll;
@@ -35,6 +36,7 @@ struct rr_consumer_s {
     uv_timer_t timer; /* while closing: re-checks rd_kafka_consumer_closed() */
     int handles_live; /* handles initialised and not yet all closed */
     int pending_closes;
+    int lost; /* inside a revocation of partitions the group already gave to others */
     rr_consumer_stats_t stats;
 };
 
@@ -60,11 +62,17 @@ static void start_offsets(rr_consumer_t *rc, rd_kafka_topic_partition_list_t *pa
     }
 }
 
+/* Revocations are reported before the unassign, so the application can save and commit what
+ * it consumed while it still owns the partitions; assignments after the assign, once their
+ * start offsets were asked for. Either way no message of a revoked partition follows. */
 static void assignment_apply(rr_consumer_t *rc, int assigned, int cooperative,
                              rd_kafka_topic_partition_list_t *parts)
 {
     rd_kafka_error_t *error = NULL;
-    if (assigned) start_offsets(rc, parts);
+    if (assigned)
+        start_offsets(rc, parts);
+    else
+        partitions_report(rc, 0, parts);
     rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
     if (cooperative)
         error = assigned ? rd_kafka_incremental_assign(rc->rk, parts)
@@ -82,7 +90,9 @@ static void assignment_apply(rr_consumer_t *rc, int assigned, int cooperative,
     else
         rc->stats.assigned = assigned ? parts->cnt : 0;
     if (rc->stats.assigned < 0) rc->stats.assigned = 0;
-    partitions_report(rc, assigned, parts);
+    if (assigned) partitions_report(rc, 1, parts);
+    rc->stats.rebalances++;
+    if (rc->cbs.on_rebalanced) rc->cbs.on_rebalanced(rc->cbs.opaque, assigned);
 }
 
 static void on_kafka_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -98,9 +108,10 @@ static void on_kafka_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                parts->cnt, protocol ? protocol : "?");
         assignment_apply(rc, 1, cooperative, parts);
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-        RR_INFO("consumer: revoked %d partition(s)%s", parts->cnt,
-                rd_kafka_assignment_lost(rk) ? " (lost)" : "");
+        rc->lost = rd_kafka_assignment_lost(rk);
+        RR_INFO("consumer: revoked %d partition(s)%s", parts->cnt, rc->lost ? " (lost)" : "");
         assignment_apply(rc, 0, cooperative, parts);
+        rc->lost = 0;
     } else {
         rc->stats.errors++;
         RR_WARN("consumer: rebalance error: %s", rd_kafka_err2str(err));
@@ -143,11 +154,19 @@ static rd_kafka_conf_t *consumer_conf(rr_consumer_t *rc, const rr_consumer_opts_
         "true",
         "log.queue",
         "true",
+        "partition.assignment.strategy",
+        "cooperative-sticky",
     };
     rd_kafka_conf_t *conf =
         rr_kafka_conf_build(RR_KAFKA_GROUP, defaults, sizeof(defaults) / sizeof(defaults[0]),
                             opts->kafka_conf, opts->kafka_conf_len, errstr, errlen);
     if (!conf) return NULL;
+    /* A reader of whole topics is no group member: its positions are the application's. */
+    if (rc->assign_all && rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, errlen) !=
+                              RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
     rd_kafka_conf_set_opaque(conf, rc);
     rd_kafka_conf_set_rebalance_cb(conf, on_kafka_rebalance);
     rd_kafka_conf_set_error_cb(conf, on_kafka_error);
@@ -211,6 +230,7 @@ rr_consumer_t *rr_consumer_new(uv_loop_t *loop, const rr_consumer_opts_t *opts,
     rc->loop = loop;
     rc->cbs = *cbs;
     rc->budget = opts->budget ? opts->budget : RC_DEFAULT_BUDGET;
+    rc->assign_all = opts->assign_all;
     rc->pipe_fds[0] = rc->pipe_fds[1] = -1;
     if (topics_copy(rc, opts->topics, opts->ntopics) != 0) {
         snprintf(errstr, errlen, "consumer: out of memory");
@@ -349,6 +369,50 @@ static rr_err_t subscribe(rr_consumer_t *rc)
     return RR_OK;
 }
 
+rr_err_t rr_consumer_partition_count(rr_consumer_t *rc, const char *topic, int timeout_ms,
+                                     int *count)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rc->rk, topic, NULL);
+    if (!rkt) return RR_E(KAFKA);
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rc->rk, 0, rkt, &md, timeout_ms);
+    rd_kafka_topic_destroy(rkt);
+    if (err) {
+        RR_ERROR("consumer: metadata of %s: %s", topic, rd_kafka_err2str(err));
+        return RR_E(KAFKA);
+    }
+    rr_err_t rerr = RR_E(NOT_FOUND);
+    if (md->topic_cnt == 1 && !md->topics[0].err && md->topics[0].partition_cnt > 0) {
+        *count = md->topics[0].partition_cnt;
+        rerr = RR_OK;
+    }
+    rd_kafka_metadata_destroy(md);
+    return rerr;
+}
+
+/* Every partition of every topic, where start_offset says (else the earliest). */
+static rr_err_t assign_all(rr_consumer_t *rc)
+{
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(16);
+    rr_err_t err = RR_OK;
+    for (size_t t = 0; t < rc->ntopics && !err; t++) {
+        int n = 0;
+        err = rr_consumer_partition_count(rc, rc->topics[t], 10000, &n);
+        if (err) RR_ERROR("consumer: no partitions found for %s", rc->topics[t]);
+        for (int p = 0; p < n && !err; p++)
+            rd_kafka_topic_partition_list_add(parts, rc->topics[t], p)->offset =
+                RD_KAFKA_OFFSET_BEGINNING;
+    }
+    if (!err) {
+        start_offsets(rc, parts);
+        if (rd_kafka_assign(rc->rk, parts) != RD_KAFKA_RESP_ERR_NO_ERROR) err = RR_E(KAFKA);
+        rc->stats.assigned = parts->cnt;
+    }
+    if (!err) partitions_report(rc, 1, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    return err;
+}
+
 /* Starts serving `rkqu`: entries queued before the io-event was enabled raise no wake-up, so
  * the first drain is kicked from the idle handle. */
 static void serve_queue(rr_consumer_t *rc, rd_kafka_queue_t *rkqu)
@@ -361,7 +425,7 @@ static void serve_queue(rr_consumer_t *rc, rd_kafka_queue_t *rkqu)
 rr_err_t rr_consumer_start(rr_consumer_t *rc)
 {
     if (rc->state != RC_NEW || rc->ntopics == 0) return RR_E(INVAL);
-    rr_err_t err = subscribe(rc);
+    rr_err_t err = rc->assign_all ? assign_all(rc) : subscribe(rc);
     if (err == RR_OK) err = handles_init(rc);
     if (err != RR_OK) return err;
     rc->state = RC_RUNNING;
@@ -445,7 +509,8 @@ void rr_consumer_stats(const rr_consumer_t *rc, rr_consumer_stats_t *st)
 rr_err_t rr_consumer_commit(rr_consumer_t *rc, const char *const *topics, size_t ntopics,
                             const int64_t *offsets, size_t nparts)
 {
-    if (rc->state != RC_RUNNING || rc->stats.assigned <= 0 || (ntopics && (!topics || !offsets)))
+    if (rc->state != RC_RUNNING || rc->stats.assigned <= 0 || rc->lost || rc->assign_all ||
+        (ntopics && (!topics || !offsets)))
         return RR_E(INVAL);
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(8);
     for (size_t t = 0; t < ntopics; t++)

@@ -6,13 +6,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rr_kafka_check.h"
 #include "rr_log.h"
 
 /* Properties a producer ignores with a warning; rtrec's list carries them for its consumer. */
 static int consumer_only(const char *key)
 {
-    return strcmp(key, "group.id") == 0 || strncmp(key, "enable.auto.", 12) == 0 ||
-           strcmp(key, "auto.offset.reset") == 0;
+    return strncmp(key, "group.", 6) == 0 || strncmp(key, "enable.auto.", 12) == 0 ||
+           strcmp(key, "auto.offset.reset") == 0 ||
+           strcmp(key, "partition.assignment.strategy") == 0 ||
+           strcmp(key, "session.timeout.ms") == 0 || strcmp(key, "heartbeat.interval.ms") == 0;
 }
 
 static int role_skips(rr_kafka_role_t role, const char *key)
@@ -20,7 +23,7 @@ static int role_skips(rr_kafka_role_t role, const char *key)
     switch (role) {
     case RR_KAFKA_GROUP: return 0;
     case RR_KAFKA_READER:
-        return strcmp(key, "group.id") == 0 || strcmp(key, "enable.auto.commit") == 0;
+        return strncmp(key, "group.", 6) == 0 || strcmp(key, "enable.auto.commit") == 0;
     case RR_KAFKA_PRODUCER:
     case RR_KAFKA_BROKER: return consumer_only(key);
     }

@@ -206,6 +206,9 @@ typedef void (*rr_ckpt_skip_fn)(void *opaque, const char *path, const char *why)
  * start); otherwise the error of the oldest candidate with errstr naming every failure. */
 rr_err_t rr_ckpt_open_latest(const char *dir, rr_ckpt_reader_t **out, rr_ckpt_skip_fn on_skip,
                              void *opaque, char *errstr, size_t errlen);
+/* The largest seq among dir's ckpt-<seq>.rrc names (not opened: it may be invalid).
+ * RR_E(NOT_FOUND) if none or no such dir, RR_E(IO) if dir cannot be read. */
+rr_err_t rr_ckpt_newest_seq(const char *dir, uint64_t *seq);
 /* Deletes all but the newest `keep` checkpoints of dir by sequence number (keep < 2 counts as 2,
  * so a corrupt newest always has a predecessor), and temp files older than the newest kept. */
 rr_err_t rr_ckpt_prune(const char *dir, unsigned keep);

@@ -125,3 +125,15 @@ rr_err_t rr_ckpt_open_latest(const char *dir, rr_ckpt_reader_t **out, rr_ckpt_sk
     if (*out && errstr && errlen) errstr[0] = '\0';
     return *out ? RR_OK : err;
 }
+
+rr_err_t rr_ckpt_newest_seq(const char *dir, uint64_t *seq)
+{
+    uint64_t *seqs;
+    size_t n;
+    rr_err_t err = list_seqs(dir, "rrc", &seqs, &n);
+    if (err == RR_E(IO) && errno == ENOENT) err = RR_E(NOT_FOUND);
+    if (!err && n == 0) err = RR_E(NOT_FOUND);
+    if (!err) *seq = seqs[0];
+    free(seqs);
+    return err;
+}

@@ -209,6 +209,18 @@ static void save_user(const rr_pipeline_t *pl, uint32_t uid, rr_pckpt_enc_t *e)
     save_portrait(&pl->portrait.user[uid], e);
 }
 
+void rr_pckpt_read_user_body(rr_pipeline_t *pl, uint32_t uid, uint32_t sub, rr_ckpt_cursor_t *c)
+{
+    rr_store_t *st = &pl->store;
+    load_user_record(st, &st->user[uid], c);
+    if (!c->err && sub_of(&st->user[uid]) != sub) c->err = RR_E(DECODE);
+    load_ring_data(st, c, uid);
+    if (!c->err && !rings_ok(st, uid)) c->err = RR_E(DECODE);
+    for (int k = 0; k < RR_SEEN_WORDS; k++)
+        st->seen[(size_t)uid * RR_SEEN_WORDS + k] = rr_ckpt_read_u64(c);
+    load_portrait(&pl->portrait.user[uid], c);
+}
+
 /* One entry of section sub; the id must be unclaimed and below the users' bound. */
 static void load_user(rr_pipeline_t *pl, uint32_t sub, rr_ckpt_cursor_t *c)
 {
@@ -220,13 +232,7 @@ static void load_user(rr_pipeline_t *pl, uint32_t sub, rr_ckpt_cursor_t *c)
         if (!c->err) c->err = RR_E(DECODE);
         return;
     }
-    load_user_record(st, &st->user[uid], c);
-    if (!c->err && sub_of(&st->user[uid]) != sub) c->err = RR_E(DECODE);
-    load_ring_data(st, c, uid);
-    if (!c->err && !rings_ok(st, uid)) c->err = RR_E(DECODE);
-    for (int k = 0; k < RR_SEEN_WORDS; k++)
-        st->seen[(size_t)uid * RR_SEEN_WORDS + k] = rr_ckpt_read_u64(c);
-    load_portrait(&pl->portrait.user[uid], c);
+    rr_pckpt_read_user_body(pl, uid, sub, c);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -251,7 +257,6 @@ static uint64_t *users_by_partition(const rr_store_t *st, size_t *n)
 /* LIST/<sub>: what depends on when lists were refreshed and on the process's clocks (the list,
  * its length, freshness stamps). Kept apart so USRS holds only what the event order decides,
  * and two runs' USRS digests can be compared (rtrec inspect). */
-#define RR_CKPT_LIST RR_CKPT_TAG('L', 'I', 'S', 'T')
 
 static void save_volatile(const rr_store_t *st, uint32_t uid, rr_pckpt_enc_t *e)
 {
@@ -263,13 +268,8 @@ static void save_volatile(const rr_store_t *st, uint32_t uid, rr_pckpt_enc_t *e)
     save_list(st, uid, e);
 }
 
-static void load_volatile(rr_store_t *st, rr_ckpt_cursor_t *c)
+void rr_pckpt_read_list_body(rr_store_t *st, uint32_t uid, rr_ckpt_cursor_t *c)
 {
-    uint32_t uid = rr_ckpt_read_u32(c);
-    if (c->err || !rr_intern_key(&st->users, uid)) {
-        if (!c->err) c->err = RR_E(DECODE);
-        return;
-    }
     rr_user_t *u = &st->user[uid];
     u->dequeued_us = rr_ckpt_read_u32(c);
     u->produced_ms = rr_ckpt_read_u32(c);
@@ -277,6 +277,16 @@ static void load_volatile(rr_store_t *st, rr_ckpt_cursor_t *c)
     if (nlist > st->list_max && !c->err) c->err = RR_E(DECODE);
     u->nlist = (uint8_t)nlist;
     load_list(st, uid, c);
+}
+
+static void load_volatile(rr_store_t *st, rr_ckpt_cursor_t *c)
+{
+    uint32_t uid = rr_ckpt_read_u32(c);
+    if (c->err || !rr_intern_key(&st->users, uid)) {
+        if (!c->err) c->err = RR_E(DECODE);
+        return;
+    }
+    rr_pckpt_read_list_body(st, uid, c);
 }
 
 static void save_group(const rr_pipeline_t *pl, rr_pckpt_enc_t *e, const uint64_t *order, size_t i,
@@ -305,6 +315,27 @@ rr_err_t rr_pckpt_save_users(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
         save_group(pl, e, order, i, j, RR_CKPT_USRS);
         save_group(pl, e, order, i, j, RR_CKPT_LIST);
     }
+    free(order);
+    return e->err;
+}
+
+rr_err_t rr_pckpt_save_part_users(const rr_pipeline_t *pl, rr_pckpt_enc_t *e, uint32_t sub)
+{
+    size_t n;
+    uint64_t *order = users_by_partition(&pl->store, &n);
+    if (!order) return e->err ? e->err : RR_E(NOMEM);
+    size_t i = 0, j;
+    while (i < n && (uint32_t)(order[i] >> 32) < sub) i++;
+    for (j = i; j < n && (uint32_t)(order[j] >> 32) == sub;) j++;
+    /* Written even when empty: the sections' presence says the partition had no users. */
+    rr_pckpt_begin(e, RR_CKPT_USRS, sub);
+    rr_pckpt_u64(e, j - i);
+    for (size_t k = i; k < j; k++) save_user(pl, (uint32_t)order[k], e);
+    rr_pckpt_end(e);
+    rr_pckpt_begin(e, RR_CKPT_LIST, sub);
+    rr_pckpt_u64(e, j - i);
+    for (size_t k = i; k < j; k++) save_volatile(&pl->store, (uint32_t)order[k], e);
+    rr_pckpt_end(e);
     free(order);
     return e->err;
 }

@@ -18,7 +18,7 @@ static int kafka_check(const char *cmd, const rr_config_t *cfg)
         int secret = strstr(name, "password") || strstr(name, "secret");
         fprintf(stderr, "rtrec %s: config: kafka.%s=%s: %s (librdkafka)\n", cmd, name,
                 secret ? "(secret)" : value, secret ? "rejected" : errstr);
-        status = 2;
+        return 2;
     }
     return status;
 }

@@ -134,6 +134,13 @@ static const rr_config_prop_t props[] = {
      "co-occurrence neighbours kept per item (the weakest are dropped)"},
     {"consumer.budget", N(consumer_budget), "64", 1, 1e6, 0,
      "messages handled per loop turn before yielding"},
+    {"consumer.assignment", C(consumer_assignment, "cooperative", "eager"), "cooperative", 0, 0, 0,
+     "rebalance protocol: cooperative (cooperative-sticky: only moving partitions stop) or eager "
+     "(range: every partition is revoked and reassigned)"},
+    {"consumer.session_timeout_ms", N(consumer_session_timeout_ms), "6000", 1000, 3600000, 0,
+     "a member silent this long (killed, hung) loses its partitions: bounds how long a dead "
+     "instance's users go without fresh lists; a real cluster requires it within its "
+     "group.min/max.session.timeout.ms"},
     {"stats.interval_ms", N(stats_interval_ms), "1000", 10, 1e7, 0,
      "period of rtrec:stats and rtrec:trending updates"},
     {"log.level", C(log_level, "error", "warn", "info", "debug"), "info", 0, 0, 0,

@@ -119,6 +119,13 @@ static int fill_recs(void *opaque, uint32_t uid, rr_recs_t *recs, rr_rec_t *stor
     return 1;
 }
 
+/* The user's event count: it only grows while the user lives, and the portrait shows it. */
+static uint64_t user_fence(void *opaque, uint32_t uid)
+{
+    const rr_engine_t *en = opaque;
+    return en->pl.store.user[uid].nevents;
+}
+
 static void on_redis_ack(void *opaque, uint32_t uid)
 {
     rr_engine_t *en = opaque;
@@ -229,10 +236,28 @@ static void on_message(void *opaque, const rr_msg_t *msg)
         handle_user(en, msg);
 }
 
+/* A revoked events partition: its users go to the state store, then its offset to the group
+ * (which may refuse mid-rebalance: the snapshot, not the commit, tells the next owner where
+ * to start). */
 static void on_rebalance(void *opaque, int assigned, const char *topic, int32_t partition)
 {
-    (void)opaque;
+    rr_engine_t *en = opaque;
     RR_INFO("%s %s [%d]", assigned ? "assigned" : "revoked", topic, partition);
+    int t = rr_engine_topic_index(en, topic);
+    if (assigned || t != 0 || partition < 0 || partition >= RR_ENGINE_MAXPARTS) return;
+    rr_engine_part_release(en, partition);
+    if (!en->cfg.checkpoint_dir[0]) return;
+    int64_t off[RR_ENGINE_NTOPICS][RR_ENGINE_MAXPARTS];
+    memset(off, 0xff, sizeof(off)); /* -1: not this one */
+    off[0][partition] = en->next_off[0][partition];
+    const char *topics[RR_ENGINE_NTOPICS] = {en->cfg.topic_events, en->cfg.topic_items,
+                                             en->cfg.topic_users};
+    rr_consumer_commit(en->consumer, topics, RR_ENGINE_NTOPICS, &off[0][0], RR_ENGINE_MAXPARTS);
+}
+
+static void on_rebalanced(void *opaque, int assigned)
+{
+    if (assigned) rr_engine_parts_settle(opaque);
 }
 
 /* ---- stats ---- */
@@ -459,11 +484,88 @@ static rr_err_t start_publishers(rr_engine_t *en, const char **kv, size_t nkv, c
     rr_redis_opts_t ropts = {cfg->redis_host,          cfg->redis_port,  cfg->redis_password,
                              cfg->redis_prefix,        cfg->redis_ttl_s, cfg->redis_max_inflight,
                              (uint32_t)cfg->users_max, cfg->recs_n};
-    rr_redis_cbs_t rcbs = {en, fill_recs, fill_portrait, on_redis_ack, NULL, on_publisher_closed};
+    rr_redis_cbs_t rcbs = {en,         fill_recs, fill_portrait,      on_redis_ack,
+                           user_fence, NULL,      on_publisher_closed};
     en->redis = rr_redis_new(en->loop, &ropts, &rcbs, errstr, errlen);
     if (!en->redis) return RR_E(REDIS);
     en->open_parts++;
     return rr_redis_start(en->redis);
+}
+
+/* The users topic is keyed by user like the events: with another partition count a user's
+ * attributes would sit in a partition no event partition matches. Unknown counts (topics not
+ * created yet on an external cluster) pass with a warning. */
+static rr_err_t check_copartitioned(rr_engine_t *en, char *errstr, size_t errlen)
+{
+    const rr_config_t *cfg = &en->cfg;
+    int nev = 0, nus = 0;
+    if (rr_consumer_partition_count(en->consumer, cfg->topic_events, 10000, &nev) != RR_OK ||
+        rr_consumer_partition_count(en->consumer, cfg->topic_users, 10000, &nus) != RR_OK) {
+        RR_WARN("partition counts of %s and %s unknown: co-partitioning not checked",
+                cfg->topic_events, cfg->topic_users);
+        return RR_OK;
+    }
+    if (nev == nus) return RR_OK;
+    snprintf(errstr, errlen,
+             "%s has %d partitions and %s %d: the users topic must be co-partitioned with the "
+             "events topic (same partition count, keyed by user id)",
+             cfg->topic_events, nev, cfg->topic_users, nus);
+    return RR_E(CONFIG);
+}
+
+static void on_catalog_closed(void *opaque)
+{
+    part_closed(opaque);
+}
+
+/* The group consumer (events, users: split between instances) and the catalog reader (every
+ * partition of the items topic: each instance needs the whole catalog). */
+static rr_err_t start_consumers(rr_engine_t *en, const char **kv, size_t nkv, char *errstr,
+                                size_t errlen)
+{
+    const rr_config_t *cfg = &en->cfg;
+    const char *topics[] = {cfg->topic_events, cfg->topic_users}, *items[] = {cfg->topic_items};
+    rr_consumer_opts_t copts = {kv, nkv, topics, 2, cfg->consumer_budget, 0};
+    rr_consumer_cbs_t ccbs = {
+        en, on_message, on_rebalance, on_consumer_closed, rr_engine_start_offset, on_rebalanced};
+    en->consumer = rr_consumer_new(en->loop, &copts, &ccbs, errstr, errlen);
+    if (!en->consumer) return RR_E(KAFKA);
+    rr_err_t err = check_copartitioned(en, errstr, errlen);
+    if (err) return err;
+    rr_consumer_opts_t iopts = {kv, nkv, items, 1, cfg->consumer_budget, 1};
+    rr_consumer_cbs_t icbs = {en,  on_message, NULL, on_catalog_closed, rr_engine_start_offset,
+                              NULL};
+    en->catalog = rr_consumer_new(en->loop, &iopts, &icbs, errstr, errlen);
+    if (!en->catalog) return RR_E(KAFKA);
+    err = rr_consumer_start(en->catalog);
+    if (err) {
+        snprintf(errstr, errlen, "catalog reader of %s: %s", cfg->topic_items, rr_strerror(err));
+        return err;
+    }
+    en->catalog_started = 1;
+    en->open_parts++;
+    err = rr_consumer_start(en->consumer);
+    en->consumer_started = err == RR_OK;
+    if (err) snprintf(errstr, errlen, "consumer: %s", rr_strerror(err));
+    return err;
+}
+
+/* The group's rebalance protocol and failure detection, before kafka.* (which may override). A
+ * heartbeat every third of the session timeout, as librdkafka's defaults have it. */
+static size_t group_conf(rr_engine_t *en, const char **kv)
+{
+    const rr_config_t *cfg = &en->cfg;
+    int cooperative = strcmp(cfg->consumer_assignment, "cooperative") == 0;
+    snprintf(en->session_ms, sizeof(en->session_ms), "%d", cfg->consumer_session_timeout_ms);
+    snprintf(en->heartbeat_ms, sizeof(en->heartbeat_ms), "%d",
+             cfg->consumer_session_timeout_ms / 3);
+    kv[0] = "partition.assignment.strategy";
+    kv[1] = cooperative ? "cooperative-sticky" : "range";
+    kv[2] = "session.timeout.ms";
+    kv[3] = en->session_ms;
+    kv[4] = "heartbeat.interval.ms";
+    kv[5] = en->heartbeat_ms;
+    return 6;
 }
 
 rr_err_t rr_engine_start(rr_engine_t *en, char *errstr, size_t errlen)
@@ -476,10 +578,11 @@ rr_err_t rr_engine_start(rr_engine_t *en, char *errstr, size_t errlen)
         err = start_broker(en, errstr, errlen);
     if (err) return err;
 
-    const char *kv[2 * RR_CONFIG_KAFKA_MAX + 8];
+    const char *kv[2 * RR_CONFIG_KAFKA_MAX + 16];
     size_t nkv = 0;
     kv[nkv++] = "bootstrap.servers";
     kv[nkv++] = en->bootstrap;
+    nkv += group_conf(en, kv + nkv);
     const char *cfg_kv[2 * RR_CONFIG_KAFKA_MAX + 4];
     size_t ncfg = rr_config_kafka(cfg, cfg_kv, sizeof(cfg_kv) / sizeof(cfg_kv[0]));
     for (size_t i = 0; i < ncfg; i += 2) {
@@ -497,24 +600,14 @@ rr_err_t rr_engine_start(rr_engine_t *en, char *errstr, size_t errlen)
     if (!err) err = rr_engine_metrics_start(en, errstr, errlen);
     if (err) return err;
 
-    const char *topics[] = {cfg->topic_events, cfg->topic_items, cfg->topic_users};
-    rr_consumer_opts_t copts = {kv, nkv, topics, 3, cfg->consumer_budget};
-    rr_consumer_cbs_t ccbs = {en, on_message, on_rebalance, on_consumer_closed,
-                              rr_engine_start_offset};
-    en->consumer = rr_consumer_new(en->loop, &copts, &ccbs, errstr, errlen);
-    if (!en->consumer) return RR_E(KAFKA);
-    err = rr_consumer_start(en->consumer);
-    en->consumer_started = err == RR_OK;
-    if (err) {
-        snprintf(errstr, errlen, "consumer: %s", rr_strerror(err));
-        return err;
-    }
+    err = start_consumers(en, kv, nkv, errstr, errlen);
+    if (err) return err;
     en->stats_ms = uv_now(en->loop);
     uv_timer_start(&en->stats_timer, on_stats, (uint64_t)cfg->stats_interval_ms,
                    (uint64_t)cfg->stats_interval_ms);
     rr_engine_ckpt_start(en);
-    RR_INFO("consuming %s, %s, %s as group %s from %s", topics[0], topics[1], topics[2],
-            cfg->kafka_group, en->bootstrap);
+    RR_INFO("consuming %s, %s as group %s and all of %s from %s", cfg->topic_events,
+            cfg->topic_users, cfg->kafka_group, cfg->topic_items, en->bootstrap);
     return RR_OK;
 }
 
@@ -523,6 +616,7 @@ void rr_engine_stop(rr_engine_t *en)
     if (en->stopping) return;
     en->stopping = 1;
     RR_INFO("stopping: leaving the group, publishing pending lists");
+    if (en->catalog_started) rr_consumer_close(en->catalog);
     if (en->consumer_started)
         rr_consumer_close(en->consumer);
     else
@@ -533,6 +627,7 @@ void rr_engine_free(rr_engine_t *en)
 {
     if (!en) return;
     rr_consumer_free(en->consumer);
+    rr_consumer_free(en->catalog);
     rr_kpub_free(en->kpub);
     rr_redis_free(en->redis);
     rr_metrics_free(en->metrics);

@@ -29,9 +29,10 @@ int rr_engine_topic_index(const rr_engine_t *en, const char *topic)
 
 int64_t rr_engine_start_offset(void *opaque, const char *topic, int32_t partition)
 {
-    const rr_engine_t *en = opaque;
+    rr_engine_t *en = opaque;
     int t = rr_engine_topic_index(en, topic);
     if (t < 0 || partition < 0 || partition >= RR_ENGINE_MAXPARTS) return -1;
+    if (t == 0) return rr_engine_part_acquire(en, partition);
     return en->start_off[t][partition];
 }
 
@@ -76,6 +77,10 @@ static rr_err_t read_offsets(rr_engine_t *en, const rr_ckpt_reader_t *r)
 static rr_err_t write_checkpoint(const rr_engine_t *en, uint64_t seq,
                                  int64_t off[][RR_ENGINE_MAXPARTS], char *errstr, size_t errlen)
 {
+    /* The shared checkpoint first, then the partitions. A crash in between leaves partition
+     * snapshots older than the shared checkpoint's users, which a restart then keeps (held
+     * users at or past the newest snapshot are exact): shared state and users stay from one
+     * moment, as in a single-instance restart. */
     rr_ckpt_writer_t *w = rr_ckpt_begin(en->cfg.checkpoint_dir, seq, errstr, errlen);
     if (!w) return RR_E(IO);
     rr_err_t err = rr_pipeline_save(&en->pl, w);
@@ -84,7 +89,8 @@ static rr_err_t write_checkpoint(const rr_engine_t *en, uint64_t seq,
         rr_ckpt_abort(w);
         return err;
     }
-    return rr_ckpt_commit(w); /* fsync + rename + fsync(dir); errstr says why on failure */
+    err = rr_ckpt_commit(w); /* fsync + rename + fsync(dir); errstr says why on failure */
+    return err ? err : rr_engine_parts_write_owned(en, off, errstr, errlen);
 }
 
 rr_err_t rr_engine_ckpt_restore(rr_engine_t *en, char *errstr, size_t errlen)
@@ -96,6 +102,7 @@ rr_err_t rr_engine_ckpt_restore(rr_engine_t *en, char *errstr, size_t errlen)
     rr_err_t err = rr_ckpt_open_latest(en->cfg.checkpoint_dir, &r, NULL, NULL, errstr, errlen);
     if (err == RR_E(NOT_FOUND)) {
         RR_INFO("checkpoint: none in %s, starting empty", en->cfg.checkpoint_dir);
+        en->ckpt_ok = 1;
         return RR_OK;
     }
     if (err) return err;
@@ -103,7 +110,7 @@ rr_err_t rr_engine_ckpt_restore(rr_engine_t *en, char *errstr, size_t errlen)
     if (!err && (err = read_offsets(en, r)) != RR_OK)
         snprintf(errstr, errlen, "checkpoint: bad OFFS section");
     if (!err) {
-        en->restored = 1;
+        en->restored = en->ckpt_ok = 1;
         en->ckpt_seq = rr_ckpt_info(r)->seq;
         RR_INFO("checkpoint: restored %s (seq %llu, %zu users, %zu items)", rr_ckpt_info(r)->path,
                 (unsigned long long)en->ckpt_seq, en->pl.store.users.count,
@@ -127,12 +134,25 @@ static void child_write(const rr_engine_t *en, uint64_t seq)
     _exit(err ? 1 : 0);
 }
 
+/* Instances sharing checkpoint.dir number their shared checkpoints past every one there, so the
+ * newest any instance wrote is the one a new instance starts from. The low 10 bits come from
+ * the pid: two instances writing at once pick different numbers (hence temp files), unless
+ * their pids agree modulo 1024. */
+static uint64_t next_seq(const rr_engine_t *en)
+{
+    uint64_t newest = 0;
+    rr_ckpt_newest_seq(en->cfg.checkpoint_dir, &newest);
+    uint64_t base = newest > en->ckpt_seq ? newest : en->ckpt_seq;
+    return ((base >> 10) + 1) << 10 | ((uint64_t)getpid() & 1023u);
+}
+
 static void fork_writer(rr_engine_t *en)
 {
     memcpy(en->child_off, en->next_off, sizeof(en->child_off));
+    uint64_t seq = next_seq(en);
     uint64_t t0 = uv_hrtime();
     int pid = fork();
-    if (pid == 0) child_write(en, en->ckpt_seq + 1);
+    if (pid == 0) child_write(en, seq);
     double pause_ms = (double)(uv_hrtime() - t0) / 1e6;
     if (pause_ms > en->ckpt_pause_max_ms) en->ckpt_pause_max_ms = pause_ms;
     if (pid < 0) {
@@ -140,17 +160,24 @@ static void fork_writer(rr_engine_t *en)
         return;
     }
     en->ckpt_child = pid;
-    en->ckpt_seq++;
+    en->ckpt_seq = seq;
 }
 
-/* Offsets go to Kafka only once a checkpoint covering them is durable. The consumer refuses
- * (nothing sent) unless it is a running member with partitions. */
+/* Offsets go to Kafka only once a checkpoint covering them is durable, and only for partitions
+ * still owned (one revoked since the fork belongs to its new owner's commits); the items
+ * topic's positions live in checkpoints alone (every instance reads all of it). The consumer
+ * refuses (nothing sent) unless it is a running member with partitions. */
 static void commit_offsets(rr_engine_t *en, int64_t off[][RR_ENGINE_MAXPARTS])
 {
+    int64_t mine[RR_ENGINE_NTOPICS][RR_ENGINE_MAXPARTS];
     const char *topics[RR_ENGINE_NTOPICS] = {en->cfg.topic_events, en->cfg.topic_items,
                                              en->cfg.topic_users};
+    for (int t = 0; t < RR_ENGINE_NTOPICS; t++)
+        for (int p = 0; p < RR_ENGINE_MAXPARTS; p++)
+            mine[t][p] = t != 1 && en->part_state[p] == RR_PART_OWNED ? off[t][p] : -1;
     if (en->consumer)
-        rr_consumer_commit(en->consumer, topics, RR_ENGINE_NTOPICS, &off[0][0], RR_ENGINE_MAXPARTS);
+        rr_consumer_commit(en->consumer, topics, RR_ENGINE_NTOPICS, &mine[0][0],
+                           RR_ENGINE_MAXPARTS);
 }
 
 static void reap_writer(rr_engine_t *en, int block)
@@ -182,19 +209,7 @@ static void on_ckpt_timer(uv_timer_t *timer)
 
 void rr_engine_ckpt_republish(rr_engine_t *en)
 {
-    if (!en->restored) return;
-    rr_store_t *st = &en->pl.store;
-    size_t n = 0;
-    for (uint32_t uid = 0; uid < rr_intern_bound(&st->users); uid++) {
-        if (!rr_intern_key(&st->users, uid)) continue;
-        /* Stamps from the previous process's clocks mean nothing here. */
-        st->user[uid].dequeued_us = 0;
-        st->user[uid].produced_ms = 0;
-        if (en->redis) rr_redis_mark(en->redis, uid);
-        if (en->kpub) rr_kpub_mark(en->kpub, uid);
-        n++;
-    }
-    RR_INFO("checkpoint: republishing %zu restored users' lists", n);
+    if (en->restored) rr_engine_parts_park_restored(en);
 }
 
 void rr_engine_ckpt_start(rr_engine_t *en)
@@ -209,14 +224,19 @@ void rr_engine_ckpt_stop(rr_engine_t *en)
     uv_timer_stop(&en->ckpt_timer);
     if (!en->cfg.checkpoint_dir[0]) return;
     if (en->ckpt_child) reap_writer(en, 1);
+    if (!en->ckpt_ok) { /* what memory holds is not the state: it must not replace it */
+        RR_WARN("no final checkpoint: the state was not restored");
+        return;
+    }
     char errstr[512];
     uint64_t t0 = uv_hrtime();
-    rr_err_t err = write_checkpoint(en, en->ckpt_seq + 1, en->next_off, errstr, sizeof(errstr));
+    uint64_t seq = next_seq(en);
+    rr_err_t err = write_checkpoint(en, seq, en->next_off, errstr, sizeof(errstr));
     if (err) {
         RR_ERROR("final checkpoint failed: %s", errstr);
         return;
     }
-    en->ckpt_seq++;
+    en->ckpt_seq = seq;
     en->ckpts_written++;
     rr_ckpt_prune(en->cfg.checkpoint_dir, KEEP);
     RR_INFO("checkpoint %llu written at stop in %.1f ms (longest loop pause for a checkpoint "

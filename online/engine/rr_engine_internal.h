@@ -21,14 +21,22 @@
 #define RR_ENGINE_MAXPARTS 1024 /* input partitions tracked per topic */
 
 typedef struct rr_engine_dash_s rr_engine_dash_t; /* rr_engine_dash.c */
+/* An events partition as this instance sees it (rr_engine_parts.c). */
+enum {
+    RR_PART_NONE,   /* none of its users held */
+    RR_PART_OWNED,  /* assigned: its users are here and its input flows */
+    RR_PART_PARKED, /* users held at next_off, not assigned: revoked, or restored at start */
+};
 
 struct rr_engine_s {
     uv_loop_t *loop;
     rr_config_t cfg;
     rr_broker_t *broker;
     char bootstrap[512];
+    char session_ms[16], heartbeat_ms[16]; /* group settings handed to librdkafka */
     rr_pipeline_t pl;
-    rr_consumer_t *consumer;
+    rr_consumer_t *consumer; /* the group: events and users partitions */
+    rr_consumer_t *catalog;  /* every partition of the items topic */
     rr_kpub_t *kpub;
     rr_redis_t *redis;
     rr_metrics_t *metrics;
@@ -44,7 +52,7 @@ struct rr_engine_s {
     uint64_t refreshes;
     uint64_t stats_events, stats_ms; /* for events_per_s */
     uint64_t drain_deadline;
-    int stopping, open_parts, consumer_started;
+    int stopping, open_parts, consumer_started, catalog_started;
     /* Checkpoints (rr_engine_ckpt.c). Offsets are "next to consume", -1 = unknown. */
     int64_t next_off[RR_ENGINE_NTOPICS][RR_ENGINE_MAXPARTS];
     int64_t start_off[RR_ENGINE_NTOPICS][RR_ENGINE_MAXPARTS]; /* restored from a checkpoint */
@@ -54,6 +62,12 @@ struct rr_engine_s {
     int ckpt_child;           /* pid of the forked writer, 0 = none */
     int restored;             /* state came from a checkpoint */
     double ckpt_pause_max_ms; /* longest loop pause a checkpoint caused (the fork) */
+    int ckpt_ok;              /* restore succeeded or found nothing: a final checkpoint is safe */
+    /* Partitions (rr_engine_parts.c), by events partition. */
+    uint8_t part_state[RR_ENGINE_MAXPARTS];
+    uint8_t part_republish[RR_ENGINE_MAXPARTS]; /* parked at start: publish its users when owned */
+    uint64_t restores, restored_users, restore_failures;
+    double restore_ms_last, restore_ms_total;
 };
 
 /* Input topic index (0 events, 1 items, 2 users) or -1. */
@@ -70,6 +84,26 @@ void rr_engine_ckpt_start(rr_engine_t *en);
 void rr_engine_ckpt_stop(rr_engine_t *en);
 /* Consumer hook: the offset a restored checkpoint covers for this partition, or -1. */
 int64_t rr_engine_start_offset(void *opaque, const char *topic, int32_t partition);
+
+/* Partitions move with their users (rr_engine_parts.c). On assignment: the offset to consume
+ * p from (the held users' offset, or the restored snapshot's; -1 = the group's committed one). */
+int64_t rr_engine_part_acquire(rr_engine_t *en, int32_t p);
+/* On revocation, while still owned: p's users go to the state store; p is parked until
+ * rr_engine_parts_settle drops it (an eager rebalance may hand it straight back). */
+void rr_engine_part_release(rr_engine_t *en, int32_t p);
+/* After each assignment: users of partitions not (re)assigned are dropped. */
+void rr_engine_parts_settle(rr_engine_t *en);
+/* After a restore at start: partitions with users or offsets are parked, to be republished
+ * once assigned. */
+void rr_engine_parts_park_restored(rr_engine_t *en);
+/* Writes p's users as the snapshot covering off (no-op without checkpoint.dir or for off < 0);
+ * *stale = 1 and nothing written when a snapshot covering more exists. Safe in the forked
+ * writer (no logging). */
+rr_err_t rr_engine_part_write(const rr_engine_t *en, int32_t p, int64_t off, int *stale,
+                              char *errstr, size_t errlen);
+/* Every owned partition at off[0][p] (the forked writer's offsets). */
+rr_err_t rr_engine_parts_write_owned(const rr_engine_t *en, int64_t off[][RR_ENGINE_MAXPARTS],
+                                     char *errstr, size_t errlen);
 
 /* Serves /metrics, /healthz, the dashboard and /users/{id} on http.bind:metrics.port (port 0 =
  * off), reading the guard's token from RTREC_HTTP_TOKEN. */

@@ -72,6 +72,9 @@ static void render_outputs(const rr_engine_t *en, rr_metrics_buf_t *out)
                        (double)rs.lists_written);
     rr_metrics_counter(out, "rtrec_redis_errors_total", "Failed Redis writes and connections.",
                        NULL, (double)rs.errors);
+    rr_metrics_counter(out, "rtrec_redis_lists_fenced_total",
+                       "List writes Redis refused because it held a list of newer input.", NULL,
+                       (double)rs.fenced);
     rr_metrics_gauge(out, "rtrec_redis_connected", "1 while Redis is connected.", NULL,
                      rs.connected);
     rr_metrics_counter(out, "rtrec_kafka_lists_delivered_total", "Lists the broker acknowledged.",
@@ -98,10 +101,39 @@ static void render_model(const rr_engine_t *en, rr_metrics_buf_t *out)
     rr_metrics_gauge(out, "rtrec_items", "Items held.", NULL, (double)pl->store.items.count);
 }
 
+/* Partitions this instance owns (running) and the restores that brought their users here. A
+ * restore runs inside the assignment, before any of the partition's input: no partition is
+ * ever seen consuming while restoring. */
+static void render_partitions(const rr_engine_t *en, rr_metrics_buf_t *out)
+{
+    rr_metrics_family(out, "rtrec_partition_owned", RR_METRICS_GAUGE,
+                      "1 for each events partition this instance owns and consumes.");
+    for (int p = 0; p < RR_ENGINE_MAXPARTS; p++) {
+        if (en->part_state[p] != RR_PART_OWNED) continue;
+        char labels[32];
+        snprintf(labels, sizeof(labels), "partition=\"%d\"", p);
+        rr_metrics_sample(out, "rtrec_partition_owned", labels, 1);
+    }
+    rr_metrics_counter(out, "rtrec_partition_restores_total",
+                       "Partitions whose users were restored from the state store.", NULL,
+                       (double)en->restores);
+    rr_metrics_counter(out, "rtrec_partition_restore_failures_total",
+                       "Partition snapshots that could not be restored.", NULL,
+                       (double)en->restore_failures);
+    rr_metrics_counter(out, "rtrec_partition_users_restored_total",
+                       "Users restored with their partitions.", NULL, (double)en->restored_users);
+    rr_metrics_counter(out, "rtrec_partition_restore_seconds_total",
+                       "Time spent restoring partitions (the loop waits for it).", NULL,
+                       en->restore_ms_total / 1e3);
+    rr_metrics_gauge(out, "rtrec_partition_restore_last_seconds",
+                     "Duration of the latest partition restore.", NULL, en->restore_ms_last / 1e3);
+}
+
 static void render(void *opaque, rr_metrics_buf_t *out)
 {
     const rr_engine_t *en = opaque;
     render_events(en, out);
+    render_partitions(en, out);
     render_lag(en, out);
     render_outputs(en, out);
     render_model(en, out);

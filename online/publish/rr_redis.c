@@ -54,7 +54,8 @@ struct rr_redis_s {
     rr_dirty_t dirty;
     uint8_t *inflight_bits, *again_bits;
     size_t inflight, again;
-    uint64_t lists_written, errors, reconnects;
+    uint64_t lists_written, errors, reconnects, fenced;
+    char fence_num[NUM_LEN], nrec_num[NUM_LEN], nport_num[NUM_LEN];
 
     /* Scratch reused by every command: hiredis copies the arguments when it queues one. */
     rr_rec_t *store;
@@ -194,6 +195,9 @@ static void on_exec(redisAsyncContext *ac, void *r, void *privdata)
     } else if (exec_inner_error(reply)) {
         /* Deterministic for this data: retrying the same list would fail the same way. */
         note_error(rr, exec_inner_error(reply));
+    } else if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 0) {
+        rr->error_logged = 0;
+        rr->fenced++; /* Redis holds a list of newer input (another instance's): it stands */
     } else {
         rr->error_logged = 0;
         rr->lists_written++;
@@ -265,6 +269,65 @@ static int send_portrait(rr_redis_t *rr, uint32_t uid)
     return ok && send_cmd(rr, NULL, NULL) && send_expire(rr, K_PORTRAIT);
 }
 
+/* The fenced write: one script does what send_list, send_portrait and PUBLISH do, unless the
+ * stored portrait's `events` (the user's event count when it was written) is above this
+ * list's, i.e. Redis already holds a list of newer input: a lagging former owner of the
+ * user's partition cannot overwrite it. Equal counts write (a new owner republishing).
+ * KEYS rec why portrait; ARGV fence ttl channel user nrec nportrait, then nrec (score, item),
+ * nrec (item, reason), nportrait (field, value). Returns 1 if written, 0 if fenced. */
+static const char FENCED_WRITE[] =
+    "local stored = tonumber(redis.call('HGET', KEYS[3], 'events'))\n"
+    "if stored and stored > tonumber(ARGV[1]) then return 0 end\n"
+    "local nrec, nport, a = tonumber(ARGV[5]), tonumber(ARGV[6]), 7\n"
+    "redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])\n"
+    "if nrec > 0 then\n"
+    "  redis.call('ZADD', KEYS[1], unpack(ARGV, a, a + 2 * nrec - 1))\n"
+    "  redis.call('HSET', KEYS[2], unpack(ARGV, a + 2 * nrec, a + 4 * nrec - 1))\n"
+    "end\n"
+    "a = a + 4 * nrec\n"
+    "if nport > 0 then redis.call('HSET', KEYS[3], unpack(ARGV, a, a + 2 * nport - 1)) end\n"
+    "if tonumber(ARGV[2]) > 0 then\n"
+    "  for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end\n"
+    "end\n"
+    "redis.call('PUBLISH', ARGV[3], ARGV[4])\n"
+    "return 1\n";
+
+static int send_fenced(rr_redis_t *rr, uint32_t uid, const rr_recs_t *recs)
+{
+    size_t np = 0, nrec = 0;
+    if (rr->cbs.fill_portrait &&
+        !rr->cbs.fill_portrait(rr->cbs.opaque, uid, rr->pfields, rr->pvalues, PORTRAIT_MAX, &np))
+        np = 0;
+    if (np > PORTRAIT_MAX) np = PORTRAIT_MAX;
+    for (size_t i = 0; i < recs->n; i++) nrec += !isnan(recs->recs[i].score);
+    snprintf(rr->fence_num, NUM_LEN, "%llu",
+             (unsigned long long)rr->cbs.fence(rr->cbs.opaque, uid));
+    snprintf(rr->nrec_num, NUM_LEN, "%zu", nrec);
+    snprintf(rr->nport_num, NUM_LEN, "%zu", np);
+    const char *head[] = {"EVAL",         FENCED_WRITE,   "3",
+                          key(rr, K_REC), key(rr, K_WHY), key(rr, K_PORTRAIT),
+                          rr->fence_num,  rr->ttl,        key(rr, K_UPDATES),
+                          recs->user_id,  rr->nrec_num,   rr->nport_num};
+    for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++) arg_str(rr, head[i]);
+    for (size_t i = 0, k = 0; i < recs->n; i++) {
+        if (isnan(recs->recs[i].score)) continue;
+        snprintf(rr->num[k], NUM_LEN, "%.6g", (double)recs->recs[i].score);
+        arg_str(rr, rr->num[k++]);
+        arg_str(rr, recs->recs[i].item_id);
+    }
+    for (size_t i = 0; i < recs->n; i++) {
+        const rr_rec_t *rec = &recs->recs[i];
+        if (isnan(rec->score)) continue;
+        arg_str(rr, rec->item_id);
+        arg_str(rr, rec->reason_detail[0] ? rec->reason_detail : rec->reason);
+    }
+    for (size_t i = 0; i < np; i++) {
+        arg_str(rr, rr->pfields[i]);
+        arg_str(rr, rr->pvalues[i]);
+    }
+    return send_cmd(rr, on_exec, (void *)(uintptr_t)uid);
+}
+
 static void write_user(rr_redis_t *rr, uint32_t uid)
 {
     static const int all[] = {K_REC, K_WHY, K_PORTRAIT};
@@ -275,6 +338,15 @@ static void write_user(rr_redis_t *rr, uint32_t uid)
     if (!recs.recs || recs.n > rr->max_recs) recs.n = recs.recs ? rr->max_recs : 0;
     recs.user_id[RR_ID_MAX - 1] = '\0';
     if (!user_keys(rr, recs.user_id)) return; /* no id: nothing of this user in Redis */
+    if (exists && rr->cbs.fence) {
+        if (!send_fenced(rr, uid, &recs)) {
+            rr_dirty_add(&rr->dirty, uid); /* only when the context is going away */
+            return;
+        }
+        bit_put(rr->inflight_bits, uid, 1);
+        rr->inflight++;
+        return;
+    }
 
     int ok = send_simple(rr, "MULTI", 0, NULL);
     if (exists)
@@ -586,6 +658,7 @@ void rr_redis_stats(const rr_redis_t *rr, rr_redis_stats_t *st)
     st->lists_written = rr->lists_written;
     st->errors = rr->errors;
     st->reconnects = rr->reconnects;
+    st->fenced = rr->fenced;
     st->dirty = rr_dirty_count(&rr->dirty) + rr->again;
     st->inflight = rr->inflight;
 }
@@ -598,7 +671,7 @@ static char *dup_or(const char *s, const char *dflt)
 
 static int alloc_buffers(rr_redis_t *rr, uint32_t max_users)
 {
-    size_t argv_cap = 2 + 2 * rr->pairs_cap;
+    size_t argv_cap = 16 + 4 * rr->pairs_cap + 2 * PORTRAIT_MAX; /* the fenced write's */
     size_t bits = max_users / 8 + 1;
     rr->key_cap = strlen(rr->prefix) + sizeof("portrait:") + RR_ID_MAX;
     rr->keys = calloc(K_COUNT, rr->key_cap);

@@ -39,6 +39,11 @@ typedef struct rr_redis_cbs_s {
                          size_t cap, size_t *n);
     /* Optional: Redis acknowledged uid's list (EXEC reply), for freshness metrics. */
     void (*on_ack)(void *opaque, uint32_t uid);
+    /* Optional: fences the user's writes. The user's event count: a list is written only if
+     * the stored portrait's `events` field is not above it (fill_portrait must write that
+     * field), so the instance that lost a user's partition cannot overwrite the list of its
+     * new owner. Without it, writes are unconditional (MULTI/EXEC). */
+    uint64_t (*fence)(void *opaque, uint32_t uid);
     /* Optional: the connection went up (1) or down (0). */
     void (*on_state)(void *opaque, int connected);
     /* Optional: rr_redis_close() finished. */
@@ -67,6 +72,7 @@ typedef struct rr_redis_stats_s {
     uint64_t lists_written; /* EXEC acknowledged */
     uint64_t errors;        /* failed replies and connection losses */
     uint64_t reconnects;    /* connections established after the first one */
+    uint64_t fenced;        /* writes Redis refused: it held a list of newer input */
     size_t dirty;           /* users waiting (including those re-marked while in flight) */
     size_t inflight;        /* users written, reply not yet seen */
 } rr_redis_stats_t;

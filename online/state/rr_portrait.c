@@ -280,9 +280,10 @@ size_t rr_portrait_fields(const rr_portrait_table_t *pt, const rr_store_t *st, u
     snprintf(text->num[1], sizeof(text->num[1]), "%u", u->nevents);
     snprintf(text->num[2], sizeof(text->num[2]), "%u", u->purchases);
     snprintf(text->num[3], sizeof(text->num[3]), "%lld", (long long)now_ms);
+    snprintf(text->num[4], sizeof(text->num[4]), "%lld", (long long)u->last_ts_ms);
     static const char *const names[RR_PORTRAIT_NFIELDS] = {
-        "top_categories",      "top_brands", "price_band", "activity",  "lifecycle",
-        "purchase_propensity", "events",     "purchases",  "updated_at"};
+        "top_categories",      "top_brands", "price_band", "activity",   "lifecycle",
+        "purchase_propensity", "events",     "purchases",  "updated_at", "last_event_at"};
     const char *vals[RR_PORTRAIT_NFIELDS] = {text->top_categories,
                                              text->top_brands,
                                              rr_portrait_price_band(pt, uid),
@@ -291,7 +292,8 @@ size_t rr_portrait_fields(const rr_portrait_table_t *pt, const rr_store_t *st, u
                                              text->num[0],
                                              text->num[1],
                                              text->num[2],
-                                             text->num[3]};
+                                             text->num[3],
+                                             text->num[4]};
     for (int k = 0; k < RR_PORTRAIT_NFIELDS; k++) fields[k] = names[k], values[k] = vals[k];
     return RR_PORTRAIT_NFIELDS;
 }

@@ -11,7 +11,7 @@
 #include "rr_store.h"
 
 #define RR_PORTRAIT_TOPK    6
-#define RR_PORTRAIT_NFIELDS 9
+#define RR_PORTRAIT_NFIELDS 10
 #define RR_PORTRAIT_NUSER   6 /* user-side features, rr_portrait_user_features */
 #define RR_PORTRAIT_NPAIR   5 /* (user, item) features, rr_portrait_pair_features */
 #define RR_PORTRAIT_DAY_MS  (24LL * 3600 * 1000)
@@ -58,7 +58,7 @@ typedef struct rr_portrait_table_s {
 typedef struct rr_portrait_text_s {
     char top_categories[RR_PORTRAIT_TOPK * (RR_ID_MAX + 8)];
     char top_brands[RR_PORTRAIT_TOPK * (RR_ID_MAX + 8)];
-    char num[4][32];
+    char num[5][32];
 } rr_portrait_text_t;
 
 rr_err_t rr_portrait_init(rr_portrait_table_t *pt, size_t users_max, double half_life_s);
@@ -100,8 +100,8 @@ const char *rr_portrait_lifecycle(const rr_portrait_table_t *pt, const rr_store_
 
 /* Field/value pairs of the Redis HASH rtrec:portrait:{user}: top_categories ("shoes:0.61,
  * hats:0.20"), top_brands, price_band, activity, lifecycle, purchase_propensity, events,
- * purchases, updated_at (ms). values point into text or static strings. Returns the count
- * (RR_PORTRAIT_NFIELDS). */
+ * purchases, updated_at (ms), last_event_at (the user's latest event time, ms). values point into
+ * text or static strings. Returns the count (RR_PORTRAIT_NFIELDS). */
 size_t rr_portrait_fields(const rr_portrait_table_t *pt, const rr_store_t *st, uint32_t uid,
                           int64_t now_ms, rr_portrait_text_t *text,
                           const char *fields[RR_PORTRAIT_NFIELDS],

@@ -97,6 +97,11 @@ static rr_err_t item_find_or_add(rr_store_t *st, const char *item_id, uint32_t *
     return err;
 }
 
+rr_err_t rr_store_item_ref(rr_store_t *st, const char *item_id, uint32_t *iid)
+{
+    return item_find_or_add(st, item_id, iid);
+}
+
 rr_err_t rr_store_item(rr_store_t *st, const rr_event_t *ev, uint32_t *iid)
 {
     rr_err_t err = item_find_or_add(st, ev->item_id, iid);
@@ -162,6 +167,16 @@ static void seen_add(rr_store_t *st, uint32_t uid, uint32_t iid)
     seen_bits(iid, &a, &b);
     f[a >> 6] |= 1ULL << (a & 63);
     f[b >> 6] |= 1ULL << (b & 63);
+}
+
+void rr_store_seen_reset(rr_store_t *st, uint32_t uid)
+{
+    const rr_user_t *u = &st->user[uid];
+    memset(&st->seen[(size_t)uid * RR_SEEN_WORDS], 0, RR_SEEN_WORDS * sizeof(*st->seen));
+    for (uint8_t k = 0; k < u->nrecent; k++)
+        seen_add(st, uid, st->recent[(size_t)uid * st->nrecent_max + k]);
+    for (uint8_t k = 0; k < u->nbought; k++)
+        seen_add(st, uid, st->bought[(size_t)uid * RR_BOUGHT_MAX + k]);
 }
 
 /* gap + (later - earlier), saturated to 32 bits (later >= earlier). */

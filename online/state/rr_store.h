@@ -111,6 +111,8 @@ void rr_store_free(rr_store_t *st);
  * RR_ERR_FULL at the caps. */
 rr_err_t rr_store_user(rr_store_t *st, const char *user_id, uint32_t *uid, int *is_new);
 rr_err_t rr_store_item(rr_store_t *st, const rr_event_t *ev, uint32_t *iid);
+/* Finds or creates an item by id alone (no attributes): for state that refers to it by key. */
+rr_err_t rr_store_item_ref(rr_store_t *st, const char *item_id, uint32_t *iid);
 /* Applies a catalog update. */
 rr_err_t rr_store_item_update(rr_store_t *st, const rr_item_msg_t *msg, uint32_t *iid);
 
@@ -164,6 +166,9 @@ int rr_store_is_recent(const rr_store_t *st, uint32_t uid, uint32_t iid);
  * grow with the user's history, ~3% at 50 items). Lists skip such items: a shop rarely wants
  * to show what was already seen, and memory stays fixed per user. */
 int rr_store_has_seen(const rr_store_t *st, uint32_t uid, uint32_t iid);
+/* Rebuilds the seen filter from the recent and bought rings alone: for a user whose item ids
+ * were renumbered (restored from another instance), whose older filter bits mean nothing. */
+void rr_store_seen_reset(rr_store_t *st, uint32_t uid);
 static inline rr_list_entry_t *rr_store_list(const rr_store_t *st, uint32_t uid)
 {
     return &st->lists[(size_t)uid * st->list_max];

@@ -157,6 +157,7 @@ static void test_fields(void)
     CHECK_STR(field(fields, values, n, "events"), "3");
     CHECK_STR(field(fields, values, n, "purchases"), "1");
     CHECK_STR(field(fields, values, n, "updated_at"), "1700172800000");
+    CHECK_STR(field(fields, values, n, "last_event_at"), "1700172800000");
     CHECK_STR(rr_portrait_price_band(&pt, b), "budget");
     CHECK_STR(rr_portrait_price_band(&pt, c), "mid");
     CHECK_STR(rr_portrait_lifecycle(&pt, &st, b), "active");
