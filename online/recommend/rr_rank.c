@@ -335,11 +335,15 @@ static size_t admit(rr_recommender_t *rec, const rr_store_t *st, uint32_t uid)
     return n;
 }
 
-/* The reason family whose features raised the score most, or RR_REASON_NONE if none did. */
-static int top_reason(const float *contrib)
+/* The reason family whose features raised the score most, or RR_REASON_NONE if none did. A
+ * family the item has no evidence in (no co-occurrence with a recent item, a category the user
+ * has not touched) can still push the score up by its absence; that is no reason to show. */
+static int top_reason(const float *contrib, const float *x)
 {
     float sum[8] = {0};
     for (int f = 0; f < NF; f++) sum[rr_feature_reason((rr_feature_t)f) & 7] += contrib[f];
+    sum[RR_REASON_COOC] = x[RR_F_CO_LOG] > 0 ? sum[RR_REASON_COOC] : 0;
+    sum[RR_REASON_CATEGORY] = x[RR_F_CAT_AFF] > 0 ? sum[RR_REASON_CATEGORY] : 0;
     int best = RR_REASON_NONE;
     for (int r = 1; r < 8; r++)
         if (sum[r] > 0 && (best == RR_REASON_NONE || sum[r] > sum[best])) best = r;
@@ -363,7 +367,7 @@ static void explain(rr_recommender_t *rec, const rr_store_t *st, const rr_trendi
     for (size_t i = 0; i < npool; i++) {
         float score = pool[i].score;
         const float *x = rk->px + i * NF;
-        int reason = rk->explain ? top_reason(rk->contrib + i * NF) : RR_REASON_NONE;
+        int reason = rk->explain ? top_reason(rk->contrib + i * NF, x) : RR_REASON_NONE;
         rr_list_entry_t e = rr_rec_blend(rec, st, tr, pool[i].item, co_max, tr_max);
         if (reason != RR_REASON_NONE && reason != (int)e.reason) {
             e = rr_list_entry(pool[i].item, score, (rr_reason_t)reason);

@@ -172,6 +172,7 @@ size_t rr_rec_list_insert(rr_list_entry_t *list, size_t n, size_t cap, rr_list_e
 static uint32_t strongest_source(const rr_cooc_t *co, const uint32_t *recent, size_t nrecent,
                                  uint32_t item)
 {
+    if (nrecent == 0) return RR_INTERN_NONE;
     uint32_t best = recent[nrecent - 1], best_count = 0;
     for (size_t r = 0; r < nrecent; r++) {
         uint32_t c = rr_cooc_get(co, recent[r], item);

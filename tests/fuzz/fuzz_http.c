@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "rr_engine_dash.h"
 #include "rr_engine_internal.h"
 #include "rr_http.h"
@@ -83,8 +84,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (strlen(req.path) >= sizeof(req.path) || req.path[0] != '/') abort();
         if (strncmp(a.content_type, "application/json", 16) == 0) check_json(&a, &req);
         /* The guard's check on whatever Authorization came in: a wrong token never passes. */
+        /* (Auth schemes are case-insensitive: "BAsic" carries the token base64-encoded too.) */
         if (rr_http_auth_ok(req.auth, "t0ken") && !strstr(req.auth, "t0ken") &&
-            strncmp(req.auth, "Basic", 5) != 0 && strncmp(req.auth, "basic", 5) != 0)
+            strncasecmp(req.auth, "Basic", 5) != 0)
             abort();
     }
     rr_metrics_answer_free(&a);
