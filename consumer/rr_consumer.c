@@ -251,17 +251,8 @@ fail:
 
 static void message_deliver(rr_consumer_t *rc, rd_kafka_message_t *rkmessage)
 {
-    rd_kafka_timestamp_type_t tstype;
-    rr_msg_t msg = {
-        .topic = rd_kafka_topic_name(rkmessage->rkt),
-        .partition = rkmessage->partition,
-        .offset = rkmessage->offset,
-        .ts_ms = rd_kafka_message_timestamp(rkmessage, &tstype),
-        .key = rkmessage->key,
-        .key_len = rkmessage->key_len,
-        .value = rkmessage->payload,
-        .len = rkmessage->len,
-    };
+    rr_msg_t msg;
+    rr_kafka_msg_view(rkmessage, &msg);
     rc->stats.messages++;
     if (rc->cbs.on_message) rc->cbs.on_message(rc->cbs.opaque, &msg);
     /* Stored only now, so a crash inside on_message re-delivers this message. */

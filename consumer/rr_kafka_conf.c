@@ -86,3 +86,18 @@ int rr_kafka_conf_check(const char *name, const char *value, char *errstr, size_
     rd_kafka_conf_destroy(conf);
     return ok ? 0 : -1;
 }
+
+void rr_kafka_msg_view(const rd_kafka_message_t *rkmessage, rr_msg_t *msg)
+{
+    rd_kafka_timestamp_type_t tstype;
+    *msg = (rr_msg_t){
+        .topic = rd_kafka_topic_name(rkmessage->rkt),
+        .partition = rkmessage->partition,
+        .offset = rkmessage->offset,
+        .ts_ms = rd_kafka_message_timestamp(rkmessage, &tstype),
+        .key = rkmessage->key,
+        .key_len = rkmessage->key_len,
+        .value = rkmessage->payload,
+        .len = rkmessage->len,
+    };
+}

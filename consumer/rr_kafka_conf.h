@@ -1,11 +1,13 @@
 /* rr_kafka_conf.h — private to consumer/: the one builder of every librdkafka client rtrec makes
- * (group consumer, topic reader, producer, the embedded broker's owner). Everything outside
- * consumer/ hands over key/value lists (rr_config_kafka's) and never sees librdkafka. */
+ * (group consumer, topic reader, producer, the embedded broker's owner), and the one translation
+ * of a librdkafka message into rr_msg_t. Everything outside consumer/ hands over key/value lists
+ * (rr_config_kafka's) and never sees librdkafka. */
 #ifndef RR_KAFKA_CONF_H
 #define RR_KAFKA_CONF_H
 
 #include <stddef.h>
 #include <librdkafka/rdkafka.h>
+#include "rr_msg.h"
 
 typedef enum {
     RR_KAFKA_GROUP,    /* rr_consumer: a group member served on a loop */
@@ -25,5 +27,8 @@ typedef enum {
 rd_kafka_conf_t *rr_kafka_conf_build(rr_kafka_role_t role, const char *const *defaults,
                                      size_t ndefaults, const char *const *kv, size_t n,
                                      char *errstr, size_t errlen);
+
+/* msg points into rkmessage (topic name, key, payload): valid while rkmessage lives. */
+void rr_kafka_msg_view(const rd_kafka_message_t *rkmessage, rr_msg_t *msg);
 
 #endif

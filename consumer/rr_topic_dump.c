@@ -128,21 +128,6 @@ static int message_take(rr_topic_dump_t *td, const rd_kafka_message_t *rkmessage
     return !past; /* anything past the mark came after the start */
 }
 
-static void message_fill(const rd_kafka_message_t *rkmessage, rr_msg_t *msg)
-{
-    rd_kafka_timestamp_type_t tstype;
-    *msg = (rr_msg_t){
-        .topic = rd_kafka_topic_name(rkmessage->rkt),
-        .partition = rkmessage->partition,
-        .offset = rkmessage->offset,
-        .ts_ms = rd_kafka_message_timestamp(rkmessage, &tstype),
-        .key = rkmessage->key,
-        .key_len = rkmessage->key_len,
-        .value = rkmessage->payload,
-        .len = rkmessage->len,
-    };
-}
-
 rr_err_t rr_topic_dump_next(rr_topic_dump_t *td, rr_msg_t *msg)
 {
     if (td->held) rd_kafka_message_destroy(td->held);
@@ -152,7 +137,7 @@ rr_err_t rr_topic_dump_next(rr_topic_dump_t *td, rr_msg_t *msg)
         rd_kafka_message_t *rkmessage = rd_kafka_consumer_poll(td->rk, TD_POLL_MS);
         if (rkmessage && message_take(td, rkmessage)) {
             td->held = rkmessage;
-            message_fill(rkmessage, msg);
+            rr_kafka_msg_view(rkmessage, msg);
             return RR_OK;
         }
         if (rkmessage) rd_kafka_message_destroy(rkmessage);
