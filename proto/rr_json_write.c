@@ -2,6 +2,7 @@
  * as JSON, tests). Written by hand: no allocation, and the output decodes back to the same event.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "rr_codec.h"
@@ -104,9 +105,15 @@ static void write_event(json_out_t *out, const rr_event_t *ev)
         out_string(out, rr_event_type_name(ev->type));
     }
     if (ev->flags & RR_EVF_TS) {
+        /* Past 2^53 a JSON number is not exact in a double (what readers, ours included, decode
+         * numbers into): write it as a string, as proto3's JSON mapping does for every int64. */
+        const int64_t exact = INT64_C(9007199254740992);
         out_key(out, "ts_ms");
         snprintf(text, sizeof text, "%lld", (long long)ev->ts_ms);
-        out_cstr(out, text);
+        if (ev->ts_ms > exact || ev->ts_ms < -exact)
+            out_string(out, text);
+        else
+            out_cstr(out, text);
     }
     if (ev->flags & RR_EVF_VALUE) out_float_field(out, "value", ev->value);
     if (ev->flags & RR_EVF_PRICE) out_float_field(out, "price", ev->price);

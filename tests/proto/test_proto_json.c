@@ -216,6 +216,25 @@ static void test_encode_roundtrip(void)
     CHECK_STR(buf, "{}");
 }
 
+/* An event time past 2^53 (accepted from a numeric string) comes back exact: the encoder writes
+ * it as a string, since a JSON number that large does not survive a double (fuzz_json found it). */
+static void test_encode_big_ts(void)
+{
+    char buf[1024];
+    size_t len;
+    rr_event_t ev, back;
+    const char *in = "{\"user_id\":\"u\",\"ts_ms\":\"00000000000000452298209446336521\"}";
+    CHECK_INT(rr_event_decode_json(in, strlen(in), &ev), RR_OK);
+    CHECK(ev.ts_ms == INT64_C(452298209446336521));
+    CHECK_INT(rr_event_encode_json(&ev, buf, sizeof buf, &len), RR_OK);
+    CHECK(strstr(buf, "\"ts_ms\":\"452298209446336521\"") != NULL);
+    CHECK_INT(rr_event_decode_json(buf, len, &back), RR_OK);
+    CHECK(back.ts_ms == ev.ts_ms);
+    ev.ts_ms = INT64_C(1700000000000); /* an ordinary time stays a number */
+    CHECK_INT(rr_event_encode_json(&ev, buf, sizeof buf, &len), RR_OK);
+    CHECK(strstr(buf, "\"ts_ms\":1700000000000") != NULL);
+}
+
 static void test_item_and_user(void)
 {
     rr_item_msg_t item;
@@ -282,4 +301,5 @@ static void test_threads(void)
 RR_TEST_MAIN(RR_TEST(test_full_event), RR_TEST(test_spellings), RR_TEST(test_wrong_types),
              RR_TEST(test_not_an_object), RR_TEST(test_bad_values_left_to_validation),
              RR_TEST(test_bad_strings), RR_TEST(test_big_value), RR_TEST(test_garbage),
-             RR_TEST(test_encode_roundtrip), RR_TEST(test_item_and_user), RR_TEST(test_threads))
+             RR_TEST(test_encode_roundtrip), RR_TEST(test_encode_big_ts),
+             RR_TEST(test_item_and_user), RR_TEST(test_threads))
