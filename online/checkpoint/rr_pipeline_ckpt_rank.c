@@ -37,8 +37,6 @@ void rr_pckpt_load_trend(rr_ckpt_cursor_t *c, rr_trending_t *tr)
 static void save_ranker(const rr_ranker_t *rk, rr_pckpt_enc_t *e)
 {
     rr_pckpt_u64(e, rk->steps);
-    rr_pckpt_f64(e, rk->loss_sum);
-    rr_pckpt_u64(e, rk->loss_n);
     rr_pckpt_u64(e, (uint64_t)rk->opt.t);
     rr_pckpt_f32s(e, rk->params, rk->nparams);
     rr_pckpt_f32s(e, rk->state, rk->nparams);
@@ -56,8 +54,6 @@ static void save_ranker(const rr_ranker_t *rk, rr_pckpt_enc_t *e)
 static void load_ranker(rr_ranker_t *rk, rr_ckpt_cursor_t *c)
 {
     rk->steps = rr_ckpt_read_u64(c);
-    rk->loss_sum = rr_pckpt_read_f64(c);
-    rk->loss_n = rr_ckpt_read_u64(c);
     rk->opt.t = (int64_t)rr_ckpt_read_u64(c);
     rr_ckpt_read_f32s(c, rk->params, rk->nparams);
     rr_ckpt_read_f32s(c, rk->state, rk->nparams);

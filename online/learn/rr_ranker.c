@@ -121,10 +121,7 @@ void rr_ranker_flush(rr_ranker_t *rk)
     refresh_scaling(rk);
     standardise(rk, rk->x, n);
     rr_mlp_forward(&rk->mlp, rk->xn, n, rk->ws, NULL);
-    float loss =
-        rr_mlp_backward(&rk->mlp, rk->xn, n, rk->ws, rk->labels, rk->weights, rk->grads, NULL);
-    rk->loss_sum += loss;
-    rk->loss_n++;
+    rr_mlp_backward(&rk->mlp, rk->xn, n, rk->ws, rk->labels, rk->weights, rk->grads, NULL);
     rr_clip_grad_norm(rk->grads, rk->nparams, 5.0f);
     rr_optim_step(&rk->opt, rk->params, rk->grads, rk->state, rk->nparams);
     rk->steps++;

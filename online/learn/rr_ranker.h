@@ -32,8 +32,6 @@ typedef struct rr_ranker_s {
     float *zeros;   /* [ws_rows] labels of the attribution pass */
     int ws_rows;
     uint64_t steps;
-    double loss_sum; /* prequential: each row scored before its step */
-    uint64_t loss_n;
 } rr_ranker_t;
 
 /* nfeat features (<= RR_RANKER_MAX_FEATS), hidden layers 32 and 16, Adagrad at lr, a step every
@@ -51,8 +49,8 @@ void rr_ranker_contributions(rr_ranker_t *rk, const float *x, int n, float *out)
  * takes a step first when they would not fit. Rows beyond max_rows are dropped. */
 void rr_ranker_stage(rr_ranker_t *rk, const float *x, const float *labels, const float *weights,
                      int n);
-/* One Adagrad step on the staged rows (their loss before it is added to the prequential sum),
- * then empties the stage. No-op when nothing is staged. */
+/* One Adagrad step on the staged rows (gradients clipped to norm 5), then empties the stage.
+ * No-op when nothing is staged. */
 void rr_ranker_flush(rr_ranker_t *rk);
 
 /* After the parameters, statistics and stage were restored (a checkpoint): recomputes what is

@@ -436,10 +436,8 @@ static size_t pool_features(rr_recommender_t *rec, const rr_store_t *st, const r
                             const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid)
 {
     rr_rank_t *rk = rec->rank;
-    if (rk->cache_uid == uid && rk->cache_epoch == *rk->src.epoch && rk->cache_n) {
-        user_and_maxima(rec, st, uid);
+    if (rk->cache_uid == uid && rk->cache_epoch == *rk->src.epoch && rk->cache_n)
         return rk->cache_n;
-    }
     gather(rec, st, co, tr, ct, uid);
     size_t ncand = admit(rec, st, uid);
     for (size_t i = 0; i < ncand; i++) {

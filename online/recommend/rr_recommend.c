@@ -76,7 +76,7 @@ void rr_rec_recency_weights(const rr_recommender_t *rec, size_t nrecent, float *
 }
 
 /* Co-occurrence source; returns the largest summed count. */
-float rr_rec_add_cooc(rr_recommender_t *rec, const rr_cooc_t *co, const uint32_t *recent,
+static float add_cooc(rr_recommender_t *rec, const rr_cooc_t *co, const uint32_t *recent,
                       const float *w, size_t nrecent)
 {
     float best = 0;
@@ -275,7 +275,7 @@ size_t rr_recommend_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_c
     float w[MAX_RECENT];
     size_t nrecent = rr_store_recent(st, uid, recent);
     rr_rec_recency_weights(rec, nrecent, w);
-    float co_max = rr_rec_add_cooc(rec, co, recent, w, nrecent);
+    float co_max = add_cooc(rec, co, recent, w, nrecent);
     rr_rec_add_category(rec, st, tr, ct, recent, w, nrecent);
     if (rec->retrieve && rec->p.retrieve_k > 0) rr_rec_add_retrieved(rec, uid);
     size_t ntop = rr_trending_top(tr, ids, NULL, RR_TRENDING_TOP);

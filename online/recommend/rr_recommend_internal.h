@@ -12,8 +12,6 @@ void rr_rec_touch(rr_recommender_t *rec, uint32_t item);
 void rr_rec_reset(rr_recommender_t *rec);
 /* Newest recent item weighs 1, each older one recency_decay times the next. */
 void rr_rec_recency_weights(const rr_recommender_t *rec, size_t nrecent, float *w);
-float rr_rec_add_cooc(rr_recommender_t *rec, const rr_cooc_t *co, const uint32_t *recent,
-                      const float *w, size_t nrecent);
 void rr_rec_add_category(rr_recommender_t *rec, const rr_store_t *st, const rr_trending_t *tr,
                          const rr_cattop_t *ct, const uint32_t *recent, const float *w,
                          size_t nrecent);
