@@ -245,6 +245,7 @@ static void on_rebalance(void *opaque, int assigned, const char *topic, int32_t 
     RR_INFO("%s %s [%d]", assigned ? "assigned" : "revoked", topic, partition);
     int t = rr_engine_topic_index(en, topic);
     if (assigned || t != 0 || partition < 0 || partition >= RR_ENGINE_MAXPARTS) return;
+    rr_engine_ckpt_wait(en);
     rr_engine_part_release(en, partition);
     if (!en->cfg.checkpoint_dir[0]) return;
     int64_t off[RR_ENGINE_NTOPICS][RR_ENGINE_MAXPARTS];

@@ -207,6 +207,11 @@ static void on_ckpt_timer(uv_timer_t *timer)
     }
 }
 
+void rr_engine_ckpt_wait(rr_engine_t *en)
+{
+    if (en->ckpt_child) reap_writer(en, 1);
+}
+
 void rr_engine_ckpt_republish(rr_engine_t *en)
 {
     if (en->restored) rr_engine_parts_park_restored(en);
@@ -223,7 +228,7 @@ void rr_engine_ckpt_stop(rr_engine_t *en)
 {
     uv_timer_stop(&en->ckpt_timer);
     if (!en->cfg.checkpoint_dir[0]) return;
-    if (en->ckpt_child) reap_writer(en, 1);
+    rr_engine_ckpt_wait(en);
     if (!en->ckpt_ok) { /* what memory holds is not the state: it must not replace it */
         RR_WARN("no final checkpoint: the state was not restored");
         return;

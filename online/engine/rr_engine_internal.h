@@ -79,6 +79,9 @@ rr_err_t rr_engine_ckpt_restore(rr_engine_t *en, char *errstr, size_t errlen);
 void rr_engine_ckpt_republish(rr_engine_t *en);
 /* Periodic checkpoints by a forked copy-on-write writer, every checkpoint.interval_s. */
 void rr_engine_ckpt_start(rr_engine_t *en);
+/* Waits for a running writer. A revoked partition's snapshot is written only after it: the
+ * writer's copy of that partition, its temp files and its pruning would race the revoke's. */
+void rr_engine_ckpt_wait(rr_engine_t *en);
 /* At stop, after the consumer closed: waits for a running writer, writes a final checkpoint
  * in-process and closes the timer. */
 void rr_engine_ckpt_stop(rr_engine_t *en);
