@@ -47,6 +47,7 @@ typedef struct rr_config_s {
     int recs_retrieve_k;
     int recs_ranker;
     double recs_ranker_lr;
+    int recs_ranker_train_every;
     double portrait_half_life_s;
     rr_config_str_t checkpoint_dir;
     int checkpoint_interval_s;

@@ -86,6 +86,7 @@ static rr_err_t ranker_init(rr_pipeline_t *pl, const rr_config_t *cfg)
                          (float)cfg->recs_ranker_lr, (uint64_t)cfg->model_seed);
     if (err) return err;
     pl->ranker_on = 1;
+    pl->rank_train_every = (uint32_t)cfg->recs_ranker_train_every;
     pl->rank_rng = (uint64_t)cfg->model_seed * 0x9E3779B97F4A7C15ULL + 1;
     rr_rank_src_t src = {pl->trends,           pl->item_first_ms, pl->item_last_ms,
                          &pl->portrait.now_ms, &pl->epoch,        &pl->ranker.steps};
@@ -214,6 +215,19 @@ static void rank_train(rr_pipeline_t *pl, uint32_t uid, uint32_t iid)
     int n = rr_rank_train_rows(&pl->rec, &pl->store, &pl->cooc, &pl->trending, &pl->cattop, uid,
                                iid, &pl->rank_rng, x, labels, weights);
     if (n > 0) rr_ranker_stage(&pl->ranker, x, labels, weights, n);
+}
+
+/* One target in recs.ranker_train_every trains the ranker: a hash of what the event is and
+ * where it falls in the stream, so a replay trains on the same ones. */
+static int rank_sampled(const rr_pipeline_t *pl, uint32_t uid, uint32_t iid)
+{
+    uint32_t every = pl->rank_train_every;
+    if (every <= 1) return 1;
+    uint64_t h = ((uint64_t)uid << 32 | iid) ^ (pl->events_total * 0x9E3779B97F4A7C15ULL);
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 29;
+    return h % every == 0;
 }
 
 /* The ranker's per-item state: trends at each half-life, first and latest interaction. */
@@ -393,7 +407,7 @@ static rr_err_t apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid)
         return RR_OK;
     }
     int target = preq_score(pl, *uid, iid);
-    if (pl->ranker_on && target) rank_train(pl, *uid, iid);
+    if (pl->ranker_on && target && rank_sampled(pl, *uid, iid)) rank_train(pl, *uid, iid);
     if (pl->model_on) model_train(pl, *uid, iid, ev);
     rr_portrait_update(&pl->portrait, &pl->store, *uid, iid, w, ev->ts_ms);
     uint32_t recent[64];

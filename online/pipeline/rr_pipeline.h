@@ -50,6 +50,7 @@ typedef struct rr_pipeline_s {
     int64_t *item_first_ms, *item_last_ms; /* [items_max] */
     rr_ranker_t ranker;
     uint64_t rank_rng;
+    uint32_t rank_train_every; /* recs.ranker_train_every */
     uint64_t epoch; /* events applied: the ranker's cached pool is valid within one */
     rr_preq_t preq;
     uint64_t events_total;

@@ -430,55 +430,62 @@ static uint64_t lcg(uint64_t *s)
     return *s >> 33;
 }
 
-/* The user's candidates and their features in rk->x, from the last pool when nothing has
- * changed since (rtrec eval ranks right before it trains), else gathered anew. */
-static size_t pool_features(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
-                            const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid)
+/* Negatives drawn uniformly from the pool, after the positive at: indices into the pool,
+ * positive first. (The best-ranked alone as negatives teach the model to demote whatever it
+ * shows.) */
+static size_t pick_rows(uint64_t *rng, size_t ncand, size_t at, size_t *rows)
+{
+    uint8_t used[RR_RANK_MAX_CAND] = {0};
+    size_t n = 1;
+    rows[0] = at;
+    used[at] = 1;
+    for (int tries = 0; tries < 2 * RR_RANK_MAX_ROWS && n < RR_RANK_MAX_ROWS; tries++) {
+        size_t i = lcg(rng) % ncand;
+        if (used[i]) continue;
+        used[i] = 1;
+        rows[n++] = i;
+    }
+    return n;
+}
+
+/* The picked rows' features: copied from the cached pool when it is the current one, else
+ * computed for those rows alone from a fresh gather (a sixteenth of the pool: training runs
+ * on every event, before the user's state moves). */
+static size_t train_features(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
+                             const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid,
+                             uint32_t pos, uint64_t *rng, float *x)
 {
     rr_rank_t *rk = rec->rank;
-    if (rk->cache_uid == uid && rk->cache_epoch == *rk->src.epoch && rk->cache_n)
-        return rk->cache_n;
-    gather(rec, st, co, tr, ct, uid);
-    size_t ncand = admit(rec, st, uid);
-    for (size_t i = 0; i < ncand; i++) {
-        uint32_t item = rk->cache_items[i] = rk->cand[i].item;
-        float v[3] = {rec->co[item], rk->cos[item], rk->nbr[item]};
-        features_of(rec, st, co, ct, tr, item, v, rk->x + i * NF);
+    size_t rows[RR_RANK_MAX_ROWS], at = SIZE_MAX, ncand, n = 0;
+    int cached = rk->cache_uid == uid && rk->cache_epoch == *rk->src.epoch && rk->cache_n;
+    if (!cached) gather(rec, st, co, tr, ct, uid);
+    ncand = cached ? rk->cache_n : admit(rec, st, uid);
+    for (size_t i = 0; i < ncand; i++)
+        if ((cached ? rk->cache_items[i] : rk->cand[i].item) == pos) at = i;
+    /* The ranker only ever orders the pool, so it learns P(next | in the pool): a positive
+     * the sources did not find teaches it nothing it can use (and would teach it that weak
+     * candidates win). */
+    if (at != SIZE_MAX && ncand >= 2) n = pick_rows(rng, ncand, at, rows);
+    if (cached) {
+        for (size_t k = 0; k < n; k++) memcpy(x + k * NF, rk->x + rows[k] * NF, NF * sizeof(float));
+        return n;
     }
-    add_dots(rk, uid, rk->cache_items, ncand, rk->x);
+    uint32_t items[RR_RANK_MAX_ROWS];
+    for (size_t k = 0; k < n; k++) {
+        uint32_t item = items[k] = rk->cand[rows[k]].item;
+        float v[3] = {rec->co[item], rk->cos[item], rk->nbr[item]};
+        features_of(rec, st, co, ct, tr, item, v, x + k * NF);
+    }
+    add_dots(rk, uid, items, n, x);
     ungather(rec);
-    rk->cache_uid = uid;
-    rk->cache_epoch = *rk->src.epoch;
-    rk->cache_n = ncand;
-    return ncand;
+    return n;
 }
 
 int rr_rank_train_rows(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
                        const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid, uint32_t pos,
                        uint64_t *rng, float *x, float *labels, float *weights)
 {
-    rr_rank_t *rk = rec->rank;
-    size_t ncand = pool_features(rec, st, co, tr, ct, uid), at = SIZE_MAX;
-    for (size_t i = 0; i < ncand; i++)
-        if (rk->cache_items[i] == pos) at = i;
-    /* The ranker only ever orders the pool, so it learns P(next | in the pool): a positive
-     * the sources did not find teaches it nothing it can use (and would teach it that weak
-     * candidates win). */
-    if (at == SIZE_MAX || ncand < 2) return 0;
-    memcpy(x, rk->x + at * NF, NF * sizeof(float));
-    /* Negatives drawn uniformly from the pool: the logit then ranks by P(next) over the pool's
-     * own distribution. (The best-ranked alone as negatives teach the model to demote whatever
-     * it shows.) */
-    uint8_t used[RR_RANK_MAX_CAND] = {0};
-    size_t n = 1;
-    used[at] = 1;
-    for (int tries = 0; tries < 2 * RR_RANK_MAX_ROWS && n < RR_RANK_MAX_ROWS; tries++) {
-        size_t i = lcg(rng) % ncand;
-        if (used[i]) continue;
-        used[i] = 1;
-        memcpy(x + n * NF, rk->x + i * NF, NF * sizeof(float));
-        n++;
-    }
+    size_t n = train_features(rec, st, co, tr, ct, uid, pos, rng, x);
     for (size_t i = 0; i < n; i++) {
         labels[i] = i == 0;
         weights[i] = i == 0 ? 0.5f : 0.5f / (float)(n - 1);
