@@ -320,6 +320,13 @@ static void evict_one(rr_pipeline_t *pl)
     pl->evicted++;
 }
 
+/* Idle past the TTL. A user known only from a User message (no event yet) has no event time to
+ * age from: it stays until its first event, or until eviction makes room. */
+static int idle(const rr_pipeline_t *pl, const rr_user_t *u, int64_t now_ms)
+{
+    return u->nevents > 0 && now_ms - u->last_ts_ms > pl->ttl_ms;
+}
+
 /* Each event advances a clock hand over two user ids and expires the idle ones, so the whole
  * table is swept every users/2 events at a constant cost per event. */
 static void expire_some(rr_pipeline_t *pl, int64_t now_ms)
@@ -328,7 +335,7 @@ static void expire_some(rr_pipeline_t *pl, int64_t now_ms)
     for (int i = 0; i < 2 && bound > 0; i++) {
         uint32_t uid = pl->sweep_hand++ % (uint32_t)bound;
         const rr_user_t *u = &pl->store.user[uid];
-        if (rr_intern_key(&pl->store.users, uid) && now_ms - u->last_ts_ms > pl->ttl_ms) {
+        if (rr_intern_key(&pl->store.users, uid) && idle(pl, u, now_ms)) {
             drop_user(pl, uid);
             pl->expired++;
         }
@@ -339,8 +346,7 @@ static rr_err_t find_user(rr_pipeline_t *pl, const char *user_id, uint32_t *uid)
 {
     int is_new;
     rr_err_t err = rr_store_user(&pl->store, user_id, uid, &is_new);
-    if (!err && !is_new && pl->ttl_ms > 0 &&
-        pl->portrait.now_ms - pl->store.user[*uid].last_ts_ms > pl->ttl_ms) {
+    if (!err && !is_new && pl->ttl_ms > 0 && idle(pl, &pl->store.user[*uid], pl->portrait.now_ms)) {
         drop_user(pl, *uid); /* back after the TTL: the sweep just had not reached it yet */
         pl->expired++;
         err = rr_store_user(&pl->store, user_id, uid, &is_new);
@@ -465,6 +471,14 @@ rr_err_t rr_pipeline_item_update(rr_pipeline_t *pl, const rr_item_msg_t *msg, ui
 {
     pl->epoch++;
     return rr_store_item_update(&pl->store, msg, iid);
+}
+
+rr_err_t rr_pipeline_user_update(rr_pipeline_t *pl, const rr_user_msg_t *msg, uint32_t *uid)
+{
+    pl->epoch++;
+    rr_err_t err = find_user(pl, msg->user_id, uid);
+    if (!err) rr_portrait_set_user(&pl->portrait, *uid, msg);
+    return err;
 }
 
 int rr_pipeline_forget(rr_pipeline_t *pl, const char *user_id)
