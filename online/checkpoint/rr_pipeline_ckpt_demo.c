@@ -23,6 +23,25 @@ static uint64_t count_named(const rr_pipeline_t *pl, int only_sub, uint32_t sub)
     return n;
 }
 
+/* The segment counts: fixed-size tables, written whole. */
+static void save_segpop(const rr_segpop_t *sp, rr_pckpt_enc_t *e)
+{
+    rr_pckpt_u64(e, sp->total);
+    for (int k = 0; k < RR_SEGPOP_KINDS; k++)
+        for (int s = 0; s < RR_SEGPOP_SEGS; s++) rr_pckpt_u32(e, sp->seg_total[k][s]);
+    size_t n = (size_t)(RR_SEGPOP_KINDS + 1) * RR_SEGPOP_SLOTS;
+    for (size_t i = 0; i < n; i++) rr_pckpt_u32(e, sp->count[i]);
+}
+
+static void load_segpop(rr_segpop_t *sp, rr_ckpt_cursor_t *c)
+{
+    sp->total = rr_ckpt_read_u64(c);
+    for (int k = 0; k < RR_SEGPOP_KINDS; k++)
+        for (int s = 0; s < RR_SEGPOP_SEGS; s++) sp->seg_total[k][s] = rr_ckpt_read_u32(c);
+    size_t n = (size_t)(RR_SEGPOP_KINDS + 1) * RR_SEGPOP_SLOTS;
+    for (size_t i = 0; i < n && !c->err; i++) sp->count[i] = rr_ckpt_read_u32(c);
+}
+
 rr_err_t rr_pckpt_save_demo(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
 {
     const rr_intern_t *names = &pl->portrait.names;
@@ -39,6 +58,7 @@ rr_err_t rr_pckpt_save_demo(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
         rr_pckpt_u32(e, (uint32_t)uid);
         rr_pckpt_u32(e, p->occupation);
     }
+    save_segpop(&pl->segpop, e);
     rr_pckpt_end(e);
     return e->err;
 }
@@ -81,6 +101,7 @@ rr_err_t rr_pckpt_load_demo(const rr_pckpt_dec_t *d)
         }
         pl->portrait.user[uid].occupation = (uint16_t)occupation;
     }
+    load_segpop(&pl->segpop, &c);
     if (!c.err && !regions_ok(pl)) c.err = RR_E(DECODE);
     return rr_pckpt_close(d, &c, "DEMO");
 }

@@ -1,7 +1,8 @@
-/* rr_pipeline_ckpt_demo.h — the users' demographic names in and out of checkpoints: DEMO/0 in a
- * full checkpoint (the names vocabulary and each user's occupation id; age, gender and region
- * ids ride in USRS), DEMO/<partition + 1> in a partition snapshot (occupation and region as
- * text, since the reader's vocabulary numbers them its own way); not API. */
+/* rr_pipeline_ckpt_demo.h — demographics in and out of checkpoints. DEMO/0 in a full checkpoint:
+ * the names vocabulary, each user's occupation id (age, gender and region ids ride in USRS) and
+ * the segment popularity counts (rr_segpop.h). DEMO/<partition + 1> in a partition snapshot:
+ * occupation and region as text, since the reader's vocabulary numbers them its own way. Not
+ * API. */
 #ifndef RR_PIPELINE_CKPT_DEMO_H
 #define RR_PIPELINE_CKPT_DEMO_H
 

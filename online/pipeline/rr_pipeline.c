@@ -72,6 +72,14 @@ static void rank_dot(void *opaque, uint32_t uid, const uint32_t *items, size_t n
         memset(out, 0, n * sizeof(*out));
 }
 
+static void rank_demo(void *opaque, uint32_t uid, const uint32_t *items, size_t n, float *out)
+{
+    rr_pipeline_t *pl = opaque;
+    uint32_t seg[RR_SEGPOP_KINDS];
+    rr_segpop_segments(&pl->portrait.user[uid], seg);
+    for (size_t i = 0; i < n; i++) out[i] = rr_segpop_lift(&pl->segpop, seg, items[i]);
+}
+
 /* The learned ranker over every source's named features (rr_rank.h). */
 static rr_err_t ranker_init(rr_pipeline_t *pl, const rr_config_t *cfg)
 {
@@ -87,8 +95,8 @@ static rr_err_t ranker_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     if (err) return err;
     pl->ranker_on = 1;
     pl->rank_rng = (uint64_t)cfg->model_seed * 0x9E3779B97F4A7C15ULL + 1;
-    rr_rank_src_t src = {pl->trends,           pl->item_first_ms, pl->item_last_ms,
-                         &pl->portrait.now_ms, &pl->epoch,        &pl->ranker.steps};
+    rr_rank_src_t src = {pl->trends, pl->item_first_ms, pl->item_last_ms, &pl->portrait.now_ms,
+                         &pl->epoch, &pl->ranker.steps, rank_demo};
     return rr_rank_enable(&pl->rec, &src, rank_score, rank_explain, rank_dot, pl);
 }
 
@@ -134,6 +142,7 @@ rr_err_t rr_pipeline_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     if (!err)
         err = rr_trending_init(&pl->trending, (size_t)cfg->items_max, cfg->trending_half_life_s);
     if (!err) err = rr_cattop_init(&pl->cattop, (size_t)cfg->items_max);
+    if (!err) err = rr_segpop_init(&pl->segpop);
     rr_rec_params_t p = {(uint32_t)cfg->recs_n,          (uint32_t)cfg->recs_category_cap,
                          (float)cfg->recs_recency_decay, (float)cfg->recs_w_category,
                          (float)cfg->recs_w_trending,    (float)cfg->recs_w_model,
@@ -157,6 +166,7 @@ void rr_pipeline_free(rr_pipeline_t *pl)
     rr_cooc_free(&pl->cooc);
     rr_trending_free(&pl->trending);
     rr_cattop_free(&pl->cattop);
+    rr_segpop_free(&pl->segpop);
     rr_recommender_free(&pl->rec);
     rr_portrait_free(&pl->portrait);
     rr_dedupe_free(&pl->dedupe);
@@ -406,6 +416,9 @@ static rr_err_t apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid)
     size_t nrecent = rr_store_recent(&pl->store, *uid, recent);
     err = rr_cooc_add(&pl->cooc, iid, recent, nrecent);
     rr_trending_hit(&pl->trending, iid, w, ev->ts_ms);
+    uint32_t seg[RR_SEGPOP_KINDS];
+    rr_segpop_segments(&pl->portrait.user[*uid], seg);
+    rr_segpop_add(&pl->segpop, seg, iid);
     if (pl->ranker_on) rank_observe(pl, iid, w, ev->ts_ms);
     uint32_t cat = pl->store.item[iid].category;
     if (cat != RR_INTERN_NONE) rr_cattop_offer(&pl->cattop, &pl->trending, cat, iid);

@@ -13,6 +13,7 @@
 #include "rr_rank.h"
 #include "rr_ranker.h"
 #include "rr_recommend.h"
+#include "rr_segpop.h"
 #include "rr_store.h"
 #include "rr_trending.h"
 
@@ -36,6 +37,7 @@ typedef struct rr_pipeline_s {
     rr_cattop_t cattop;
     rr_recommender_t rec;
     rr_portrait_table_t portrait;
+    rr_segpop_t segpop; /* item popularity per demographic segment (a ranker feature) */
     rr_learner_t learner;
     int model_on;
     /* Retrieval results of the batch being refreshed (rr_pipeline_refresh_batch). */

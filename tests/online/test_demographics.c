@@ -3,9 +3,11 @@
  * only from a User message, and a partition snapshot carrying the names into a pipeline whose
  * name vocabulary numbers them differently. */
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <unistd.h>
 #include "rr_pipeline_ckpt_part.h"
+#include "rr_segpop.h"
 #include "rr_test.h"
 
 #define T0 1700000000000LL
@@ -158,5 +160,34 @@ static void test_partition_snapshot(void)
     rr_pipeline_free(&dst);
 }
 
-RR_TEST_MAIN(RR_TEST(test_before_and_after_events), RR_TEST(test_forget_and_ttl),
-             RR_TEST(test_partition_snapshot))
+/* An item the students pick and the retirees do not: lifted for a student, lowered for a
+ * retiree; nothing said for a user without demographics, little about an item nobody has seen. */
+static void test_segment_lift(void)
+{
+    rr_segpop_t sp;
+    CHECK_INT(rr_segpop_init(&sp), RR_OK);
+    rr_portrait_t student, retiree, unknown;
+    memset(&student, 0, sizeof(student));
+    memset(&retiree, 0, sizeof(retiree));
+    memset(&unknown, 0, sizeof(unknown));
+    student.age = 20, student.gender = 1, student.occupation = 1;
+    retiree.age = 70, retiree.gender = 2, retiree.occupation = 2;
+    uint32_t s[RR_SEGPOP_KINDS], r[RR_SEGPOP_KINDS], u[RR_SEGPOP_KINDS];
+    rr_segpop_segments(&student, s);
+    rr_segpop_segments(&retiree, r);
+    rr_segpop_segments(&unknown, u);
+    CHECK(s[0] != r[0] && s[1] != r[1] && s[2] != r[2] && !u[0] && !u[1] && !u[2]);
+    for (int k = 0; k < 200; k++) {
+        rr_segpop_add(&sp, s, k % 4 == 0 ? 7 : 100 + (uint32_t)k);
+        rr_segpop_add(&sp, r, k % 4 == 0 ? 8 : 400 + (uint32_t)k);
+    }
+    CHECK(rr_segpop_lift(&sp, s, 7) > 0.5f);
+    CHECK(rr_segpop_lift(&sp, r, 7) < -0.5f);
+    CHECK(rr_segpop_lift(&sp, r, 8) > 0.5f);
+    CHECK(rr_segpop_lift(&sp, u, 7) == 0.0f);
+    CHECK(fabsf(rr_segpop_lift(&sp, s, 99999)) < 0.3f); /* never seen: near 0, not -3 */
+    rr_segpop_free(&sp);
+}
+
+RR_TEST_MAIN(RR_TEST(test_segment_lift), RR_TEST(test_before_and_after_events),
+             RR_TEST(test_forget_and_ttl), RR_TEST(test_partition_snapshot))

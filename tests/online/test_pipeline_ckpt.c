@@ -248,6 +248,10 @@ static void check_same(const rr_pipeline_t *a, const rr_pipeline_t *b)
     check_learner(&a->learner, &b->learner);
     SAME(a->portrait.user, b->portrait.user, a->store.users.next_id * sizeof(rr_portrait_t));
     check_intern(&a->portrait.names, &b->portrait.names);
+    CHECK(a->segpop.total == b->segpop.total);
+    SAME(a->segpop.seg_total, b->segpop.seg_total, sizeof(a->segpop.seg_total));
+    SAME(a->segpop.count, b->segpop.count,
+         (size_t)(RR_SEGPOP_KINDS + 1) * RR_SEGPOP_SLOTS * sizeof(uint32_t));
     CHECK_INT(a->portrait.now_ms, b->portrait.now_ms);
     SAME(&a->portrait.log_price, &b->portrait.log_price, sizeof(rr_welford_t));
     SAME(&a->preq, &b->preq, sizeof(rr_preq_t));
