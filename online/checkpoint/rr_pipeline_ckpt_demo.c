@@ -23,6 +23,33 @@ static uint64_t count_named(const rr_pipeline_t *pl, int only_sub, uint32_t sub)
     return n;
 }
 
+/* n little-endian u32 in blocks: the counts are a megabyte, too many for one call each. */
+static void save_u32s(rr_pckpt_enc_t *e, const uint32_t *v, size_t n)
+{
+    uint8_t b[4096];
+    for (size_t at = 0; at < n && !e->err; at += sizeof(b) / 4) {
+        size_t k = n - at < sizeof(b) / 4 ? n - at : sizeof(b) / 4;
+        for (size_t i = 0; i < k; i++) {
+            uint32_t x = v[at + i];
+            b[4 * i] = (uint8_t)x, b[4 * i + 1] = (uint8_t)(x >> 8);
+            b[4 * i + 2] = (uint8_t)(x >> 16), b[4 * i + 3] = (uint8_t)(x >> 24);
+        }
+        e->err = rr_ckpt_write(e->w, b, 4 * k);
+    }
+}
+
+static void read_u32s(rr_ckpt_cursor_t *c, uint32_t *v, size_t n)
+{
+    const uint8_t *p = (const uint8_t *)rr_ckpt_read_bytes(c, 4 * n);
+    if (!p) {
+        if (!c->err) c->err = RR_E(DECODE);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 | (uint32_t)p[4 * i + 2] << 16 |
+               (uint32_t)p[4 * i + 3] << 24;
+}
+
 /* The segment counts: fixed-size tables, written whole. */
 static void save_segpop(const rr_segpop_t *sp, rr_pckpt_enc_t *e)
 {
@@ -30,7 +57,7 @@ static void save_segpop(const rr_segpop_t *sp, rr_pckpt_enc_t *e)
     for (int k = 0; k < RR_SEGPOP_KINDS; k++)
         for (int s = 0; s < RR_SEGPOP_SEGS; s++) rr_pckpt_u32(e, sp->seg_total[k][s]);
     size_t n = (size_t)(RR_SEGPOP_KINDS + 1) * RR_SEGPOP_SLOTS;
-    for (size_t i = 0; i < n; i++) rr_pckpt_u32(e, sp->count[i]);
+    save_u32s(e, sp->count, n);
 }
 
 static void load_segpop(rr_segpop_t *sp, rr_ckpt_cursor_t *c)
@@ -39,7 +66,7 @@ static void load_segpop(rr_segpop_t *sp, rr_ckpt_cursor_t *c)
     for (int k = 0; k < RR_SEGPOP_KINDS; k++)
         for (int s = 0; s < RR_SEGPOP_SEGS; s++) sp->seg_total[k][s] = rr_ckpt_read_u32(c);
     size_t n = (size_t)(RR_SEGPOP_KINDS + 1) * RR_SEGPOP_SLOTS;
-    for (size_t i = 0; i < n && !c->err; i++) sp->count[i] = rr_ckpt_read_u32(c);
+    read_u32s(c, sp->count, n);
 }
 
 rr_err_t rr_pckpt_save_demo(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
