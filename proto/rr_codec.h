@@ -30,6 +30,9 @@ rr_err_t rr_event_decode(const void *buf, size_t len, rr_event_t *ev);
  * cap > *out_len); NaN/inf, which JSON numbers cannot hold, are written as "nan"/"inf" strings. */
 rr_err_t rr_event_encode_pb(const rr_event_t *ev, void *buf, size_t cap, size_t *out_len);
 rr_err_t rr_event_encode_json(const rr_event_t *ev, char *buf, size_t cap, size_t *out_len);
+/* rtrec.v1.Item (tags split at commas) and rtrec.v1.User, for producing side files. */
+rr_err_t rr_item_encode_pb(const rr_item_msg_t *item, void *buf, size_t cap, size_t *out_len);
+rr_err_t rr_user_encode_pb(const rr_user_msg_t *user, void *buf, size_t cap, size_t *out_len);
 
 rr_err_t rr_item_decode(const void *buf, size_t len, rr_item_msg_t *item); /* pb or JSON */
 rr_err_t rr_user_decode(const void *buf, size_t len, rr_user_msg_t *user); /* pb or JSON */

@@ -1,6 +1,7 @@
 /* rr_codec_pb.c — protobuf Event, Item and User <-> rr structs. protobuf-c unpacks into a
  * stack arena (no heap); every string goes through rr_field_set, because protobuf-c accepts
  * invalid UTF-8 and unknown enum values. Encoders point protobuf-c structs at the rr strings. */
+#include <stdio.h>
 #include <string.h>
 #include "rr_arena.h"
 #include "rr_codec.h"
@@ -145,6 +146,62 @@ static rr_err_t item_from_msg(const Rtrec__V1__Item *msg, rr_item_msg_t *item)
     if ((err = copy_str(item->brand, sizeof item->brand, msg->brand))) return err;
     if ((err = copy_str(item->title, sizeof item->title, msg->title))) return err;
     return join_tags(item->tags, sizeof item->tags, msg->tags, msg->n_tags);
+}
+
+#define ITEM_TAGS_MAX 64 /* tags an encoded Item carries; RR_TEXT_MAX bytes hold fewer */
+
+/* Splits item->tags (comma-joined) into tags[] pointing into copy. */
+static size_t split_tags(const char *joined, char *copy, size_t cap, char **tags)
+{
+    size_t n = 0;
+    snprintf(copy, cap, "%s", joined);
+    for (char *p = copy; *p && n < ITEM_TAGS_MAX;) {
+        tags[n++] = p;
+        char *comma = strchr(p, ',');
+        if (!comma) break;
+        *comma = '\0';
+        p = comma + 1;
+    }
+    return n;
+}
+
+rr_err_t rr_item_encode_pb(const rr_item_msg_t *item, void *buf, size_t cap, size_t *out_len)
+{
+    Rtrec__V1__Item msg = RTREC__V1__ITEM__INIT;
+    char copy[RR_TEXT_MAX], *tags[ITEM_TAGS_MAX];
+    if (!item || !out_len || (!buf && cap)) return RR_E(INVAL);
+    msg.item_id = (char *)item->item_id;
+    msg.category = item->category[0] ? (char *)item->category : NULL;
+    msg.brand = item->brand[0] ? (char *)item->brand : NULL;
+    msg.title = item->title[0] ? (char *)item->title : NULL;
+    msg.has_price = (item->flags & RR_EVF_PRICE) != 0;
+    msg.price = item->price;
+    msg.has_available = !item->available;
+    msg.available = item->available != 0;
+    msg.n_tags = split_tags(item->tags, copy, sizeof(copy), tags);
+    msg.tags = tags;
+    size_t need = rtrec__v1__item__get_packed_size(&msg);
+    *out_len = need;
+    if (need > cap) return RR_E(FULL);
+    rtrec__v1__item__pack(&msg, buf);
+    return RR_OK;
+}
+
+rr_err_t rr_user_encode_pb(const rr_user_msg_t *user, void *buf, size_t cap, size_t *out_len)
+{
+    Rtrec__V1__User msg = RTREC__V1__USER__INIT;
+    if (!user || !out_len || (!buf && cap)) return RR_E(INVAL);
+    msg.user_id = (char *)user->user_id;
+    msg.has_age = user->age != 0;
+    msg.age = user->age;
+    msg.gender = user->gender[0] ? (char *)user->gender : NULL;
+    msg.occupation = user->occupation[0] ? (char *)user->occupation : NULL;
+    msg.region = user->region[0] ? (char *)user->region : NULL;
+    size_t need = rtrec__v1__user__get_packed_size(&msg);
+    *out_len = need;
+    if (need > cap) return RR_E(FULL);
+    rtrec__v1__user__pack(&msg, buf);
+    return RR_OK;
 }
 
 rr_err_t rr_item_decode_pb(const void *buf, size_t len, rr_item_msg_t *item)

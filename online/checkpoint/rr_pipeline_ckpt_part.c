@@ -2,6 +2,7 @@
  * rr_pipeline_ckpt_users.c; loading renumbers the writer's ids into the reader's (see the .h). */
 #include <stdlib.h>
 #include "rr_pipeline_ckpt_codec.h"
+#include "rr_pipeline_ckpt_demo.h"
 #include "rr_pipeline_ckpt_part.h"
 #include "rr_pipeline_ckpt_users.h"
 
@@ -41,6 +42,7 @@ rr_err_t rr_pipeline_save_part(const rr_pipeline_t *pl, int32_t partition, rr_ck
     save_keys(&e, &pl->store.brands);
     rr_pckpt_end(&e);
     if (!e.err) e.err = rr_pckpt_save_part_users(pl, &e, (uint32_t)partition + 1);
+    if (!e.err) e.err = rr_pckpt_save_part_demo(pl, &e, (uint32_t)partition + 1);
     return e.err;
 }
 
@@ -128,6 +130,7 @@ static void map_user(rr_pipeline_t *pl, const remap_t *m, uint32_t uid, rr_ckpt_
     for (int k = 0; k < u->nshown; k++) u->shown[k] = map_id(m, MAP_ITEM, u->shown[k], c);
     map_topk(m, MAP_CAT, &pl->portrait.user[uid].cat, c);
     map_topk(m, MAP_BRAND, &pl->portrait.user[uid].brand, c);
+    pl->portrait.user[uid].region = 0; /* the writer's name id: DEMO/<sub> brings the text */
     if (m->renumbered) rr_store_seen_reset(st, uid);
 }
 
@@ -250,6 +253,7 @@ rr_err_t rr_pipeline_load_part(rr_pipeline_t *pl, const rr_ckpt_reader_t *r, int
     if (!err) err = load_keys(&d, &m);
     if (!err) err = load_users(&d, &m, sub, &uids, &n);
     if (!err) err = load_lists(&d, &m, sub, uids, n);
+    if (!err) err = rr_pckpt_load_part_demo(&d, sub);
     if (!err) *nusers = (size_t)n;
     free(uids);
     for (int t = 0; t < 3; t++) free(m.map[t]);

@@ -1,4 +1,5 @@
-/* rr_cmd_eval.c — `rtrec eval FILE... --format F [--json] [-X key=value]...`: the prequential
+/* rr_cmd_eval.c — `rtrec eval FILE... --format F [--items FILE] [--users FILE] [--json]
+ * [-X key=value]...`: the prequential
  * evaluation of rr_eval.h, printed as a table or one JSON object. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,8 @@
 static int eval_usage(void)
 {
     fprintf(stderr, "usage: rtrec eval FILE... --format "
-                    "taobao|rees46|movielens|ml100k|amazon|caixin|jsonl|pb [--json] [-c FILE] "
+                    "taobao|rees46|movielens|ml100k|amazon|caixin|jsonl|pb [--items FILE] "
+                    "[--users FILE] [--json] [-c FILE] "
                     "[-X key=value]...\n");
     return 2;
 }
@@ -23,11 +25,16 @@ int rr_cmd_eval(int argc, char **argv)
     int nrest = 0, json = 0, status = 2;
     size_t nfiles = 0;
     rr_format_t fmt = RR_FMT_NONE;
+    rr_eval_side_t side = {NULL, NULL};
     if (!rest || !files || rr_cli_config(argc, argv, &cfg, rest, &nrest)) goto out;
     rr_cli_log_level(&cfg);
     for (int i = 0; i < nrest; i++) {
         if (strcmp(rest[i], "--format") == 0 && i + 1 < nrest)
             fmt = rr_format_parse(rest[++i]);
+        else if (strcmp(rest[i], "--items") == 0 && i + 1 < nrest)
+            side.items = rest[++i];
+        else if (strcmp(rest[i], "--users") == 0 && i + 1 < nrest)
+            side.users = rest[++i];
         else if (strcmp(rest[i], "--json") == 0)
             json = 1;
         else if (rest[i][0] != '-' || strcmp(rest[i], "-") == 0)
@@ -38,7 +45,7 @@ int rr_cmd_eval(int argc, char **argv)
     if (fmt == RR_FMT_NONE || nfiles == 0) goto usage;
     rr_eval_result_t res;
     char errstr[512];
-    if (rr_eval_run(&cfg, files, nfiles, fmt, stderr, &res, errstr, sizeof(errstr))) {
+    if (rr_eval_run_side(&cfg, files, nfiles, fmt, &side, stderr, &res, errstr, sizeof(errstr))) {
         fprintf(stderr, "rtrec eval: %s\n", errstr);
         status = 1;
         goto out;

@@ -8,6 +8,7 @@
 #include "rr_cli.h"
 #include "rr_codec.h"
 #include "rr_producer.h"
+#include "rr_replay_side.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -46,6 +47,7 @@ static rr_producer_t *make_producer(const rr_config_t *cfg)
 
 typedef struct replay_opts_s {
     const char *file, *topic;
+    const char *items, *users; /* side files, produced first */
     rr_format_t fmt;
     double rate, speedup;
 } replay_opts_t;
@@ -62,6 +64,10 @@ static int replay_args(char **rest, int nrest, const rr_config_t *cfg, replay_op
             o->rate = atof(rest[++i]);
         else if (strcmp(a, "--speedup") == 0 && v)
             o->speedup = atof(rest[++i]);
+        else if (strcmp(a, "--items") == 0 && v)
+            o->items = rest[++i];
+        else if (strcmp(a, "--users") == 0 && v)
+            o->users = rest[++i];
         else if (strcmp(a, "--topic") == 0 && v)
             o->topic = rest[++i];
         else if (a[0] != '-' && !o->file)
@@ -74,7 +80,8 @@ static int replay_args(char **rest, int nrest, const rr_config_t *cfg, replay_op
     if (!o->file || o->fmt == RR_FMT_NONE) {
         fprintf(stderr, "usage: rtrec replay FILE --format "
                         "taobao|rees46|movielens|ml100k|amazon|caixin|jsonl|pb"
-                        " [--rate EPS|--speedup X] [--topic T] [-X kafka.bootstrap.servers=H:P]\n");
+                        " [--rate EPS|--speedup X] [--topic T] [--items FILE] [--users FILE]"
+                        " [-X kafka.bootstrap.servers=H:P]\n");
         return 2;
     }
     if (!cfg->kafka_bootstrap[0]) {
@@ -127,6 +134,11 @@ int rr_cmd_replay(int argc, char **argv)
     }
     rr_producer_t *rp = make_producer(&cfg);
     if (!rp) {
+        rr_reader_free(rd);
+        return 1;
+    }
+    if ((o.items || o.users) && rr_replay_side(rp, &cfg, o.items, o.users)) {
+        rr_producer_free(rp);
         rr_reader_free(rd);
         return 1;
     }

@@ -167,14 +167,22 @@ static void handle_item(rr_engine_t *en, const rr_msg_t *msg)
     if (err) dead_letter(en, msg, err);
 }
 
-/* Users-topic messages are only validated: one that does not decode or has no user_id is a
- * dead letter (counted by reason); a valid one is dropped, as nothing reads user attributes. */
+/* A User message sets the user's demographics (before or after the user's first event); the
+ * users topic is co-partitioned with the events (check_copartitioned), so its partition is the
+ * one the user's events come from. A refresh republishes the list and the portrait. */
 static void handle_user(rr_engine_t *en, const rr_msg_t *msg)
 {
     rr_user_msg_t user;
+    uint32_t uid;
     rr_err_t err = rr_user_decode(msg->value, msg->len, &user);
     if (!err && !user.user_id[0]) err = RR_E(NO_USER);
-    if (err) dead_letter(en, msg, err);
+    if (!err) err = rr_pipeline_user_update(&en->pl, &user, &uid);
+    if (err) {
+        dead_letter(en, msg, err);
+        return;
+    }
+    en->pl.store.user[uid].partition = msg->partition;
+    schedule_refresh(en, uid);
 }
 
 /* The next offset to consume, per input partition: what a checkpoint taken now covers. */

@@ -62,11 +62,20 @@ static void json_portrait(rr_metrics_buf_t *b, rr_engine_t *en, uint32_t uid)
         rr_metrics_json_str(b, values[i]);
     }
     static const char *const genders[] = {NULL, "male", "female", "other"};
-    const rr_portrait_t *p = &en->pl.portrait.user[uid];
+    const rr_portrait_table_t *pt = &en->pl.portrait;
+    const rr_portrait_t *p = &pt->user[uid];
     rr_metrics_printf(b, "},\"demographics\":{\"age\":");
     rr_metrics_json_num(b, p->age ? p->age : NAN);
+    rr_metrics_printf(b, ",\"age_band\":");
+    rr_metrics_json_str(b, p->age ? rr_portrait_age_band(p->age) : NULL);
     rr_metrics_printf(b, ",\"gender\":");
-    rr_metrics_json_str(b, p->gender < 4 ? genders[p->gender] : NULL);
+    rr_metrics_json_str(b, genders[p->gender & 3]);
+    const char *occupation = rr_portrait_name(pt, p->occupation);
+    const char *region = rr_portrait_name(pt, p->region);
+    rr_metrics_printf(b, ",\"occupation\":");
+    rr_metrics_json_str(b, occupation[0] ? occupation : NULL);
+    rr_metrics_printf(b, ",\"region\":");
+    rr_metrics_json_str(b, region[0] ? region : NULL);
     rr_metrics_printf(b, "}");
 }
 

@@ -8,6 +8,7 @@
 #include "rr_baseline.h"
 #include "rr_eval.h"
 #include "rr_pipeline.h"
+#include "rr_side.h"
 
 /* An event as the harness keeps it: rr_event_t minus the fields no method reads, so a 120k
  * event file stays a few tens of MB. */
@@ -43,6 +44,7 @@ typedef struct eval_s {
     rr_anchors_t *anchors;
     rr_pipeline_t pl;
     int pl_ready;
+    int cold; /* the target being scored is in the cold-start slice */
     rr_eval_result_t *res;
 } eval_t;
 
@@ -204,8 +206,10 @@ static void eval_hit(eval_t *ev, int method, const uint32_t *list, size_t n, uin
 {
     for (size_t r = 0; r < n && r < RR_EVAL_K; r++) {
         if (list[r] != item) continue;
+        double gain = 1.0 / log2((double)r + 2.0);
         ev->res->hits[method]++;
-        ev->res->ndcg_sum[method] += 1.0 / log2((double)r + 2.0);
+        ev->res->ndcg_sum[method] += gain;
+        if (ev->cold) ev->res->cold_hits[method]++, ev->res->cold_ndcg_sum[method] += gain;
         return;
     }
 }
@@ -237,6 +241,8 @@ static void eval_score(eval_t *ev, uint32_t user, uint32_t item)
 {
     uint32_t list[RR_EVAL_K];
     ev->res->targets++;
+    ev->cold = ev->user_events[user] <= RR_EVAL_COLD;
+    ev->res->cold_targets += (uint64_t)ev->cold;
     eval_mark_own(ev, user, 1);
     size_t n = rr_pop_top(&ev->pop, list, RR_EVAL_K, skip_own, ev);
     eval_hit(ev, RR_EVAL_POP, list, n, item);
@@ -342,9 +348,45 @@ static rr_err_t eval_replay(eval_t *ev, FILE *progress, double t0)
     return RR_OK;
 }
 
+static rr_err_t side_item(void *opaque, const rr_item_msg_t *item)
+{
+    eval_t *ev = opaque;
+    uint32_t iid;
+    rr_err_t err = rr_pipeline_item_update(&ev->pl, item, &iid);
+    ev->res->side_items += err == RR_OK;
+    return err == RR_E(FULL) ? RR_OK : err; /* past items.max: the catalog is what fits */
+}
+
+static rr_err_t side_user(void *opaque, const rr_user_msg_t *user)
+{
+    eval_t *ev = opaque;
+    uint32_t uid;
+    rr_err_t err = rr_pipeline_user_update(&ev->pl, user, &uid);
+    ev->res->side_users += err == RR_OK;
+    return err;
+}
+
+/* Items, then users: the order replay produces them in, all before the first event. */
+static rr_err_t eval_side(eval_t *ev, const rr_eval_side_t *side, char *errstr, size_t errlen)
+{
+    size_t n;
+    rr_err_t err = RR_OK;
+    if (side && side->items) err = rr_side_items(side->items, side_item, ev, &n, errstr, errlen);
+    if (!err && side && side->users)
+        err = rr_side_users(side->users, side_user, ev, &n, errstr, errlen);
+    return err;
+}
+
 rr_err_t rr_eval_run(const rr_config_t *cfg, const char *const *files, size_t nfiles,
                      rr_format_t fmt, FILE *progress, rr_eval_result_t *res, char *errstr,
                      size_t errlen)
+{
+    return rr_eval_run_side(cfg, files, nfiles, fmt, NULL, progress, res, errstr, errlen);
+}
+
+rr_err_t rr_eval_run_side(const rr_config_t *cfg, const char *const *files, size_t nfiles,
+                          rr_format_t fmt, const rr_eval_side_t *side, FILE *progress,
+                          rr_eval_result_t *res, char *errstr, size_t errlen)
 {
     double t0 = now_s();
     eval_t ev;
@@ -359,6 +401,7 @@ rr_err_t rr_eval_run(const rr_config_t *cfg, const char *const *files, size_t nf
         res->ran[RR_EVAL_ANCHOR0 + a] = (uint8_t)ev.has_cats;
     if (!err && (err = eval_alloc(&ev, cfg)) != RR_OK)
         snprintf(errstr, errlen, "eval state: %s", rr_strerror(err));
+    if (!err) err = eval_side(&ev, side, errstr, errlen);
     if (!err && (err = eval_replay(&ev, progress, t0)) != RR_OK)
         snprintf(errstr, errlen, "replay: %s", rr_strerror(err));
     res->users = rr_intern_bound(&ev.users);

@@ -23,6 +23,14 @@ enum {
 #define RR_EVAL_K      10 /* HR@K / NDCG@K */
 #define RR_EVAL_WINDOW 20 /* item-kNN window (README) */
 #define RR_EVAL_SEED   1  /* ISGD's initial factors */
+#define RR_EVAL_COLD   3  /* cold-start slice: targets after a user's 1st to 3rd event */
+
+/* Side files (rr_side.h) applied to rtrec's pipeline before the events, items then users, as
+ * `rtrec replay` produces them to the items and users topics first. NULL: none. The baselines
+ * and anchors see only the events. */
+typedef struct rr_eval_side_s {
+    const char *items, *users;
+} rr_eval_side_t;
 
 typedef struct rr_eval_result_s {
     uint64_t events;  /* events replayed */
@@ -31,12 +39,17 @@ typedef struct rr_eval_result_s {
     uint64_t users, items, targets;
     uint64_t hits[RR_EVAL__METHODS];
     double ndcg_sum[RR_EVAL__METHODS];
-    uint8_t ran[RR_EVAL__METHODS]; /* scored: cat_trend needs events that carry categories */
-    double rtrec_s;                /* time in rr_pipeline_apply + rr_pipeline_refresh only */
-    double anchors_s;              /* time in the anchors' lists and updates */
-    double wall_s;                 /* the whole run: reading, sorting, every method */
-    uint64_t covered;              /* catalog items shown in some rtrec top-K at a target */
-    double logloss;                /* the MLP's prequential log loss; NAN when model.enabled=0 */
+    /* The cold-start slice: targets of users with 1..RR_EVAL_COLD events before them. */
+    uint64_t cold_targets;
+    uint64_t cold_hits[RR_EVAL__METHODS];
+    double cold_ndcg_sum[RR_EVAL__METHODS];
+    uint64_t side_items, side_users; /* side-file records applied */
+    uint8_t ran[RR_EVAL__METHODS];   /* scored: cat_trend needs events that carry categories */
+    double rtrec_s;                  /* time in rr_pipeline_apply + rr_pipeline_refresh only */
+    double anchors_s;                /* time in the anchors' lists and updates */
+    double wall_s;                   /* the whole run: reading, sorting, every method */
+    uint64_t covered;                /* catalog items shown in some rtrec top-K at a target */
+    double logloss;                  /* the MLP's prequential log loss; NAN when model.enabled=0 */
     double auc;            /* the MLP's prequential AUC (positive vs its sampled negatives) */
     size_t bytes_per_user; /* state reserved per user slot (rr_pipeline_bytes_per_user) */
 } rr_eval_result_t;
@@ -48,21 +61,29 @@ typedef struct rr_eval_result_s {
 rr_err_t rr_eval_run(const rr_config_t *cfg, const char *const *files, size_t nfiles,
                      rr_format_t fmt, FILE *progress, rr_eval_result_t *res, char *errstr,
                      size_t errlen);
+/* rr_eval_run with side files (side NULL: none). */
+rr_err_t rr_eval_run_side(const rr_config_t *cfg, const char *const *files, size_t nfiles,
+                          rr_format_t fmt, const rr_eval_side_t *side, FILE *progress,
+                          rr_eval_result_t *res, char *errstr, size_t errlen);
 
-double rr_eval_hr(const rr_eval_result_t *res, int method);   /* 0 without targets */
-double rr_eval_ndcg(const rr_eval_result_t *res, int method); /* 0 without targets */
-double rr_eval_coverage(const rr_eval_result_t *res);         /* share of the catalog */
-double rr_eval_events_per_s(const rr_eval_result_t *res);     /* rtrec pipeline alone */
+double rr_eval_hr(const rr_eval_result_t *res, int method);        /* 0 without targets */
+double rr_eval_ndcg(const rr_eval_result_t *res, int method);      /* 0 without targets */
+double rr_eval_cold_hr(const rr_eval_result_t *res, int method);   /* the cold-start slice */
+double rr_eval_cold_ndcg(const rr_eval_result_t *res, int method); /* the cold-start slice */
+double rr_eval_coverage(const rr_eval_result_t *res);              /* share of the catalog */
+double rr_eval_events_per_s(const rr_eval_result_t *res);          /* rtrec pipeline alone */
 /* The anchor with the best HR@K over all that ran (ties: the earlier in rr_anchors.h), and the
  * best half-life of a family ("trend", "cat_trend"); -1 when none ran. */
 int rr_eval_best_anchor(const rr_eval_result_t *res);
 int rr_eval_best_of_family(const rr_eval_result_t *res, const char *family);
 
-/* One table for people, or one JSON object (keys events, targets, hr10, ndcg10, pop_hr10,
+/* One table for people, or one JSON object (keys events, targets, hr10, ndcg10, cold_targets,
+ * cold_hr10, cold_ndcg10 (and pop_/knn_ of those), side_items, side_users, pop_hr10,
  * knn_hr10, pop_ndcg10, knn_ndcg10, logloss, auc, events_per_s, coverage, ..., then "anchors":
- * {"trend_5m": {"hr10", "ndcg10"}, ...} for every anchor that ran, best_trend, best_cat_trend
- * (null without categories), best_anchor, best_anchor_hr10, best_anchor_ndcg10,
- * ratio_vs_best_anchor, anchors_s). logloss and auc are "n/a" / null when the model is off. */
+ * {"trend_5m": {"hr10", "ndcg10", "cold_hr10", "cold_ndcg10"}, ...} for every anchor that ran,
+ * best_trend, best_cat_trend (null without categories), best_anchor, best_anchor_hr10,
+ * best_anchor_ndcg10, ratio_vs_best_anchor, anchors_s). logloss and auc are "n/a" / null when the
+ * model is off. */
 void rr_eval_print_text(FILE *fp, const rr_eval_result_t *res, const char *const *files,
                         size_t nfiles, rr_format_t fmt);
 void rr_eval_print_json(FILE *fp, const rr_eval_result_t *res, const char *const *files,

@@ -14,6 +14,16 @@ double rr_eval_ndcg(const rr_eval_result_t *res, int method)
     return res->targets ? res->ndcg_sum[method] / (double)res->targets : 0.0;
 }
 
+double rr_eval_cold_hr(const rr_eval_result_t *res, int method)
+{
+    return res->cold_targets ? (double)res->cold_hits[method] / (double)res->cold_targets : 0.0;
+}
+
+double rr_eval_cold_ndcg(const rr_eval_result_t *res, int method)
+{
+    return res->cold_targets ? res->cold_ndcg_sum[method] / (double)res->cold_targets : 0.0;
+}
+
 double rr_eval_coverage(const rr_eval_result_t *res)
 {
     return res->items ? (double)res->covered / (double)res->items : 0.0;
@@ -59,13 +69,13 @@ static double eval_ratio(const rr_eval_result_t *res, int method)
 /* The anchors' table, each family's best half-life, the best anchor and rtrec over it. */
 static void eval_print_anchors(FILE *fp, const rr_eval_result_t *res)
 {
-    fprintf(fp, "\n%-16s %8s %8s   (same targets; ran in %.2f s)\n", "anchor", "HR@10", "NDCG@10",
-            res->anchors_s);
+    fprintf(fp, "\n%-16s %8s %8s %8s %8s   (same targets; ran in %.2f s)\n", "anchor", "HR@10",
+            "NDCG@10", "cold HR", "cold NDCG", res->anchors_s);
     for (int a = 0; a < RR_ANCHOR__COUNT; a++) {
         int m = RR_EVAL_ANCHOR0 + a;
         if (res->ran[m])
-            fprintf(fp, "%-16s %8.4f %8.4f\n", rr_anchor_name(a), rr_eval_hr(res, m),
-                    rr_eval_ndcg(res, m));
+            fprintf(fp, "%-16s %8.4f %8.4f %8.4f %8.4f\n", rr_anchor_name(a), rr_eval_hr(res, m),
+                    rr_eval_ndcg(res, m), rr_eval_cold_hr(res, m), rr_eval_cold_ndcg(res, m));
     }
     const char *families[] = {"trend", "cat_trend"};
     for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
@@ -93,10 +103,17 @@ void rr_eval_print_text(FILE *fp, const rr_eval_result_t *res, const char *const
     fprintf(fp, "users      %llu   items %llu   targets %llu (new-item events of known users)\n",
             (unsigned long long)res->users, (unsigned long long)res->items,
             (unsigned long long)res->targets);
-    fprintf(fp, "\n%-12s %8s %8s %10s\n", "method", "HR@10", "NDCG@10", "vs best bl");
+    fprintf(fp, "cold start %llu targets (after a user's 1st to %d. event)\n",
+            (unsigned long long)res->cold_targets, RR_EVAL_COLD);
+    if (res->side_items || res->side_users)
+        fprintf(fp, "side files %llu items, %llu users (rtrec only)\n",
+                (unsigned long long)res->side_items, (unsigned long long)res->side_users);
+    fprintf(fp, "\n%-12s %8s %8s %10s %8s %9s\n", "method", "HR@10", "NDCG@10", "vs best bl",
+            "cold HR", "cold NDCG");
     for (int m = 0; m < RR_EVAL_ANCHOR0; m++)
-        fprintf(fp, "%-12s %8.4f %8.4f %9.2fx\n", names[m], rr_eval_hr(res, m),
-                rr_eval_ndcg(res, m), eval_ratio(res, m));
+        fprintf(fp, "%-12s %8.4f %8.4f %9.2fx %8.4f %9.4f\n", names[m], rr_eval_hr(res, m),
+                rr_eval_ndcg(res, m), eval_ratio(res, m), rr_eval_cold_hr(res, m),
+                rr_eval_cold_ndcg(res, m));
     eval_print_anchors(fp, res);
     if (isnan(res->logloss))
         fprintf(fp, "\nlogloss    n/a   auc n/a   (model.enabled=0)\n");
@@ -146,8 +163,10 @@ static void eval_json_anchors(FILE *fp, const rr_eval_result_t *res)
     for (int a = 0, first = 1; a < RR_ANCHOR__COUNT; a++) {
         int m = RR_EVAL_ANCHOR0 + a;
         if (!res->ran[m]) continue;
-        fprintf(fp, "%s\"%s\":{\"hr10\":%.6f,\"ndcg10\":%.6f}", first ? "" : ",", rr_anchor_name(a),
-                rr_eval_hr(res, m), rr_eval_ndcg(res, m));
+        fprintf(fp,
+                "%s\"%s\":{\"hr10\":%.6f,\"ndcg10\":%.6f,\"cold_hr10\":%.6f,\"cold_ndcg10\":%.6f}",
+                first ? "" : ",", rr_anchor_name(a), rr_eval_hr(res, m), rr_eval_ndcg(res, m),
+                rr_eval_cold_hr(res, m), rr_eval_cold_ndcg(res, m));
         first = 0;
     }
     fprintf(fp, "},");
@@ -178,6 +197,13 @@ void rr_eval_print_json(FILE *fp, const rr_eval_result_t *res, const char *const
     fprintf(fp, "\"hr10\":%.6f,\"ndcg10\":%.6f,\"pop_hr10\":%.6f,\"pop_ndcg10\":%.6f,",
             rr_eval_hr(res, RR_EVAL_RTREC), rr_eval_ndcg(res, RR_EVAL_RTREC),
             rr_eval_hr(res, RR_EVAL_POP), rr_eval_ndcg(res, RR_EVAL_POP));
+    fprintf(fp, "\"cold_targets\":%llu,\"cold_hr10\":%.6f,\"cold_ndcg10\":%.6f,",
+            (unsigned long long)res->cold_targets, rr_eval_cold_hr(res, RR_EVAL_RTREC),
+            rr_eval_cold_ndcg(res, RR_EVAL_RTREC));
+    fprintf(fp, "\"pop_cold_hr10\":%.6f,\"knn_cold_hr10\":%.6f,", rr_eval_cold_hr(res, RR_EVAL_POP),
+            rr_eval_cold_hr(res, RR_EVAL_KNN));
+    fprintf(fp, "\"side_items\":%llu,\"side_users\":%llu,", (unsigned long long)res->side_items,
+            (unsigned long long)res->side_users);
     fprintf(fp, "\"knn_hr10\":%.6f,\"knn_ndcg10\":%.6f,\"ratio_vs_best_baseline\":%.4f,",
             rr_eval_hr(res, RR_EVAL_KNN), rr_eval_ndcg(res, RR_EVAL_KNN),
             eval_ratio(res, RR_EVAL_RTREC));

@@ -72,6 +72,14 @@ static void rank_dot(void *opaque, uint32_t uid, const uint32_t *items, size_t n
         memset(out, 0, n * sizeof(*out));
 }
 
+static void rank_demo(void *opaque, uint32_t uid, const uint32_t *items, size_t n, float *out)
+{
+    rr_pipeline_t *pl = opaque;
+    uint32_t seg[RR_SEGPOP_KINDS];
+    rr_segpop_segments(&pl->portrait.user[uid], seg);
+    for (size_t i = 0; i < n; i++) out[i] = rr_segpop_lift(&pl->segpop, seg, items[i]);
+}
+
 /* The learned ranker over every source's named features (rr_rank.h). */
 static rr_err_t ranker_init(rr_pipeline_t *pl, const rr_config_t *cfg)
 {
@@ -88,8 +96,8 @@ static rr_err_t ranker_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     pl->ranker_on = 1;
     pl->rank_train_every = (uint32_t)cfg->recs_ranker_train_every;
     pl->rank_rng = (uint64_t)cfg->model_seed * 0x9E3779B97F4A7C15ULL + 1;
-    rr_rank_src_t src = {pl->trends,           pl->item_first_ms, pl->item_last_ms,
-                         &pl->portrait.now_ms, &pl->epoch,        &pl->ranker.steps};
+    rr_rank_src_t src = {pl->trends, pl->item_first_ms, pl->item_last_ms, &pl->portrait.now_ms,
+                         &pl->epoch, &pl->ranker.steps, rank_demo};
     return rr_rank_enable(&pl->rec, &src, rank_score, rank_explain, rank_dot, pl);
 }
 
@@ -135,6 +143,7 @@ rr_err_t rr_pipeline_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     if (!err)
         err = rr_trending_init(&pl->trending, (size_t)cfg->items_max, cfg->trending_half_life_s);
     if (!err) err = rr_cattop_init(&pl->cattop, (size_t)cfg->items_max);
+    if (!err) err = rr_segpop_init(&pl->segpop);
     rr_rec_params_t p = {(uint32_t)cfg->recs_n,          (uint32_t)cfg->recs_category_cap,
                          (float)cfg->recs_recency_decay, (float)cfg->recs_w_category,
                          (float)cfg->recs_w_trending,    (float)cfg->recs_w_model,
@@ -158,6 +167,7 @@ void rr_pipeline_free(rr_pipeline_t *pl)
     rr_cooc_free(&pl->cooc);
     rr_trending_free(&pl->trending);
     rr_cattop_free(&pl->cattop);
+    rr_segpop_free(&pl->segpop);
     rr_recommender_free(&pl->rec);
     rr_portrait_free(&pl->portrait);
     rr_dedupe_free(&pl->dedupe);
@@ -334,6 +344,13 @@ static void evict_one(rr_pipeline_t *pl)
     pl->evicted++;
 }
 
+/* Idle past the TTL. A user known only from a User message (no event yet) has no event time to
+ * age from: it stays until its first event, or until eviction makes room. */
+static int idle(const rr_pipeline_t *pl, const rr_user_t *u, int64_t now_ms)
+{
+    return u->nevents > 0 && now_ms - u->last_ts_ms > pl->ttl_ms;
+}
+
 /* Each event advances a clock hand over two user ids and expires the idle ones, so the whole
  * table is swept every users/2 events at a constant cost per event. */
 static void expire_some(rr_pipeline_t *pl, int64_t now_ms)
@@ -342,7 +359,7 @@ static void expire_some(rr_pipeline_t *pl, int64_t now_ms)
     for (int i = 0; i < 2 && bound > 0; i++) {
         uint32_t uid = pl->sweep_hand++ % (uint32_t)bound;
         const rr_user_t *u = &pl->store.user[uid];
-        if (rr_intern_key(&pl->store.users, uid) && now_ms - u->last_ts_ms > pl->ttl_ms) {
+        if (rr_intern_key(&pl->store.users, uid) && idle(pl, u, now_ms)) {
             drop_user(pl, uid);
             pl->expired++;
         }
@@ -353,8 +370,7 @@ static rr_err_t find_user(rr_pipeline_t *pl, const char *user_id, uint32_t *uid)
 {
     int is_new;
     rr_err_t err = rr_store_user(&pl->store, user_id, uid, &is_new);
-    if (!err && !is_new && pl->ttl_ms > 0 &&
-        pl->portrait.now_ms - pl->store.user[*uid].last_ts_ms > pl->ttl_ms) {
+    if (!err && !is_new && pl->ttl_ms > 0 && idle(pl, &pl->store.user[*uid], pl->portrait.now_ms)) {
         drop_user(pl, *uid); /* back after the TTL: the sweep just had not reached it yet */
         pl->expired++;
         err = rr_store_user(&pl->store, user_id, uid, &is_new);
@@ -414,6 +430,9 @@ static rr_err_t apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid)
     size_t nrecent = rr_store_recent(&pl->store, *uid, recent);
     err = rr_cooc_add(&pl->cooc, iid, recent, nrecent);
     rr_trending_hit(&pl->trending, iid, w, ev->ts_ms);
+    uint32_t seg[RR_SEGPOP_KINDS];
+    rr_segpop_segments(&pl->portrait.user[*uid], seg);
+    rr_segpop_add(&pl->segpop, seg, iid);
     if (pl->ranker_on) rank_observe(pl, iid, w, ev->ts_ms);
     uint32_t cat = pl->store.item[iid].category;
     if (cat != RR_INTERN_NONE) rr_cattop_offer(&pl->cattop, &pl->trending, cat, iid);
@@ -479,6 +498,14 @@ rr_err_t rr_pipeline_item_update(rr_pipeline_t *pl, const rr_item_msg_t *msg, ui
 {
     pl->epoch++;
     return rr_store_item_update(&pl->store, msg, iid);
+}
+
+rr_err_t rr_pipeline_user_update(rr_pipeline_t *pl, const rr_user_msg_t *msg, uint32_t *uid)
+{
+    pl->epoch++;
+    rr_err_t err = find_user(pl, msg->user_id, uid);
+    if (!err) rr_portrait_set_user(&pl->portrait, *uid, msg);
+    return err;
 }
 
 int rr_pipeline_forget(rr_pipeline_t *pl, const char *user_id)

@@ -13,6 +13,7 @@
 #include "rr_rank.h"
 #include "rr_ranker.h"
 #include "rr_recommend.h"
+#include "rr_segpop.h"
 #include "rr_store.h"
 #include "rr_trending.h"
 
@@ -36,6 +37,7 @@ typedef struct rr_pipeline_s {
     rr_cattop_t cattop;
     rr_recommender_t rec;
     rr_portrait_table_t portrait;
+    rr_segpop_t segpop; /* item popularity per demographic segment (a ranker feature) */
     rr_learner_t learner;
     int model_on;
     /* Retrieval results of the batch being refreshed (rr_pipeline_refresh_batch). */
@@ -90,6 +92,10 @@ size_t rr_pipeline_refresh(rr_pipeline_t *pl, uint32_t uid);
 /* A catalog update (the items topic): rr_store_item_update through the pipeline, which knows
  * the state has changed. */
 rr_err_t rr_pipeline_item_update(rr_pipeline_t *pl, const rr_item_msg_t *msg, uint32_t *iid);
+/* A User message (the users topic): the user's demographics, set whether or not the user has
+ * had events (a new user is created, with no events, and may then be evicted or expire like
+ * any other). *uid gets the user, whose list and portrait should be refreshed. */
+rr_err_t rr_pipeline_user_update(rr_pipeline_t *pl, const rr_user_msg_t *msg, uint32_t *uid);
 /* Drops a user entirely; returns 0 if unknown. */
 int rr_pipeline_forget(rr_pipeline_t *pl, const char *user_id);
 /* The model's prequential log loss and AUC so far; NAN before any training step. */

@@ -243,6 +243,7 @@ static void features_of(const rr_recommender_t *rec, const rr_store_t *st, const
     x[RR_F_AGE] = first ? log1pf((float)(now - first) / 3.6e6f) : 0;
     x[RR_F_IDLE] = last ? log1pf((float)(now - last) / 6e4f) : log1pf(1e6f);
     x[RR_F_DOT] = 0;
+    x[RR_F_DEMO_LIFT] = 0;
     x[RR_F_ACTIVITY] = rk->activity;
 }
 
@@ -265,9 +266,14 @@ static float best_source(const rr_recommender_t *rec, uint32_t item, float co_ma
 /* The learned embeddings' agreement of rows[0..n) into their DOT feature. */
 static void add_dots(rr_rank_t *rk, uint32_t uid, const uint32_t *items, size_t n, float *x)
 {
-    if (!rk->dot) return;
-    rk->dot(rk->opaque, uid, items, n, rk->dots);
-    for (size_t i = 0; i < n; i++) x[i * NF + RR_F_DOT] = rk->dots[i];
+    if (rk->dot) {
+        rk->dot(rk->opaque, uid, items, n, rk->dots);
+        for (size_t i = 0; i < n; i++) x[i * NF + RR_F_DOT] = rk->dots[i];
+    }
+    if (rk->src.demo) { /* the same scratch, once DOT has been copied out */
+        rk->src.demo(rk->opaque, uid, items, n, rk->dots);
+        for (size_t i = 0; i < n; i++) x[i * NF + RR_F_DEMO_LIFT] = rk->dots[i];
+    }
 }
 
 /* (score, item) order of the admission heap: a is worse than b (ties: the higher id). */

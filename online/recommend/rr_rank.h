@@ -21,6 +21,9 @@ typedef struct rr_rank_src_s {
     const int64_t *now_ms;        /* event time of the latest event */
     const uint64_t *epoch;        /* changes whenever any state the features read changes */
     const uint64_t *steps;        /* the ranker's SGD steps so far */
+    /* The demographic lift (DEMO_LIFT) of user uid for items[0..n); NULL: 0. Called with the
+     * opaque of rr_rank_enable. */
+    void (*demo)(void *opaque, uint32_t uid, const uint32_t *items, size_t n, float *out);
 } rr_rank_src_t;
 
 /* Ranker probabilities of n feature rows (n × RR_F__COUNT). */

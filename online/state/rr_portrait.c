@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "rr_embed.h"
 #include "rr_portrait.h"
 
 #define BAND_Z 0.43 /* ±z of the 33rd/67th percentiles of a normal: three equal-sized bands */
@@ -18,12 +17,15 @@ rr_err_t rr_portrait_init(rr_portrait_table_t *pt, size_t users_max, double half
     pt->users_max = users_max;
     pt->half_life_ms = half_life_s * 1000.0;
     rr_welford_reset(&pt->log_price, 1);
-    return RR_OK;
+    rr_err_t err = rr_intern_init(&pt->names, RR_PORTRAIT_NAMES_MAX);
+    if (err) rr_portrait_free(pt);
+    return err;
 }
 
 void rr_portrait_free(rr_portrait_table_t *pt)
 {
     free(pt->user);
+    rr_intern_free(&pt->names);
     memset(pt, 0, sizeof(*pt));
 }
 
@@ -144,6 +146,20 @@ void rr_portrait_update(rr_portrait_table_t *pt, const rr_store_t *st, uint32_t 
     }
 }
 
+uint16_t rr_portrait_name_id(rr_portrait_table_t *pt, const char *name)
+{
+    uint32_t id;
+    int is_new;
+    if (!name[0] || rr_intern_add(&pt->names, name, &id, &is_new) != RR_OK) return 0;
+    return (uint16_t)(id + 1);
+}
+
+const char *rr_portrait_name(const rr_portrait_table_t *pt, uint16_t id)
+{
+    const char *name = id ? rr_intern_key(&pt->names, (uint32_t)id - 1) : NULL;
+    return name ? name : "";
+}
+
 void rr_portrait_set_user(rr_portrait_table_t *pt, uint32_t uid, const rr_user_msg_t *msg)
 {
     if (uid >= pt->users_max) return;
@@ -151,10 +167,26 @@ void rr_portrait_set_user(rr_portrait_table_t *pt, uint32_t uid, const rr_user_m
     p->age = (uint8_t)(msg->age <= 0 ? 0 : msg->age > 255 ? 255 : msg->age);
     char g = msg->gender[0];
     p->gender = g == 0 ? 0 : (g == 'm' || g == 'M') ? 1 : (g == 'f' || g == 'F') ? 2 : 3;
-    p->region = 0;
-    if (msg->region[0])
-        p->region = (uint16_t)(1 + rr_embed_bucket(rr_hash64(msg->region, strlen(msg->region)),
-                                                   UINT16_MAX));
+    p->occupation = rr_portrait_name_id(pt, msg->occupation);
+    p->region = rr_portrait_name_id(pt, msg->region);
+}
+
+/* MovieLens' bands: the segments a demographic model usually learns. */
+static const uint8_t band_lo[] = {1, 18, 25, 35, 45, 50, 56};
+static const char *const band_names[] = {"unknown", "under_18", "18-24", "25-34",
+                                         "35-44",   "45-49",    "50-55", "56+"};
+
+int rr_portrait_age_band_index(uint8_t age)
+{
+    int band = 0;
+    for (int k = 0; k < (int)sizeof(band_lo); k++)
+        if (age >= band_lo[k]) band = k + 1;
+    return band;
+}
+
+const char *rr_portrait_age_band(uint8_t age)
+{
+    return band_names[rr_portrait_age_band_index(age)];
 }
 
 void rr_portrait_set_propensity(rr_portrait_table_t *pt, uint32_t uid, float prop)
@@ -281,9 +313,13 @@ size_t rr_portrait_fields(const rr_portrait_table_t *pt, const rr_store_t *st, u
     snprintf(text->num[2], sizeof(text->num[2]), "%u", u->purchases);
     snprintf(text->num[3], sizeof(text->num[3]), "%lld", (long long)now_ms);
     snprintf(text->num[4], sizeof(text->num[4]), "%lld", (long long)u->last_ts_ms);
+    static const char *const genders[] = {"unknown", "male", "female", "other"};
     static const char *const names[RR_PORTRAIT_NFIELDS] = {
-        "top_categories",      "top_brands", "price_band", "activity",   "lifecycle",
-        "purchase_propensity", "events",     "purchases",  "updated_at", "last_event_at"};
+        "top_categories", "top_brands", "price_band",
+        "activity",       "lifecycle",  "purchase_propensity",
+        "events",         "purchases",  "updated_at",
+        "last_event_at",  "age_band",   "gender",
+        "occupation",     "region"};
     const char *vals[RR_PORTRAIT_NFIELDS] = {text->top_categories,
                                              text->top_brands,
                                              rr_portrait_price_band(pt, uid),
@@ -293,7 +329,11 @@ size_t rr_portrait_fields(const rr_portrait_table_t *pt, const rr_store_t *st, u
                                              text->num[1],
                                              text->num[2],
                                              text->num[3],
-                                             text->num[4]};
+                                             text->num[4],
+                                             rr_portrait_age_band(p->age),
+                                             genders[p->gender & 3],
+                                             rr_portrait_name(pt, p->occupation),
+                                             rr_portrait_name(pt, p->region)};
     for (int k = 0; k < RR_PORTRAIT_NFIELDS; k++) fields[k] = names[k], values[k] = vals[k];
     return RR_PORTRAIT_NFIELDS;
 }

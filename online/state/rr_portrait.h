@@ -7,17 +7,19 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "rr_intern.h"
 #include "rr_norm.h"
 #include "rr_store.h"
 
 #define RR_PORTRAIT_TOPK    6
-#define RR_PORTRAIT_NFIELDS 10
+#define RR_PORTRAIT_NFIELDS 14
 #define RR_PORTRAIT_NUSER   6 /* user-side features, rr_portrait_user_features */
 #define RR_PORTRAIT_NPAIR   5 /* (user, item) features, rr_portrait_pair_features */
 #define RR_PORTRAIT_DAY_MS  (24LL * 3600 * 1000)
 
-#define RR_PORTRAIT_ID_LIMIT ((1u << 24) - 1) /* category / brand ids held: below this */
-#define RR_PORTRAIT_Q_MAX    UINT16_MAX       /* largest weight in units */
+#define RR_PORTRAIT_ID_LIMIT  ((1u << 24) - 1) /* category / brand ids held: below this */
+#define RR_PORTRAIT_Q_MAX     UINT16_MAX       /* largest weight in units */
+#define RR_PORTRAIT_NAMES_MAX 4096 /* distinct occupation and region values held; more: unknown */
 
 /* A space-saving top K: ids (+ 1, in 24 bits; 0 = a free slot) and their decayed weights in the
  * portrait's units (may overestimate, by at most the weight of the slot they took over). */
@@ -27,11 +29,12 @@ typedef struct rr_portrait_topk_s {
     uint8_t id_hi[RR_PORTRAIT_TOPK];  /* (id + 1) >> 16 */
 } rr_portrait_topk_t;
 
-/* 84 bytes. The reference time of the decayed values is the user's last_ts_ms in the store (the
- * latest event time), so an event multiplies them all by one factor and shares need no decay.
- * The weights share one scale, `unit` (block floating point): decay scales the unit alone, an
- * event adds to one or two weights, and the unit doubles (the weights halve) when wsum would
- * pass RR_PORTRAIT_Q_MAX, so shares keep ~16 bits and the decay stays exact. */
+/* 84 bytes (occupation fills what was padding). The reference time of the decayed values is the
+ * user's last_ts_ms in the store (the latest event time), so an event multiplies them all by one
+ * factor and shares need no decay. The weights share one scale, `unit` (block floating point):
+ * decay scales the unit alone, an event adds to one or two weights, and the unit doubles (the
+ * weights halve) when wsum would pass RR_PORTRAIT_Q_MAX, so shares keep ~16 bits and the decay
+ * stays exact. */
 typedef struct rr_portrait_s {
     float unit;               /* weight of one unit, as of last_ts_ms; 0 = no weight yet */
     float price_lmean;        /* decayed weighted mean of log(price) over priced events */
@@ -39,11 +42,12 @@ typedef struct rr_portrait_s {
     uint16_t wsum;            /* decayed weight of all events, in units (share denominator) */
     uint16_t price_w;         /* decayed weight of the priced events, in units; 0 = no price */
     uint16_t propensity;      /* purchase propensity in 1e-4 (its "%.4f" text, exactly) */
-    uint16_t region;          /* hashed, 0 = unknown */
+    uint16_t region;          /* id + 1 in the table's names, 0 = unknown */
     uint8_t age;              /* 0 = unknown */
     uint8_t gender;           /* 0 unknown, 1 male, 2 female, 3 other */
     rr_portrait_topk_t cat;   /* category ids */
     rr_portrait_topk_t brand; /* brand ids */
+    uint16_t occupation;      /* id + 1 in the table's names, 0 = unknown */
 } rr_portrait_t;
 
 typedef struct rr_portrait_table_s {
@@ -52,6 +56,9 @@ typedef struct rr_portrait_table_s {
     double half_life_ms;    /* of the affinities and price level */
     int64_t now_ms;         /* latest event time seen: "now" for lifecycle, deterministic */
     rr_welford_t log_price; /* global distribution of log(price) over priced events */
+    /* Occupation and region values of User messages, one shared vocabulary that only grows
+     * (RR_PORTRAIT_NAMES_MAX): a portrait holds 2-byte ids, the text is here once. */
+    rr_intern_t names;
 } rr_portrait_table_t;
 
 /* Per-call text storage behind rr_portrait_fields' values. */
@@ -70,8 +77,17 @@ void rr_portrait_free(rr_portrait_table_t *pt);
  * rr_store_touch records it (the user's last_ts_ms is still the portrait's reference time). */
 void rr_portrait_update(rr_portrait_table_t *pt, const rr_store_t *st, uint32_t uid, uint32_t iid,
                         float w, int64_t ts_ms);
-/* Stores demographics from a User message. */
+/* Stores the demographics of a User message, replacing the previous ones (an empty field is
+ * unknown); they are independent of events and survive none of rr_portrait_forget. */
 void rr_portrait_set_user(rr_portrait_table_t *pt, uint32_t uid, const rr_user_msg_t *msg);
+/* The age band of an age: "under_18", "18-24", "25-34", "35-44", "45-49", "50-55", "56+"
+ * (MovieLens' bands), or "unknown" for 0; its index 0..7 (0 = unknown) for the models. */
+const char *rr_portrait_age_band(uint8_t age);
+int rr_portrait_age_band_index(uint8_t age);
+/* The text of a name id (occupation, region), "" for 0 or an id the table does not hold. */
+const char *rr_portrait_name(const rr_portrait_table_t *pt, uint16_t id);
+/* The id of a name, interned if new: 0 for "" or when the vocabulary is full. */
+uint16_t rr_portrait_name_id(rr_portrait_table_t *pt, const char *name);
 void rr_portrait_set_propensity(rr_portrait_table_t *pt, uint32_t uid, float p);
 /* Clears the slot of a forgotten (or reused) user id: all zeros, as a fresh one. */
 void rr_portrait_forget(rr_portrait_table_t *pt, uint32_t uid);
@@ -100,7 +116,9 @@ const char *rr_portrait_lifecycle(const rr_portrait_table_t *pt, const rr_store_
 
 /* Field/value pairs of the Redis HASH rtrec:portrait:{user}: top_categories ("shoes:0.61,
  * hats:0.20"), top_brands, price_band, activity, lifecycle, purchase_propensity, events,
- * purchases, updated_at (ms), last_event_at (the user's latest event time, ms). values point into
+ * purchases, updated_at (ms), last_event_at (the user's latest event time, ms), then the
+ * demographics: age_band, gender ("male", "female", "other", "unknown"), occupation and region
+ * ("" when unknown). values point into
  * text or static strings. Returns the count (RR_PORTRAIT_NFIELDS). */
 size_t rr_portrait_fields(const rr_portrait_table_t *pt, const rr_store_t *st, uint32_t uid,
                           int64_t now_ms, rr_portrait_text_t *text,

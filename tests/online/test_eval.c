@@ -159,6 +159,50 @@ static void test_ml100k_order(void)
     unlink(path);
 }
 
+/* Side files go to rtrec's pipeline before the events (counted), and the cold-start slice holds
+ * the targets after a user's 1st to 3rd event: user 1's 2nd-4th events, not its 5th, and user
+ * 2's 2nd. A missing side file fails the run and names the file. */
+static void test_side_files_and_cold_slice(void)
+{
+    char data[] = "/tmp/rr_test_eval_sdXXXXXX", items[] = "/tmp/rr_test_eval_siXXXXXX",
+         users[] = "/tmp/rr_test_eval_suXXXXXX";
+    char *paths[] = {data, items, users};
+    for (int i = 0; i < 3; i++) {
+        int fd = mkstemp(paths[i]);
+        CHECK(fd >= 0);
+        close(fd);
+    }
+    write_file(data, "1\t1\t5\t10\n1\t2\t5\t20\n1\t3\t5\t30\n1\t4\t5\t40\n1\t5\t5\t50\n"
+                     "2\t1\t4\t15\n2\t3\t4\t35\n");
+    write_file(items, "1|One (1995)|||u|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+                      "2|Two (1995)|||u|0|0|0|0|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+                      "9|Never rated|||u|0|0|0|0|0|0|0|0|1|0|0|0|0|0|0|0|0|0|0\n");
+    write_file(users, "1|24|M|technician|85711\n2|53|F|other|94043\n3|30|F|writer|10001\n");
+    const char *files[] = {data};
+    rr_config_t cfg;
+    rr_config_init(&cfg);
+    rr_eval_result_t res;
+    char errstr[256], buf[8192];
+    rr_eval_side_t side = {items, users};
+    CHECK_INT(
+        rr_eval_run_side(&cfg, files, 1, RR_FMT_ML100K, &side, NULL, &res, errstr, sizeof(errstr)),
+        RR_OK);
+    CHECK_INT(res.side_items, 3);
+    CHECK_INT(res.side_users, 3);
+    CHECK_INT(res.targets, 5);
+    CHECK_INT(res.cold_targets, 4);
+    for (int m = 0; m < RR_EVAL__METHODS; m++) CHECK(res.cold_hits[m] <= res.hits[m]);
+    json_of(&res, files, 1, RR_FMT_ML100K, buf, sizeof(buf));
+    CHECK(strstr(buf, "\"cold_targets\":4,"));
+    CHECK(strstr(buf, "\"side_items\":3,\"side_users\":3,"));
+    CHECK(strstr(buf, "\"cold_hr10\":"));
+    side.users = "/nonexistent/u.user";
+    CHECK(rr_eval_run_side(&cfg, files, 1, RR_FMT_ML100K, &side, NULL, &res, errstr,
+                           sizeof(errstr)) != RR_OK);
+    CHECK(strstr(errstr, "/nonexistent/u.user") != NULL);
+    for (int i = 0; i < 3; i++) unlink(paths[i]);
+}
+
 /* Popularity skips the caller's items and breaks ties by the lower (first-seen) id. */
 static void test_pop_order(void)
 {
@@ -178,6 +222,7 @@ int main(void)
     test_pop_order();
     test_fixture();
     test_ml100k_order();
+    test_side_files_and_cold_slice();
     if (rr_test_failures_) fprintf(stderr, "%d failure(s)\n", rr_test_failures_);
     return rr_test_failures_ != 0;
 }

@@ -10,16 +10,18 @@
 
 /* ---- A deterministic stream: views to purchases, impressions, searches, duplicate event ids,
  * bursts (flood), idle gaps (expiry), more users than users.max (eviction), catalog updates and
- * one FORGET_USER. ---------------------------------------------------------------------------- */
+ * one FORGET_USER, User messages (demographics) before and after users' first events.
+ * ---------------------------------------------------------------------------- */
 
 enum { NEV = 2400, NUSERS = 70, NITEMS = 160 };
-enum { OP_EVENT, OP_FORGET, OP_ITEM };
+enum { OP_EVENT, OP_FORGET, OP_ITEM, OP_USER };
 
 typedef struct op_s {
     int kind;
     int partition; /* -1 for some users: the unknown partition */
     rr_event_t ev;
     rr_item_msg_t item;
+    rr_user_msg_t user;
 } op_t;
 
 static uint64_t lcg(uint64_t *s)
@@ -69,6 +71,17 @@ static op_t *gen_stream(void)
             ops[i].kind = OP_ITEM;
             snprintf(ops[i].item.item_id, sizeof(ops[i].item.item_id), "i%d", i % 40);
             ops[i].item.available = 0;
+        } else if (i % 37 == 5) { /* users up to NUSERS + 9: some never have an event */
+            static const char *const jobs[] = {"", "writer", "engineer", "student"};
+            op_t *op = &ops[i];
+            op->kind = OP_USER;
+            int user = (int)(lcg(&s) % (NUSERS + 10));
+            snprintf(op->user.user_id, sizeof(op->user.user_id), "u%d", user);
+            op->user.age = 15 + (int32_t)(lcg(&s) % 50);
+            snprintf(op->user.gender, sizeof(op->user.gender), "%s", user % 2 ? "F" : "M");
+            snprintf(op->user.occupation, sizeof(op->user.occupation), "%s", jobs[user % 4]);
+            snprintf(op->user.region, sizeof(op->user.region), "r%d", user % 6);
+            op->partition = user % 5 == 0 ? -1 : user % 3;
         }
     }
     return ops;
@@ -100,6 +113,9 @@ static void run(rr_pipeline_t *pl, const op_t *ops, int from, int to)
             rr_pipeline_forget(pl, op->ev.user_id);
         } else if (op->kind == OP_ITEM) {
             rr_store_item_update(&pl->store, &op->item, &uid);
+        } else if (op->kind == OP_USER) {
+            if (rr_pipeline_user_update(pl, &op->user, &uid) == RR_OK)
+                pl->store.user[uid].partition = op->partition;
         } else if (rr_pipeline_apply(pl, &op->ev, &uid) == RR_OK) {
             pl->store.user[uid].partition = op->partition;
             rr_store_set_trigger(&pl->store.user[uid], op->ev.ts_ms);
@@ -231,6 +247,11 @@ static void check_same(const rr_pipeline_t *a, const rr_pipeline_t *b)
     check_dedupe(&a->dedupe, &b->dedupe);
     check_learner(&a->learner, &b->learner);
     SAME(a->portrait.user, b->portrait.user, a->store.users.next_id * sizeof(rr_portrait_t));
+    check_intern(&a->portrait.names, &b->portrait.names);
+    CHECK(a->segpop.total == b->segpop.total);
+    SAME(a->segpop.seg_total, b->segpop.seg_total, sizeof(a->segpop.seg_total));
+    SAME(a->segpop.count, b->segpop.count,
+         (size_t)(RR_SEGPOP_KINDS + 1) * RR_SEGPOP_SLOTS * sizeof(uint32_t));
     CHECK_INT(a->portrait.now_ms, b->portrait.now_ms);
     SAME(&a->portrait.log_price, &b->portrait.log_price, sizeof(rr_welford_t));
     SAME(&a->preq, &b->preq, sizeof(rr_preq_t));
