@@ -488,6 +488,9 @@ void rr_engine_dash_metrics(const rr_engine_t *en, rr_metrics_buf_t *out)
         uint64_t n;
     } rej[] = {{"malformed", hs.malformed},
                {"too_large", hs.too_large},
+               {"body_too_large", hs.body_too_large},
+               {"no_length", hs.no_length},
+               {"bad_body", hs.bad_body},
                {"slow", hs.slow},
                {"over_limit", hs.over_limit},
                {"unauthorized", hs.unauthorized}};
