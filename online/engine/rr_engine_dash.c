@@ -445,6 +445,8 @@ rr_err_t rr_engine_dash_start(rr_engine_t *en)
     if (!err)
         err = rr_metrics_route(en->metrics, "/users/", g | RR_METRICS_PREFIX, rr_engine_users_get,
                                en);
+    if (!err)
+        err = rr_metrics_route(en->metrics, "/rank", g | RR_METRICS_POST, rr_engine_rank_post, en);
     return err;
 }
 
