@@ -4,6 +4,11 @@ embedded broker (4 partitions); one is killed -9; right after, every user makes 
 Prints, for the users of the killed instance's partitions, how long after the event their Redis
 portrait showed it (the new owner must first see the session time out, rebalance, restore the
 partition and replay from its snapshot), and the same for the survivor's users as a baseline.
+Checks the bound README states: every moved user fresh again within 3 x session.timeout.ms (the
+mock coordinator notices the dead member after the session timeout, waits up to the session
+timeout less 1 s for members to rejoin, and the survivor learns of the rebalance at its next
+heartbeat, a third of the session timeout; restore and replay take well under a second); exits
+1 if any user is later or never fresh again.
 Usage: bench/kill_staleness.py [session_timeout_ms]   (run from the repository root)"""
 import json
 import os
@@ -44,6 +49,7 @@ def main():
         ev = {"user_id": u, "item_id": f"i{ts % 50}", "type": "view", "ts_ms": ts}
         prod.produce("rtrec.events", key=u, value=json.dumps(ev),
                      on_delivery=lambda err, m: part_of.__setitem__(m.key().decode(), m.partition()))
+    ok = False
     try:
         harness.wait_for("split", lambda: held(a.read_log()) and held(b.read_log()) and
                          held(a.read_log()) | held(b.read_log()) == {0, 1, 2, 3}, timeout=60)
@@ -74,6 +80,9 @@ def main():
         print(f"moved users ({len(moved)}): fresh after median {moved[len(moved) // 2]:.2f} s, "
               f"max {moved[-1]:.2f} s")
         print(f"survivor's users ({len(stayed)}): max {stayed[-1]:.2f} s")
+        bound = 3 * int(SESSION) / 1000
+        ok = len(fresh) == len(USERS) and moved[-1] <= bound
+        print(f"bound 3 x session.timeout.ms = {bound:.1f} s: {'met' if ok else 'MISSED'}")
         print(f"killed at {time.strftime('%H:%M:%S', time.localtime(t_kill))}"
               f".{int(t_kill * 1000) % 1000:03d}; the survivor's log after it:")
         print("\n".join(a.read_log().splitlines()[-int(os.environ.get("TAIL", "12")):]))
@@ -84,7 +93,8 @@ def main():
         broker.stop()
         broker.cleanup()
         redis.stop()
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -309,6 +309,11 @@ static void consumer_drain(rr_consumer_t *rc)
         uv_idle_stop(&rc->idle);
 }
 
+int rr_consumer_backlogged(const rr_consumer_t *rc)
+{
+    return uv_is_active((const uv_handle_t *)&rc->idle);
+}
+
 static void on_idle(uv_idle_t *idle)
 {
     consumer_drain(idle->data);

@@ -76,6 +76,8 @@ typedef struct rr_consumer_stats_s {
     uint64_t rebalances; /* assignments and revocations applied */
 } rr_consumer_stats_t;
 void rr_consumer_stats(const rr_consumer_t *rc, rr_consumer_stats_t *st);
+/* 1 while the last drain stopped at its budget with input left: the engine is behind. */
+int rr_consumer_backlogged(const rr_consumer_t *rc);
 
 /* Commits offsets[t * nparts + p] as the next offset to consume of topics[t] partition p
  * (negative entries are skipped) in one asynchronous request: never blocks, and the outcome is

@@ -76,6 +76,9 @@ static const rr_config_prop_t props[] = {
     {"recs.n", N(recs_n), "10", 1, 100, 0, "length of each user's list"},
     {"recs.coalesce_ms", N(recs_coalesce_ms), "0", 0, 10000, 0,
      "a user's refresh waits this long so a burst of events publishes once"},
+    {"recs.max_staleness_ms", N(recs_max_staleness_ms), "250", 0, 3600000, 0,
+     "while input is backlogged, lists are refreshed only once the oldest waiting user has "
+     "waited this long (then in 1 ms slices between consumer budgets)"},
     {"recs.recent", N(recs_recent), "20", 1, 64, 0,
      "recent items per user that seed co-occurrence candidates"},
     {"recs.category_cap", N(recs_category_cap), "0", 0, 100, 0,

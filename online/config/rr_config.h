@@ -28,6 +28,7 @@ typedef struct rr_config_s {
     int redis_max_inflight;
     int recs_n;
     int recs_coalesce_ms;
+    int recs_max_staleness_ms;
     int recs_recent;
     int recs_category_cap;
     double recs_recency_decay;

@@ -20,7 +20,6 @@
 #include "rr_pipeline.h"
 #include "rr_redis.h"
 
-#define REFRESH_BUDGET   4096 /* lists recomputed per loop turn before yielding */
 #define DRAIN_MS         5000 /* at stop, how long Redis may take to write pending lists */
 #define STAMP_MAX_AGE_MS (20LL * 24 * 3600 * 1000) /* Kafka timestamps older count as this */
 
@@ -34,44 +33,6 @@ static int64_t wall_ms(void)
 static uint64_t mono_us(void)
 {
     return uv_hrtime() / 1000;
-}
-
-/* ---- refresh scheduling ---- */
-
-static void on_coalesce(uv_timer_t *timer);
-
-static void schedule_refresh(rr_engine_t *en, uint32_t uid)
-{
-    rr_dirty_add(&en->refresh, uid);
-    if (!uv_is_active((uv_handle_t *)&en->coalesce))
-        uv_timer_start(&en->coalesce, on_coalesce, (uint64_t)en->cfg.recs_coalesce_ms, 0);
-}
-
-/* Recomputes up to budget marked users, a retrieval batch at a time, and hands the lists to
- * the publishers. */
-static void refresh_some(rr_engine_t *en, size_t budget)
-{
-    uint32_t batch[RR_LEARNER_RETRIEVE_BATCH], uid;
-    while (budget > 0 && rr_dirty_count(&en->refresh) > 0) {
-        size_t n = 0;
-        while (n < RR_LEARNER_RETRIEVE_BATCH && budget > 0 && rr_dirty_pop(&en->refresh, &uid)) {
-            budget--;
-            if (rr_intern_key(&en->pl.store.users, uid)) batch[n++] = uid; /* else forgotten */
-        }
-        rr_pipeline_refresh_batch(&en->pl, batch, n);
-        en->refreshes += n;
-        for (size_t i = 0; i < n; i++) {
-            if (en->kpub) rr_kpub_mark(en->kpub, batch[i]);
-            if (en->redis) rr_redis_mark(en->redis, batch[i]);
-        }
-    }
-}
-
-static void on_coalesce(uv_timer_t *timer)
-{
-    rr_engine_t *en = timer->data;
-    refresh_some(en, REFRESH_BUDGET);
-    if (rr_dirty_count(&en->refresh) > 0) uv_timer_start(&en->coalesce, on_coalesce, 0, 0);
 }
 
 /* ---- publishing callbacks ---- */
@@ -193,7 +154,7 @@ static void handle_event(rr_engine_t *en, const rr_msg_t *msg)
     int64_t produced = msg->ts_ms < now - STAMP_MAX_AGE_MS ? now - STAMP_MAX_AGE_MS : msg->ts_ms;
     u->produced_ms = msg->ts_ms > 0 ? rr_store_stamp((uint64_t)produced) : 0;
     u->partition = msg->partition;
-    schedule_refresh(en, uid);
+    rr_engine_refresh_mark(en, uid);
 }
 
 static void handle_item(rr_engine_t *en, const rr_msg_t *msg)
@@ -376,12 +337,12 @@ static void on_drain(uv_timer_t *timer)
 static void on_consumer_closed(void *opaque)
 {
     rr_engine_t *en = opaque;
-    refresh_some(en, SIZE_MAX);
+    rr_engine_refresh_all(en);
     rr_engine_ckpt_stop(en); /* final checkpoint: the consumer is gone, so offsets are final */
     uv_close((uv_handle_t *)&en->ckpt_timer, on_handle_closed);
     if (en->kpub) rr_kpub_close(en->kpub);
     rr_engine_metrics_stop(en, on_publisher_closed, on_handle_closed);
-    uv_close((uv_handle_t *)&en->coalesce, on_handle_closed);
+    rr_engine_refresh_close(en, on_handle_closed);
     if (en->redis) {
         on_stats(&en->stats_timer);
         en->drain_deadline = uv_now(en->loop) + DRAIN_MS;
@@ -451,7 +412,7 @@ rr_engine_t *rr_engine_new(uv_loop_t *loop, const rr_config_t *cfg, char *errstr
     en->loop = loop;
     en->cfg = *cfg;
     rr_err_t err = rr_pipeline_init(&en->pl, cfg);
-    if (!err) err = rr_dirty_init(&en->refresh, (size_t)cfg->users_max);
+    if (!err) err = rr_engine_refresh_init(en);
     en->pl.on_drop = on_user_dropped;
     en->pl.drop_opaque = en;
     if (err == RR_E(NOMEM)) {
@@ -465,11 +426,10 @@ rr_engine_t *rr_engine_new(uv_loop_t *loop, const rr_config_t *cfg, char *errstr
         free(en);
         return NULL;
     }
-    uv_timer_init(loop, &en->coalesce);
     uv_timer_init(loop, &en->stats_timer);
     uv_timer_init(loop, &en->ckpt_timer);
-    en->coalesce.data = en->stats_timer.data = en->ckpt_timer.data = en;
-    en->open_parts = 4; /* consumer + the three timers; publishers add themselves */
+    en->stats_timer.data = en->ckpt_timer.data = en;
+    en->open_parts = 5; /* consumer, three timers, the refresh idle; publishers add themselves */
     return en;
 }
 
@@ -634,7 +594,7 @@ void rr_engine_free(rr_engine_t *en)
     rr_metrics_free(en->metrics);
     rr_engine_dash_free(en);
     rr_broker_free(en->broker);
-    rr_dirty_free(&en->refresh);
+    rr_engine_refresh_free(en);
     rr_pipeline_free(&en->pl);
     free(en);
 }

@@ -40,8 +40,11 @@ struct rr_engine_s {
     rr_kpub_t *kpub;
     rr_redis_t *redis;
     rr_metrics_t *metrics;
-    rr_engine_dash_t *dash; /* the dashboard's samples, with metrics */
-    rr_dirty_t refresh;     /* users whose list must be recomputed */
+    rr_engine_dash_t *dash;          /* the dashboard's samples, with metrics */
+    rr_dirty_t refresh;              /* users whose list must be recomputed (rr_engine_refresh.c) */
+    uv_idle_t refresh_turn;          /* runs the refresh policy each loop turn while marks wait */
+    uint64_t *marked_ms;             /* per user slot: when its pending mark was set (loop ms) */
+    uint64_t refresh_deferred_turns; /* loop turns that consumed first, lists fresh enough */
     uv_timer_t coalesce, stats_timer;
     rr_fresh_t fresh;                 /* recent window, for rtrec:stats */
     rr_hist_t fresh_engine;           /* dequeued -> Redis acknowledged the list */
@@ -70,6 +73,17 @@ struct rr_engine_s {
     double restore_ms_last, restore_ms_total;
 };
 
+/* Refresh scheduling (rr_engine_refresh.c): the mark set, its timer and their policy. */
+rr_err_t rr_engine_refresh_init(rr_engine_t *en);
+void rr_engine_refresh_free(rr_engine_t *en);
+/* The user's list must be recomputed (once, however many events wait). */
+void rr_engine_refresh_mark(rr_engine_t *en, uint32_t uid);
+/* How long the oldest pending mark has waited (ms), 0 if none. */
+uint64_t rr_engine_refresh_oldest_ms(const rr_engine_t *en);
+/* At stop: every pending list, now. */
+void rr_engine_refresh_all(rr_engine_t *en);
+/* Closes the timer and the idle handle; done runs once for each. */
+void rr_engine_refresh_close(rr_engine_t *en, uv_close_cb done);
 /* Input topic index (0 events, 1 items, 2 users) or -1. */
 int rr_engine_topic_index(const rr_engine_t *en, const char *topic);
 /* Loads the newest valid checkpoint of checkpoint.dir (if any) into the pipeline. */

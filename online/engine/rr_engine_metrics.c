@@ -64,6 +64,16 @@ static void render_outputs(const rr_engine_t *en, rr_metrics_buf_t *out)
                                 &en->fresh_e2e);
     rr_metrics_counter(out, "rtrec_refreshes_total", "Lists recomputed.", NULL,
                        (double)en->refreshes);
+    rr_metrics_gauge(out, "rtrec_refresh_pending_users",
+                     "Users whose list waits to be recomputed (one mark per user).", NULL,
+                     (double)rr_dirty_count(&en->refresh));
+    rr_metrics_gauge(out, "rtrec_refresh_oldest_wait_seconds",
+                     "How long the oldest waiting user has waited for its list.", NULL,
+                     (double)rr_engine_refresh_oldest_ms(en) / 1e3);
+    rr_metrics_counter(out, "rtrec_refresh_deferred_turns_total",
+                       "Loop turns that consumed input first, lists younger than "
+                       "recs.max_staleness_ms.",
+                       NULL, (double)en->refresh_deferred_turns);
     rr_redis_stats_t rs = {0};
     rr_kpub_stats_t ks = {0};
     if (en->redis) rr_redis_stats(en->redis, &rs);

@@ -41,6 +41,13 @@ int rr_dirty_add(rr_dirty_t *d, uint32_t id)
     return 1;
 }
 
+int rr_dirty_peek(const rr_dirty_t *d, uint32_t *id)
+{
+    if (d->count == 0) return 0;
+    *id = d->ring[d->head];
+    return 1;
+}
+
 int rr_dirty_pop(rr_dirty_t *d, uint32_t *id)
 {
     if (d->count == 0) return 0;

@@ -23,6 +23,8 @@ void rr_dirty_free(rr_dirty_t *d);
 int rr_dirty_add(rr_dirty_t *d, uint32_t id);
 /* 1 and *id set if the set was non-empty, else 0. */
 int rr_dirty_pop(rr_dirty_t *d, uint32_t *id);
+/* As rr_dirty_pop, but the id stays first in the set. */
+int rr_dirty_peek(const rr_dirty_t *d, uint32_t *id);
 int rr_dirty_has(const rr_dirty_t *d, uint32_t id);
 static inline size_t rr_dirty_count(const rr_dirty_t *d)
 {
