@@ -117,8 +117,11 @@ static void rank_items(rr_engine_t *en, const rr_rank_req_t *rq, uint32_t uid, r
     /* The query goes to the scorer as the user's intent: the one place it enters scoring. */
     rr_recommend_score(&pl->rec, &pl->store, &pl->cooc, &pl->trending, &pl->cattop, uid, ids,
                        nknown, rq->has_query ? rq->query : NULL, scored);
-    for (size_t i = 0, k = 0; i < rq->nitems; i++)
-        if (r[i].known) r[i].e = scored[k++];
+    for (size_t i = 0, k = 0; i < rq->nitems; i++) {
+        if (!r[i].known) continue;
+        r[i].e = scored[k++];
+        if (isnan(r[i].e.score)) r[i].e.score = -INFINITY; /* sorts last of the known; null */
+    }
     qsort(r, rq->nitems, sizeof(*r), by_score);
 }
 
