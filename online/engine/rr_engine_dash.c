@@ -445,6 +445,8 @@ rr_err_t rr_engine_dash_start(rr_engine_t *en)
     if (!err)
         err = rr_metrics_route(en->metrics, "/users/", g | RR_METRICS_PREFIX, rr_engine_users_get,
                                en);
+    if (!err)
+        err = rr_metrics_route(en->metrics, "/rank", g | RR_METRICS_POST, rr_engine_rank_post, en);
     return err;
 }
 
@@ -488,6 +490,9 @@ void rr_engine_dash_metrics(const rr_engine_t *en, rr_metrics_buf_t *out)
         uint64_t n;
     } rej[] = {{"malformed", hs.malformed},
                {"too_large", hs.too_large},
+               {"body_too_large", hs.body_too_large},
+               {"no_length", hs.no_length},
+               {"bad_body", hs.bad_body},
                {"slow", hs.slow},
                {"over_limit", hs.over_limit},
                {"unauthorized", hs.unauthorized}};

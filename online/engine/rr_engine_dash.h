@@ -41,4 +41,33 @@ void rr_engine_dash_metrics(const rr_engine_t *en, rr_metrics_buf_t *out);
 void rr_engine_users_get(void *opaque, const rr_http_req_t *req, const char *rest,
                          rr_metrics_resp_t *resp);
 
+/* ---- POST /rank (rr_engine_rank.c) ------------------------------------------------------- */
+
+#define RR_RANK_REQ_ITEMS_MAX 500
+#define RR_RANK_REQ_QUERY_MAX 256
+
+/* A decoded /rank body: {"user_id", "query"?, "items": [ids], "n"?, "explain"?}. */
+typedef struct rr_rank_req_s {
+    char user_id[RR_ID_MAX];
+    char query[RR_RANK_REQ_QUERY_MAX];
+    int has_query; /* a non-empty query */
+    int explain;
+    size_t n;      /* items to answer: "n", at most nitems (default nitems) */
+    size_t nitems; /* ids as sent, repeats kept */
+    char items[RR_RANK_REQ_ITEMS_MAX][RR_ID_MAX];
+} rr_rank_req_t;
+
+/* Decodes body[0..len) into rq. Returns NULL, or why the body is refused (a short text for the
+ * client): malformed JSON, not an object, user_id missing or not a string of 1–63 bytes, query
+ * not a string under 256 bytes, items not an array of 1–63-byte strings or over 500, n not a
+ * whole number in 1..500, explain not a boolean. Unknown members are ignored. */
+const char *rr_engine_rank_decode(const char *body, size_t len, rr_rank_req_t *rq);
+
+/* POST /rank: rq's items ordered for the user by rr_recommend_score as
+ * {"user_id", "user_known", "items": [{"id", "score", "reason", "reason_detail"?}],
+ * "model_version", "took_us"}; ids not in the catalog last with score null and reason
+ * "unknown_item"; a refused body gets 400 {"error"}. */
+void rr_engine_rank_post(void *opaque, const rr_http_req_t *req, const char *rest,
+                         rr_metrics_resp_t *resp);
+
 #endif

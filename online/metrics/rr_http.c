@@ -81,6 +81,8 @@ static rr_http_status_t parse_request_line(const char *p, const char *eol, rr_ht
         req->method = RR_HTTP_GET;
     else if (mlen == 4 && memcmp(p, "HEAD", 4) == 0)
         req->method = RR_HTTP_HEAD;
+    else if (mlen == 4 && memcmp(p, "POST", 4) == 0)
+        req->method = RR_HTTP_POST;
     else if (mlen > 0 && mlen <= 16)
         req->method = RR_HTTP_OTHER;
     else
@@ -97,7 +99,30 @@ static int name_is(const char *p, size_t n, const char *name)
     return 1;
 }
 
-static void header(const char *p, const char *eol, rr_http_req_t *req)
+/* What the head's framing headers said, beyond the fields of req. */
+typedef struct framing_s {
+    int has_length, bad_length, chunked;
+} framing_t;
+
+/* Content-Length: one decimal number (a list, a sign or a second differing header is refused,
+ * so no proxy in front can read another length than ours). */
+static void content_length(const char *v, const char *ve, rr_http_req_t *req, framing_t *fr)
+{
+    size_t n = 0;
+    if (v == ve) fr->bad_length = 1;
+    for (const char *d = v; d < ve; d++) {
+        if (!isdigit((unsigned char)*d) || n > ((size_t)1 << 40)) {
+            fr->bad_length = 1;
+            return;
+        }
+        n = n * 10 + (size_t)(*d - '0');
+    }
+    if (fr->has_length && n != req->content_length) fr->bad_length = 1;
+    fr->has_length = 1;
+    req->content_length = n;
+}
+
+static void header(const char *p, const char *eol, rr_http_req_t *req, framing_t *fr)
 {
     const char *colon = memchr(p, ':', (size_t)(eol - p));
     if (!colon) return;
@@ -114,11 +139,32 @@ static void header(const char *p, const char *eol, rr_http_req_t *req)
             req->auth[0] = '\0';
         }
     } else if (name_is(p, nlen, "content-length")) {
-        size_t n = 0;
-        for (const char *d = v; d < ve && isdigit((unsigned char)*d) && n < ((size_t)1 << 40); d++)
-            n = n * 10 + (size_t)(*d - '0');
-        req->content_length = n;
+        content_length(v, ve, req, fr);
+    } else if (name_is(p, nlen, "transfer-encoding")) {
+        fr->chunked = 1; /* any coding: only Content-Length framing is read */
+    } else if (name_is(p, nlen, "expect")) {
+        req->expect_continue = vlen == 12 && name_is(v, vlen, "100-continue");
     }
+}
+
+/* The framing verdict: a body needs one clear length, within the cap. */
+static rr_http_status_t framing(const rr_http_req_t *req, const framing_t *fr)
+{
+    if (fr->bad_length) return RR_HTTP_MALFORMED;
+    /* Another method's body is not read: the server answers and discards the rest. */
+    if (req->method != RR_HTTP_POST) return RR_HTTP_OK;
+    if (fr->chunked || !fr->has_length) return RR_HTTP_NO_LENGTH;
+    return req->content_length > RR_HTTP_BODY_MAX ? RR_HTTP_BODY_TOO_LARGE : RR_HTTP_OK;
+}
+
+size_t rr_http_head_len(const char *buf, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (buf[i] != '\n') continue;
+        if (buf[i + 1] == '\n') return i + 2;
+        if (buf[i + 1] == '\r' && i + 2 < len && buf[i + 2] == '\n') return i + 3;
+    }
+    return 0;
 }
 
 rr_http_status_t rr_http_parse(const char *head, size_t len, rr_http_req_t *req)
@@ -129,12 +175,13 @@ rr_http_status_t rr_http_parse(const char *head, size_t len, rr_http_req_t *req)
     const char *eol = line_end(p, end);
     rr_http_status_t st = parse_request_line(p, eol, req);
     if (st != RR_HTTP_OK) return st;
+    framing_t fr = {0, 0, 0};
     for (p = next_line(eol, end); p < end; p = next_line(eol, end)) {
         eol = line_end(p, end);
         if (eol == p) break; /* the blank line */
-        if (*p != ' ' && *p != '\t') header(p, eol, req);
+        if (*p != ' ' && *p != '\t') header(p, eol, req, &fr);
     }
-    return RR_HTTP_OK;
+    return framing(req, &fr);
 }
 
 int rr_http_query_get(const char *query, const char *name, char *out, size_t cap)

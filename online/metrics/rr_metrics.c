@@ -56,8 +56,12 @@ struct rr_metrics_conn_s {
     int open_handles;
     int closing;
     int answered; /* the whole answer is written */
-    int draining; /* answered early (431): discard input until EOF so the client reads it */
+    int draining; /* answered early (431, 413): discard input until EOF so the client reads it */
     size_t req_len;
+    size_t head_len; /* of req, once its blank line is in */
+    char *body;      /* a body that did not fit in req beside the head: body_need bytes */
+    size_t body_len, body_need;
+    uv_write_t continue_req;
     char head[640];
     rr_metrics_answer_t ans;
     char req[RR_METRICS_REQ_MAX];
@@ -84,6 +88,7 @@ static void rr_metrics_conn_closed_(uv_handle_t *handle)
     m->nconns--;
     rr_metrics_answer_free(&c->ans);
     explicit_bzero(c->req, sizeof(c->req)); /* it may have held a token */
+    free(c->body);
     free(c);
     rr_metrics_maybe_done_(m);
 }
@@ -133,7 +138,10 @@ static const char *rr_metrics_reason_(int status)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
     case 414: return "URI Too Long";
+    case 422: return "Unprocessable Content";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     default: return "Service Unavailable";
@@ -145,7 +153,7 @@ static const char *rr_metrics_extra_(int status)
 {
     switch (status) {
     case 401: return "WWW-Authenticate: Basic realm=\"rtrec\", charset=\"UTF-8\"\r\n";
-    case 405: return "Allow: GET, HEAD\r\n";
+    case 405: return "Allow: GET, HEAD, POST\r\n";
     default: return "";
     }
 }
@@ -208,6 +216,11 @@ static const rr_metrics_route_t *rr_metrics_match_(const rr_metrics_t *m, const 
 static void rr_metrics_route_answer_(rr_metrics_t *m, const rr_metrics_route_t *r,
                                      const rr_http_req_t *req, rr_metrics_answer_t *a)
 {
+    if (!(r->flags & RR_METRICS_POST) != (req->method != RR_HTTP_POST)) {
+        m->stats.malformed++;
+        rr_metrics_text_(a, 405, "method not allowed\n");
+        return;
+    }
     if ((r->flags & RR_METRICS_GUARDED) && !rr_metrics_authorized_(m, req, a)) return;
     rr_metrics_resp_t resp = {200, "application/json; charset=utf-8", "no-store", &a->buf, NULL, 0};
     r->fn(r->opaque, req, r->flags & RR_METRICS_PREFIX ? req->path + r->len : "", &resp);
@@ -220,12 +233,18 @@ static void rr_metrics_route_answer_(rr_metrics_t *m, const rr_metrics_route_t *
     a->cache = resp.cache;
     a->body = resp.static_body ? resp.static_body : a->buf.data;
     a->len = resp.static_body ? resp.static_len : a->buf.len;
+    /* A body the route could not use (bad JSON, wrong fields): the client's fault, counted. */
+    if (req->method == RR_HTTP_POST && (a->status == 400 || a->status == 422)) m->stats.bad_body++;
 }
 
-/* GET or HEAD of a parsed request. */
+/* GET, HEAD or POST of a parsed request. */
 static void rr_metrics_dispatch_(rr_metrics_t *m, const rr_http_req_t *req, rr_metrics_answer_t *a)
 {
-    if (strcmp(req->path, "/metrics") == 0) {
+    int builtin = strcmp(req->path, "/metrics") == 0 || strcmp(req->path, "/healthz") == 0;
+    if (builtin && req->method == RR_HTTP_POST) {
+        m->stats.malformed++;
+        rr_metrics_text_(a, 405, "method not allowed\n");
+    } else if (strcmp(req->path, "/metrics") == 0) {
         m->render(m->opaque, &a->buf);
         if (a->buf.failed) {
             rr_metrics_text_(a, 500, "out of memory\n");
@@ -248,16 +267,42 @@ static void rr_metrics_dispatch_(rr_metrics_t *m, const rr_http_req_t *req, rr_m
     }
 }
 
-void rr_metrics_answer(rr_metrics_t *m, const char *head, size_t len, rr_metrics_answer_t *a)
+/* A head the parser refused: its status, text and counter. */
+static void rr_metrics_refuse_(rr_metrics_t *m, rr_http_status_t st, rr_metrics_answer_t *a)
+{
+    switch (st) {
+    case RR_HTTP_URI_TOO_LONG:
+        m->stats.malformed++;
+        rr_metrics_text_(a, 414, "uri too long\n");
+        break;
+    case RR_HTTP_NO_LENGTH:
+        m->stats.no_length++;
+        rr_metrics_text_(a, 411, "a body needs Content-Length (chunked is not supported)\n");
+        break;
+    case RR_HTTP_BODY_TOO_LARGE:
+        m->stats.body_too_large++;
+        rr_metrics_text_(a, 413, "request body too large\n");
+        break;
+    default:
+        m->stats.malformed++;
+        rr_metrics_text_(a, 400, "bad request\n");
+        break;
+    }
+}
+
+/* The request whose head is head[0..hlen) and whose body bytes so far are body[0..blen). */
+static void rr_metrics_answer_parts_(rr_metrics_t *m, const char *head, size_t hlen,
+                                     const char *body, size_t blen, rr_metrics_answer_t *a)
 {
     rr_http_req_t req;
     memset(a, 0, sizeof(*a));
     m->stats.requests++;
-    rr_http_status_t st = rr_http_parse(head, len, &req);
+    rr_http_status_t st = rr_http_parse(head, hlen, &req);
+    if (st == RR_HTTP_OK && req.method == RR_HTTP_POST && blen < req.content_length)
+        st = RR_HTTP_MALFORMED; /* cut short */
+    req.body = body;
     if (st != RR_HTTP_OK) {
-        m->stats.malformed++;
-        rr_metrics_text_(a, st == RR_HTTP_URI_TOO_LONG ? 414 : 400,
-                         st == RR_HTTP_URI_TOO_LONG ? "uri too long\n" : "bad request\n");
+        rr_metrics_refuse_(m, st, a);
     } else if (req.method == RR_HTTP_OTHER) {
         m->stats.malformed++;
         rr_metrics_text_(a, 405, "method not allowed\n");
@@ -266,6 +311,13 @@ void rr_metrics_answer(rr_metrics_t *m, const char *head, size_t len, rr_metrics
         rr_metrics_dispatch_(m, &req, a);
     }
     explicit_bzero(req.auth, sizeof(req.auth)); /* a token does not linger in memory */
+}
+
+void rr_metrics_answer(rr_metrics_t *m, const char *req, size_t len, rr_metrics_answer_t *a)
+{
+    size_t hlen = rr_http_head_len(req, len);
+    if (hlen == 0) hlen = len; /* no blank line: all head, no body */
+    rr_metrics_answer_parts_(m, req, hlen, req + hlen, len - hlen, a);
 }
 
 void rr_metrics_answer_free(rr_metrics_answer_t *a)
@@ -278,8 +330,59 @@ static void rr_metrics_alloc_(uv_handle_t *handle, size_t suggested, uv_buf_t *b
     rr_metrics_conn_t *c = handle->data;
     (void)suggested;
     /* Draining reuses the whole buffer: the input is thrown away. */
-    if (c->draining) c->req_len = 0;
-    *buf = uv_buf_init(c->req + c->req_len, (unsigned)(sizeof(c->req) - 1 - c->req_len));
+    if (c->draining) c->req_len = c->head_len = 0;
+    if (c->body && !c->draining)
+        *buf = uv_buf_init(c->body + c->body_len, (unsigned)(c->body_need - c->body_len));
+    else
+        *buf = uv_buf_init(c->req + c->req_len, (unsigned)(sizeof(c->req) - 1 - c->req_len));
+}
+
+/* Answers now; input still owed (a refused body) is then read and thrown away until EOF. */
+static void rr_metrics_respond_(rr_metrics_conn_t *c, const char *body, size_t blen)
+{
+    rr_metrics_answer_parts_(c->m, c->req, c->head_len, body, blen, &c->ans);
+    if (blen < c->body_need)
+        c->draining = 1;
+    else
+        uv_read_stop((uv_stream_t *)&c->tcp);
+    rr_metrics_send_(c);
+}
+
+static void rr_metrics_continue_done_(uv_write_t *req, int status)
+{
+    if (status < 0) rr_metrics_conn_close_(req->data);
+}
+
+/* The head is in: answer, or wait for the body it announces (in req if it fits beside the
+ * head, else in its own buffer of exactly Content-Length bytes, at most RR_HTTP_BODY_MAX). */
+static void rr_metrics_head_in_(rr_metrics_conn_t *c)
+{
+    rr_http_req_t req;
+    size_t have = c->req_len - c->head_len;
+    if (rr_http_parse(c->req, c->head_len, &req) != RR_HTTP_OK || req.method != RR_HTTP_POST ||
+        have >= req.content_length) {
+        c->body_need = req.content_length;
+        rr_metrics_respond_(c, c->req + c->head_len, have);
+        explicit_bzero(req.auth, sizeof(req.auth));
+        return;
+    }
+    explicit_bzero(req.auth, sizeof(req.auth));
+    c->body_need = req.content_length;
+    c->body = malloc(c->body_need);
+    if (!c->body) {
+        rr_metrics_conn_close_(c);
+        return;
+    }
+    memcpy(c->body, c->req + c->head_len, have);
+    c->body_len = have;
+    if (req.expect_continue) {
+        static char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        uv_buf_t b = uv_buf_init(cont, sizeof(cont) - 1);
+        c->continue_req.data = c;
+        if (uv_write(&c->continue_req, (uv_stream_t *)&c->tcp, &b, 1, rr_metrics_continue_done_) <
+            0)
+            rr_metrics_conn_close_(c);
+    }
 }
 
 static void rr_metrics_read_(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
@@ -291,13 +394,18 @@ static void rr_metrics_read_(uv_stream_t *stream, ssize_t nread, const uv_buf_t 
         return;
     }
     if (c->draining || nread == 0) return;
+    if (c->body) {
+        c->body_len += (size_t)nread;
+        if (c->body_len == c->body_need) rr_metrics_respond_(c, c->body, c->body_len);
+        return;
+    }
     size_t from = c->req_len > 3 ? c->req_len - 3 : 0;
     c->req_len += (size_t)nread;
     c->req[c->req_len] = '\0';
-    if (strstr(c->req + from, "\r\n\r\n")) {
-        uv_read_stop(stream);
-        rr_metrics_answer(c->m, c->req, c->req_len, &c->ans);
-        rr_metrics_send_(c);
+    size_t hlen = rr_http_head_len(c->req + from, c->req_len - from);
+    if (hlen) {
+        c->head_len = from + hlen;
+        rr_metrics_head_in_(c);
     } else if (c->req_len == sizeof(c->req) - 1) {
         c->draining = 1;
         c->m->stats.too_large++;

@@ -70,11 +70,12 @@ typedef int (*rr_metrics_health_fn)(void *opaque);
 /* Listens on host:port (numeric IPv4 or IPv6; NULL = "0.0.0.0"; port 0 = any free port, see
  * rr_metrics_port). Returns NULL with errstr filled on failure; the listener handle may then
  * still be closing, so run the loop before uv_loop_close. Each connection serves one request
- * and closes (Connection: close): heads over 8 KiB get 431, targets over 1 KiB 414, more than
- * max_conns open connections are accepted and closed at once, and a connection still open
- * after timeout_ms (slow client either way, sending or reading) is closed. Each of these is
- * counted (rr_metrics_http_stats). Memory is bounded by max_conns × (8 KiB + the largest
- * response a route renders). */
+ * and closes (Connection: close): heads over 8 KiB get 431, targets over 1 KiB 414, bodies
+ * over RR_HTTP_BODY_MAX 413 (before any of it is read), a POST without Content-Length 411,
+ * more than max_conns open connections are accepted and closed at once, and a connection
+ * still open after timeout_ms from accept (slow client either way, sending head or body, or
+ * reading) is closed. Each of these is counted (rr_metrics_http_stats). Memory is bounded by
+ * max_conns × (8 KiB + RR_HTTP_BODY_MAX + the largest response a route renders). */
 rr_metrics_t *rr_metrics_new(uv_loop_t *loop, const char *host, int port,
                              rr_metrics_render_fn render, void *opaque, char *errstr,
                              size_t errlen);
@@ -90,14 +91,17 @@ typedef struct rr_metrics_resp_s {
     size_t static_len;
 } rr_metrics_resp_t;
 
-/* Runs on the loop thread for a GET or HEAD of a matching path; rest is the decoded path after
- * the route's prefix ("" for an exact route). Must not block: it renders from memory. */
+/* Runs on the loop thread for a GET or HEAD of a matching path (a POST for a RR_METRICS_POST
+ * route, its whole body in req->body[0..req->content_length)); rest is the decoded path after
+ * the route's prefix ("" for an exact route). Must not block: it renders from memory. A POST
+ * route answering 400 or 422 counts as a bad body. */
 typedef void (*rr_metrics_handler_fn)(void *opaque, const rr_http_req_t *req, const char *rest,
                                       rr_metrics_resp_t *resp);
 
 enum {
     RR_METRICS_PREFIX = 1,  /* path is a prefix ("/users/"), else an exact path */
     RR_METRICS_GUARDED = 2, /* personal data: needs the token when bound beyond loopback */
+    RR_METRICS_POST = 4,    /* takes POST (with a body in req->body) and nothing else */
 };
 #define RR_METRICS_ROUTES_MAX 16
 
@@ -125,20 +129,24 @@ typedef struct rr_metrics_answer_s {
     rr_metrics_buf_t buf;
 } rr_metrics_answer_t;
 
-/* Answers the request head[0..len) (up to and including its blank line) exactly as a
- * connection would: parsing, routes, guard and counters. Loop thread only; free the answer
- * with rr_metrics_answer_free. */
-void rr_metrics_answer(rr_metrics_t *m, const char *head, size_t len, rr_metrics_answer_t *a);
+/* Answers the request req[0..len) (its head up to and including the blank line, then its
+ * body) exactly as a connection would: parsing, routes, guard and counters; a body shorter
+ * than its Content-Length is a 400. Loop thread only; free the answer with
+ * rr_metrics_answer_free. */
+void rr_metrics_answer(rr_metrics_t *m, const char *req, size_t len, rr_metrics_answer_t *a);
 void rr_metrics_answer_free(rr_metrics_answer_t *a);
 
 /* Requests served and cut off, since start. */
 typedef struct rr_metrics_http_stats_s {
-    uint64_t requests;     /* answered: any route, any status */
-    uint64_t malformed;    /* 400, 405, 414 */
-    uint64_t too_large;    /* 431 */
-    uint64_t slow;         /* closed by the timeout before the answer was out */
-    uint64_t over_limit;   /* closed at accept: max_conns reached */
-    uint64_t unauthorized; /* 401, 403 */
+    uint64_t requests;       /* answered: any route, any status */
+    uint64_t malformed;      /* 400, 405, 414 */
+    uint64_t too_large;      /* 431: the head */
+    uint64_t body_too_large; /* 413: Content-Length over RR_HTTP_BODY_MAX */
+    uint64_t no_length;      /* 411: a POST without Content-Length, or chunked */
+    uint64_t bad_body;       /* 400 or 422 from a POST route: a body it could not use */
+    uint64_t slow;           /* closed by the timeout before the answer was out */
+    uint64_t over_limit;     /* closed at accept: max_conns reached */
+    uint64_t unauthorized;   /* 401, 403 */
 } rr_metrics_http_stats_t;
 void rr_metrics_http_stats(const rr_metrics_t *m, rr_metrics_http_stats_t *out);
 

@@ -307,9 +307,8 @@ static void heap_up(rr_list_entry_t *h, size_t i)
     }
 }
 
-/* The best RR_RANK_MAX_CAND touched, admissible candidates by their strongest source (a heap
- * with the worst at its root: most candidates lose to it without an exclusion lookup). */
-static size_t admit(rr_recommender_t *rec, const rr_store_t *st, uint32_t uid)
+/* The largest co-occurrence views over the touched candidates, which the features scale by. */
+static void cooc_maxima(rr_recommender_t *rec)
 {
     rr_rank_t *rk = rec->rank;
     float co_max = 0, cos_max = 0;
@@ -320,6 +319,15 @@ static size_t admit(rr_recommender_t *rec, const rr_store_t *st, uint32_t uid)
     }
     rk->co_max = co_max;
     rk->cos_max = cos_max;
+}
+
+/* The best RR_RANK_MAX_CAND touched, admissible candidates by their strongest source (a heap
+ * with the worst at its root: most candidates lose to it without an exclusion lookup). */
+static size_t admit(rr_recommender_t *rec, const rr_store_t *st, uint32_t uid)
+{
+    rr_rank_t *rk = rec->rank;
+    cooc_maxima(rec);
+    float co_max = rk->co_max, cos_max = rk->cos_max;
     rr_list_entry_t *h = rk->cand;
     size_t n = 0;
     for (size_t i = 0; i < rec->ntouched; i++) {
@@ -356,19 +364,14 @@ static int top_reason(const float *contrib, const float *x)
     return best;
 }
 
-/* Each pooled entry's reason: the features the ranker leaned on (gradient × input), with the
- * details (the recent item behind a co-occurrence, the category and its share) its sources give;
- * the strongest source's reason when no family raised the score. */
-static void explain(rr_recommender_t *rec, const rr_store_t *st, const rr_trending_t *tr,
-                    const uint32_t *items, size_t ncand, rr_list_entry_t *pool, size_t npool,
-                    float co_max, float tr_max)
+/* Each entry's reason from its feature row in rk->px: the features the ranker leaned on
+ * (gradient × input), with the details (the recent item behind a co-occurrence, the category
+ * and its share) its sources give; the strongest source's reason when no family raised the
+ * score. */
+static void explain_rows(rr_recommender_t *rec, const rr_store_t *st, const rr_trending_t *tr,
+                         rr_list_entry_t *pool, size_t npool, float co_max, float tr_max)
 {
     rr_rank_t *rk = rec->rank;
-    for (size_t i = 0; i < npool; i++) {
-        size_t at = 0;
-        while (at < ncand && items[at] != pool[i].item) at++;
-        memcpy(rk->px + i * NF, rk->x + at * NF, NF * sizeof(float));
-    }
     if (rk->explain && npool) rk->explain(rk->opaque, rk->px, npool, rk->contrib);
     for (size_t i = 0; i < npool; i++) {
         float score = pool[i].score;
@@ -387,6 +390,20 @@ static void explain(rr_recommender_t *rec, const rr_store_t *st, const rr_trendi
         e.score = score;
         pool[i] = e;
     }
+}
+
+/* The same for a pool whose rows are the candidates' in rk->x (items[0..ncand)). */
+static void explain(rr_recommender_t *rec, const rr_store_t *st, const rr_trending_t *tr,
+                    const uint32_t *items, size_t ncand, rr_list_entry_t *pool, size_t npool,
+                    float co_max, float tr_max)
+{
+    rr_rank_t *rk = rec->rank;
+    for (size_t i = 0; i < npool; i++) {
+        size_t at = 0;
+        while (at < ncand && items[at] != pool[i].item) at++;
+        memcpy(rk->px + i * NF, rk->x + at * NF, NF * sizeof(float));
+    }
+    explain_rows(rec, st, tr, pool, npool, co_max, tr_max);
 }
 
 size_t rr_rank_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
@@ -423,6 +440,42 @@ size_t rr_rank_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t
     explain(rec, st, tr, items, ncand, pool, npool, co_max, tr_max);
     ungather(rec);
     return npool;
+}
+
+/* One chunk (at most RR_RANK_MAX_CAND) of rr_rank_score's items, gathered already. */
+static void score_chunk(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
+                        const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid,
+                        const uint32_t *items, size_t n, float tr_max, rr_list_entry_t *out)
+{
+    rr_rank_t *rk = rec->rank;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t item = items[i];
+        float v[3] = {rec->co[item], rk->cos[item], rk->nbr[item]};
+        features_of(rec, st, co, ct, tr, item, v, rk->x + i * NF);
+    }
+    add_dots(rk, uid, items, n, rk->x);
+    rk->rank(rk->opaque, rk->x, n, rk->prob);
+    memcpy(rk->px, rk->x, n * NF * sizeof(float));
+    for (size_t i = 0; i < n; i++) out[i] = rr_list_entry(items[i], rk->prob[i], RR_REASON_NONE);
+    explain_rows(rec, st, tr, out, n, rk->co_max, tr_max);
+}
+
+void rr_rank_score(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
+                   const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid,
+                   const uint32_t *items, size_t n, rr_list_entry_t *out)
+{
+    rr_rank_t *rk = rec->rank;
+    gather(rec, st, co, tr, ct, uid);
+    cooc_maxima(rec);
+    uint32_t top1;
+    float tr_max = 0;
+    if (rr_trending_top(tr, &top1, &tr_max, 1) == 0) tr_max = 0;
+    for (size_t at = 0; at < n; at += RR_RANK_MAX_CAND) {
+        size_t m = n - at < RR_RANK_MAX_CAND ? n - at : RR_RANK_MAX_CAND;
+        score_chunk(rec, st, co, tr, ct, uid, items + at, m, tr_max, out + at);
+    }
+    ungather(rec);
+    rk->cache_n = 0; /* rk->x no longer holds the last pool's rows */
 }
 
 int rr_rank_active(const rr_recommender_t *rec)

@@ -46,6 +46,12 @@ int rr_rank_active(const rr_recommender_t *rec);
 size_t rr_rank_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
                     const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid,
                     rr_list_entry_t *pool);
+/* Called by rr_recommend_score when the ranker is active: out[i] = items[i] scored by the
+ * ranker's probability for user uid, with the reason it would show in a list (COOC reasons
+ * without their recent item; rr_recommend_score names it). Any n. */
+void rr_rank_score(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
+                   const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid,
+                   const uint32_t *items, size_t n, rr_list_entry_t *out);
 /* Training rows for user uid's positive pos, from the state before it: row 0 is pos (label 1,
  * weight 1/2), then the user's current list and up to 2 other candidates picked by *rng
  * (label 0, weights summing to 1/2). x gets RR_RANK_MAX_ROWS × RR_F__COUNT floats at most.

@@ -1,4 +1,5 @@
 /* rr_recommend.c — blended top-N with rules and reasons; see rr_recommend.h. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +339,73 @@ void rr_recommend_batch(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t *
             rr_recommend_finish(rec, st, co, uids[at + u], rec->pools + u * cap, npool[u],
                                 rerank ? rec->pool_probs + first[u] : NULL);
     }
+}
+
+/* The blend's score of the caller's items: the sources as rr_recommend_pool gathers them, then
+ * the re-ranker's part as rerank_pool adds it. */
+static void score_blend(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
+                        const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid,
+                        const uint32_t *items, size_t n, rr_list_entry_t *out)
+{
+    uint32_t recent[MAX_RECENT], top1;
+    float w[MAX_RECENT], tr_max = 0;
+    size_t nrecent = rr_store_recent(st, uid, recent);
+    rr_rec_recency_weights(rec, nrecent, w);
+    float co_max = add_cooc(rec, co, recent, w, nrecent);
+    rr_rec_add_category(rec, st, tr, ct, recent, w, nrecent);
+    if (rec->retrieve && rec->p.retrieve_k > 0) rr_rec_add_retrieved(rec, uid);
+    if (rr_trending_top(tr, &top1, &tr_max, 1) == 0) tr_max = 0;
+    for (size_t i = 0; i < n; i++) out[i] = rr_rec_blend(rec, st, tr, items[i], co_max, tr_max);
+    rr_rec_reset(rec);
+    if (!rec->rerank || rec->p.w_model <= 0) return;
+    float probs[RR_RECOMMEND_POOL_MAX];
+    for (size_t at = 0; at < n; at += RR_RECOMMEND_POOL_MAX) {
+        size_t m = n - at < RR_RECOMMEND_POOL_MAX ? n - at : RR_RECOMMEND_POOL_MAX;
+        rec->rerank(rec->model_opaque, uid, items + at, m, probs);
+        for (size_t i = 0; i < m; i++) {
+            rr_list_entry_t *e = &out[at + i];
+            float part = rec->p.w_model * probs[i];
+            if (part > e->score) {
+                e->reason = RR_REASON_MODEL;
+                rr_list_set_strength(e, probs[i]);
+            }
+            e->score += part;
+        }
+    }
+}
+
+/* For nobody in particular: the trending share, ties broken by interactions so far. */
+static void score_anonymous(const rr_store_t *st, const rr_trending_t *tr, const uint32_t *items,
+                            size_t n, rr_list_entry_t *out)
+{
+    uint32_t top1;
+    float tr_max = 0;
+    if (rr_trending_top(tr, &top1, &tr_max, 1) == 0) tr_max = 0;
+    for (size_t i = 0; i < n; i++) {
+        float t = tr_max > 0 ? (float)rr_trending_score(tr, items[i]) / tr_max : 0;
+        float pop = 1e-4f * log1pf((float)st->item[items[i]].interactions);
+        out[i] = rr_list_entry(items[i], t + pop, t > 0 ? RR_REASON_TRENDING : RR_REASON_NONE);
+    }
+}
+
+void rr_recommend_score(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
+                        const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid,
+                        const uint32_t *items, size_t n, const char *intent, rr_list_entry_t *out)
+{
+    (void)intent;
+    if (uid == RR_INTERN_NONE) {
+        score_anonymous(st, tr, items, n, out);
+        return;
+    }
+    if (rr_rank_active(rec))
+        rr_rank_score(rec, st, co, tr, ct, uid, items, n, out);
+    else
+        score_blend(rec, st, co, tr, ct, uid, items, n, out);
+    uint32_t recent[MAX_RECENT];
+    size_t nrecent = rr_store_recent(st, uid, recent);
+    for (size_t i = 0; i < n; i++)
+        if (out[i].reason == RR_REASON_COOC)
+            rr_list_set_because(&out[i], strongest_source(co, recent, nrecent, out[i].item));
 }
 
 const char *rr_reason_tag(rr_reason_t reason)

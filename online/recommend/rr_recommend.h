@@ -78,6 +78,17 @@ size_t rr_recommend_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_c
                          rr_list_entry_t *pool);
 size_t rr_recommend_finish(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t *co, uint32_t uid,
                            rr_list_entry_t *pool, size_t npool, const float *probs);
+/* Scores the caller's items[0..n) (catalog ids, repeats allowed) for user uid with the model
+ * that orders the user's own list: the learned ranker's probability once it is active, else the
+ * blended score plus w_model × the re-ranker's probability. out[i] is items[i]'s entry (score,
+ * reason as a list would show it), in the caller's order. uid RR_INTERN_NONE (a user the engine
+ * does not know): the non-personal signals alone, the trending share plus a small popularity
+ * term. Seen, bought and unavailable items are scored like any other: the caller chose them.
+ * intent is the caller's search text or NULL; no feature reads it yet (it is passed on here
+ * so a query feature has one place to plug in). Uses rec's scratch: loop thread only. */
+void rr_recommend_score(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
+                        const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid,
+                        const uint32_t *items, size_t n, const char *intent, rr_list_entry_t *out);
 /* Readable reason of a list entry ("similar to item 123", "trending"). */
 void rr_recommend_reason(const rr_store_t *st, const rr_list_entry_t *e, char *buf, size_t cap);
 const char *rr_reason_tag(rr_reason_t reason);

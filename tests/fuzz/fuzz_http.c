@@ -1,8 +1,9 @@
-/* fuzz_http.c — libFuzzer target: arbitrary bytes as an HTTP request head, answered by the
- * engine's HTTP server exactly as a connection would be (rr_metrics_answer: parser, routes,
- * guard, counters) with the dashboard's real routes behind it (/, /assets/, /api/dashboard,
- * /users/{id}) over a small engine holding a few users, one with a hostile id. Whatever comes
- * in: a known status, a body of the stated length, JSON that parses, the id read back. */
+/* fuzz_http.c — libFuzzer target: arbitrary bytes as an HTTP request (head and body), answered
+ * by the engine's HTTP server exactly as a connection would be (rr_metrics_answer: parser, body
+ * framing, routes, guard, counters) with the engine's real routes behind it (/, /assets/,
+ * /api/dashboard, /users/{id}, POST /rank and its JSON decoder) over a small engine holding a
+ * few users, one with a hostile id. Whatever comes in: a known status, a body of the stated
+ * length, JSON that parses, the id read back, a /rank answer no longer than its request. */
 #include <cjson/cJSON.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -67,6 +68,12 @@ static void check_json(const rr_metrics_answer_t *a, const rr_http_req_t *req)
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(doc, "user_id");
         if (!cJSON_IsString(id) || strcmp(id->valuestring, req->path + 7) != 0) abort();
     }
+    if (a->status == 200 && strcmp(req->path, "/rank") == 0) {
+        const cJSON *items = cJSON_GetObjectItemCaseSensitive(doc, "items");
+        const cJSON *took = cJSON_GetObjectItemCaseSensitive(doc, "took_us");
+        if (!cJSON_IsArray(items) || cJSON_GetArraySize(items) > 500 || !cJSON_IsNumber(took))
+            abort();
+    }
     cJSON_Delete(doc);
 }
 
@@ -75,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!en) setup();
     rr_metrics_answer_t a;
     rr_metrics_answer(en->metrics, (const char *)data, size, &a);
-    static const int known[] = {200, 400, 401, 403, 404, 405, 414, 500, 503};
+    static const int known[] = {200, 400, 401, 403, 404, 405, 411, 413, 414, 500, 503};
     int ok = 0;
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) ok |= a.status == known[i];
     if (!ok || !a.content_type || !a.cache || (a.len && !a.body)) abort();

@@ -148,6 +148,16 @@ static void on_user(void *opaque, const rr_http_req_t *req, const char *rest, rr
     rr_metrics_printf(r->body, ",\"since\":\"%s\"}", since);
 }
 
+/* POST /echo: the body back, or 400 when it is "bad". */
+static void on_echo(void *opaque, const rr_http_req_t *req, const char *rest, rr_metrics_resp_t *r)
+{
+    fixture_t *fx = opaque;
+    (void)rest;
+    fx->calls++;
+    if (req->content_length == 3 && memcmp(req->body, "bad", 3) == 0) r->status = 400;
+    rr_metrics_printf(r->body, "%.*s", (int)req->content_length, req->body);
+}
+
 static void on_closed(void *opaque)
 {
     fixture_t *fx = opaque;
@@ -167,6 +177,8 @@ static void fixture_open(fixture_t *fx, const char *host)
     CHECK_INT(rr_metrics_route(fx->m, "/", 0, on_page, fx), 0);
     CHECK_INT(
         rr_metrics_route(fx->m, "/users/", RR_METRICS_PREFIX | RR_METRICS_GUARDED, on_user, fx), 0);
+    CHECK_INT(rr_metrics_route(fx->m, "/echo", RR_METRICS_POST | RR_METRICS_GUARDED, on_echo, fx),
+              0);
 }
 
 static void fixture_close(fixture_t *fx)
@@ -219,7 +231,7 @@ static void test_routes(void)
     CHECK_INT(get(&fx, "GET /metrics HTTP/1.1\r\n\r\n", NULL), 200);
     CHECK_INT(fx.calls, 4);
     CHECK_INT(get(&fx, "GET /users/%zz HTTP/1.1\r\n\r\n", NULL), 400);
-    CHECK_INT(get(&fx, "POST /users/x HTTP/1.1\r\n\r\n", NULL), 405);
+    CHECK_INT(get(&fx, "POST /users/x HTTP/1.1\r\nContent-Length: 0\r\n\r\n", NULL), 405);
     char big[RR_HTTP_TARGET_MAX + 64];
     snprintf(big, sizeof(big), "GET /users/%0*d HTTP/1.1\r\n\r\n", RR_HTTP_TARGET_MAX, 1);
     CHECK_INT(get(&fx, big, NULL), 414);
@@ -229,7 +241,7 @@ static void test_routes(void)
     CHECK_INT(hs.requests, 9);
     CHECK_INT(hs.malformed, 3);
     CHECK_INT(hs.unauthorized, 0);
-    for (int i = 0; i < RR_METRICS_ROUTES_MAX - 2; i++)
+    for (int i = 0; i < RR_METRICS_ROUTES_MAX - 3; i++)
         CHECK_INT(rr_metrics_route(fx.m, "/more", 0, on_page, &fx), 0);
     CHECK_INT(rr_metrics_route(fx.m, "/more", 0, on_page, &fx), RR_E(FULL));
     fixture_close(&fx);
@@ -299,5 +311,120 @@ static void test_cut_off_counted(void)
     fixture_close(&fx);
 }
 
+/* POST framing: Content-Length required and capped, one clear length, bodies of any size up
+ * to the cap whether they came with the head or after it. */
+static void test_parse_post(void)
+{
+    rr_http_req_t req;
+    const char *h = "POST /rank HTTP/1.1\r\nContent-Length: 12\r\nExpect: 100-Continue\r\n\r\n";
+    CHECK_INT(rr_http_parse(h, strlen(h), &req), RR_HTTP_OK);
+    CHECK_INT(req.method, RR_HTTP_POST);
+    CHECK_INT(req.content_length, 12);
+    CHECK_INT(req.expect_continue, 1);
+    CHECK_INT(rr_http_head_len(h, strlen(h)), strlen(h));
+    CHECK_INT(rr_http_head_len(h, strlen(h) - 1), 0);
+    CHECK_INT(rr_http_head_len("GET / HTTP/1.0\n\nbody", 21), 16);
+    static const struct {
+        const char *head;
+        rr_http_status_t st;
+    } cases[] = {
+        {"POST /r HTTP/1.1\r\n\r\n", RR_HTTP_NO_LENGTH},
+        {"POST /r HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", RR_HTTP_NO_LENGTH},
+        {"POST /r HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+         RR_HTTP_NO_LENGTH},
+        {"POST /r HTTP/1.1\r\nContent-Length: 104857600\r\n\r\n", RR_HTTP_BODY_TOO_LARGE},
+        {"POST /r HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n", RR_HTTP_MALFORMED},
+        {"POST /r HTTP/1.1\r\nContent-Length: -1\r\n\r\n", RR_HTTP_MALFORMED},
+        {"POST /r HTTP/1.1\r\nContent-Length: 1, 1\r\n\r\n", RR_HTTP_MALFORMED},
+        {"POST /r HTTP/1.1\r\nContent-Length:\r\n\r\n", RR_HTTP_MALFORMED},
+        {"POST /r HTTP/1.1\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\n", RR_HTTP_MALFORMED},
+        {"POST /r HTTP/1.1\r\nContent-Length: 4\r\ncontent-length: 4\r\n\r\n", RR_HTTP_OK},
+        {"POST /r HTTP/1.1\r\nContent-Length: 1048576\r\n\r\n", RR_HTTP_OK},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        CHECK_INT(rr_http_parse(cases[i].head, strlen(cases[i].head), &req), cases[i].st);
+}
+
+/* A body beside the head, one after a 100 Continue, one larger than the head buffer; the
+ * route's 400 counts as a bad body; POST to a GET route and GET to a POST route are 405. */
+static void test_post(void)
+{
+    fixture_t fx;
+    char *resp;
+    fixture_open(&fx, "127.0.0.1");
+    CHECK_INT(get(&fx, "POST /echo HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", &resp), 200);
+    CHECK_STR(client_body(&(client_t){.resp = resp}), "hello");
+    free(resp);
+    CHECK_INT(get(&fx, "POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\nbad", NULL), 400);
+    /* The body came with the head: no 100 Continue is owed. */
+    CHECK_INT(get(&fx, "POST /echo HTTP/1.1\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\nok",
+                  &resp),
+              200);
+    CHECK(strstr(resp, "100 Continue") == NULL);
+    free(resp);
+    size_t big = 300000;
+    char *req = malloc(big + 100);
+    int n = snprintf(req, 100, "POST /echo HTTP/1.1\r\nContent-Length: %zu\r\n\r\n", big);
+    for (size_t i = 0; i < big; i++) req[n + i] = (char)('a' + i % 26);
+    req[n + big] = '\0';
+    CHECK_INT(get(&fx, req, &resp), 200);
+    CHECK_INT(strlen(client_body(&(client_t){.resp = resp})), big);
+    CHECK(memcmp(client_body(&(client_t){.resp = resp}), req + n, big) == 0);
+    free(resp);
+    free(req);
+    CHECK_INT(get(&fx, "GET /echo HTTP/1.1\r\n\r\n", NULL), 405);
+    CHECK_INT(get(&fx, "POST / HTTP/1.1\r\nContent-Length: 1\r\n\r\nx", NULL), 405);
+    CHECK_INT(get(&fx, "POST /metrics HTTP/1.1\r\nContent-Length: 1\r\n\r\nx", NULL), 405);
+    CHECK_INT(fx.calls, 4);
+    rr_metrics_http_stats_t hs;
+    rr_metrics_http_stats(fx.m, &hs);
+    CHECK_INT(hs.bad_body, 1);
+    CHECK_INT(hs.malformed, 3);
+    fixture_close(&fx);
+}
+
+/* Hostile bodies: a 100 MB one is refused from its head (413) while the rest is thrown away;
+ * one without a length gets 411; one that stops halfway (slowloris on the body) is cut off by
+ * the deadline; none reaches the route. */
+static void test_hostile_bodies(void)
+{
+    fixture_t fx;
+    char *resp;
+    fixture_open(&fx, "127.0.0.1");
+    rr_metrics_set_limits(fx.m, 0, 300);
+    /* The head claims 100 MB and 3 MB of it follow at once: the answer comes from the head. */
+    size_t sent = 3u << 20;
+    char *req = malloc(sent + 100);
+    int n = snprintf(req, 100, "POST /echo HTTP/1.1\r\nContent-Length: %d\r\n\r\n", 100 << 20);
+    memset(req + n, 'x', sent);
+    req[n + sent] = '\0';
+    CHECK_INT(get(&fx, req, &resp), 413);
+    CHECK_STR(client_body(&(client_t){.resp = resp}), "request body too large\n");
+    free(resp);
+    free(req);
+    CHECK_INT(
+        get(&fx, "POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+            NULL),
+        411);
+    /* Half a body, then nothing: no answer, the connection is closed at the deadline. */
+    CHECK_INT(get(&fx, "POST /echo HTTP/1.1\r\nContent-Length: 100\r\n\r\nhalf", &resp), 0);
+    CHECK_STR(resp, "");
+    free(resp);
+    /* A head asking whether to send its body gets 100 Continue, then the same deadline. */
+    CHECK_INT(
+        get(&fx, "POST /echo HTTP/1.1\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n", &resp),
+        100);
+    CHECK_STR(resp, "HTTP/1.1 100 Continue\r\n\r\n");
+    free(resp);
+    CHECK_INT(fx.calls, 0);
+    rr_metrics_http_stats_t hs;
+    rr_metrics_http_stats(fx.m, &hs);
+    CHECK_INT(hs.body_too_large, 1);
+    CHECK_INT(hs.no_length, 1);
+    CHECK_INT(hs.slow, 2);
+    fixture_close(&fx);
+}
+
 RR_TEST_MAIN(RR_TEST(test_parse), RR_TEST(test_auth), RR_TEST(test_json), RR_TEST(test_routes),
-             RR_TEST(test_guard), RR_TEST(test_cut_off_counted))
+             RR_TEST(test_guard), RR_TEST(test_cut_off_counted), RR_TEST(test_parse_post),
+             RR_TEST(test_post), RR_TEST(test_hostile_bodies))

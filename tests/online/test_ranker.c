@@ -206,6 +206,61 @@ static void test_ranker_orders_lists(void)
     rr_pipeline_free(&pl);
 }
 
+/* rr_recommend_score (POST /rank) on the items of a user's own list gives the list's scores and
+ * reasons, whichever model orders the list: the ranker past warm-up, or the blend re-ranked by
+ * the MLP. An unknown user gets the non-personal trending share. */
+static void check_score_matches_lists(int ranker)
+{
+    rr_config_t cfg = small_config();
+    cfg.recs_ranker = ranker;
+    rr_pipeline_t pl;
+    CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
+    play(&pl, 3000, 9);
+    CHECK_INT(rr_rank_active(&pl.rec), ranker);
+    int compared = 0, same_reason = 0;
+    for (int u = 0; u < 40; u++) {
+        char name[16];
+        snprintf(name, sizeof(name), "u%d", u);
+        uint32_t uid = rr_intern_find(&pl.store.users, name);
+        if (uid == RR_INTERN_NONE) continue;
+        rr_pipeline_refresh(&pl, uid);
+        const rr_list_entry_t *list = rr_store_list(&pl.store, uid);
+        size_t n = pl.store.user[uid].nlist;
+        uint32_t items[64];
+        rr_list_entry_t out[64];
+        for (size_t i = 0; i < n; i++) items[i] = list[i].item;
+        rr_recommend_score(&pl.rec, &pl.store, &pl.cooc, &pl.trending, &pl.cattop, uid, items, n,
+                           "running shoes", out);
+        for (size_t i = 0; i < n; i++) {
+            CHECK_INT(out[i].item, list[i].item);
+            CHECK(fabsf(out[i].score - list[i].score) <= 1e-5f * (1 + fabsf(list[i].score)));
+            same_reason += out[i].reason == list[i].reason &&
+                           rr_list_because(&out[i]) == rr_list_because(&list[i]);
+            compared++;
+        }
+    }
+    CHECK(compared > 100);
+    CHECK_INT(same_reason, compared);
+    uint32_t top[4];
+    float share[4];
+    size_t ntop = rr_trending_top(&pl.trending, top, share, 4);
+    CHECK(ntop == 4);
+    rr_list_entry_t anon[4];
+    rr_recommend_score(&pl.rec, &pl.store, &pl.cooc, &pl.trending, &pl.cattop, RR_INTERN_NONE, top,
+                       ntop, NULL, anon);
+    for (size_t i = 0; i < ntop; i++) {
+        CHECK(anon[i].reason == RR_REASON_TRENDING);
+        CHECK(i == 0 || anon[i].score <= anon[i - 1].score);
+    }
+    rr_pipeline_free(&pl);
+}
+
+static void test_score_matches_lists(void)
+{
+    check_score_matches_lists(1);
+    check_score_matches_lists(0);
+}
+
 RR_TEST_MAIN(RR_TEST(test_ranker_learns), RR_TEST(test_ranker_contributions),
              RR_TEST(test_ranker_deterministic), RR_TEST(test_pool_cache_is_exact),
-             RR_TEST(test_ranker_orders_lists))
+             RR_TEST(test_ranker_orders_lists), RR_TEST(test_score_matches_lists))
