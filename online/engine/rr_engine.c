@@ -182,7 +182,7 @@ static void handle_user(rr_engine_t *en, const rr_msg_t *msg)
         return;
     }
     en->pl.store.user[uid].partition = msg->partition;
-    schedule_refresh(en, uid);
+    rr_engine_refresh_mark(en, uid);
 }
 
 /* The next offset to consume, per input partition: what a checkpoint taken now covers. */
