@@ -1,14 +1,16 @@
 """Nothing lost silently. The embedded broker keeps about 5 MiB per partition and drops the
 oldest; a consumer that falls further behind finds its position gone.
 
-- Loss is counted: a plain producer floods a 1-partition topic faster than the engine reads;
-  every message is either applied or counted as skipped (rtrec_input_skipped_total, the
-  rtrec:stats field input_skipped_total, /healthz), with one ERROR line per reset.
+- Loss is counted: the engine is paused (SIGSTOP; the broker runs in its own process) while
+  a plain producer writes more than the broker keeps; once it runs again, every message is
+  either applied or counted as skipped (rtrec_input_skipped_total, the rtrec:stats field
+  input_skipped_total, /healthz), with one ERROR line per reset.
 - A replay arrives whole: `rtrec replay` of the same events (the same volume that the flood
   shows the broker cannot hold) paces itself by the group's lag, and every event is applied.
 """
 import os
 import re
+import signal
 import tempfile
 import time
 import unittest
@@ -84,15 +86,20 @@ class Loss(unittest.TestCase):
         self.assertGreater(sum(len(k) + len(v) for k, v in self.events), 2 * CAP_BYTES)
         self.redis = harness.Redis().start()
         self.port = harness.free_port()
-        # recs.coalesce_ms: fewer refreshes, so the engine gets through the input sooner.
+        self.broker = harness.Rtrec("-X", "broker.partitions=1", command="broker").start()
+        # A session long enough that a pause does not cost the engine its partition.
         self.rtrec = harness.Rtrec(
-            "-X", "broker.partitions=1", "-X", f"redis.port={self.redis.port}",
-            "-X", f"metrics.port={self.port}", "-X", "stats.interval_ms=100",
-            "-X", "recs.coalesce_ms=200").start().wait_assigned()
+            "-X", f"kafka.bootstrap.servers={self.broker.bootstrap}",
+            "-X", f"redis.port={self.redis.port}", "-X", f"metrics.port={self.port}",
+            "-X", "stats.interval_ms=100", "-X", "consumer.session_timeout_ms=30000",
+            "-X", "recs.coalesce_ms=200").start(expect_bootstrap=False).wait_assigned()
+        self.rtrec.bootstrap = self.broker.bootstrap
 
     def tearDown(self):
         code = self.rtrec.stop()
         self.rtrec.cleanup()
+        self.broker.stop()
+        self.broker.cleanup()
         self.redis.stop()
         self.assertEqual(code, 0)
 
@@ -106,9 +113,8 @@ class Loss(unittest.TestCase):
                          + self.stat("flooded_total"), 0)
         return self.stat("events_total"), self.stat("input_skipped_total")
 
-    def test_loss_is_counted(self):
-        p = Producer({"bootstrap.servers": self.rtrec.bootstrap, "linger.ms": 5})
-        for key, value in self.events:
+    def produce(self, p, events):
+        for key, value in events:
             while True:
                 try:
                     p.produce("rtrec.events", key=key, value=value)
@@ -116,6 +122,18 @@ class Loss(unittest.TestCase):
                 except BufferError:
                     p.poll(0.01)
         self.assertEqual(p.flush(30), 0)
+
+    def test_loss_is_counted(self):
+        p = Producer({"bootstrap.servers": self.rtrec.bootstrap, "linger.ms": 5})
+        head = EVENTS // 10  # some input the engine reads before its pause
+        self.produce(p, self.events[:head])
+        harness.wait_for("the first events applied", lambda: self.stat("events_total") == head,
+                         timeout=30, interval=0.1)
+        self.rtrec.proc.send_signal(signal.SIGSTOP)
+        try:
+            self.produce(p, self.events[head:])
+        finally:
+            self.rtrec.proc.send_signal(signal.SIGCONT)
         harness.wait_for("every event applied or counted as skipped",
                          lambda: sum(self.consumed()) == EVENTS, timeout=45, interval=0.2)
         applied, skipped = self.consumed()
