@@ -37,6 +37,9 @@ struct rr_consumer_s {
     int handles_live; /* handles initialised and not yet all closed */
     int pending_closes;
     int lost; /* inside a revocation of partitions the group already gave to others */
+    /* Where a partition with no committed offset starts: the auto.offset.reset the caller
+     * asked for (RD_KAFKA_OFFSET_BEGINNING or _END; RD_KAFKA_OFFSET_INVALID = "error"). */
+    int64_t reset_to;
     rr_consumer_stats_t stats;
 };
 
@@ -135,11 +138,36 @@ static void on_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *op
 
 /* ---- construction ---- */
 
+/* librdkafka's own offset resets are silent: an out-of-range position jumps to
+ * auto.offset.reset with a WARN line, and whatever the broker removed meanwhile is never
+ * counted. So librdkafka is told "error", which hands every reset to the drain
+ * (offset_reset_handle); the caller's setting is kept for partitions with no committed
+ * offset, the one case where it means what it says. */
+static int reset_take(rr_consumer_t *rc, rd_kafka_conf_t *conf, char *errstr, size_t errlen)
+{
+    char asked[32] = "earliest";
+    size_t len = sizeof(asked);
+    if (rd_kafka_conf_get(conf, "auto.offset.reset", asked, &len) != RD_KAFKA_CONF_OK)
+        snprintf(asked, sizeof(asked), "earliest");
+    if (strcmp(asked, "smallest") == 0 || strcmp(asked, "earliest") == 0 ||
+        strcmp(asked, "beginning") == 0)
+        rc->reset_to = RD_KAFKA_OFFSET_BEGINNING;
+    else if (strcmp(asked, "largest") == 0 || strcmp(asked, "latest") == 0 ||
+             strcmp(asked, "end") == 0)
+        rc->reset_to = RD_KAFKA_OFFSET_END;
+    else
+        rc->reset_to = RD_KAFKA_OFFSET_INVALID;
+    return rd_kafka_conf_set(conf, "auto.offset.reset", "error", errstr, errlen) == RD_KAFKA_CONF_OK
+               ? 0
+               : -1;
+}
+
 static rd_kafka_conf_t *consumer_conf(rr_consumer_t *rc, const rr_consumer_opts_t *opts,
                                       char *errstr, size_t errlen)
 {
     /* Low fetch.wait.max.ms: the mock holds an empty Fetch for the full wait (see NOTES.md).
-     * Offsets are stored by hand after on_message, so only processed input is committed.
+     * Offsets are stored by hand after on_message, so only processed input is committed; often
+     * (200 ms), as producers may pace by the group's committed offsets.
      * log.queue: librdkafka's log lines are served on the loop with everything else. */
     static const char *const defaults[] = {
         "enable.partition.eof",
@@ -152,6 +180,8 @@ static rd_kafka_conf_t *consumer_conf(rr_consumer_t *rc, const rr_consumer_opts_
         "false",
         "enable.auto.commit",
         "true",
+        "auto.commit.interval.ms",
+        "200",
         "log.queue",
         "true",
         "partition.assignment.strategy",
@@ -164,6 +194,10 @@ static rd_kafka_conf_t *consumer_conf(rr_consumer_t *rc, const rr_consumer_opts_
     /* A reader of whole topics is no group member: its positions are the application's. */
     if (rc->assign_all && rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, errlen) !=
                               RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    if (reset_take(rc, conf, errstr, errlen) != 0) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
@@ -261,9 +295,105 @@ static void message_deliver(rr_consumer_t *rc, rd_kafka_message_t *rkmessage)
     if (err) RR_DEBUG("consumer: offset store %s: %s", msg.topic, rd_kafka_err2str(err));
 }
 
+/* Eager groups take assignments whole: the current one again, every partition where the
+ * application stands (else where it was assigned), `one` where it says. */
+static rd_kafka_resp_err_t reassign_eager(rr_consumer_t *rc, const rd_kafka_topic_partition_t *one)
+{
+    rd_kafka_topic_partition_list_t *parts = NULL, *pos = NULL;
+    rd_kafka_resp_err_t err = rd_kafka_assignment(rc->rk, &parts);
+    if (!err) err = rd_kafka_assignment(rc->rk, &pos);
+    if (!err) rd_kafka_position(rc->rk, pos);
+    for (int i = 0; !err && i < parts->cnt; i++) {
+        rd_kafka_topic_partition_t *p = &parts->elems[i];
+        if (p->partition == one->partition && strcmp(p->topic, one->topic) == 0)
+            p->offset = one->offset;
+        else if (pos->elems[i].offset >= 0)
+            p->offset = pos->elems[i].offset;
+    }
+    if (!err) err = rd_kafka_assign(rc->rk, parts);
+    if (parts) rd_kafka_topic_partition_list_destroy(parts);
+    if (pos) rd_kafka_topic_partition_list_destroy(pos);
+    return err;
+}
+
+/* After auto.offset.reset=error librdkafka stops fetching the partition, and a seek is refused
+ * in that state: the partition is assigned again, at `offset`. No rebalance callback fires. */
+static void partition_restart(rr_consumer_t *rc, const char *topic, int32_t partition,
+                              int64_t offset)
+{
+    rd_kafka_topic_partition_list_t *one = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(one, topic, partition)->offset = offset;
+    const char *protocol = rd_kafka_rebalance_protocol(rc->rk);
+    rd_kafka_error_t *error = NULL;
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (protocol && strcmp(protocol, "EAGER") == 0) {
+        err = reassign_eager(rc, &one->elems[0]);
+    } else {
+        error = rd_kafka_incremental_unassign(rc->rk, one);
+        if (!error) error = rd_kafka_incremental_assign(rc->rk, one);
+    }
+    if (error || err) {
+        rc->stats.errors++;
+        RR_ERROR("consumer: %s [%d]: cannot resume at %lld: %s", topic, (int)partition,
+                 (long long)offset, error ? rd_kafka_error_string(error) : rd_kafka_err2str(err));
+    }
+    if (error) rd_kafka_error_destroy(error);
+    rd_kafka_topic_partition_list_destroy(one);
+}
+
+/* librdkafka could not continue a partition at `at` (auto.offset.reset=error reports it here).
+ * at < 0: nothing committed yet, so start where auto.offset.reset asked. at below the log start:
+ * the broker removed messages nobody consumed (retention, or the embedded broker's size cap):
+ * they are counted, reported by one ERROR line, and the partition resumes at the log start,
+ * never at its end. at past the log end (a truncated log): resume at the end, nothing was
+ * skipped that the broker still has. The watermarks are the ones the failed fetch brought. */
+static void offset_reset_handle(rr_consumer_t *rc, const rd_kafka_message_t *rkmessage)
+{
+    const char *topic = rd_kafka_topic_name(rkmessage->rkt);
+    int32_t part = rkmessage->partition;
+    int64_t at = rkmessage->offset, lo = -1, hi = -1, to = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_get_watermark_offsets(rc->rk, topic, part, &lo, &hi);
+    if (at < 0) {
+        if (rc->reset_to == RD_KAFKA_OFFSET_INVALID) {
+            rc->stats.errors++;
+            RR_ERROR("consumer: %s [%d]: no committed offset and auto.offset.reset=error: "
+                     "not consuming it",
+                     topic, (int)part);
+            return;
+        }
+        to = rc->reset_to;
+        RR_DEBUG("consumer: %s [%d]: no committed offset, starting at the %s", topic, (int)part,
+                 to == RD_KAFKA_OFFSET_END ? "end" : "beginning");
+    } else if (lo >= 0 && at < lo) {
+        to = lo;
+        rc->stats.resets++;
+        rc->stats.skipped += (uint64_t)(lo - at);
+        RR_ERROR("consumer: %s [%d]: offsets %lld to %lld were removed by the broker before they "
+                 "were consumed: %lld messages skipped (data loss); resuming at %lld",
+                 topic, (int)part, (long long)at, (long long)lo - 1, (long long)(lo - at),
+                 (long long)lo);
+    } else if (hi >= 0 && at > hi) {
+        to = hi;
+        rc->stats.resets++;
+        RR_WARN("consumer: %s [%d]: offset %lld is past the log end %lld (the log was "
+                "truncated); resuming at its end",
+                topic, (int)part, (long long)at, (long long)hi);
+    } else {
+        rc->stats.resets++;
+        RR_ERROR("consumer: %s [%d]: offset %lld out of range (log %lld to %lld): resuming at "
+                 "the log start; messages skipped, if any, not counted",
+                 topic, (int)part, (long long)at, (long long)lo, (long long)hi);
+    }
+    partition_restart(rc, topic, part, to);
+}
+
 static void message_handle(rr_consumer_t *rc, rd_kafka_message_t *rkmessage)
 {
     if (rkmessage->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
+    if (rkmessage->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET && rkmessage->rkt) {
+        if (rc->state == RC_RUNNING) offset_reset_handle(rc, rkmessage);
+        return;
+    }
     if (rkmessage->err) {
         rc->stats.errors++;
         RR_WARN("consumer: %s [%d]: %s", rkmessage->rkt ? rd_kafka_topic_name(rkmessage->rkt) : "-",

@@ -51,7 +51,11 @@ typedef struct rr_consumer_opts_s {
 /* kafka_conf is applied over these defaults: partition.assignment.strategy=cooperative-sticky
  * (a rebalance moves only the partitions that change owner), enable.partition.eof=false,
  * auto.offset.reset=earliest, fetch.wait.max.ms=10, enable.auto.offset.store=false,
- * enable.auto.commit=true, log.queue=true (librdkafka logs reach rr_log on the loop thread).
+ * enable.auto.commit=true, auto.commit.interval.ms=200 (the group's committed offsets follow
+ * the consumer closely enough for a producer to pace by them: rtrec replay does),
+ * log.queue=true (librdkafka logs reach rr_log on the loop thread). auto.offset.reset only
+ * chooses where a partition with no committed offset starts: a position the broker no longer
+ * has resumes at the log start and is counted (stats.skipped), never at the end.
  * NULL with a message in errstr on a bad property or a missing group.id. */
 rr_consumer_t *rr_consumer_new(uv_loop_t *loop, const rr_consumer_opts_t *opts,
                                const rr_consumer_cbs_t *cbs, char *errstr, size_t errlen);
@@ -74,6 +78,11 @@ typedef struct rr_consumer_stats_s {
     uint64_t turns;      /* loop turns that drained at least one message */
     int assigned;        /* partitions currently assigned */
     uint64_t rebalances; /* assignments and revocations applied */
+    /* Positions the broker no longer had (out of range: retention or the embedded broker's
+     * size cap removed them first), and the messages skipped by resuming at the log start:
+     * input lost before it was consumed. Each such reset logs one ERROR line with its count. */
+    uint64_t resets;
+    uint64_t skipped;
 } rr_consumer_stats_t;
 void rr_consumer_stats(const rr_consumer_t *rc, rr_consumer_stats_t *st);
 /* 1 while the last drain stopped at its budget with input left: the engine is behind. */

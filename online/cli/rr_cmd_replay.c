@@ -7,6 +7,7 @@
 #include <time.h>
 #include "rr_cli.h"
 #include "rr_codec.h"
+#include "rr_group_lag.h"
 #include "rr_producer.h"
 #include "rr_replay_side.h"
 
@@ -50,12 +51,16 @@ typedef struct replay_opts_s {
     const char *items, *users; /* side files, produced first */
     rr_format_t fmt;
     double rate, speedup;
+    int max_lag;       /* replay.max_lag, or --max-lag */
+    int max_lag_bytes; /* replay.max_lag_bytes */
 } replay_opts_t;
 
 static int replay_args(char **rest, int nrest, const rr_config_t *cfg, replay_opts_t *o)
 {
     memset(o, 0, sizeof(*o));
     o->topic = cfg->topic_events;
+    o->max_lag = cfg->replay_max_lag;
+    o->max_lag_bytes = cfg->replay_max_lag_bytes;
     for (int i = 0; i < nrest; i++) {
         const char *a = rest[i], *v = i + 1 < nrest ? rest[i + 1] : NULL;
         if (strcmp(a, "--format") == 0 && v)
@@ -70,6 +75,8 @@ static int replay_args(char **rest, int nrest, const rr_config_t *cfg, replay_op
             o->users = rest[++i];
         else if (strcmp(a, "--topic") == 0 && v)
             o->topic = rest[++i];
+        else if (strcmp(a, "--max-lag") == 0 && v && atoi(v) >= 0)
+            o->max_lag = atoi(rest[++i]);
         else if (a[0] != '-' && !o->file)
             o->file = a;
         else {
@@ -81,6 +88,7 @@ static int replay_args(char **rest, int nrest, const rr_config_t *cfg, replay_op
         fprintf(stderr, "usage: rtrec replay FILE --format "
                         "taobao|rees46|movielens|ml100k|amazon|caixin|jsonl|pb"
                         " [--rate EPS|--speedup X] [--topic T] [--items FILE] [--users FILE]"
+                        " [--max-lag N]"
                         " [-X kafka.bootstrap.servers=H:P]\n");
         return 2;
     }
@@ -104,8 +112,94 @@ static void pace(const replay_opts_t *o, uint64_t sent, int64_t ts_ms, int64_t f
     sleep_s(due - (now_s() - t0));
 }
 
+/* Pacing by the consuming group: the topic may drop what nobody read yet (retention; the
+ * embedded broker keeps 5 MiB per partition), so the replay keeps the group's lag, its own
+ * undelivered messages included, at most max_lag messages, and at most max_lag_bytes at the
+ * average size of the messages sent so far. Between two looks at the group the lag can only
+ * shrink, so after a look at lag L, bound - L more messages may go before the next. */
+typedef struct pacer_s {
+    rr_group_lag_t *gl; /* NULL: pacing off */
+    const char *group, *topic;
+    int64_t max_lag, max_lag_bytes;
+    uint64_t until; /* sent count at which to look again */
+    uint64_t bytes; /* keys and values sent so far */
+    double waited_s, last_note;
+} pacer_t;
+
+enum { PACE_TIMEOUT_MS = 5000, PACE_SLEEP_MS = 20, PACE_FIRST = 64 };
+
+/* The bound in messages: max_lag, or fewer when the messages seen are large. */
+static int64_t pacer_bound(const pacer_t *pc, uint64_t sent)
+{
+    int64_t bound = pc->max_lag;
+    if (pc->max_lag_bytes > 0 && pc->bytes > 0) {
+        double by_size = (double)pc->max_lag_bytes * (double)sent / (double)pc->bytes;
+        if (by_size < (double)bound) bound = by_size < 4 ? 4 : (int64_t)by_size;
+    }
+    return bound;
+}
+
+static int pacer_init(pacer_t *pc, const replay_opts_t *o, const rr_config_t *cfg)
+{
+    memset(pc, 0, sizeof(*pc));
+    pc->group = cfg->kafka_group;
+    pc->topic = o->topic;
+    pc->max_lag = o->max_lag;
+    pc->max_lag_bytes = o->max_lag_bytes;
+    if (o->max_lag == 0) return 0;
+    const char *kv[2 * RR_CONFIG_KAFKA_MAX + 4];
+    size_t nkv = rr_config_kafka(cfg, kv, sizeof(kv) / sizeof(kv[0]));
+    char errstr[512];
+    pc->gl = rr_group_lag_new(kv, nkv, errstr, sizeof(errstr));
+    if (!pc->gl) fprintf(stderr, "rtrec replay: %s\n", errstr);
+    return pc->gl ? 0 : -1;
+}
+
+/* Says every 5 s why the replay waits: a group that never moves (no engine running, another
+ * kafka.group.id) would otherwise look like a hang. */
+static void pacer_note(pacer_t *pc, int64_t lag, int64_t bound, rr_err_t err)
+{
+    double now = now_s();
+    if (now - pc->last_note < 5.0) return;
+    pc->last_note = now;
+    if (err)
+        fprintf(stderr, "replay: waiting: cannot read group %s's offsets on %s (%s)", pc->group,
+                pc->topic, rr_strerror(err));
+    else
+        fprintf(stderr, "replay: waiting: group %s is %lld messages behind %s (max %lld)",
+                pc->group, (long long)lag, pc->topic, (long long)bound);
+    fprintf(stderr,
+            "; is rtrec run consuming as kafka.group.id=%s? --max-lag 0 turns pacing "
+            "off\n",
+            pc->group);
+}
+
+/* Waits, serving delivery reports, until the group is far enough below the bound to go on.
+ * Before the first messages the size is unknown: a few go first to learn it. */
+static void pacer_wait(pacer_t *pc, rr_producer_t *rp, uint64_t sent)
+{
+    double t0 = now_s();
+    int64_t bound = pacer_bound(pc, sent);
+    int64_t resume = bound - bound / 4; /* go on with room for a quarter of it */
+    while (!interrupted) {
+        rr_producer_poll(rp);
+        int64_t lag = 0;
+        rr_err_t err = rr_group_lag_get(pc->gl, pc->topic, PACE_TIMEOUT_MS, &lag);
+        lag += (int64_t)rr_producer_queued(rp);
+        if (!err && lag <= resume) {
+            uint64_t room = (uint64_t)(bound - lag);
+            pc->until = sent + (sent == 0 && room > PACE_FIRST ? PACE_FIRST : room);
+            break;
+        }
+        pacer_note(pc, lag, bound, err);
+        sleep_s(PACE_SLEEP_MS / 1000.0);
+    }
+    pc->waited_s += now_s() - t0;
+}
+
+/* 0 and *bytes = key + value on success. */
 static int produce_one(rr_producer_t *rp, const char *topic, const rr_event_t *ev, uint8_t *buf,
-                       size_t cap)
+                       size_t cap, uint64_t *bytes)
 {
     size_t len;
     if (rr_event_encode_pb(ev, buf, cap, &len) != RR_OK) return -1;
@@ -114,6 +208,7 @@ static int produce_one(rr_producer_t *rp, const char *topic, const rr_event_t *e
                            .key_len = strlen(ev->user_id),
                            .value = buf,
                            .len = len};
+    *bytes += len + pm.key_len;
     return rr_producer_send_wait(rp, &pm) == RR_OK ? 0 : -1;
 }
 
@@ -133,7 +228,9 @@ int rr_cmd_replay(int argc, char **argv)
         return 1;
     }
     rr_producer_t *rp = make_producer(&cfg);
-    if (!rp) {
+    pacer_t pc;
+    if (!rp || pacer_init(&pc, &o, &cfg) != 0) {
+        rr_producer_free(rp);
         rr_reader_free(rd);
         return 1;
     }
@@ -156,7 +253,8 @@ int rr_cmd_replay(int argc, char **argv)
         }
         if (sent == 0) first_ts = ev.ts_ms;
         pace(&o, sent, ev.ts_ms, first_ts, t0);
-        if (produce_one(rp, o.topic, &ev, buf, sizeof(buf)))
+        if (pc.gl && sent >= pc.until) pacer_wait(&pc, rp, sent);
+        if (produce_one(rp, o.topic, &ev, buf, sizeof(buf), &pc.bytes))
             failed++;
         else
             sent++;
@@ -171,9 +269,15 @@ int rr_cmd_replay(int argc, char **argv)
     double dt = now_s() - t0;
     fprintf(stderr,
             "replay: %llu events to %s in %.2f s (%.0f ev/s), %llu bad records skipped, "
-            "%llu failed, %zu undelivered\n",
+            "%llu failed, %zu undelivered",
             (unsigned long long)sent, o.topic, dt, dt > 0 ? (double)sent / dt : 0.0,
             (unsigned long long)bad, (unsigned long long)failed, undelivered);
+    if (pc.gl)
+        fprintf(stderr, "; paced by group %s (max lag %lld messages, %lld bytes): waited %.2f s\n",
+                pc.group, (long long)pc.max_lag, (long long)pc.max_lag_bytes, pc.waited_s);
+    else
+        fprintf(stderr, "; not paced\n");
+    rr_group_lag_free(pc.gl);
     rr_producer_free(rp);
     rr_reader_free(rd);
     return failed || undelivered ? 1 : 0;

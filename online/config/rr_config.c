@@ -147,6 +147,14 @@ static const rr_config_prop_t props[] = {
      "a member silent this long (killed, hung) loses its partitions: bounds how long a dead "
      "instance's users go without fresh lists; a real cluster requires it within its "
      "group.min/max.session.timeout.ms"},
+    {"replay.max_lag", N(replay_max_lag), "20000", 0, 1e9, 0,
+     "rtrec replay waits while kafka.group.id's committed offsets trail the events topic's end "
+     "by more than this many messages (its own undelivered ones included), so a size- or "
+     "time-capped topic cannot drop what the group has not read; keep it well under what the "
+     "topic retains per partition; 0 = no pacing"},
+    {"replay.max_lag_bytes", N(replay_max_lag_bytes), "2097152", 0, 2e9, 0,
+     "with replay.max_lag, the same bound in bytes (keys and values, at the average size of the "
+     "messages sent): the embedded broker keeps 5 MiB per partition; 0 = messages only"},
     {"stats.interval_ms", N(stats_interval_ms), "1000", 10, 1e7, 0,
      "period of rtrec:stats and rtrec:trending updates"},
     {"log.level", C(log_level, "error", "warn", "info", "debug"), "info", 0, 0, 0,

@@ -62,6 +62,8 @@ typedef struct rr_config_s {
     int consumer_budget;
     rr_config_str_t consumer_assignment;
     int consumer_session_timeout_ms;
+    int replay_max_lag;
+    int replay_max_lag_bytes;
     int stats_interval_ms;
     rr_config_str_t log_level;
     /* kafka.* properties not in the table, "name" without the prefix, then value. */

@@ -232,7 +232,15 @@ static void on_rebalanced(void *opaque, int assigned)
 
 /* ---- stats ---- */
 
-#define NSTATS 15
+uint64_t rr_engine_input_skipped(const rr_engine_t *en)
+{
+    rr_consumer_stats_t group = {0}, catalog = {0};
+    if (en->consumer) rr_consumer_stats(en->consumer, &group);
+    if (en->catalog) rr_consumer_stats(en->catalog, &catalog);
+    return group.skipped + catalog.skipped;
+}
+
+#define NSTATS 16
 
 typedef struct stats_s {
     const char *fields[NSTATS];
@@ -288,6 +296,7 @@ static void put_stats(rr_engine_t *en)
     stat_u64(&st, "flooded_total", pl->flooded);
     stat_u64(&st, "users_evicted", pl->evicted);
     stat_u64(&st, "users_expired", pl->expired);
+    stat_u64(&st, "input_skipped_total", rr_engine_input_skipped(en));
     rr_redis_put_stats(en->redis, st.fields, st.values, st.n);
 }
 

@@ -129,6 +129,8 @@ rr_err_t rr_engine_metrics_start(rr_engine_t *en, char *errstr, size_t errlen);
  * (on_timer_closed(handle), handle->data == en). No-op when the port is off. */
 void rr_engine_metrics_stop(rr_engine_t *en, void (*on_server_closed)(void *),
                             uv_close_cb on_timer_closed);
+/* Input messages the broker removed before either reader consumed them (both consumers). */
+uint64_t rr_engine_input_skipped(const rr_engine_t *en);
 /* "mlp@<training steps>", or "sources" with the model off: what the published lists carry. */
 void rr_engine_model_version(const rr_engine_t *en, char *buf, size_t cap);
 

@@ -54,6 +54,28 @@ static void render_lag(const rr_engine_t *en, rr_metrics_buf_t *out)
     free(lag);
 }
 
+/* Input the broker removed before this instance consumed it: what each reader skipped when a
+ * position it stood at was gone (rr_consumer_stats_t.skipped). */
+static void render_skipped(const rr_engine_t *en, rr_metrics_buf_t *out)
+{
+    rr_consumer_stats_t group = {0}, catalog = {0};
+    if (en->consumer) rr_consumer_stats(en->consumer, &group);
+    if (en->catalog) rr_consumer_stats(en->catalog, &catalog);
+    rr_metrics_family(out, "rtrec_input_skipped_total", RR_METRICS_COUNTER,
+                      "Input messages lost before they were consumed: the broker had removed them "
+                      "(retention, or the embedded broker's size cap) when the reader got there.");
+    rr_metrics_sample(out, "rtrec_input_skipped_total", "reader=\"group\"", (double)group.skipped);
+    rr_metrics_sample(out, "rtrec_input_skipped_total", "reader=\"catalog\"",
+                      (double)catalog.skipped);
+    rr_metrics_family(out, "rtrec_input_offset_resets_total", RR_METRICS_COUNTER,
+                      "Times a reader's position was no longer on the broker and it resumed "
+                      "elsewhere.");
+    rr_metrics_sample(out, "rtrec_input_offset_resets_total", "reader=\"group\"",
+                      (double)group.resets);
+    rr_metrics_sample(out, "rtrec_input_offset_resets_total", "reader=\"catalog\"",
+                      (double)catalog.resets);
+}
+
 static void render_outputs(const rr_engine_t *en, rr_metrics_buf_t *out)
 {
     rr_metrics_family(out, "rtrec_freshness_seconds", RR_METRICS_HISTOGRAM,
@@ -145,6 +167,7 @@ static void render(void *opaque, rr_metrics_buf_t *out)
     render_events(en, out);
     render_partitions(en, out);
     render_lag(en, out);
+    render_skipped(en, out);
     render_outputs(en, out);
     render_model(en, out);
     rr_engine_dash_metrics(en, out);
@@ -156,6 +179,15 @@ static int healthy(void *opaque)
     return en->consumer_started && !en->stopping;
 }
 
+/* Lost input is reported, not judged: the loss is past and a restart cannot bring it back (a
+ * restarted engine would fall further behind and lose more), so /healthz stays 200 and says
+ * how much; alert on rtrec_input_skipped_total. */
+static void health_detail(void *opaque, rr_metrics_buf_t *out)
+{
+    rr_metrics_printf(out, "input_skipped_total %llu\n",
+                      (unsigned long long)rr_engine_input_skipped(opaque));
+}
+
 rr_err_t rr_engine_metrics_start(rr_engine_t *en, char *errstr, size_t errlen)
 {
     if (en->cfg.metrics_port == 0) return RR_OK;
@@ -163,6 +195,7 @@ rr_err_t rr_engine_metrics_start(rr_engine_t *en, char *errstr, size_t errlen)
     en->metrics = rr_metrics_new(en->loop, host, en->cfg.metrics_port, render, en, errstr, errlen);
     if (!en->metrics) return RR_E(IO);
     rr_metrics_set_health(en->metrics, healthy);
+    rr_metrics_set_health_detail(en->metrics, health_detail);
     rr_metrics_set_token(en->metrics, getenv("RTREC_HTTP_TOKEN"));
     en->open_parts++;
     rr_err_t err = rr_engine_dash_start(en);

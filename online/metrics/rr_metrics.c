@@ -33,6 +33,7 @@ struct rr_metrics_s {
     uv_tcp_t listener;
     rr_metrics_render_fn render;
     rr_metrics_health_fn healthy;
+    rr_metrics_render_fn health_detail;
     void *opaque;
     void (*on_closed)(void *opaque);
     rr_metrics_conn_t *conns; /* every connection whose memory is still ours */
@@ -258,6 +259,11 @@ static void rr_metrics_dispatch_(rr_metrics_t *m, const rr_http_req_t *req, rr_m
     } else if (strcmp(req->path, "/healthz") == 0) {
         int ok = !m->healthy || m->healthy(m->opaque);
         rr_metrics_text_(a, ok ? 200 : 503, ok ? "ok\n" : "unhealthy\n");
+        if (m->health_detail) {
+            m->health_detail(m->opaque, &a->buf);
+            a->body = a->buf.data;
+            a->len = a->buf.len;
+        }
     } else {
         const rr_metrics_route_t *r = rr_metrics_match_(m, req->path);
         if (r)
@@ -539,6 +545,11 @@ rr_metrics_t *rr_metrics_new(uv_loop_t *loop, const char *host, int port,
 void rr_metrics_set_health(rr_metrics_t *m, rr_metrics_health_fn healthy)
 {
     m->healthy = healthy;
+}
+
+void rr_metrics_set_health_detail(rr_metrics_t *m, rr_metrics_render_fn detail)
+{
+    m->health_detail = detail;
 }
 
 rr_err_t rr_metrics_route(rr_metrics_t *m, const char *path, int flags, rr_metrics_handler_fn fn,

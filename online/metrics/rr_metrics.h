@@ -152,6 +152,9 @@ void rr_metrics_http_stats(const rr_metrics_t *m, rr_metrics_http_stats_t *out);
 
 /* Optional; without it /healthz always answers 200 "ok\n". Called with the same opaque. */
 void rr_metrics_set_health(rr_metrics_t *m, rr_metrics_health_fn healthy);
+/* Optional: appends "name value" lines to the /healthz body after its first line ("ok" or
+ * "unhealthy"), such as the input lost so far. Called with the same opaque. */
+void rr_metrics_set_health_detail(rr_metrics_t *m, rr_metrics_render_fn detail);
 /* Defaults 64 connections, 5000 ms; values <= 0 keep the current one. */
 void rr_metrics_set_limits(rr_metrics_t *m, int max_conns, int timeout_ms);
 /* The bound port (the picked one when asked for 0). */
