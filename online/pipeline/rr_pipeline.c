@@ -142,6 +142,8 @@ rr_err_t rr_pipeline_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     if (!err)
         err = rr_portrait_init(&pl->portrait, (size_t)cfg->users_max, cfg->portrait_half_life_s);
     if (!err) err = rr_dedupe_init(&pl->dedupe, (size_t)cfg->dedupe_window);
+    if (!err) err = rr_text_init(&pl->text, (size_t)cfg->users_max, (size_t)cfg->items_max);
+    pl->store.text = &pl->text;
     pl->ttl_ms = (int64_t)cfg->users_ttl_s * 1000;
     pl->max_per_s = (uint32_t)cfg->users_max_events_per_s;
     pl->evict_rng = (uint64_t)cfg->model_seed;
@@ -160,6 +162,8 @@ void rr_pipeline_free(rr_pipeline_t *pl)
     rr_recommender_free(&pl->rec);
     rr_portrait_free(&pl->portrait);
     rr_dedupe_free(&pl->dedupe);
+    rr_text_free(&pl->text);
+    pl->store.text = NULL;
     if (pl->model_on) rr_learner_free(&pl->learner);
     for (int h = 0; h < RR_NTRENDS; h++) rr_trending_free(&pl->trends[h]);
     free(pl->item_first_ms);
@@ -282,6 +286,17 @@ size_t rr_pipeline_portrait(rr_pipeline_t *pl, uint32_t uid, rr_portrait_text_t 
                               values);
 }
 
+size_t rr_pipeline_portrait_text(rr_pipeline_t *pl, uint32_t uid, const char **fields,
+                                 const char **values, size_t cap)
+{
+    if (cap < RR_PIPELINE_TEXT_NFIELDS || uid >= pl->text.users_max) return 0;
+    rr_text_terms_text(&pl->text, uid, pl->store.user[uid].last_ts_ms, pl->terms_text,
+                       sizeof(pl->terms_text));
+    fields[0] = "search_terms", values[0] = pl->terms_text;
+    fields[1] = "last_search", values[1] = pl->text.user[uid].query;
+    return RR_PIPELINE_TEXT_NFIELDS;
+}
+
 size_t rr_pipeline_bytes_per_user(const rr_pipeline_t *pl)
 {
     const rr_store_t *st = &pl->store;
@@ -289,7 +304,8 @@ size_t rr_pipeline_bytes_per_user(const rr_pipeline_t *pl)
     size_t intern = rr_intern_bytes_per_id(15);
     size_t bytes = sizeof(rr_user_t) + st->nrecent_max * sizeof(uint32_t) +
                    RR_BOUGHT_MAX * sizeof(uint32_t) + RR_SEEN_WORDS * sizeof(uint64_t) +
-                   st->list_max * sizeof(rr_list_entry_t) + intern + sizeof(rr_portrait_t);
+                   st->list_max * sizeof(rr_list_entry_t) + intern + sizeof(rr_portrait_t) +
+                   sizeof(rr_text_user_t);
     return bytes;
 }
 
@@ -387,6 +403,8 @@ static rr_err_t apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid)
     float w = rr_pipeline_event_weight(ev->type);
     if (ev->type == RR_EV_IMPRESSION && iid != RR_INTERN_NONE)
         rr_store_shown(&pl->store, *uid, iid);
+    if (ev->type == RR_EV_SEARCH && ev->query[0])
+        rr_text_search(&pl->text, *uid, ev->query, ev->ts_ms);
     if (w == 0.0f || iid == RR_INTERN_NONE) {
         rr_portrait_update(&pl->portrait, &pl->store, *uid, RR_INTERN_NONE, 0.0f, ev->ts_ms);
         rr_store_touch(&pl->store, *uid, RR_INTERN_NONE, ev);
@@ -464,7 +482,9 @@ size_t rr_pipeline_refresh(rr_pipeline_t *pl, uint32_t uid)
 rr_err_t rr_pipeline_item_update(rr_pipeline_t *pl, const rr_item_msg_t *msg, uint32_t *iid)
 {
     pl->epoch++;
-    return rr_store_item_update(&pl->store, msg, iid);
+    rr_err_t err = rr_store_item_update(&pl->store, msg, iid);
+    if (!err) rr_text_item_set(&pl->text, *iid, msg);
+    return err;
 }
 
 int rr_pipeline_forget(rr_pipeline_t *pl, const char *user_id)
@@ -474,6 +494,7 @@ int rr_pipeline_forget(rr_pipeline_t *pl, const char *user_id)
     if (uid == RR_INTERN_NONE) return 0;
     rr_store_forget(&pl->store, uid);
     rr_portrait_forget(&pl->portrait, uid);
+    rr_text_user_forget(&pl->text, uid);
     if (pl->model_on) rr_learner_forget_user(&pl->learner, uid);
     return 1;
 }

@@ -5,6 +5,7 @@
 #include "rr_rank.h"
 #include "rr_recommend.h"
 #include "rr_recommend_internal.h"
+#include "rr_textidx.h"
 
 #define MAX_RECENT RR_REC_MAX_RECENT
 
@@ -285,14 +286,49 @@ size_t rr_recommend_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_c
     return npool;
 }
 
+/* Search source: the items whose text matches at least RR_SEARCH_MIN_MATCH of the user's
+ * search intent (rr_textidx.h; it fades with the user's own event time) lead the list, best
+ * match first, above everything in the pool (top: the pool's best score). A title is enough:
+ * an item nobody has touched yet is found too. Returns how many were put in list. */
+static size_t add_search(const rr_recommender_t *rec, const rr_store_t *st, uint32_t uid, float top,
+                         rr_list_entry_t *list)
+{
+    uint32_t hash[RR_TEXT_TERMS], ids[RR_TEXT_TERMS * RR_TEXT_BUCKET];
+    float w[RR_TEXT_TERMS], scores[RR_TEXT_TERMS * RR_TEXT_BUCKET];
+    if (!st->text) return 0;
+    size_t nt = rr_text_intent(st->text, uid, st->user[uid].last_ts_ms, hash, w, NULL);
+    size_t m =
+        nt ? rr_text_lookup(st->text, hash, w, nt, ids, scores, RR_TEXT_TERMS * RR_TEXT_BUCKET) : 0;
+    size_t cap = rec->p.n < RR_SEARCH_SLOTS ? rec->p.n : RR_SEARCH_SLOTS, n = 0;
+    if (top < 0) top = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (scores[i] < RR_SEARCH_MIN_MATCH || ids[i] >= st->items_max ||
+            rr_rec_excluded(st, uid, ids[i]))
+            continue;
+        rr_list_entry_t e = rr_list_entry(ids[i], top + scores[i], RR_REASON_SEARCH);
+        rr_list_set_strength(&e, scores[i]);
+        n = rr_rec_list_insert(list, n, cap, e);
+    }
+    return n;
+}
+
+static int in_list(const rr_list_entry_t *list, size_t n, uint32_t item)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i].item == item) return 1;
+    return 0;
+}
+
 size_t rr_recommend_finish(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t *co, uint32_t uid,
                            rr_list_entry_t *pool, size_t npool, const float *probs)
 {
     uint32_t recent[MAX_RECENT];
-    size_t nrecent = rr_store_recent(st, uid, recent), n = 0;
+    size_t nrecent = rr_store_recent(st, uid, recent);
     rr_list_entry_t *list = rr_store_list(st, uid);
     if (probs && rec->p.w_model > 0 && npool > 0) rerank_pool(rec, pool, npool, probs);
+    size_t nsearch = add_search(rec, st, uid, npool ? pool[0].score : 0, list), n = nsearch;
     for (size_t i = 0; i < npool && n < rec->p.n; i++) {
+        if (in_list(list, nsearch, pool[i].item)) continue;
         if (category_full(rec, st, list, n, pool[i].item)) continue;
         if (pool[i].reason == RR_REASON_COOC)
             rr_list_set_because(&pool[i], strongest_source(co, recent, nrecent, pool[i].item));
@@ -347,6 +383,7 @@ const char *rr_reason_tag(rr_reason_t reason)
     case RR_REASON_TRENDING: return "trending";
     case RR_REASON_CATEGORY: return "category";
     case RR_REASON_MODEL: return "model";
+    case RR_REASON_SEARCH: return "search";
     case RR_REASON_NONE: break;
     }
     return "none";
@@ -368,6 +405,17 @@ void rr_recommend_reason(const rr_store_t *st, const rr_list_entry_t *e, char *b
         break;
     case RR_REASON_TRENDING: snprintf(buf, cap, "trending"); break;
     case RR_REASON_MODEL: snprintf(buf, cap, "picked for you (model %s)", strength); break;
+    case RR_REASON_SEARCH: snprintf(buf, cap, "matches your search"); break;
     default: snprintf(buf, cap, "%s", rr_reason_tag((rr_reason_t)e->reason)); break;
     }
+}
+
+void rr_recommend_reason_user(const rr_store_t *st, uint32_t uid, const rr_list_entry_t *e,
+                              char *buf, size_t cap)
+{
+    if (e->reason == RR_REASON_SEARCH && st->text && uid < st->text->users_max &&
+        st->text->user[uid].query[0])
+        snprintf(buf, cap, "matches your search \"%s\"", st->text->user[uid].query);
+    else
+        rr_recommend_reason(st, e, buf, cap);
 }

@@ -4,6 +4,7 @@
  * score = cooc/max_cooc + w_category·affinity·popularity_share + w_trending·trend/max_trend
  *         + w_retrieve·(u·v)/max(u·v) for the learned embeddings' nearest items;
  * the best 4n by that score are re-ranked with + w_model·p(user, item) from the learned MLP.
+ * Items whose text matches the user's recent searches (rr_textidx.h) take the first places.
  * Seen, bought and unavailable items are excluded; an optional cap per category; each entry
  * keeps the source that contributed most as its reason. Owns scratch sized for the catalog. */
 #ifndef RR_RECOMMEND_H
@@ -36,8 +37,10 @@ typedef void (*rr_rerank_fn)(void *opaque, uint32_t uid, const uint32_t *items, 
 typedef void (*rr_rerank_batch_fn)(void *opaque, const uint32_t *uids, size_t nusers,
                                    const uint32_t *items, const size_t *first, float *probs);
 
-#define RR_RECOMMEND_POOL_MAX 400 /* candidates re-ranked per user: 4n, at most this */
-#define RR_RECOMMEND_BATCH    64  /* users whose candidates rr_recommend_batch re-ranks at once */
+#define RR_RECOMMEND_POOL_MAX 400  /* candidates re-ranked per user: 4n, at most this */
+#define RR_RECOMMEND_BATCH    64   /* users whose candidates rr_recommend_batch re-ranks at once */
+#define RR_SEARCH_SLOTS       3    /* list places the search source may take, first */
+#define RR_SEARCH_MIN_MATCH   0.5f /* share of the search intent an item's text must match */
 
 typedef struct rr_recommender_s {
     float *co;         /* [items_max] recency-weighted co-occurrence, zero between calls */
@@ -80,6 +83,10 @@ size_t rr_recommend_finish(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_
                            rr_list_entry_t *pool, size_t npool, const float *probs);
 /* Readable reason of a list entry ("similar to item 123", "trending"). */
 void rr_recommend_reason(const rr_store_t *st, const rr_list_entry_t *e, char *buf, size_t cap);
+/* The same for user uid's own list: a search reason quotes the user's last query
+ * ("matches your search \"running shoes\""). */
+void rr_recommend_reason_user(const rr_store_t *st, uint32_t uid, const rr_list_entry_t *e,
+                              char *buf, size_t cap);
 const char *rr_reason_tag(rr_reason_t reason);
 
 #endif
