@@ -105,6 +105,7 @@ static void emit(emit_t *em, const char *tok, size_t len)
     size_t keep = len < RR_TEXT_TOKEN_MAX - 1 ? len : RR_TEXT_TOKEN_MAX - 1;
     while (keep > 0 && keep < len && ((uint8_t)tok[keep] & 0xC0) == 0x80) keep--;
     t->hash = h;
+    memset(t->text, 0, sizeof(t->text)); /* whole bytes: tables holding it compare and save */
     memcpy(t->text, tok, keep);
     t->text[keep] = '\0';
 }

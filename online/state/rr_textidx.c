@@ -95,8 +95,8 @@ static void keep_query(char *dst, const char *query)
         n = RR_TEXT_QUERY_MAX - 1;
         while (n > 0 && ((uint8_t)query[n] & 0xC0) == 0x80) n--;
     }
+    memset(dst, 0, RR_TEXT_QUERY_MAX); /* no bytes of a longer query left behind the NUL */
     memcpy(dst, query, n);
-    dst[n] = '\0';
 }
 
 void rr_text_search(rr_text_table_t *tt, uint32_t uid, const char *query, int64_t ts_ms)

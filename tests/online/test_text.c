@@ -3,9 +3,13 @@
  * through the pipeline: a titled item nobody has touched is listed first after a matching search,
  * with the query in its reason. */
 #include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
+#include "rr_ckpt.h"
 #include "rr_config.h"
+#include "rr_pipeline_ckpt_part.h"
 #include "rr_pipeline.h"
 #include "rr_test.h"
 #include "rr_text.h"
@@ -244,7 +248,50 @@ static void test_search_source_ranker(void)
     search_scenario(1);
 }
 
+/* A partition snapshot carries its users' search terms (UTXT/<p + 1>) to the instance that
+ * takes the partition over; users of other partitions stay behind. */
+static void test_partition_snapshot(void)
+{
+    rr_config_t cfg;
+    rr_config_init(&cfg);
+    cfg.users_max = 16;
+    cfg.items_max = 16;
+    rr_pipeline_t a, b;
+    CHECK_INT(rr_pipeline_init(&a, &cfg), RR_OK);
+    CHECK_INT(rr_pipeline_init(&b, &cfg), RR_OK);
+    apply_ev(&a, "x", "A", RR_EV_VIEW, "", 1700000000000LL);
+    apply_ev(&a, "carol", "", RR_EV_SEARCH, "Red Dress 连衣裙", 1700000001000LL);
+    apply_ev(&a, "dave", "", RR_EV_SEARCH, "hat", 1700000002000LL);
+    uint32_t carol = rr_intern_find(&a.store.users, "carol");
+    uint32_t dave = rr_intern_find(&a.store.users, "dave");
+    a.store.user[carol].partition = 2;
+    a.store.user[dave].partition = 1;
+    char dir[] = "/tmp/rr_text_test.XXXXXX", path[512], errstr[256] = "";
+    CHECK(mkdtemp(dir) != NULL);
+    rr_ckpt_writer_t *w = rr_ckpt_begin(dir, 1, errstr, sizeof(errstr));
+    CHECK(w != NULL);
+    CHECK_INT(rr_pipeline_save_part(&a, 2, w), RR_OK);
+    CHECK_INT(rr_ckpt_commit(w), RR_OK);
+    snprintf(path, sizeof(path), "%s/ckpt-1.rrc", dir);
+    rr_ckpt_reader_t *r = rr_ckpt_open(path, errstr, sizeof(errstr));
+    CHECK(r != NULL);
+    size_t n = 0;
+    CHECK_INT(rr_pipeline_load_part(&b, r, 2, &n, errstr, sizeof(errstr)), RR_OK);
+    CHECK_INT(n, 1);
+    uint32_t bc = rr_intern_find(&b.store.users, "carol");
+    CHECK(bc != RR_INTERN_NONE && rr_intern_find(&b.store.users, "dave") == RR_INTERN_NONE);
+    if (bc != RR_INTERN_NONE)
+        CHECK(memcmp(&b.text.user[bc], &a.text.user[carol], sizeof(rr_text_user_t)) == 0);
+    CHECK_STR(b.text.user[bc].query, "Red Dress 连衣裙");
+    rr_ckpt_close(r);
+    unlink(path);
+    rmdir(dir);
+    rr_pipeline_free(&a);
+    rr_pipeline_free(&b);
+}
+
 RR_TEST_MAIN(RR_TEST(test_ascii), RR_TEST(test_latin), RR_TEST(test_chinese), RR_TEST(test_mixed),
              RR_TEST(test_category_code), RR_TEST(test_invalid_utf8), RR_TEST(test_hash_stable),
              RR_TEST(test_index_and_intent), RR_TEST(test_query_kept_whole_chars),
-             RR_TEST(test_search_source_blend), RR_TEST(test_search_source_ranker))
+             RR_TEST(test_search_source_blend), RR_TEST(test_search_source_ranker),
+             RR_TEST(test_partition_snapshot))
