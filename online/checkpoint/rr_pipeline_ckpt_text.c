@@ -19,11 +19,6 @@ static void load_user_text(rr_text_user_t *u, rr_ckpt_cursor_t *c)
     rr_pckpt_read_str(c, u->query, RR_TEXT_QUERY_MAX);
 }
 
-static int has_text(const rr_text_user_t *u)
-{
-    return u->ts_ms != 0 || u->query[0];
-}
-
 /* Items' tokens up to the items' bound, then the index's used buckets verbatim (their order
  * decides which items a full bucket keeps). */
 static void save_items(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
@@ -50,19 +45,22 @@ static void save_items(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
     }
 }
 
+/* The intent slots verbatim (slot index, user id + 1, record): a slot's place decides which
+ * user a full probe window evicts next. */
 void rr_pckpt_save_text(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
 {
     const rr_text_table_t *tt = &pl->text;
-    size_t bound = rr_intern_bound(&pl->store.users);
     uint64_t n = 0;
     rr_pckpt_begin(e, RR_PCKPT_TEXT, 0);
     save_items(pl, e);
-    for (size_t uid = 0; uid < bound; uid++) n += has_text(&tt->user[uid]);
+    for (size_t s = 0; s < tt->nslots; s++) n += tt->user[s].uid1 != 0;
+    rr_pckpt_u64(e, tt->nslots);
     rr_pckpt_u64(e, n);
-    for (size_t uid = 0; uid < bound; uid++) {
-        if (!has_text(&tt->user[uid])) continue;
-        rr_pckpt_u32(e, (uint32_t)uid);
-        save_user_text(&tt->user[uid], e);
+    for (size_t s = 0; s < tt->nslots; s++) {
+        if (!tt->user[s].uid1) continue;
+        rr_pckpt_u64(e, s);
+        rr_pckpt_u32(e, tt->user[s].uid1);
+        save_user_text(&tt->user[s], e);
     }
     rr_pckpt_end(e);
 }
@@ -103,12 +101,16 @@ rr_err_t rr_pckpt_load_text(const rr_pckpt_dec_t *d)
     rr_err_t err = rr_pckpt_open(d, RR_PCKPT_TEXT, &c);
     if (err) return err;
     load_items(tt, &c);
-    uint64_t n = rr_ckpt_read_u64(&c);
+    uint64_t nslots = rr_ckpt_read_u64(&c), n = rr_ckpt_read_u64(&c);
+    if ((nslots != tt->nslots || n > nslots) && !c.err) c.err = RR_E(DECODE);
     size_t bound = rr_intern_bound(&d->pl->store.users);
     for (uint64_t k = 0; k < n && !c.err; k++) {
-        uint32_t uid = rr_ckpt_read_u32(&c);
-        if (uid >= bound && !c.err) c.err = RR_E(DECODE);
-        if (!c.err) load_user_text(&tt->user[uid], &c);
+        uint64_t slot = rr_ckpt_read_u64(&c);
+        uint32_t uid1 = rr_ckpt_read_u32(&c);
+        if ((slot >= tt->nslots || uid1 == 0 || uid1 > bound) && !c.err) c.err = RR_E(DECODE);
+        if (c.err) break;
+        tt->user[slot].uid1 = uid1;
+        load_user_text(&tt->user[slot], &c);
     }
     return rr_pckpt_close(d, &c, "TEXT");
 }
@@ -117,7 +119,7 @@ static int in_partition(const rr_pipeline_t *pl, uint32_t uid, uint32_t sub)
 {
     const rr_user_t *u = &pl->store.user[uid];
     return rr_intern_key(&pl->store.users, uid) && u->partition >= 0 &&
-           (uint32_t)u->partition + 1 == sub && has_text(&pl->text.user[uid]);
+           (uint32_t)u->partition + 1 == sub && rr_text_user_find(&pl->text, uid);
 }
 
 void rr_pckpt_save_part_text(const rr_pipeline_t *pl, rr_pckpt_enc_t *e, uint32_t sub)
@@ -130,7 +132,7 @@ void rr_pckpt_save_part_text(const rr_pipeline_t *pl, rr_pckpt_enc_t *e, uint32_
     for (size_t uid = 0; uid < bound; uid++) {
         if (!in_partition(pl, (uint32_t)uid, sub)) continue;
         rr_pckpt_str(e, rr_intern_key(&pl->store.users, (uint32_t)uid));
-        save_user_text(&pl->text.user[uid], e);
+        save_user_text(rr_text_user_find(&pl->text, (uint32_t)uid), e);
     }
     rr_pckpt_end(e);
 }
@@ -152,7 +154,8 @@ rr_err_t rr_pckpt_load_part_text(const rr_pckpt_dec_t *d, uint32_t sub)
         uint32_t uid = c.err ? RR_INTERN_NONE : rr_intern_find(&d->pl->store.users, key);
         /* A user the snapshot's USRS did not hold is corrupt. */
         if (uid == RR_INTERN_NONE && !c.err) c.err = RR_E(DECODE);
-        load_user_text(c.err ? &scratch : &d->pl->text.user[uid], &c);
+        rr_text_user_t *u = c.err ? NULL : rr_text_user_claim(&d->pl->text, uid);
+        load_user_text(u ? u : &scratch, &c);
     }
     return rr_pckpt_close(d, &c, "UTXT");
 }

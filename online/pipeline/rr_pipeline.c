@@ -293,7 +293,7 @@ size_t rr_pipeline_portrait_text(rr_pipeline_t *pl, uint32_t uid, const char **f
     rr_text_terms_text(&pl->text, uid, pl->store.user[uid].last_ts_ms, pl->terms_text,
                        sizeof(pl->terms_text));
     fields[0] = "search_terms", values[0] = pl->terms_text;
-    fields[1] = "last_search", values[1] = pl->text.user[uid].query;
+    fields[1] = "last_search", values[1] = rr_text_last_query(&pl->text, uid);
     return RR_PIPELINE_TEXT_NFIELDS;
 }
 
@@ -304,8 +304,7 @@ size_t rr_pipeline_bytes_per_user(const rr_pipeline_t *pl)
     size_t intern = rr_intern_bytes_per_id(15);
     size_t bytes = sizeof(rr_user_t) + st->nrecent_max * sizeof(uint32_t) +
                    RR_BOUGHT_MAX * sizeof(uint32_t) + RR_SEEN_WORDS * sizeof(uint64_t) +
-                   st->list_max * sizeof(rr_list_entry_t) + intern + sizeof(rr_portrait_t) +
-                   sizeof(rr_text_user_t);
+                   st->list_max * sizeof(rr_list_entry_t) + intern + sizeof(rr_portrait_t);
     return bytes;
 }
 

@@ -413,9 +413,9 @@ void rr_recommend_reason(const rr_store_t *st, const rr_list_entry_t *e, char *b
 void rr_recommend_reason_user(const rr_store_t *st, uint32_t uid, const rr_list_entry_t *e,
                               char *buf, size_t cap)
 {
-    if (e->reason == RR_REASON_SEARCH && st->text && uid < st->text->users_max &&
-        st->text->user[uid].query[0])
-        snprintf(buf, cap, "matches your search \"%s\"", st->text->user[uid].query);
+    const char *query = st->text ? rr_text_last_query(st->text, uid) : "";
+    if (e->reason == RR_REASON_SEARCH && query[0])
+        snprintf(buf, cap, "matches your search \"%s\"", query);
     else
         rr_recommend_reason(st, e, buf, cap);
 }

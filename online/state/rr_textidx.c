@@ -13,7 +13,10 @@ rr_err_t rr_text_init(rr_text_table_t *tt, size_t users_max, size_t items_max)
     tt->item_tok = calloc(items_max * RR_TEXT_ITEM_TOKENS, sizeof(uint32_t));
     tt->bucket = calloc(nb * RR_TEXT_BUCKET, sizeof(uint32_t));
     tt->head = calloc(nb, 1);
-    tt->user = calloc(users_max, sizeof(rr_text_user_t));
+    size_t ns = 16, want = users_max < RR_TEXT_USERS_MAX ? users_max : RR_TEXT_USERS_MAX;
+    while (ns < want) ns *= 2;
+    tt->user = calloc(ns, sizeof(rr_text_user_t));
+    tt->nslots = ns;
     tt->nbuckets = nb;
     tt->users_max = users_max;
     tt->items_max = items_max;
@@ -99,12 +102,54 @@ static void keep_query(char *dst, const char *query)
     memcpy(dst, query, n);
 }
 
+/* The first slot of uid's probe window (a multiplicative hash: consecutive ids spread). */
+static size_t slot_of(const rr_text_table_t *tt, uint32_t uid)
+{
+    return (size_t)((uid * 2654435761u) >> 8) & (tt->nslots - 1);
+}
+
+const rr_text_user_t *rr_text_user_find(const rr_text_table_t *tt, uint32_t uid)
+{
+    size_t s = slot_of(tt, uid);
+    for (int k = 0; k < RR_TEXT_PROBE; k++) {
+        const rr_text_user_t *u = &tt->user[(s + (size_t)k) & (tt->nslots - 1)];
+        if (u->uid1 == uid + 1) return u;
+    }
+    return NULL;
+}
+
+rr_text_user_t *rr_text_user_claim(rr_text_table_t *tt, uint32_t uid)
+{
+    if (uid >= tt->users_max) return NULL;
+    rr_text_user_t *found = (rr_text_user_t *)rr_text_user_find(tt, uid);
+    if (found) return found;
+    size_t s = slot_of(tt, uid);
+    rr_text_user_t *pick = NULL;
+    for (int k = 0; k < RR_TEXT_PROBE; k++) {
+        rr_text_user_t *u = &tt->user[(s + (size_t)k) & (tt->nslots - 1)];
+        if (!u->uid1) {
+            pick = u;
+            break;
+        }
+        if (!pick || u->ts_ms < pick->ts_ms) pick = u;
+    }
+    memset(pick, 0, sizeof(*pick));
+    pick->uid1 = uid + 1;
+    return pick;
+}
+
+const char *rr_text_last_query(const rr_text_table_t *tt, uint32_t uid)
+{
+    const rr_text_user_t *u = rr_text_user_find(tt, uid);
+    return u ? u->query : "";
+}
+
 void rr_text_search(rr_text_table_t *tt, uint32_t uid, const char *query, int64_t ts_ms)
 {
     rr_text_token_t t[RR_TEXT_TERMS];
     size_t n = rr_text_tokenize(query, strlen(query), t, RR_TEXT_TERMS);
-    if (uid >= tt->users_max || n == 0) return;
-    rr_text_user_t *u = &tt->user[uid];
+    rr_text_user_t *u = n ? rr_text_user_claim(tt, uid) : NULL;
+    if (!u) return;
     float d = decay(u->ts_ms, ts_ms);
     for (int k = 0; k < RR_TEXT_TERMS; k++) u->w[k] *= d;
     if (ts_ms > u->ts_ms) u->ts_ms = ts_ms;
@@ -119,15 +164,15 @@ void rr_text_search(rr_text_table_t *tt, uint32_t uid, const char *query, int64_
 
 void rr_text_user_forget(rr_text_table_t *tt, uint32_t uid)
 {
-    if (uid < tt->users_max) memset(&tt->user[uid], 0, sizeof(tt->user[uid]));
+    rr_text_user_t *u = (rr_text_user_t *)rr_text_user_find(tt, uid);
+    if (u) memset(u, 0, sizeof(*u));
 }
 
 size_t rr_text_intent(const rr_text_table_t *tt, uint32_t uid, int64_t now_ms, uint32_t *hash,
                       float *w, int *idx)
 {
-    if (uid >= tt->users_max) return 0;
-    const rr_text_user_t *u = &tt->user[uid];
-    if (!u->ts_ms) return 0;
+    const rr_text_user_t *u = rr_text_user_find(tt, uid);
+    if (!u || !u->ts_ms) return 0;
     float d = decay(u->ts_ms, now_ms);
     size_t n = 0;
     for (int k = 0; k < RR_TEXT_TERMS; k++) {
@@ -191,7 +236,7 @@ void rr_text_terms_text(const rr_text_table_t *tt, uint32_t uid, int64_t now_ms,
     buf[0] = '\0';
     for (size_t i = 0; i < n && at < cap; i++) {
         int len = snprintf(buf + at, cap - at, "%s%s:%.2f", i ? "," : "",
-                           tt->user[uid].term[idx[i]], (double)w[i]);
+                           rr_text_user_find(tt, uid)->term[idx[i]], (double)w[i]);
         if (len < 0 || (size_t)len >= cap - at) {
             buf[at] = '\0'; /* a term that does not fit is left out whole */
             break;

@@ -2,8 +2,10 @@
  * path; rr_text.h), an inverted index from token to the items that carry it, and each user's
  * search intent: a small top-K of hashed query terms with weights that halve every
  * RR_TEXT_HALF_LIFE_S of event time, and the last query's text (for reasons). Token ids only,
- * never strings, per item; fixed arrays calloc'd for the caps at init, so updates never
- * allocate. Owned by the pipeline, single-threaded. */
+ * never strings, per item. Intent lives in a fixed table of RR_TEXT_USERS_MAX slots found by
+ * user id (no bytes per user slot: most users never search); a searcher who finds the slots
+ * of its probe window taken replaces the one whose latest search is oldest. Fixed arrays
+ * calloc'd at init, so updates never allocate. Owned by the pipeline, single-threaded. */
 #ifndef RR_TEXTIDX_H
 #define RR_TEXTIDX_H
 
@@ -18,10 +20,13 @@
 #define RR_TEXT_BUCKET      8      /* items per index bucket: the latest indexed win */
 #define RR_TEXT_HALF_LIFE_S 1800.0 /* search intent halves every 30 min of event time */
 #define RR_TEXT_ACTIVE_W    0.25f  /* a term weighs at least this to count as intent */
+#define RR_TEXT_USERS_MAX   65536  /* intent slots (fewer when users.max is lower) */
+#define RR_TEXT_PROBE       16     /* slots a user id may occupy: its hash's and the next 15 */
 
-/* A user's search intent, 248 bytes. Weights are as of ts_ms (decay is applied on read). */
+/* A user's search intent, 256 bytes. Weights are as of ts_ms (decay is applied on read). */
 typedef struct rr_text_user_s {
     int64_t ts_ms; /* event time of the latest search (0 = none) */
+    uint32_t uid1; /* the user id + 1; 0 = a free slot */
     uint32_t hash[RR_TEXT_TERMS];
     float w[RR_TEXT_TERMS];
     char term[RR_TEXT_TERMS][RR_TEXT_TOKEN_MAX];
@@ -32,8 +37,9 @@ typedef struct rr_text_table_s {
     uint32_t *item_tok;   /* [items_max][RR_TEXT_ITEM_TOKENS], 0-terminated */
     uint32_t *bucket;     /* [nbuckets][RR_TEXT_BUCKET]: item id + 1, 0 = free */
     uint8_t *head;        /* [nbuckets]: the slot the next item overwrites */
-    rr_text_user_t *user; /* [users_max] */
+    rr_text_user_t *user; /* [nslots]: intent slots, by user id hash */
     size_t nbuckets;      /* a power of two */
+    size_t nslots;        /* a power of two */
     size_t users_max, items_max;
 } rr_text_table_t;
 
@@ -55,6 +61,13 @@ void rr_text_index_add(rr_text_table_t *tt, uint32_t hash, uint32_t iid);
  * tokens adds 1 (the lightest terms make room), and the query's text is kept. */
 void rr_text_search(rr_text_table_t *tt, uint32_t uid, const char *query, int64_t ts_ms);
 void rr_text_user_forget(rr_text_table_t *tt, uint32_t uid);
+/* The user's intent slot, NULL if it holds none. */
+const rr_text_user_t *rr_text_user_find(const rr_text_table_t *tt, uint32_t uid);
+/* The user's slot, claimed (a free one, else the stalest of its window, cleared) if needed;
+ * NULL for a uid past users_max. For loading a snapshot's users. */
+rr_text_user_t *rr_text_user_claim(rr_text_table_t *tt, uint32_t uid);
+/* The user's last query ("" if none). */
+const char *rr_text_last_query(const rr_text_table_t *tt, uint32_t uid);
 /* The user's terms with their weights decayed to now_ms, heaviest first, those under
  * RR_TEXT_ACTIVE_W left out; returns the count (<= RR_TEXT_TERMS). idx (may be NULL) gets
  * each term's slot in the user's record. */

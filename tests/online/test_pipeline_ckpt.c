@@ -244,7 +244,7 @@ static void check_same(const rr_pipeline_t *a, const rr_pipeline_t *b)
     SAME(a->text.item_tok, b->text.item_tok, a->text.items_max * RR_TEXT_ITEM_TOKENS * 4);
     SAME(a->text.bucket, b->text.bucket, a->text.nbuckets * RR_TEXT_BUCKET * 4);
     SAME(a->text.head, b->text.head, a->text.nbuckets);
-    SAME(a->text.user, b->text.user, a->store.users.next_id * sizeof(rr_text_user_t));
+    SAME(a->text.user, b->text.user, a->text.nslots * sizeof(rr_text_user_t));
     SAME(a->by_type, b->by_type, sizeof(a->by_type));
     CHECK(a->events_total == b->events_total && a->dropped_full == b->dropped_full);
     CHECK(a->duplicates == b->duplicates && a->flooded == b->flooded);
@@ -338,7 +338,7 @@ static void resume_case(const char *optimizer)
     float tw[RR_TEXT_TERMS];
     size_t with_terms = 0;
     for (uint32_t u = 0; u < a.store.users.next_id; u++)
-        with_terms += rr_text_intent(&a.text, u, a.text.user[u].ts_ms, hash, tw, NULL) > 0;
+        with_terms += rr_text_intent(&a.text, u, INT64_MIN, hash, tw, NULL) > 0;
     size_t titled = 0;
     for (uint32_t i = 0; i < a.store.items.next_id; i++)
         titled += rr_text_item_tokens(&a.text, i)[0] != 0;

@@ -144,12 +144,13 @@ static void test_index_and_intent(void)
     char buf[128];
     rr_text_terms_text(&tt, 1, t0 + 1800000, buf, sizeof(buf));
     CHECK_STR(buf, "shoes:1.50,跑步:1.00,running:0.50");
-    CHECK_STR(tt.user[1].query, "shoes 跑步");
+    CHECK_STR(rr_text_last_query(&tt, 1), "shoes 跑步");
     /* Two hours on the terms are under RR_TEXT_ACTIVE_W: no intent left. */
     CHECK_INT(rr_text_intent(&tt, 1, t0 + 1800000 + 4 * 3600000LL, hash, w, NULL), 0);
     rr_text_user_forget(&tt, 1);
     CHECK_INT(rr_text_intent(&tt, 1, t0, hash, w, NULL), 0);
-    CHECK_STR(tt.user[1].query, "");
+    CHECK_STR(rr_text_last_query(&tt, 1), "");
+    CHECK(rr_text_user_find(&tt, 1) == NULL);
     rr_text_free(&tt);
 }
 
@@ -158,7 +159,24 @@ static void test_query_kept_whole_chars(void)
     rr_text_table_t tt;
     CHECK_INT(rr_text_init(&tt, 2, 2), RR_OK);
     rr_text_search(&tt, 0, "跑步鞋跑步鞋跑步鞋跑步鞋跑步鞋跑步鞋跑步鞋", 1); /* 63 bytes */
-    CHECK_INT(strlen(tt.user[0].query), 45); /* 15 characters: the 16th would cut one */
+    CHECK_INT(strlen(rr_text_last_query(&tt, 0)), 45); /* 15 characters: the 16th would cut one */
+    rr_text_free(&tt);
+}
+
+/* More searchers than intent slots: the newest always get one, the stalest make room. */
+static void test_intent_slots_evict_stalest(void)
+{
+    rr_text_table_t tt;
+    CHECK_INT(rr_text_init(&tt, 200000, 8), RR_OK);
+    CHECK_INT(tt.nslots, RR_TEXT_USERS_MAX);
+    uint32_t n = RR_TEXT_USERS_MAX + RR_TEXT_USERS_MAX / 2;
+    for (uint32_t uid = 0; uid < n; uid++) rr_text_search(&tt, uid, "shoes", 1000 + uid);
+    size_t found_old = 0, found_new = 0;
+    for (uint32_t uid = 0; uid < 1000; uid++) found_old += rr_text_user_find(&tt, uid) != NULL;
+    for (uint32_t uid = n - 1000; uid < n; uid++) found_new += rr_text_user_find(&tt, uid) != NULL;
+    CHECK_INT(found_new, 1000);
+    CHECK(found_old < 100);
+    CHECK(rr_text_user_claim(&tt, 200000) == NULL); /* past users.max */
     rr_text_free(&tt);
 }
 
@@ -233,8 +251,7 @@ static void search_scenario(int ranker)
         CHECK(strcmp(rr_intern_key(&pl.store.items, list[k].item), "E") != 0);
     /* Forgetting bob erases his terms. */
     CHECK_INT(rr_pipeline_forget(&pl, "bob"), 1);
-    CHECK_INT(pl.text.user[bob].ts_ms, 0);
-    CHECK_INT(pl.text.user[bob].hash[0], 0);
+    CHECK(rr_text_user_find(&pl.text, bob) == NULL);
     rr_pipeline_free(&pl);
 }
 
@@ -280,9 +297,11 @@ static void test_partition_snapshot(void)
     CHECK_INT(n, 1);
     uint32_t bc = rr_intern_find(&b.store.users, "carol");
     CHECK(bc != RR_INTERN_NONE && rr_intern_find(&b.store.users, "dave") == RR_INTERN_NONE);
-    if (bc != RR_INTERN_NONE)
-        CHECK(memcmp(&b.text.user[bc], &a.text.user[carol], sizeof(rr_text_user_t)) == 0);
-    CHECK_STR(b.text.user[bc].query, "Red Dress 连衣裙");
+    const rr_text_user_t *ua = rr_text_user_find(&a.text, carol),
+                         *ub = rr_text_user_find(&b.text, bc);
+    CHECK(ua && ub && memcmp(ua->hash, ub->hash, sizeof(ua->hash)) == 0);
+    CHECK(ua && ub && memcmp(ua->term, ub->term, sizeof(ua->term)) == 0 && ua->ts_ms == ub->ts_ms);
+    CHECK_STR(rr_text_last_query(&b.text, bc), "Red Dress 连衣裙");
     rr_ckpt_close(r);
     unlink(path);
     rmdir(dir);
@@ -293,5 +312,5 @@ static void test_partition_snapshot(void)
 RR_TEST_MAIN(RR_TEST(test_ascii), RR_TEST(test_latin), RR_TEST(test_chinese), RR_TEST(test_mixed),
              RR_TEST(test_category_code), RR_TEST(test_invalid_utf8), RR_TEST(test_hash_stable),
              RR_TEST(test_index_and_intent), RR_TEST(test_query_kept_whole_chars),
-             RR_TEST(test_search_source_blend), RR_TEST(test_search_source_ranker),
-             RR_TEST(test_partition_snapshot))
+             RR_TEST(test_intent_slots_evict_stalest), RR_TEST(test_search_source_blend),
+             RR_TEST(test_search_source_ranker), RR_TEST(test_partition_snapshot))
