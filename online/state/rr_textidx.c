@@ -190,6 +190,14 @@ size_t rr_text_intent(const rr_text_table_t *tt, uint32_t uid, int64_t now_ms, u
     return n;
 }
 
+size_t rr_text_query_terms(const char *query, uint32_t hash[RR_TEXT_TERMS], float w[RR_TEXT_TERMS])
+{
+    rr_text_token_t t[RR_TEXT_TERMS];
+    size_t n = rr_text_tokenize(query, strlen(query), t, RR_TEXT_TERMS);
+    for (size_t i = 0; i < n; i++) hash[i] = t[i].hash, w[i] = 1.0f;
+    return n;
+}
+
 float rr_text_match(const rr_text_table_t *tt, uint32_t iid, const uint32_t *hash, const float *w,
                     size_t n)
 {

@@ -74,6 +74,9 @@ const char *rr_text_last_query(const rr_text_table_t *tt, uint32_t uid);
 size_t rr_text_intent(const rr_text_table_t *tt, uint32_t uid, int64_t now_ms, uint32_t *hash,
                       float *w, int *idx);
 
+/* A query's terms with weight 1 each, for rr_text_match (at most RR_TEXT_TERMS): how a caller
+ * with a query string in hand (the ranking API) scores candidates against it. */
+size_t rr_text_query_terms(const char *query, uint32_t hash[RR_TEXT_TERMS], float w[RR_TEXT_TERMS]);
 /* Share of the weights w[0..n) of terms hash[0..n) that item iid's text carries, in [0, 1]. */
 float rr_text_match(const rr_text_table_t *tt, uint32_t iid, const uint32_t *hash, const float *w,
                     size_t n);

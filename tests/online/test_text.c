@@ -245,6 +245,14 @@ static void search_scenario(int ranker)
     CHECK_STR(fields[0], "search_terms");
     CHECK_STR(values[0], "office:1.00,shoes:1.00,跑步:1.00,步鞋:1.00");
     CHECK_STR(values[1], "office shoes");
+    /* The ranking API's score: a query's share, or bob's intent without one. */
+    uint32_t e_id = rr_intern_find(&pl.store.items, "E"),
+             f_id = rr_intern_find(&pl.store.items, "F");
+    CHECK_NEAR(rr_pipeline_text_score(&pl, bob, e_id, "Running SHOES"), 1.0, 1e-6);
+    CHECK_NEAR(rr_pipeline_text_score(&pl, bob, f_id, "running shoes"), 0.5, 1e-6);
+    CHECK_NEAR(rr_pipeline_text_score(&pl, bob, f_id, "hat"), 0.0, 1e-6);
+    CHECK_NEAR(rr_pipeline_text_score(&pl, bob, f_id, NULL), 0.5, 1e-3);
+    CHECK_NEAR(rr_pipeline_text_score(&pl, bob, e_id, ""), 0.75, 1e-3);
     /* Once bob has viewed E it is seen: it leaves the list. */
     apply_ev(&pl, "bob", "E", RR_EV_VIEW, "", ts += 1000);
     for (int k = 0; k < pl.store.user[bob].nlist; k++)
