@@ -186,7 +186,7 @@ static void load_list(const rr_store_t *st, uint32_t uid, rr_ckpt_cursor_t *c)
         rr_ckpt_read_f32s(c, &score, 1);
         uint32_t because = rr_ckpt_read_u32(c), reason = rr_ckpt_read_u32(c);
         uint32_t centi = rr_ckpt_read_u32(c);
-        if (item >= RR_LIST_ID_NONE || reason > RR_REASON_SEARCH || centi > RR_LIST_CENTI_MAX ||
+        if (item >= RR_LIST_ID_NONE || reason > RR_REASON_TEXT || centi > RR_LIST_CENTI_MAX ||
             (because >= RR_LIST_ID_NONE && because != RR_INTERN_NONE)) {
             if (!c->err) c->err = RR_E(DECODE);
             return;

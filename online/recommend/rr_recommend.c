@@ -1,4 +1,5 @@
 /* rr_recommend.c — blended top-N with rules and reasons; see rr_recommend.h. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,11 +313,81 @@ static size_t add_search(const rr_recommender_t *rec, const rr_store_t *st, uint
     return n;
 }
 
+static int in_tokens(const uint32_t *tok, size_t n, uint32_t hash)
+{
+    for (size_t k = 0; k < n && tok[k]; k++)
+        if (tok[k] == hash) return 1;
+    return 0;
+}
+
 static int in_list(const rr_list_entry_t *list, size_t n, uint32_t item)
 {
     for (size_t i = 0; i < n; i++)
         if (list[i].item == item) return 1;
     return 0;
+}
+
+/* The tokens of the user's RR_TEXT_NEW_RECENT newest items, weight 1 each, into hash/w
+ * (RR_TEXT_NEW_RECENT * RR_TEXT_ITEM_TOKENS); returns the count. */
+static size_t recent_tokens(const rr_store_t *st, const uint32_t *recent, size_t nrecent,
+                            uint32_t *hash, float *w)
+{
+    size_t n = 0;
+    for (size_t r = nrecent; r-- > 0 && r + RR_TEXT_NEW_RECENT >= nrecent;) {
+        const uint32_t *tok = rr_text_item_tokens(st->text, recent[r]);
+        for (int k = 0; k < RR_TEXT_ITEM_TOKENS && tok[k]; k++) {
+            if (in_tokens(hash, n, tok[k])) continue;
+            hash[n] = tok[k], w[n++] = 1.0f;
+        }
+    }
+    return n;
+}
+
+/* The recent item sharing the most tokens with item (the newest on ties). */
+static uint32_t text_source(const rr_store_t *st, const uint32_t *recent, size_t nrecent,
+                            uint32_t item)
+{
+    uint32_t best = RR_INTERN_NONE, best_n = 0;
+    const uint32_t *tok = rr_text_item_tokens(st->text, item);
+    for (size_t r = nrecent; r-- > 0 && r + RR_TEXT_NEW_RECENT >= nrecent;) {
+        const uint32_t *rt = rr_text_item_tokens(st->text, recent[r]);
+        uint32_t shared = 0;
+        for (int k = 0; k < RR_TEXT_ITEM_TOKENS && tok[k]; k++)
+            shared += in_tokens(rt, RR_TEXT_ITEM_TOKENS, tok[k]);
+        if (shared > best_n) best = recent[r], best_n = shared;
+    }
+    return best;
+}
+
+/* Text source: the last place of the list (n of them filled) goes to the item nobody has touched
+ * yet whose text shares the most tokens (at least RR_TEXT_NEW_MIN) with the user's latest
+ * items: a new item with a title is shown before its first interaction. Returns the length. */
+static size_t add_new_by_text(const rr_recommender_t *rec, const rr_store_t *st, uint32_t uid,
+                              const uint32_t *recent, size_t nrecent, rr_list_entry_t *list,
+                              size_t n)
+{
+    enum { NT = RR_TEXT_NEW_RECENT * RR_TEXT_ITEM_TOKENS };
+    uint32_t hash[NT], ids[NT * RR_TEXT_BUCKET], best = RR_INTERN_NONE;
+    float w[NT], scores[NT * RR_TEXT_BUCKET], best_score = 0;
+    if (!st->text || rec->p.n == 0 || nrecent == 0) return n;
+    size_t nt = recent_tokens(st, recent, nrecent, hash, w);
+    size_t m = nt ? rr_text_lookup(st->text, hash, w, nt, ids, scores, NT * RR_TEXT_BUCKET) : 0;
+    for (size_t i = 0; i < m; i++) {
+        uint32_t item = ids[i];
+        if (scores[i] * (float)nt < (float)RR_TEXT_NEW_MIN - 0.5f || item >= st->items_max ||
+            st->item[item].interactions || rr_rec_excluded(st, uid, item) || in_list(list, n, item))
+            continue;
+        if (scores[i] > best_score || (scores[i] == best_score && item < best))
+            best = item, best_score = scores[i];
+    }
+    if (best == RR_INTERN_NONE) return n;
+    size_t at = n < rec->p.n ? n : n - 1;
+    if (at < n && list[at].reason == RR_REASON_SEARCH) return n; /* a short list of searches */
+    float below = at ? list[at - 1].score : 0;
+    rr_list_entry_t e = rr_list_entry(best, at ? nextafterf(below, -INFINITY) : 0, RR_REASON_TEXT);
+    rr_list_set_because(&e, text_source(st, recent, nrecent, best));
+    list[at] = e;
+    return at + 1;
 }
 
 size_t rr_recommend_finish(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t *co, uint32_t uid,
@@ -334,6 +405,7 @@ size_t rr_recommend_finish(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_
             rr_list_set_because(&pool[i], strongest_source(co, recent, nrecent, pool[i].item));
         list[n++] = pool[i];
     }
+    n = add_new_by_text(rec, st, uid, recent, nrecent, list, n);
     st->user[uid].nlist = (uint8_t)n;
     return n;
 }
@@ -384,6 +456,7 @@ const char *rr_reason_tag(rr_reason_t reason)
     case RR_REASON_CATEGORY: return "category";
     case RR_REASON_MODEL: return "model";
     case RR_REASON_SEARCH: return "search";
+    case RR_REASON_TEXT: return "text";
     case RR_REASON_NONE: break;
     }
     return "none";
@@ -406,6 +479,10 @@ void rr_recommend_reason(const rr_store_t *st, const rr_list_entry_t *e, char *b
     case RR_REASON_TRENDING: snprintf(buf, cap, "trending"); break;
     case RR_REASON_MODEL: snprintf(buf, cap, "picked for you (model %s)", strength); break;
     case RR_REASON_SEARCH: snprintf(buf, cap, "matches your search"); break;
+    case RR_REASON_TEXT:
+        src = rr_intern_key(&st->items, rr_list_because(e));
+        snprintf(buf, cap, "new, like item %s", src ? src : "?");
+        break;
     default: snprintf(buf, cap, "%s", rr_reason_tag((rr_reason_t)e->reason)); break;
     }
 }

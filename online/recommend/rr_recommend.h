@@ -4,7 +4,8 @@
  * score = cooc/max_cooc + w_category·affinity·popularity_share + w_trending·trend/max_trend
  *         + w_retrieve·(u·v)/max(u·v) for the learned embeddings' nearest items;
  * the best 4n by that score are re-ranked with + w_model·p(user, item) from the learned MLP.
- * Items whose text matches the user's recent searches (rr_textidx.h) take the first places.
+ * Items whose text matches the user's recent searches (rr_textidx.h) take the first places; the
+ * last place goes to an item nobody has touched yet whose text is like the user's latest items'.
  * Seen, bought and unavailable items are excluded; an optional cap per category; each entry
  * keeps the source that contributed most as its reason. Owns scratch sized for the catalog. */
 #ifndef RR_RECOMMEND_H
@@ -41,6 +42,8 @@ typedef void (*rr_rerank_batch_fn)(void *opaque, const uint32_t *uids, size_t nu
 #define RR_RECOMMEND_BATCH    64   /* users whose candidates rr_recommend_batch re-ranks at once */
 #define RR_SEARCH_SLOTS       3    /* list places the search source may take, first */
 #define RR_SEARCH_MIN_MATCH   0.5f /* share of the search intent an item's text must match */
+#define RR_TEXT_NEW_RECENT    2    /* recent items whose tokens find new items by text */
+#define RR_TEXT_NEW_MIN       2    /* tokens a new item must share with them */
 
 typedef struct rr_recommender_s {
     float *co;         /* [items_max] recency-weighted co-occurrence, zero between calls */

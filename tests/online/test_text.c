@@ -273,6 +273,66 @@ static void test_search_source_ranker(void)
     search_scenario(1);
 }
 
+/* Titled items A..D with traffic, then G, nobody's yet, titled like A: a user who views A gets G
+ * in the last place of the list, "new, like item A"; once G has an interaction it competes as
+ * any other item. */
+static void text_scenario(int ranker)
+{
+    rr_config_t cfg;
+    rr_config_init(&cfg);
+    cfg.users_max = 64;
+    cfg.items_max = 64;
+    cfg.recs_ranker = ranker;
+    rr_pipeline_t pl;
+    CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
+    const char *ids[] = {"A", "B", "C", "D"};
+    const char *titles[] = {"Trail running shoes blue", "Winter wool hat", "Garden hose 20m",
+                            "Leather office bag"};
+    uint32_t iid;
+    for (int i = 0; i < 4; i++) {
+        rr_item_msg_t m = item_msg(ids[i], titles[i], "", "");
+        CHECK_INT(rr_pipeline_item_update(&pl, &m, &iid), RR_OK);
+    }
+    int64_t ts = 1700000000000LL;
+    for (int u = 0; u < 8; u++) {
+        char user[8];
+        snprintf(user, sizeof(user), "u%d", u);
+        for (int i = 0; i < 4; i++)
+            apply_ev(&pl, user, ids[(u + i) % 4], RR_EV_VIEW, "", ts += 1000);
+    }
+    rr_item_msg_t g = item_msg("G", "Trail running shoes red", "", "");
+    CHECK_INT(rr_pipeline_item_update(&pl, &g, &iid), RR_OK);
+    rr_item_msg_t h = item_msg("H", "Red wine", "", ""); /* one shared token: not enough */
+    CHECK_INT(rr_pipeline_item_update(&pl, &h, &iid), RR_OK);
+    apply_ev(&pl, "carl", "A", RR_EV_VIEW, "", ts += 1000);
+    uint32_t carl = rr_intern_find(&pl.store.users, "carl");
+    const rr_list_entry_t *list = rr_store_list(&pl.store, carl);
+    size_t n = pl.store.user[carl].nlist;
+    CHECK(n >= 2);
+    CHECK_STR(rr_intern_key(&pl.store.items, list[n - 1].item), "G");
+    CHECK_INT(list[n - 1].reason, RR_REASON_TEXT);
+    CHECK(list[n - 1].score < list[n - 2].score);
+    char why[128];
+    rr_recommend_reason_user(&pl.store, carl, &list[n - 1], why, sizeof(why));
+    CHECK_STR(why, "new, like item A");
+    for (size_t k = 0; k < n; k++) CHECK(strcmp(rr_intern_key(&pl.store.items, list[k].item), "H"));
+    apply_ev(&pl, "u0", "G", RR_EV_VIEW, "", ts += 1000);
+    apply_ev(&pl, "carl", "B", RR_EV_VIEW, "", ts += 1000);
+    n = pl.store.user[carl].nlist;
+    for (size_t k = 0; k < n; k++) CHECK(list[k].reason != RR_REASON_TEXT);
+    rr_pipeline_free(&pl);
+}
+
+static void test_new_item_by_text_blend(void)
+{
+    text_scenario(0);
+}
+
+static void test_new_item_by_text_ranker(void)
+{
+    text_scenario(1);
+}
+
 /* A partition snapshot carries its users' search terms (UTXT/<p + 1>) to the instance that
  * takes the partition over; users of other partitions stay behind. */
 static void test_partition_snapshot(void)
@@ -321,4 +381,5 @@ RR_TEST_MAIN(RR_TEST(test_ascii), RR_TEST(test_latin), RR_TEST(test_chinese), RR
              RR_TEST(test_category_code), RR_TEST(test_invalid_utf8), RR_TEST(test_hash_stable),
              RR_TEST(test_index_and_intent), RR_TEST(test_query_kept_whole_chars),
              RR_TEST(test_intent_slots_evict_stalest), RR_TEST(test_search_source_blend),
-             RR_TEST(test_search_source_ranker), RR_TEST(test_partition_snapshot))
+             RR_TEST(test_search_source_ranker), RR_TEST(test_new_item_by_text_blend),
+             RR_TEST(test_new_item_by_text_ranker), RR_TEST(test_partition_snapshot))
