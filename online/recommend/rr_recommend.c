@@ -327,33 +327,29 @@ static int in_list(const rr_list_entry_t *list, size_t n, uint32_t item)
     return 0;
 }
 
-/* The tokens of the user's RR_TEXT_NEW_RECENT newest items, weight 1 each, into hash/w
- * (RR_TEXT_NEW_RECENT * RR_TEXT_ITEM_TOKENS); returns the count. */
-static size_t recent_tokens(const rr_store_t *st, const uint32_t *recent, size_t nrecent,
-                            uint32_t *hash, float *w)
+/* Distinct tokens of item found among the RR_TEXT_NEW_RECENT newest recent items' tokens. */
+static uint32_t shared_with(const rr_text_table_t *tt, uint32_t item, const uint32_t *recent,
+                            size_t nrecent)
 {
-    size_t n = 0;
-    for (size_t r = nrecent; r-- > 0 && r + RR_TEXT_NEW_RECENT >= nrecent;) {
-        const uint32_t *tok = rr_text_item_tokens(st->text, recent[r]);
-        for (int k = 0; k < RR_TEXT_ITEM_TOKENS && tok[k]; k++) {
-            if (in_tokens(hash, n, tok[k])) continue;
-            hash[n] = tok[k], w[n++] = 1.0f;
-        }
+    const uint32_t *tok = rr_text_item_tokens(tt, item);
+    uint32_t shared = 0;
+    for (int k = 0; k < RR_TEXT_ITEM_TOKENS && tok[k]; k++) {
+        int found = 0;
+        for (size_t r = nrecent; r-- > 0 && r + RR_TEXT_NEW_RECENT >= nrecent && !found;)
+            found = in_tokens(rr_text_item_tokens(tt, recent[r]), RR_TEXT_ITEM_TOKENS, tok[k]);
+        shared += (uint32_t)found;
     }
-    return n;
+    return shared;
 }
 
-/* The recent item sharing the most tokens with item (the newest on ties). */
+/* The recent item (of the RR_TEXT_NEW_RECENT newest) sharing the most tokens with item (the
+ * newest on ties). */
 static uint32_t text_source(const rr_store_t *st, const uint32_t *recent, size_t nrecent,
                             uint32_t item)
 {
     uint32_t best = RR_INTERN_NONE, best_n = 0;
-    const uint32_t *tok = rr_text_item_tokens(st->text, item);
     for (size_t r = nrecent; r-- > 0 && r + RR_TEXT_NEW_RECENT >= nrecent;) {
-        const uint32_t *rt = rr_text_item_tokens(st->text, recent[r]);
-        uint32_t shared = 0;
-        for (int k = 0; k < RR_TEXT_ITEM_TOKENS && tok[k]; k++)
-            shared += in_tokens(rt, RR_TEXT_ITEM_TOKENS, tok[k]);
+        uint32_t shared = shared_with(st->text, item, &recent[r], 1);
         if (shared > best_n) best = recent[r], best_n = shared;
     }
     return best;
@@ -366,19 +362,26 @@ static size_t add_new_by_text(const rr_recommender_t *rec, const rr_store_t *st,
                               const uint32_t *recent, size_t nrecent, rr_list_entry_t *list,
                               size_t n)
 {
-    enum { NT = RR_TEXT_NEW_RECENT * RR_TEXT_ITEM_TOKENS };
-    uint32_t hash[NT], ids[NT * RR_TEXT_BUCKET], best = RR_INTERN_NONE;
-    float w[NT], scores[NT * RR_TEXT_BUCKET], best_score = 0;
-    if (!st->text || rec->p.n == 0 || nrecent == 0) return n;
-    size_t nt = recent_tokens(st, recent, nrecent, hash, w);
-    size_t m = nt ? rr_text_lookup(st->text, hash, w, nt, ids, scores, NT * RR_TEXT_BUCKET) : 0;
-    for (size_t i = 0; i < m; i++) {
-        uint32_t item = ids[i];
-        if (scores[i] * (float)nt < (float)RR_TEXT_NEW_MIN - 0.5f || item >= st->items_max ||
-            st->item[item].interactions || rr_rec_excluded(st, uid, item) || in_list(list, n, item))
-            continue;
-        if (scores[i] > best_score || (scores[i] == best_score && item < best))
-            best = item, best_score = scores[i];
+    const rr_text_table_t *tt = st->text;
+    uint32_t best = RR_INTERN_NONE, best_shared = 0;
+    if (!tt || rec->p.n == 0) return n;
+    /* Every bucket entry of the latest items' tokens; most items have interactions and cost one
+     * load. An item met twice is counted twice the same: the maximum does not change. */
+    for (size_t r = nrecent; r-- > 0 && r + RR_TEXT_NEW_RECENT >= nrecent;) {
+        const uint32_t *tok = rr_text_item_tokens(tt, recent[r]);
+        for (int k = 0; k < RR_TEXT_ITEM_TOKENS && tok[k]; k++) {
+            const uint32_t *slots = &tt->bucket[(tok[k] & (tt->nbuckets - 1)) * RR_TEXT_BUCKET];
+            for (int b = 0; b < RR_TEXT_BUCKET; b++) {
+                uint32_t item = slots[b] - 1;
+                if (!slots[b] || item >= st->items_max || st->item[item].interactions) continue;
+                uint32_t shared = shared_with(tt, item, recent, nrecent);
+                if (shared < RR_TEXT_NEW_MIN || shared < best_shared ||
+                    (shared == best_shared && item >= best))
+                    continue;
+                if (rr_rec_excluded(st, uid, item) || in_list(list, n, item)) continue;
+                best = item, best_shared = shared;
+            }
+        }
     }
     if (best == RR_INTERN_NONE) return n;
     size_t at = n < rec->p.n ? n : n - 1;

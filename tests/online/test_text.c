@@ -302,7 +302,7 @@ static void text_scenario(int ranker)
     }
     rr_item_msg_t g = item_msg("G", "Trail running shoes red", "", "");
     CHECK_INT(rr_pipeline_item_update(&pl, &g, &iid), RR_OK);
-    rr_item_msg_t h = item_msg("H", "Red wine", "", ""); /* one shared token: not enough */
+    rr_item_msg_t h = item_msg("H", "Blue wine", "", ""); /* one shared token: not enough */
     CHECK_INT(rr_pipeline_item_update(&pl, &h, &iid), RR_OK);
     apply_ev(&pl, "carl", "A", RR_EV_VIEW, "", ts += 1000);
     uint32_t carl = rr_intern_find(&pl.store.users, "carl");
