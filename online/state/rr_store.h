@@ -21,7 +21,7 @@ typedef enum {
     RR_REASON_CATEGORY, /* the user's category affinity */
     RR_REASON_MODEL,    /* learned embedding / MLP score */
     RR_REASON_SEARCH,   /* its text matches the user's recent searches (rr_textidx.h) */
-    RR_REASON_TEXT,     /* untouched yet; its text is like that of a recent item (because) */
+    RR_REASON_TEXT,     /* untouched yet, its text like a recent item's (because: that item) */
 } rr_reason_t;
 
 /* One entry of a user's list, 12 bytes: item and reason read as fields; what the reason names
@@ -34,9 +34,8 @@ typedef struct rr_list_entry_s {
     uint32_t item : RR_LIST_ID_BITS;
     uint32_t centi_lo : 5;
     float score;
-    uint32_t because_
-        : RR_LIST_ID_BITS; /* COOC, TEXT: the recent item behind it; CATEGORY: its id */
-    uint32_t reason : 3;   /* rr_reason_t */
+    uint32_t because_ : RR_LIST_ID_BITS; /* COOC: the recent item behind it; CATEGORY: its id */
+    uint32_t reason : 3;                 /* rr_reason_t */
     uint32_t centi_hi : 2;
 } rr_list_entry_t;
 
