@@ -13,6 +13,7 @@ static void save_user_text(const rr_text_user_t *u, rr_pckpt_enc_t *e)
 static void load_user_text(rr_text_user_t *u, rr_ckpt_cursor_t *c)
 {
     u->ts_ms = (int64_t)rr_ckpt_read_u64(c);
+    if ((u->ts_ms < 0 || u->ts_ms > RR_PCKPT_TS_MAX) && !c->err) c->err = RR_E(DECODE);
     for (int k = 0; k < RR_TEXT_TERMS; k++) u->hash[k] = rr_ckpt_read_u32(c);
     rr_ckpt_read_f32s(c, u->w, RR_TEXT_TERMS);
     for (int k = 0; k < RR_TEXT_TERMS; k++) rr_pckpt_read_str(c, u->term[k], RR_TEXT_TOKEN_MAX);

@@ -97,6 +97,9 @@ static int user_valid(const rr_store_t *st, const rr_user_t *u)
 static void load_user_record(const rr_store_t *st, rr_user_t *u, rr_ckpt_cursor_t *c)
 {
     u->last_ts_ms = (int64_t)rr_ckpt_read_u64(c);
+    /* Event times are validated on input: anything else is corrupt (and would overflow the
+     * differences taken with it). */
+    if ((u->last_ts_ms < 0 || u->last_ts_ms > RR_PCKPT_TS_MAX) && !c->err) c->err = RR_E(DECODE);
     u->trigger_gap_ms = rr_ckpt_read_u32(c);
     u->first_gap_ms = rr_ckpt_read_u32(c);
     u->nevents = rr_ckpt_read_u32(c);
