@@ -6,6 +6,7 @@
 #include "rr_pipeline_ckpt_codec.h"
 #include "rr_pipeline_ckpt_demo.h"
 #include "rr_pipeline_ckpt_rank.h"
+#include "rr_pipeline_ckpt_text.h"
 #include "rr_pipeline_ckpt_users.h"
 
 /* ---- META: the config fingerprint and the pipeline's counters ---------------------------- */
@@ -593,6 +594,7 @@ rr_err_t rr_pipeline_save(const rr_pipeline_t *pl, rr_ckpt_writer_t *w)
     if (pl->ranker_on) rr_pckpt_save_rank(pl, &e);
     if (!e.err) e.err = rr_pckpt_save_users(pl, &e);
     if (!e.err) e.err = rr_pckpt_save_demo(pl, &e);
+    rr_pckpt_save_text(pl, &e);
     return e.err;
 }
 
@@ -612,5 +614,6 @@ rr_err_t rr_pipeline_load(rr_pipeline_t *pl, const rr_ckpt_reader_t *r, char *er
     if (!err && pl->ranker_on) err = rr_pckpt_load_rank(&d);
     if (!err) err = rr_pckpt_load_users(&d);
     if (!err) err = rr_pckpt_load_demo(&d);
+    if (!err) err = rr_pckpt_load_text(&d);
     return err;
 }

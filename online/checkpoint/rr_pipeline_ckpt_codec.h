@@ -18,6 +18,7 @@
 #define RR_PCKPT_UIDX    RR_CKPT_TAG('U', 'I', 'D', 'X') /* users intern: bound, free ids */
 #define RR_PCKPT_DDUP    RR_CKPT_TAG('D', 'D', 'U', 'P') /* event id de-duplication */
 #define RR_PCKPT_RANK    RR_CKPT_TAG('R', 'A', 'N', 'K') /* the learned ranker */
+#define RR_PCKPT_TS_MAX  (INT64_C(1) << 53) /* a stored event time past this is corrupt */
 
 /* A writer with a sticky error, so encoders chain without checks (the writer latches too). */
 typedef struct rr_pckpt_enc_s {

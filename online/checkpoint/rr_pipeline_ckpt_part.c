@@ -4,6 +4,7 @@
 #include "rr_pipeline_ckpt_codec.h"
 #include "rr_pipeline_ckpt_demo.h"
 #include "rr_pipeline_ckpt_part.h"
+#include "rr_pipeline_ckpt_text.h"
 #include "rr_pipeline_ckpt_users.h"
 
 #define RR_PCKPT_PHDR RR_CKPT_TAG('P', 'H', 'D', 'R') /* the shape of the user records */
@@ -43,6 +44,7 @@ rr_err_t rr_pipeline_save_part(const rr_pipeline_t *pl, int32_t partition, rr_ck
     rr_pckpt_end(&e);
     if (!e.err) e.err = rr_pckpt_save_part_users(pl, &e, (uint32_t)partition + 1);
     if (!e.err) e.err = rr_pckpt_save_part_demo(pl, &e, (uint32_t)partition + 1);
+    rr_pckpt_save_part_text(pl, &e, (uint32_t)partition + 1);
     return e.err;
 }
 
@@ -254,6 +256,7 @@ rr_err_t rr_pipeline_load_part(rr_pipeline_t *pl, const rr_ckpt_reader_t *r, int
     if (!err) err = load_users(&d, &m, sub, &uids, &n);
     if (!err) err = load_lists(&d, &m, sub, uids, n);
     if (!err) err = rr_pckpt_load_part_demo(&d, sub);
+    if (!err) err = rr_pckpt_load_part_text(&d, sub);
     if (!err) *nusers = (size_t)n;
     free(uids);
     for (int t = 0; t < 3; t++) free(m.map[t]);

@@ -97,6 +97,9 @@ static int user_valid(const rr_store_t *st, const rr_user_t *u)
 static void load_user_record(const rr_store_t *st, rr_user_t *u, rr_ckpt_cursor_t *c)
 {
     u->last_ts_ms = (int64_t)rr_ckpt_read_u64(c);
+    /* Event times are validated on input: anything else is corrupt (and would overflow the
+     * differences taken with it). */
+    if ((u->last_ts_ms < 0 || u->last_ts_ms > RR_PCKPT_TS_MAX) && !c->err) c->err = RR_E(DECODE);
     u->trigger_gap_ms = rr_ckpt_read_u32(c);
     u->first_gap_ms = rr_ckpt_read_u32(c);
     u->nevents = rr_ckpt_read_u32(c);
@@ -186,7 +189,7 @@ static void load_list(const rr_store_t *st, uint32_t uid, rr_ckpt_cursor_t *c)
         rr_ckpt_read_f32s(c, &score, 1);
         uint32_t because = rr_ckpt_read_u32(c), reason = rr_ckpt_read_u32(c);
         uint32_t centi = rr_ckpt_read_u32(c);
-        if (item >= RR_LIST_ID_NONE || reason > RR_REASON_MODEL || centi > RR_LIST_CENTI_MAX ||
+        if (item >= RR_LIST_ID_NONE || reason > RR_REASON_TEXT || centi > RR_LIST_CENTI_MAX ||
             (because >= RR_LIST_ID_NONE && because != RR_INTERN_NONE)) {
             if (!c->err) c->err = RR_E(DECODE);
             return;

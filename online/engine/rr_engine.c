@@ -52,6 +52,7 @@ static int fill_portrait(void *opaque, uint32_t uid, const char **fields, const 
     rr_engine_t *en = opaque;
     if (cap < RR_PORTRAIT_NFIELDS || !rr_intern_key(&en->pl.store.users, uid)) return 0;
     *n = rr_pipeline_portrait(&en->pl, uid, &en->portrait_text, fields, values);
+    *n += rr_pipeline_portrait_text(&en->pl, uid, fields + *n, values + *n, cap - *n);
     return 1;
 }
 
@@ -69,7 +70,7 @@ static int fill_recs(void *opaque, uint32_t uid, rr_recs_t *recs, rr_rec_t *stor
         snprintf(r->item_id, sizeof(r->item_id), "%s", rr_intern_key(&st->items, list[i].item));
         r->score = list[i].score;
         snprintf(r->reason, sizeof(r->reason), "%s", rr_reason_tag(list[i].reason));
-        rr_recommend_reason(st, &list[i], r->reason_detail, sizeof(r->reason_detail));
+        rr_recommend_reason_user(st, uid, &list[i], r->reason_detail, sizeof(r->reason_detail));
     }
     snprintf(recs->user_id, sizeof(recs->user_id), "%s", user_id);
     rr_engine_model_version(en, recs->model_version, sizeof(recs->model_version));

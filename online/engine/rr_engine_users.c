@@ -1,7 +1,8 @@
 /* rr_engine_users.c — GET /users/{id}: what the engine holds about one user, as JSON: the
  * current list (the one Redis and the recs topic got) with each item's score and reason, the
- * readable portrait (the fields of rtrec:portrait:{user}), demographics, and the recent and
- * bought items. Rendered from memory on the loop; personal data, so the route is guarded. */
+ * readable portrait (the fields of rtrec:portrait:{user}, search terms included), demographics, and
+ * the recent and bought items. Rendered from memory on the loop; personal data, so the route is
+ * guarded. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,7 +33,7 @@ static void json_list(rr_metrics_buf_t *b, const rr_store_t *st, uint32_t uid)
     rr_metrics_printf(b, "\"list\":[");
     for (size_t i = 0; i < st->user[uid].nlist; i++) {
         char detail[256];
-        rr_recommend_reason(st, &list[i], detail, sizeof(detail));
+        rr_recommend_reason_user(st, uid, &list[i], detail, sizeof(detail));
         if (i) rr_metrics_printf(b, ",");
         json_item(b, st, list[i].item);
         rr_metrics_printf(b, ",\"rank\":%zu,\"score\":", i + 1);
@@ -53,8 +54,10 @@ static void json_list(rr_metrics_buf_t *b, const rr_store_t *st, uint32_t uid)
 
 static void json_portrait(rr_metrics_buf_t *b, rr_engine_t *en, uint32_t uid)
 {
-    const char *fields[RR_PORTRAIT_NFIELDS], *values[RR_PORTRAIT_NFIELDS];
+    enum { CAP = RR_PORTRAIT_NFIELDS + RR_PIPELINE_TEXT_NFIELDS };
+    const char *fields[CAP], *values[CAP];
     size_t n = rr_pipeline_portrait(&en->pl, uid, &en->portrait_text, fields, values);
+    n += rr_pipeline_portrait_text(&en->pl, uid, fields + n, values + n, CAP - n);
     rr_metrics_printf(b, "\"portrait\":{");
     for (size_t i = 0; i < n; i++) {
         if (i) rr_metrics_printf(b, ",");

@@ -152,6 +152,8 @@ rr_err_t rr_pipeline_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     if (!err)
         err = rr_portrait_init(&pl->portrait, (size_t)cfg->users_max, cfg->portrait_half_life_s);
     if (!err) err = rr_dedupe_init(&pl->dedupe, (size_t)cfg->dedupe_window);
+    if (!err) err = rr_text_init(&pl->text, (size_t)cfg->users_max, (size_t)cfg->items_max);
+    pl->store.text = &pl->text;
     pl->ttl_ms = (int64_t)cfg->users_ttl_s * 1000;
     pl->max_per_s = (uint32_t)cfg->users_max_events_per_s;
     pl->evict_rng = (uint64_t)cfg->model_seed;
@@ -171,6 +173,8 @@ void rr_pipeline_free(rr_pipeline_t *pl)
     rr_recommender_free(&pl->rec);
     rr_portrait_free(&pl->portrait);
     rr_dedupe_free(&pl->dedupe);
+    rr_text_free(&pl->text);
+    pl->store.text = NULL;
     if (pl->model_on) rr_learner_free(&pl->learner);
     for (int h = 0; h < RR_NTRENDS; h++) rr_trending_free(&pl->trends[h]);
     free(pl->item_first_ms);
@@ -306,6 +310,29 @@ size_t rr_pipeline_portrait(rr_pipeline_t *pl, uint32_t uid, rr_portrait_text_t 
                               values);
 }
 
+size_t rr_pipeline_portrait_text(rr_pipeline_t *pl, uint32_t uid, const char **fields,
+                                 const char **values, size_t cap)
+{
+    if (cap < RR_PIPELINE_TEXT_NFIELDS || uid >= pl->text.users_max) return 0;
+    rr_text_terms_text(&pl->text, uid, pl->store.user[uid].last_ts_ms, pl->terms_text,
+                       sizeof(pl->terms_text));
+    fields[0] = "search_terms", values[0] = pl->terms_text;
+    fields[1] = "last_search", values[1] = rr_text_last_query(&pl->text, uid);
+    return RR_PIPELINE_TEXT_NFIELDS;
+}
+
+float rr_pipeline_text_score(const rr_pipeline_t *pl, uint32_t uid, uint32_t iid, const char *query)
+{
+    uint32_t hash[RR_TEXT_TERMS];
+    float w[RR_TEXT_TERMS];
+    size_t n = 0;
+    if (query && query[0])
+        n = rr_text_query_terms(query, hash, w);
+    else if (uid < pl->store.users_max)
+        n = rr_text_intent(&pl->text, uid, pl->store.user[uid].last_ts_ms, hash, w, NULL);
+    return rr_text_match(&pl->text, iid, hash, w, n);
+}
+
 size_t rr_pipeline_bytes_per_user(const rr_pipeline_t *pl)
 {
     const rr_store_t *st = &pl->store;
@@ -417,6 +444,8 @@ static rr_err_t apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid)
     float w = rr_pipeline_event_weight(ev->type);
     if (ev->type == RR_EV_IMPRESSION && iid != RR_INTERN_NONE)
         rr_store_shown(&pl->store, *uid, iid);
+    if (ev->type == RR_EV_SEARCH && ev->query[0])
+        rr_text_search(&pl->text, *uid, ev->query, ev->ts_ms);
     if (w == 0.0f || iid == RR_INTERN_NONE) {
         rr_portrait_update(&pl->portrait, &pl->store, *uid, RR_INTERN_NONE, 0.0f, ev->ts_ms);
         rr_store_touch(&pl->store, *uid, RR_INTERN_NONE, ev);
@@ -497,7 +526,9 @@ size_t rr_pipeline_refresh(rr_pipeline_t *pl, uint32_t uid)
 rr_err_t rr_pipeline_item_update(rr_pipeline_t *pl, const rr_item_msg_t *msg, uint32_t *iid)
 {
     pl->epoch++;
-    return rr_store_item_update(&pl->store, msg, iid);
+    rr_err_t err = rr_store_item_update(&pl->store, msg, iid);
+    if (!err) rr_text_item_set(&pl->text, *iid, msg);
+    return err;
 }
 
 rr_err_t rr_pipeline_user_update(rr_pipeline_t *pl, const rr_user_msg_t *msg, uint32_t *uid)
@@ -515,6 +546,7 @@ int rr_pipeline_forget(rr_pipeline_t *pl, const char *user_id)
     if (uid == RR_INTERN_NONE) return 0;
     rr_store_forget(&pl->store, uid);
     rr_portrait_forget(&pl->portrait, uid);
+    rr_text_user_forget(&pl->text, uid);
     if (pl->model_on) rr_learner_forget_user(&pl->learner, uid);
     return 1;
 }

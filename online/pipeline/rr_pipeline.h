@@ -15,6 +15,7 @@
 #include "rr_recommend.h"
 #include "rr_segpop.h"
 #include "rr_store.h"
+#include "rr_textidx.h"
 #include "rr_trending.h"
 
 #define RR_PIPELINE_RANK_ROWS 64 /* ranker rows per SGD step (about four positives) */
@@ -38,6 +39,7 @@ typedef struct rr_pipeline_s {
     rr_recommender_t rec;
     rr_portrait_table_t portrait;
     rr_segpop_t segpop; /* item popularity per demographic segment (a ranker feature) */
+    rr_text_table_t text; /* item tokens and users' search intent (store.text points here) */
     rr_learner_t learner;
     int model_on;
     /* Retrieval results of the batch being refreshed (rr_pipeline_refresh_batch). */
@@ -71,6 +73,7 @@ typedef struct rr_pipeline_s {
     /* Optional: called with the user id string before a user is evicted or expired. */
     void (*on_drop)(void *opaque, const char *user_id);
     void *drop_opaque;
+    char terms_text[RR_TEXT_TERMS * (RR_TEXT_TOKEN_MAX + 8)]; /* rr_pipeline_portrait_text */
 } rr_pipeline_t;
 
 rr_err_t rr_pipeline_init(rr_pipeline_t *pl, const rr_config_t *cfg);
@@ -104,6 +107,19 @@ double rr_pipeline_auc(const rr_pipeline_t *pl);
 /* Readable portrait fields of a user (Redis rtrec:portrait:{user}); see rr_portrait_fields. */
 size_t rr_pipeline_portrait(rr_pipeline_t *pl, uint32_t uid, rr_portrait_text_t *text,
                             const char **fields, const char **values);
+/* The user's search intent as portrait fields: search_terms ("running:0.91,shoes:0.91", the
+ * active terms heaviest first) and last_search (the last query); values point into pl's own
+ * buffer, valid until the next call. Returns the count (RR_PIPELINE_TEXT_NFIELDS, <= cap). */
+#define RR_PIPELINE_TEXT_NFIELDS 2
+size_t rr_pipeline_portrait_text(rr_pipeline_t *pl, uint32_t uid, const char **fields,
+                                 const char **values, size_t cap);
+/* How well item iid's text (title, tags, category path) matches a search, in [0, 1]: the share
+ * of the query's tokens it carries, or with query NULL or "" the share of user uid's current
+ * search intent (decayed to the user's latest event; 0 without one). For the ranking API:
+ * tokenizes the query on every call, so a caller scoring many items tokenizes once with
+ * rr_text_query_terms and calls rr_text_match per item. */
+float rr_pipeline_text_score(const rr_pipeline_t *pl, uint32_t uid, uint32_t iid,
+                             const char *query);
 /* Bytes reserved per user slot: store arrays, interning, portrait and the learner's embedding
  * row with its optimiser state. Fixed at init, so 1M users cost this × 1M once touched. */
 size_t rr_pipeline_bytes_per_user(const rr_pipeline_t *pl);

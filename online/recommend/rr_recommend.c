@@ -6,6 +6,7 @@
 #include "rr_rank.h"
 #include "rr_recommend.h"
 #include "rr_recommend_internal.h"
+#include "rr_textidx.h"
 
 #define MAX_RECENT RR_REC_MAX_RECENT
 
@@ -286,19 +287,128 @@ size_t rr_recommend_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_c
     return npool;
 }
 
+/* Search source: the items whose text matches at least RR_SEARCH_MIN_MATCH of the user's
+ * search intent (rr_textidx.h; it fades with the user's own event time) lead the list, best
+ * match first, above everything in the pool (top: the pool's best score). A title is enough:
+ * an item nobody has touched yet is found too. Returns how many were put in list. */
+static size_t add_search(const rr_recommender_t *rec, const rr_store_t *st, uint32_t uid, float top,
+                         rr_list_entry_t *list)
+{
+    uint32_t hash[RR_TEXT_TERMS], ids[RR_TEXT_TERMS * RR_TEXT_BUCKET];
+    float w[RR_TEXT_TERMS], scores[RR_TEXT_TERMS * RR_TEXT_BUCKET];
+    if (!st->text) return 0;
+    size_t nt = rr_text_intent(st->text, uid, st->user[uid].last_ts_ms, hash, w, NULL);
+    size_t m =
+        nt ? rr_text_lookup(st->text, hash, w, nt, ids, scores, RR_TEXT_TERMS * RR_TEXT_BUCKET) : 0;
+    size_t cap = rec->p.n < RR_SEARCH_SLOTS ? rec->p.n : RR_SEARCH_SLOTS, n = 0;
+    if (top < 0) top = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (scores[i] < RR_SEARCH_MIN_MATCH || ids[i] >= st->items_max ||
+            rr_rec_excluded(st, uid, ids[i]))
+            continue;
+        rr_list_entry_t e = rr_list_entry(ids[i], top + scores[i], RR_REASON_SEARCH);
+        rr_list_set_strength(&e, scores[i]);
+        n = rr_rec_list_insert(list, n, cap, e);
+    }
+    return n;
+}
+
+static int in_tokens(const uint32_t *tok, size_t n, uint32_t hash)
+{
+    for (size_t k = 0; k < n && tok[k]; k++)
+        if (tok[k] == hash) return 1;
+    return 0;
+}
+
+static int in_list(const rr_list_entry_t *list, size_t n, uint32_t item)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i].item == item) return 1;
+    return 0;
+}
+
+/* Distinct tokens of item found among the RR_TEXT_NEW_RECENT newest recent items' tokens. */
+static uint32_t shared_with(const rr_text_table_t *tt, uint32_t item, const uint32_t *recent,
+                            size_t nrecent)
+{
+    const uint32_t *tok = rr_text_item_tokens(tt, item);
+    uint32_t shared = 0;
+    for (int k = 0; k < RR_TEXT_ITEM_TOKENS && tok[k]; k++) {
+        int found = 0;
+        for (size_t r = nrecent; r-- > 0 && r + RR_TEXT_NEW_RECENT >= nrecent && !found;)
+            found = in_tokens(rr_text_item_tokens(tt, recent[r]), RR_TEXT_ITEM_TOKENS, tok[k]);
+        shared += (uint32_t)found;
+    }
+    return shared;
+}
+
+/* The recent item (of the RR_TEXT_NEW_RECENT newest) sharing the most tokens with item (the
+ * newest on ties). */
+static uint32_t text_source(const rr_store_t *st, const uint32_t *recent, size_t nrecent,
+                            uint32_t item)
+{
+    uint32_t best = RR_INTERN_NONE, best_n = 0;
+    for (size_t r = nrecent; r-- > 0 && r + RR_TEXT_NEW_RECENT >= nrecent;) {
+        uint32_t shared = shared_with(st->text, item, &recent[r], 1);
+        if (shared > best_n) best = recent[r], best_n = shared;
+    }
+    return best;
+}
+
+/* Text source: the last place of the list (n of them filled) goes to the item nobody has touched
+ * yet whose text shares the most tokens (at least RR_TEXT_NEW_MIN) with the user's latest
+ * items: a new item with a title is shown before its first interaction. Returns the length. */
+static size_t add_new_by_text(const rr_recommender_t *rec, const rr_store_t *st, uint32_t uid,
+                              const uint32_t *recent, size_t nrecent, rr_list_entry_t *list,
+                              size_t n)
+{
+    const rr_text_table_t *tt = st->text;
+    uint32_t best = RR_INTERN_NONE, best_shared = 0;
+    if (!tt || rec->p.n == 0) return n;
+    /* Every bucket entry of the latest items' tokens; most items have interactions and cost one
+     * load. An item met twice is counted twice the same: the maximum does not change. */
+    for (size_t r = nrecent; r-- > 0 && r + RR_TEXT_NEW_RECENT >= nrecent;) {
+        const uint32_t *tok = rr_text_item_tokens(tt, recent[r]);
+        for (int k = 0; k < RR_TEXT_ITEM_TOKENS && tok[k]; k++) {
+            const uint32_t *slots = &tt->bucket[(tok[k] & (tt->nbuckets - 1)) * RR_TEXT_BUCKET];
+            for (int b = 0; b < RR_TEXT_BUCKET; b++) {
+                uint32_t item = slots[b] - 1;
+                if (!slots[b] || item >= st->items_max || st->item[item].interactions) continue;
+                uint32_t shared = shared_with(tt, item, recent, nrecent);
+                if (shared < RR_TEXT_NEW_MIN || shared < best_shared ||
+                    (shared == best_shared && item >= best))
+                    continue;
+                if (rr_rec_excluded(st, uid, item) || in_list(list, n, item)) continue;
+                best = item, best_shared = shared;
+            }
+        }
+    }
+    if (best == RR_INTERN_NONE) return n;
+    size_t at = n < rec->p.n ? n : n - 1;
+    if (at < n && list[at].reason == RR_REASON_SEARCH) return n; /* a short list of searches */
+    float below = at ? list[at - 1].score : 0;
+    rr_list_entry_t e = rr_list_entry(best, at ? nextafterf(below, -INFINITY) : 0, RR_REASON_TEXT);
+    rr_list_set_because(&e, text_source(st, recent, nrecent, best));
+    list[at] = e;
+    return at + 1;
+}
+
 size_t rr_recommend_finish(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t *co, uint32_t uid,
                            rr_list_entry_t *pool, size_t npool, const float *probs)
 {
     uint32_t recent[MAX_RECENT];
-    size_t nrecent = rr_store_recent(st, uid, recent), n = 0;
+    size_t nrecent = rr_store_recent(st, uid, recent);
     rr_list_entry_t *list = rr_store_list(st, uid);
     if (probs && rec->p.w_model > 0 && npool > 0) rerank_pool(rec, pool, npool, probs);
+    size_t nsearch = add_search(rec, st, uid, npool ? pool[0].score : 0, list), n = nsearch;
     for (size_t i = 0; i < npool && n < rec->p.n; i++) {
+        if (in_list(list, nsearch, pool[i].item)) continue;
         if (category_full(rec, st, list, n, pool[i].item)) continue;
         if (pool[i].reason == RR_REASON_COOC)
             rr_list_set_because(&pool[i], strongest_source(co, recent, nrecent, pool[i].item));
         list[n++] = pool[i];
     }
+    n = add_new_by_text(rec, st, uid, recent, nrecent, list, n);
     st->user[uid].nlist = (uint8_t)n;
     return n;
 }
@@ -415,6 +525,8 @@ const char *rr_reason_tag(rr_reason_t reason)
     case RR_REASON_TRENDING: return "trending";
     case RR_REASON_CATEGORY: return "category";
     case RR_REASON_MODEL: return "model";
+    case RR_REASON_SEARCH: return "search";
+    case RR_REASON_TEXT: return "text";
     case RR_REASON_NONE: break;
     }
     return "none";
@@ -436,6 +548,21 @@ void rr_recommend_reason(const rr_store_t *st, const rr_list_entry_t *e, char *b
         break;
     case RR_REASON_TRENDING: snprintf(buf, cap, "trending"); break;
     case RR_REASON_MODEL: snprintf(buf, cap, "picked for you (model %s)", strength); break;
+    case RR_REASON_SEARCH: snprintf(buf, cap, "matches your search"); break;
+    case RR_REASON_TEXT:
+        src = rr_intern_key(&st->items, rr_list_because(e));
+        snprintf(buf, cap, "new, like item %s", src ? src : "?");
+        break;
     default: snprintf(buf, cap, "%s", rr_reason_tag((rr_reason_t)e->reason)); break;
     }
+}
+
+void rr_recommend_reason_user(const rr_store_t *st, uint32_t uid, const rr_list_entry_t *e,
+                              char *buf, size_t cap)
+{
+    const char *query = st->text ? rr_text_last_query(st->text, uid) : "";
+    if (e->reason == RR_REASON_SEARCH && query[0])
+        snprintf(buf, cap, "matches your search \"%s\"", query);
+    else
+        rr_recommend_reason(st, e, buf, cap);
 }

@@ -4,6 +4,8 @@
  * score = cooc/max_cooc + w_category·affinity·popularity_share + w_trending·trend/max_trend
  *         + w_retrieve·(u·v)/max(u·v) for the learned embeddings' nearest items;
  * the best 4n by that score are re-ranked with + w_model·p(user, item) from the learned MLP.
+ * Items whose text matches the user's recent searches (rr_textidx.h) take the first places; the
+ * last place goes to an item nobody has touched yet whose text is like the user's latest items'.
  * Seen, bought and unavailable items are excluded; an optional cap per category; each entry
  * keeps the source that contributed most as its reason. Owns scratch sized for the catalog. */
 #ifndef RR_RECOMMEND_H
@@ -36,8 +38,12 @@ typedef void (*rr_rerank_fn)(void *opaque, uint32_t uid, const uint32_t *items, 
 typedef void (*rr_rerank_batch_fn)(void *opaque, const uint32_t *uids, size_t nusers,
                                    const uint32_t *items, const size_t *first, float *probs);
 
-#define RR_RECOMMEND_POOL_MAX 400 /* candidates re-ranked per user: 4n, at most this */
-#define RR_RECOMMEND_BATCH    64  /* users whose candidates rr_recommend_batch re-ranks at once */
+#define RR_RECOMMEND_POOL_MAX 400  /* candidates re-ranked per user: 4n, at most this */
+#define RR_RECOMMEND_BATCH    64   /* users whose candidates rr_recommend_batch re-ranks at once */
+#define RR_SEARCH_SLOTS       3    /* list places the search source may take, first */
+#define RR_SEARCH_MIN_MATCH   0.5f /* share of the search intent an item's text must match */
+#define RR_TEXT_NEW_RECENT    2    /* recent items whose tokens find new items by text */
+#define RR_TEXT_NEW_MIN       2    /* tokens a new item must share with them */
 
 typedef struct rr_recommender_s {
     float *co;         /* [items_max] recency-weighted co-occurrence, zero between calls */
@@ -91,6 +97,10 @@ void rr_recommend_score(rr_recommender_t *rec, const rr_store_t *st, const rr_co
                         const uint32_t *items, size_t n, const char *intent, rr_list_entry_t *out);
 /* Readable reason of a list entry ("similar to item 123", "trending"). */
 void rr_recommend_reason(const rr_store_t *st, const rr_list_entry_t *e, char *buf, size_t cap);
+/* The same for user uid's own list: a search reason quotes the user's last query
+ * ("matches your search \"running shoes\""). */
+void rr_recommend_reason_user(const rr_store_t *st, uint32_t uid, const rr_list_entry_t *e,
+                              char *buf, size_t cap);
 const char *rr_reason_tag(rr_reason_t reason);
 
 #endif

@@ -20,6 +20,8 @@ typedef enum {
     RR_REASON_TRENDING, /* global decayed popularity */
     RR_REASON_CATEGORY, /* the user's category affinity */
     RR_REASON_MODEL,    /* learned embedding / MLP score */
+    RR_REASON_SEARCH,   /* its text matches the user's recent searches (rr_textidx.h) */
+    RR_REASON_TEXT,     /* untouched yet, its text like a recent item's (because: that item) */
 } rr_reason_t;
 
 /* One entry of a user's list, 12 bytes: item and reason read as fields; what the reason names
@@ -101,6 +103,7 @@ typedef struct rr_store_s {
     rr_item_t *item;        /* [items_max] */
     size_t users_max, items_max;
     uint32_t nrecent_max, list_max;
+    const struct rr_text_table_s *text; /* optional, not owned: item text and search intent */
 } rr_store_t;
 
 rr_err_t rr_store_init(rr_store_t *st, size_t users_max, size_t items_max, uint32_t nrecent,

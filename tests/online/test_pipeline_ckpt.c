@@ -45,6 +45,8 @@ static void gen_event(op_t *op, uint64_t *s, int64_t *ts, int *last, int i)
     ev->ts_ms = *ts;
     snprintf(ev->user_id, sizeof(ev->user_id), "u%d", user);
     if (ev->type != RR_EV_SEARCH) snprintf(ev->item_id, sizeof(ev->item_id), "i%d", item);
+    if (ev->type == RR_EV_SEARCH) /* search terms: item titles carry these words */
+        snprintf(ev->query, sizeof(ev->query), "w%d 跑步鞋", item % 13);
     snprintf(ev->category, sizeof(ev->category), "c%d", item % 11);
     if (item % 3) snprintf(ev->brand, sizeof(ev->brand), "b%d", item % 7);
     if (item % 5) ev->flags |= RR_EVF_PRICE, ev->price = 5.0f + (float)(item * 37 % 200);
@@ -82,6 +84,11 @@ static op_t *gen_stream(void)
             snprintf(op->user.occupation, sizeof(op->user.occupation), "%s", jobs[user % 4]);
             snprintf(op->user.region, sizeof(op->user.region), "r%d", user % 6);
             op->partition = user % 5 == 0 ? -1 : user % 3;
+        } else if (i % 50 == 7) { /* an item gets a title: text tokens and the index */
+            ops[i].kind = OP_ITEM;
+            snprintf(ops[i].item.item_id, sizeof(ops[i].item.item_id), "i%d", i % 40);
+            snprintf(ops[i].item.title, sizeof(ops[i].item.title), "w%d 跑步鞋 t%d", i % 13, i);
+            ops[i].item.available = 1;
         }
     }
     return ops;
@@ -112,7 +119,7 @@ static void run(rr_pipeline_t *pl, const op_t *ops, int from, int to)
         if (op->kind == OP_FORGET) {
             rr_pipeline_forget(pl, op->ev.user_id);
         } else if (op->kind == OP_ITEM) {
-            rr_store_item_update(&pl->store, &op->item, &uid);
+            rr_pipeline_item_update(pl, &op->item, &uid);
         } else if (op->kind == OP_USER) {
             if (rr_pipeline_user_update(pl, &op->user, &uid) == RR_OK)
                 pl->store.user[uid].partition = op->partition;
@@ -255,6 +262,10 @@ static void check_same(const rr_pipeline_t *a, const rr_pipeline_t *b)
     CHECK_INT(a->portrait.now_ms, b->portrait.now_ms);
     SAME(&a->portrait.log_price, &b->portrait.log_price, sizeof(rr_welford_t));
     SAME(&a->preq, &b->preq, sizeof(rr_preq_t));
+    SAME(a->text.item_tok, b->text.item_tok, a->text.items_max * RR_TEXT_ITEM_TOKENS * 4);
+    SAME(a->text.bucket, b->text.bucket, a->text.nbuckets * RR_TEXT_BUCKET * 4);
+    SAME(a->text.head, b->text.head, a->text.nbuckets);
+    SAME(a->text.user, b->text.user, a->text.nslots * sizeof(rr_text_user_t));
     SAME(a->by_type, b->by_type, sizeof(a->by_type));
     CHECK(a->events_total == b->events_total && a->dropped_full == b->dropped_full);
     CHECK(a->duplicates == b->duplicates && a->flooded == b->flooded);
@@ -344,6 +355,15 @@ static void resume_case(const char *optimizer)
     run(&a, ops, 0, NEV);
     CHECK(a.evicted > 0 && a.expired > 0 && a.duplicates > 0 && a.flooded > 0);
     CHECK(a.cooc.evicted > 0 && a.store.users.free_count > 0);
+    uint32_t hash[RR_TEXT_TERMS];
+    float tw[RR_TEXT_TERMS];
+    size_t with_terms = 0;
+    for (uint32_t u = 0; u < a.store.users.next_id; u++)
+        with_terms += rr_text_intent(&a.text, u, INT64_MIN, hash, tw, NULL) > 0;
+    size_t titled = 0;
+    for (uint32_t i = 0; i < a.store.items.next_id; i++)
+        titled += rr_text_item_tokens(&a.text, i)[0] != 0;
+    CHECK(with_terms > 0 && titled > 0);
     char dir[64], path[512], errstr[256];
     CHECK(make_dir(dir) != NULL);
     const int splits[] = {
