@@ -498,13 +498,31 @@ static void score_anonymous(const rr_store_t *st, const rr_trending_t *tr, const
     }
 }
 
+/* The caller's query: each item's score times (1 + the share of the query's terms its text
+ * carries), so among items the user is equally likely to take, the closer match leads, and a
+ * full match can at most double a score (the person behind the query still orders the page);
+ * a millionth of the match breaks ties between items with no signal at all (untouched ones).
+ * An item with no reason of its own that matches at least RR_SEARCH_MIN_MATCH says so. */
+static void apply_intent(const rr_store_t *st, const char *intent, size_t n, rr_list_entry_t *out)
+{
+    uint32_t hash[RR_TEXT_TERMS];
+    float w[RR_TEXT_TERMS];
+    size_t nt = intent && st->text ? rr_text_query_terms(intent, hash, w) : 0;
+    for (size_t i = 0; nt && i < n; i++) {
+        float m = rr_text_match(st->text, out[i].item, hash, w, nt);
+        out[i].score = out[i].score * (1.0f + m) + 1e-6f * m;
+        if (m >= RR_SEARCH_MIN_MATCH && out[i].reason == RR_REASON_NONE)
+            out[i].reason = RR_REASON_SEARCH;
+    }
+}
+
 void rr_recommend_score(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
                         const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid,
                         const uint32_t *items, size_t n, const char *intent, rr_list_entry_t *out)
 {
-    (void)intent;
     if (uid == RR_INTERN_NONE) {
         score_anonymous(st, tr, items, n, out);
+        apply_intent(st, intent, n, out);
         return;
     }
     if (rr_rank_active(rec))
@@ -516,6 +534,7 @@ void rr_recommend_score(rr_recommender_t *rec, const rr_store_t *st, const rr_co
     for (size_t i = 0; i < n; i++)
         if (out[i].reason == RR_REASON_COOC)
             rr_list_set_because(&out[i], strongest_source(co, recent, nrecent, out[i].item));
+    apply_intent(st, intent, n, out);
 }
 
 const char *rr_reason_tag(rr_reason_t reason)

@@ -90,8 +90,9 @@ size_t rr_recommend_finish(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_
  * reason as a list would show it), in the caller's order. uid RR_INTERN_NONE (a user the engine
  * does not know): the non-personal signals alone, the trending share plus a small popularity
  * term. Seen, bought and unavailable items are scored like any other: the caller chose them.
- * intent is the caller's search text or NULL; no feature reads it yet (it is passed on here
- * so a query feature has one place to plug in). Uses rec's scratch: loop thread only. */
+ * intent is the caller's search text or NULL: a score is multiplied by 1 + the share of the
+ * query's terms the item's title, tags and category carry (rr_text_match), so the closer match
+ * leads among equally likely items. Uses rec's scratch: loop thread only. */
 void rr_recommend_score(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
                         const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid,
                         const uint32_t *items, size_t n, const char *intent, rr_list_entry_t *out);

@@ -13,6 +13,15 @@ import harness
 import scenario
 
 
+def http_post(port, path, doc):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request("POST", path, body=json.dumps(doc), headers={"Content-Type": "application/json"})
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return resp.status, json.loads(body)
+
+
 def http_get(port, path):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     conn.request("GET", path)
@@ -105,6 +114,23 @@ class Search(unittest.TestCase):
         self.assertEqual(doc["list"][0]["reason_detail"], want)
         self.assertIn("跑步:", doc["portrait"]["search_terms"])
         self.assertEqual(doc["portrait"]["last_search"], "跑步鞋")
+
+        # POST /rank with a query: between two untouched items (no signal either way), the one
+        # whose title matches leads and says why; without the query the caller's order stands.
+        hose = self.pb.Item(item_id="G1", title="Garden hose 20 m", category="garden.tools")
+        self.producer.produce("rtrec.items", key="G1", value=hose.SerializeToString())
+        self.assertEqual(self.producer.flush(10), 0)
+        harness.wait_for("G1 in the catalog", lambda: http_post(
+            self.port, "/rank", {"user_id": "nobody", "items": ["G1"]})[1]["items"][0]["score"]
+            is not None)
+        page = {"user_id": "nobody", "items": ["G1", "N1"], "explain": True}
+        status, plain = http_post(self.port, "/rank", page)
+        self.assertEqual(status, 200, plain)
+        self.assertEqual([i["id"] for i in plain["items"]], ["G1", "N1"], plain)
+        status, ranked = http_post(self.port, "/rank", dict(page, query="Running shoes"))
+        self.assertEqual(status, 200, ranked)
+        self.assertEqual([i["id"] for i in ranked["items"]], ["N1", "G1"], ranked)
+        self.assertEqual(ranked["items"][0]["reason"], "search", ranked)
 
 
 if __name__ == "__main__":
