@@ -112,7 +112,7 @@ static const rr_config_prop_t props[] = {
     {"recs.ranker_train_every", N(recs_ranker_train_every), "1", 1, 1000, 0,
      "the learned ranker trains on one target event in this many (chosen by a hash of user, "
      "item and event count, so runs repeat); each training gathers the user's whole pool"},
-    {"recs.retrieve_k", N(recs_retrieve_k), "20", 0, 400, 0,
+    {"recs.retrieve_k", N(recs_retrieve_k), "0", 0, 400, 0,
      "candidates from learned-embedding retrieval (dot product over the catalog); 0 = off"},
     {"recs.w_retrieve", D(recs_w_retrieve), "0.02", 0, 100, 0,
      "weight of embedding retrieval in the blend (1 = the user's nearest item)"},
