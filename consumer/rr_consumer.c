@@ -17,7 +17,7 @@
 #include "rr_log.h"
 
 enum { RC_NEW, RC_RUNNING, RC_CLOSING, RC_CLOSED };
-enum { RC_DEFAULT_BUDGET = 500, RC_CLOSE_CHECK_MS = 10, RC_NHANDLES = 3 };
+enum { RC_DEFAULT_BUDGET = 500, RC_CLOSE_CHECK_MS = 10, RC_KEEPALIVE_MS = 1000, RC_NHANDLES = 3 };
 
 struct rr_consumer_s {
     uv_loop_t *loop;
@@ -33,7 +33,7 @@ struct rr_consumer_s {
     int pipe_fds[2]; /* [0] watched by uv_poll, [1] written by librdkafka's io-event */
     uv_poll_t poll;
     uv_idle_t idle;   /* continues a drain that hit the budget */
-    uv_timer_t timer; /* while closing: re-checks rd_kafka_consumer_closed() */
+    uv_timer_t timer; /* running: the keep-alive poll; closing: re-checks consumer_closed() */
     int handles_live; /* handles initialised and not yet all closed */
     int pending_closes;
     int lost; /* inside a revocation of partitions the group already gave to others */
@@ -465,6 +465,14 @@ static void on_close_timer(uv_timer_t *timer)
     consumer_drain(timer->data);
 }
 
+/* The wake-up fires only when the queue turns non-empty, so a consumer without input would never
+ * call rd_kafka_consumer_poll; librdkafka then counts it stuck (max.poll.interval.ms, 5 min by
+ * default), leaves the group and rejoins, moving its partitions. A poll each second says alive. */
+static void on_keepalive(uv_timer_t *timer)
+{
+    consumer_drain(timer->data);
+}
+
 /* ---- start ---- */
 
 static rr_err_t handles_init(rr_consumer_t *rc)
@@ -556,6 +564,7 @@ rr_err_t rr_consumer_start(rr_consumer_t *rc)
     if (err != RR_OK) return err;
     rc->state = RC_RUNNING;
     serve_queue(rc, rc->rkqu);
+    uv_timer_start(&rc->timer, on_keepalive, RC_KEEPALIVE_MS, RC_KEEPALIVE_MS);
     return RR_OK;
 }
 
