@@ -247,17 +247,45 @@ static void features_of(const rr_recommender_t *rec, const rr_store_t *st, const
     x[RR_F_ACTIVITY] = rk->activity;
 }
 
+/* Each source's score is over the user's best (the trends' stored scores over their scale and
+ * their top): as one multiplier per source, since admission visits every touched item and a
+ * division each would cost more than the rest of the visit. */
+typedef struct admit_scale_s {
+    float co, cos;
+    float trend[RR_NTRENDS];
+    const float *trend_score[RR_NTRENDS];
+    size_t trend_items;
+} admit_scale_t;
+
+static float inverse(double max)
+{
+    return max > 0 ? (float)(1.0 / max) : 0.0f;
+}
+
+static void admit_scales(const rr_rank_t *rk, admit_scale_t *k)
+{
+    k->co = inverse(rk->co_max);
+    k->cos = inverse(rk->cos_max);
+    k->trend_items = SIZE_MAX;
+    for (int h = 0; h < RR_NTRENDS; h++) {
+        const rr_trending_t *t = &rk->src.trends[h];
+        k->trend[h] = inverse(t->scale * rk->tr_max[h]);
+        k->trend_score[h] = t->score;
+        if (t->max_items < k->trend_items) k->trend_items = t->max_items;
+    }
+}
+
 /* The strongest source's normalised score: how candidates are admitted to the ranker. */
-static float best_source(const rr_recommender_t *rec, uint32_t item, float co_max, float cos_max)
+static float best_source(const rr_recommender_t *rec, uint32_t item, const admit_scale_t *k)
 {
     const rr_rank_t *rk = rec->rank;
-    float b = ratio(rec->co[item], co_max);
-    float c = ratio(rk->cos[item], cos_max);
+    float b = rec->co[item] * k->co;
+    float c = rk->cos[item] * k->cos;
     if (c > b) b = c;
     if (rec->cat[item] > b) b = rec->cat[item];
     if (rec->emb[item] > b) b = rec->emb[item];
-    for (int h = 0; h < RR_NTRENDS; h++) {
-        float t = ratio(rr_trending_score(&rk->src.trends[h], item), rk->tr_max[h]);
+    for (int h = 0; h < RR_NTRENDS && item < k->trend_items; h++) {
+        float t = k->trend_score[h][item] * k->trend[h];
         if (t > b) b = t;
     }
     return b;
@@ -327,14 +355,17 @@ static size_t admit(rr_recommender_t *rec, const rr_store_t *st, uint32_t uid)
 {
     rr_rank_t *rk = rec->rank;
     cooc_maxima(rec);
-    float co_max = rk->co_max, cos_max = rk->cos_max;
+    admit_scale_t k;
+    admit_scales(rk, &k);
     rr_list_entry_t *h = rk->cand;
     size_t n = 0;
     for (size_t i = 0; i < rec->ntouched; i++) {
         uint32_t item = rec->touched[i];
-        rr_list_entry_t e =
-            rr_list_entry(item, best_source(rec, item, co_max, cos_max), RR_REASON_NONE);
-        if (n == RR_RANK_MAX_CAND && !worse(&h[0], &e)) continue;
+        float s = best_source(rec, item, &k);
+        /* Most lose to the heap's worst: no entry is built for them. */
+        if (n == RR_RANK_MAX_CAND && (s < h[0].score || (s == h[0].score && item > h[0].item)))
+            continue;
+        rr_list_entry_t e = rr_list_entry(item, s, RR_REASON_NONE);
         /* An item nobody has touched yet has nothing to be ranked by (and the event that just
          * created one must not change the pool it is trained against). */
         if (!st->item[item].interactions || rr_rec_excluded(st, uid, item)) continue;
