@@ -38,7 +38,7 @@ typedef struct rr_pipeline_s {
     rr_cattop_t cattop;
     rr_recommender_t rec;
     rr_portrait_table_t portrait;
-    rr_segpop_t segpop; /* item popularity per demographic segment (a ranker feature) */
+    rr_segpop_t segpop;   /* item popularity per demographic segment (a ranker feature) */
     rr_text_table_t text; /* item tokens and users' search intent (store.text points here) */
     rr_learner_t learner;
     int model_on;
@@ -55,7 +55,7 @@ typedef struct rr_pipeline_s {
     rr_ranker_t ranker;
     uint64_t rank_rng;
     uint32_t rank_train_every; /* recs.ranker_train_every */
-    uint64_t epoch; /* events applied: the ranker's cached pool is valid within one */
+    uint64_t epoch;            /* events applied: the ranker's cached pool is valid within one */
     rr_preq_t preq;
     uint64_t events_total;
     uint64_t by_type[RR_EV__COUNT];
