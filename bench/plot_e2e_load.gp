@@ -7,5 +7,5 @@ set xlabel "offered events/s (rtrec replay --rate)"
 set ylabel "achieved events/s (consumed and processed)"
 set grid
 set key top left
-plot out."/e2e_load.dat" using 1:2 with linespoints lw 2 pt 7 title "achieved", \
+plot out."/e2e_load.dat" using 1:2 with points pt 7 ps 1.2 title "achieved (every run)", \
      out."/e2e_load.dat" using 1:1 with lines dt 2 title "offered (ideal)"
