@@ -321,18 +321,6 @@ size_t rr_pipeline_portrait_text(rr_pipeline_t *pl, uint32_t uid, const char **f
     return RR_PIPELINE_TEXT_NFIELDS;
 }
 
-float rr_pipeline_text_score(const rr_pipeline_t *pl, uint32_t uid, uint32_t iid, const char *query)
-{
-    uint32_t hash[RR_TEXT_TERMS];
-    float w[RR_TEXT_TERMS];
-    size_t n = 0;
-    if (query && query[0])
-        n = rr_text_query_terms(query, hash, w);
-    else if (uid < pl->store.users_max)
-        n = rr_text_intent(&pl->text, uid, pl->store.user[uid].last_ts_ms, hash, w, NULL);
-    return rr_text_match(&pl->text, iid, hash, w, n);
-}
-
 size_t rr_pipeline_bytes_per_user(const rr_pipeline_t *pl)
 {
     const rr_store_t *st = &pl->store;

@@ -113,13 +113,6 @@ size_t rr_pipeline_portrait(rr_pipeline_t *pl, uint32_t uid, rr_portrait_text_t 
 #define RR_PIPELINE_TEXT_NFIELDS 2
 size_t rr_pipeline_portrait_text(rr_pipeline_t *pl, uint32_t uid, const char **fields,
                                  const char **values, size_t cap);
-/* How well item iid's text (title, tags, category path) matches a search, in [0, 1]: the share
- * of the query's tokens it carries, or with query NULL or "" the share of user uid's current
- * search intent (decayed to the user's latest event; 0 without one). For the ranking API:
- * tokenizes the query on every call, so a caller scoring many items tokenizes once with
- * rr_text_query_terms and calls rr_text_match per item. */
-float rr_pipeline_text_score(const rr_pipeline_t *pl, uint32_t uid, uint32_t iid,
-                             const char *query);
 /* Bytes reserved per user slot: store arrays, interning, portrait and the learner's embedding
  * row with its optimiser state. Fixed at init, so 1M users cost this × 1M once touched. */
 size_t rr_pipeline_bytes_per_user(const rr_pipeline_t *pl);
