@@ -219,7 +219,7 @@ static void movie_add_tags(const movie_tags_t *mt, long movie, char *tags, size_
 
 /* ---- item dialects ------------------------------------------------------------------------ */
 
-typedef enum { ITEMS_JSON, ITEMS_MOVIES, ITEMS_ML100K, ITEMS_AMAZON } items_dialect_t;
+typedef enum { ITEMS_JSON, ITEMS_MOVIES, ITEMS_ML100K, ITEMS_AMAZON, ITEMS_CAIXIN } items_dialect_t;
 
 static rr_err_t item_movies(char **f, int n, const movie_tags_t *mt, rr_item_msg_t *it)
 {
@@ -257,10 +257,21 @@ static rr_err_t item_amazon(char **f, int n, rr_item_msg_t *it)
     return RR_OK;
 }
 
+/* Caixin items.tsv (item_id, title, publish_day): the headline is the whole catalog entry; the
+ * publish day is not trusted (its SOURCE.md: older articles carry a wrong one) and is skipped. */
+static rr_err_t item_caixin(char **f, int n, rr_item_msg_t *it)
+{
+    if (n < 2) return RR_E(DECODE);
+    if (copy(it->item_id, sizeof(it->item_id), f[0])) return RR_E(TOO_LONG);
+    snprintf(it->title, sizeof(it->title), "%s", f[1]); /* cut at RR_TEXT_MAX like the others */
+    return RR_OK;
+}
+
 static items_dialect_t items_dialect(const char *first)
 {
     if (first[0] == '{') return ITEMS_JSON;
     if (strncmp(first, "movieId,", 8) == 0) return ITEMS_MOVIES;
+    if (strncmp(first, "item_id\ttitle", 13) == 0) return ITEMS_CAIXIN;
     if (strncmp(first, "item_id\t", 8) == 0) return ITEMS_AMAZON;
     return ITEMS_ML100K;
 }
@@ -271,10 +282,11 @@ static rr_err_t item_line(items_dialect_t d, char *line, const movie_tags_t *mt,
     if (d == ITEMS_JSON) return rr_item_decode_json(line, strlen(line), it);
     memset(it, 0, sizeof(*it));
     it->available = 1;
-    int n = split(line, d == ITEMS_MOVIES ? ',' : d == ITEMS_AMAZON ? '\t' : '|', f, MAX_FIELDS);
+    int n = split(line, d == ITEMS_MOVIES ? ',' : d == ITEMS_ML100K ? '|' : '\t', f, MAX_FIELDS);
     if (n < 0) return RR_E(DECODE);
     if (d == ITEMS_MOVIES) return item_movies(f, n, mt, it);
     if (d == ITEMS_AMAZON) return item_amazon(f, n, it);
+    if (d == ITEMS_CAIXIN) return item_caixin(f, n, it);
     return item_ml100k(f, n, it);
 }
 
@@ -290,7 +302,7 @@ rr_err_t rr_side_items(const char *path, rr_side_item_fn fn, void *opaque, size_
         if (sf.lineno == 1) {
             d = items_dialect(line);
             if (d == ITEMS_MOVIES) err = load_movie_tags(path, &mt, errstr, errlen);
-            if (err || d == ITEMS_MOVIES || d == ITEMS_AMAZON) continue; /* a header */
+            if (err || (d != ITEMS_JSON && d != ITEMS_ML100K)) continue; /* a header */
         }
         if (!line[0]) continue;
         rr_item_msg_t it;

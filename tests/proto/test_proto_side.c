@@ -117,6 +117,14 @@ static void test_amazon_and_json(void)
     CHECK_STR(g.items[1].item_id, "2");
     CHECK_STR(g.items[1].category, "7");
     g.nitems = 0;
+    const char *cx = write_file("items.tsv", "item_id\ttitle\tpublish_day_march2014\n"
+                                             "100624617\t许善达：我为何反对房产税\t3\n");
+    CHECK_INT(rr_side_items(cx, on_item, &g, &n, err, sizeof(err)), RR_OK);
+    CHECK_INT(n, 1);
+    CHECK_STR(g.items[0].item_id, "100624617");
+    CHECK_STR(g.items[0].title, "许善达：我为何反对房产税");
+    CHECK_STR(g.items[0].category, ""); /* not the title, as the amazon dialect would read it */
+    g.nitems = 0;
     const char *jl = write_file(
         "items.jsonl", "{\"item_id\":\"sku1\",\"title\":\"Running shoes\",\"category\":\"shoes\"}\n"
                        "{\"title\":\"no id\"}\n");
