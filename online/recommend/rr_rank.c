@@ -538,6 +538,33 @@ static size_t pick_rows(uint64_t *rng, size_t ncand, size_t at, size_t *rows)
     return n;
 }
 
+/* 0 when no source can offer pos to the user, so it cannot be in the pool and the event trains
+ * nothing: most targets of a sparse stream, found without a gather. 1 when one may (a cheap
+ * superset of gather's sources: the trends' whole kept sets, a category's whole top, any
+ * retrieval), and then the full gather decides. */
+static int maybe_candidate(const rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
+                           const rr_cattop_t *ct, uint32_t uid, uint32_t pos)
+{
+    const rr_rank_t *rk = rec->rank;
+    if (rec->retrieve && rec->p.retrieve_k > 0) return 1;
+    for (int h = 0; h < RR_NTRENDS; h++) {
+        const rr_trending_t *t = &rk->src.trends[h];
+        for (uint32_t i = 0; i < t->ntop; i++)
+            if (t->top[i] == pos) return 1;
+    }
+    uint32_t recent[NREC];
+    size_t nrecent = rr_store_recent(st, uid, recent);
+    uint32_t c = st->item[pos].category;
+    int in_cattop = 0;
+    for (uint32_t i = 0; c < ct->cats_max && i < ct->n[c]; i++)
+        in_cattop |= ct->top[(size_t)c * RR_CATTOP_K + i] == pos;
+    for (size_t r = 0; r < nrecent; r++) {
+        if (in_cattop && st->item[recent[r]].category == c) return 1;
+        if (rr_cooc_get(co, recent[r], pos) > 0) return 1; /* counts are >= 1 while kept */
+    }
+    return 0;
+}
+
 /* The picked rows' features: copied from the cached pool when it is the current one, else
  * computed for those rows alone from a fresh gather (a sixteenth of the pool: training runs
  * on every event, before the user's state moves). */
@@ -548,6 +575,7 @@ static size_t train_features(rr_recommender_t *rec, const rr_store_t *st, const 
     rr_rank_t *rk = rec->rank;
     size_t rows[RR_RANK_MAX_ROWS], at = SIZE_MAX, ncand, n = 0;
     int cached = rk->cache_uid == uid && rk->cache_epoch == *rk->src.epoch && rk->cache_n;
+    if (!cached && !maybe_candidate(rec, st, co, ct, uid, pos)) return 0;
     if (!cached) gather(rec, st, co, tr, ct, uid);
     ncand = cached ? rk->cache_n : admit(rec, st, uid);
     for (size_t i = 0; i < ncand; i++)
