@@ -123,6 +123,8 @@ static const json_field_t item_fields[] = {
     {"tags", NULL, JF_TAGS, offsetof(rr_item_msg_t, tags), sizeof(((rr_item_msg_t *)0)->tags), 0},
     {"price", NULL, JF_F32, offsetof(rr_item_msg_t, price), 0, RR_EVF_PRICE},
     {"available", NULL, JF_BOOL, offsetof(rr_item_msg_t, available), 0, 0},
+    {"available_from_ms", "availableFromMs", JF_I64, offsetof(rr_item_msg_t, available_from_ms), 0,
+     0},
 };
 
 static const json_field_t user_fields[] = {

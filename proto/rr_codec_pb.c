@@ -137,6 +137,7 @@ static rr_err_t item_from_msg(const Rtrec__V1__Item *msg, rr_item_msg_t *item)
     rr_err_t err;
     /* protobuf-c fills the schema default (true) when the field is absent. */
     item->available = msg->available ? 1 : 0;
+    if (msg->has_available_from_ms) item->available_from_ms = msg->available_from_ms;
     if (msg->has_price) {
         item->price = msg->price;
         item->flags |= RR_EVF_PRICE;
@@ -178,6 +179,8 @@ rr_err_t rr_item_encode_pb(const rr_item_msg_t *item, void *buf, size_t cap, siz
     msg.price = item->price;
     msg.has_available = !item->available;
     msg.available = item->available != 0;
+    msg.has_available_from_ms = item->available_from_ms != 0;
+    msg.available_from_ms = item->available_from_ms;
     msg.n_tags = split_tags(item->tags, copy, sizeof(copy), tags);
     msg.tags = tags;
     size_t need = rtrec__v1__item__get_packed_size(&msg);

@@ -55,8 +55,9 @@ typedef struct rr_event_s {
 
 /* Catalog update (rtrec.v1.Item). */
 typedef struct rr_item_msg_s {
-    uint32_t flags; /* RR_EVF_PRICE */
-    int available;  /* 1 unless the message says false */
+    uint32_t flags;            /* RR_EVF_PRICE */
+    int available;             /* 1 unless the message says false */
+    int64_t available_from_ms; /* event time from which it may be recommended; 0 = at once */
     float price;
     char item_id[RR_ID_MAX];
     char category[RR_ID_MAX];

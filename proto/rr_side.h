@@ -17,7 +17,8 @@ typedef rr_err_t (*rr_side_user_fn)(void *opaque, const rr_user_msg_t *user);
  * - ml-100k u.item (id|title|date|video date|url|19 genre flags, latin-1): title as UTF-8,
  *   category = the first flagged genre, tags = the flagged genres;
  * - Amazon item_meta.csv (tab-separated item_id, i_category, ...): category = i_category;
- * - Caixin news items.tsv (tab-separated item_id, title, publish_day): title = the headline;
+ * - Caixin news items.tsv (tab-separated item_id, title, publish day of March 2014): title = the
+ *   headline, available_from_ms = the start of the publish day, Beijing time;
  * - JSON lines of Item (a line starting with '{').
  * Tags are cut at whole tags to fit RR_TEXT_MAX. A malformed record fails the read with errstr
  * "path:line: why". *n gets the records delivered. */

@@ -189,6 +189,7 @@ static void save_items(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
         rr_pckpt_f32s(e, &it->price, 1);
         rr_pckpt_u32(e, it->interactions);
         rr_pckpt_u32(e, it->available);
+        rr_pckpt_u32(e, it->release_s);
     }
     rr_pckpt_end(e);
 }
@@ -217,6 +218,7 @@ static rr_err_t load_items(const rr_pckpt_dec_t *d)
         rr_ckpt_read_f32s(&c, &it->price, 1);
         it->interactions = rr_ckpt_read_u32(&c);
         it->available = (uint8_t)rr_ckpt_read_u32(&c);
+        it->release_s = rr_ckpt_read_u32(&c);
     }
     return rr_pckpt_close(d, &c, "ITEM");
 }

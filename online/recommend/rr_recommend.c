@@ -146,8 +146,9 @@ void rr_rec_add_retrieved(rr_recommender_t *rec, uint32_t uid)
 
 int rr_rec_excluded(const rr_store_t *st, uint32_t uid, uint32_t item)
 {
-    return !st->item[item].available || rr_store_has_bought(st, uid, item) ||
-           rr_store_is_recent(st, uid, item) || rr_store_has_seen(st, uid, item);
+    return !st->item[item].available || rr_store_unreleased(st, uid, item) ||
+           rr_store_has_bought(st, uid, item) || rr_store_is_recent(st, uid, item) ||
+           rr_store_has_seen(st, uid, item);
 }
 
 /* Would (score, item) go before last, the last entry of a full list? (list_insert's order) */

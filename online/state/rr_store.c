@@ -123,6 +123,8 @@ rr_err_t rr_store_item_update(rr_store_t *st, const rr_item_msg_t *msg, uint32_t
     if (msg->brand[0]) it->brand = intern_or_none(&st->brands, msg->brand);
     if (msg->flags & RR_EVF_PRICE) it->price = msg->price;
     it->available = (uint8_t)(msg->available != 0);
+    int64_t from_s = msg->available_from_ms > 0 ? (msg->available_from_ms + 999) / 1000 : 0;
+    it->release_s = from_s > UINT32_MAX ? UINT32_MAX : (uint32_t)from_s;
     return RR_OK;
 }
 

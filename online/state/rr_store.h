@@ -90,6 +90,7 @@ typedef struct rr_item_s {
     uint32_t brand;
     float price; /* 0 = unknown */
     uint32_t interactions;
+    uint32_t release_s; /* Item.available_from_ms in seconds (rounded up); 0 = at once */
     uint8_t available;
 } rr_item_t;
 
@@ -165,6 +166,14 @@ void rr_store_touch(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t
 size_t rr_store_recent(const rr_store_t *st, uint32_t uid, uint32_t *out);
 int rr_store_has_bought(const rr_store_t *st, uint32_t uid, uint32_t iid);
 int rr_store_is_recent(const rr_store_t *st, uint32_t uid, uint32_t iid);
+/* 1 while item is not out yet for the user: its Item.available_from_ms is past the user's latest
+ * event time and nobody has interacted with it (an interaction shows it is out). */
+static inline int rr_store_unreleased(const rr_store_t *st, uint32_t uid, uint32_t iid)
+{
+    const rr_item_t *it = &st->item[iid];
+    return it->release_s && !it->interactions &&
+           (int64_t)it->release_s * 1000 > st->user[uid].last_ts_ms;
+}
 /* Probably touched by the user at some time (Bloom filter: no false negatives; false positives
  * grow with the user's history, ~3% at 50 items). Lists skip such items: a shop rarely wants
  * to show what was already seen, and memory stays fixed per user. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <unistd.h>
 #include "rr_pipeline_ckpt.h"
+#include "rr_pipeline_ckpt_codec.h"
 #include "rr_test.h"
 
 /* ---- A deterministic stream: views to purchases, impressions, searches, duplicate event ids,
@@ -410,7 +411,7 @@ static void test_sections_by_partition(void)
         if (rr_ckpt_find(r, RR_CKPT_USRS, sub, &data, &len) != RR_OK) continue;
         rr_ckpt_cursor_t c;
         rr_ckpt_cursor_init(&c, data, len);
-        CHECK_INT(rr_ckpt_read_u32(&c), 6); /* payload version */
+        CHECK_INT(rr_ckpt_read_u32(&c), RR_PCKPT_VERSION);
         users += rr_ckpt_read_u64(&c);
     }
     CHECK_INT(users, a.store.users.count);

@@ -335,6 +335,37 @@ static void text_scenario(int ranker)
     rr_pipeline_free(&pl);
 }
 
+/* An item announced with a release time (Item.available_from_ms: a launch, a news article's
+ * publish time) stays out of a user's list until the user's own event time reaches it. */
+static void test_release_time(void)
+{
+    rr_config_t cfg;
+    rr_config_init(&cfg);
+    cfg.users_max = 64;
+    cfg.items_max = 64;
+    rr_pipeline_t pl;
+    CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
+    int64_t ts = 1700000000000LL;
+    uint32_t iid;
+    rr_item_msg_t a = item_msg("A", "Trail running shoes blue", "", "");
+    CHECK_INT(rr_pipeline_item_update(&pl, &a, &iid), RR_OK);
+    rr_item_msg_t g = item_msg("G", "Trail running shoes red", "", "");
+    g.available_from_ms = ts + 10500; /* between carl's second and third event */
+    CHECK_INT(rr_pipeline_item_update(&pl, &g, &iid), RR_OK);
+    CHECK_INT(pl.store.item[iid].release_s, (uint32_t)((ts + 10500 + 999) / 1000));
+    apply_ev(&pl, "u0", "A", RR_EV_VIEW, "", ts);
+    apply_ev(&pl, "carl", "A", RR_EV_VIEW, "", ts += 1000);
+    uint32_t carl = rr_intern_find(&pl.store.users, "carl");
+    const rr_list_entry_t *list = rr_store_list(&pl.store, carl);
+    for (size_t k = 0; k < pl.store.user[carl].nlist; k++) CHECK(list[k].item != iid);
+    apply_ev(&pl, "carl", "A", RR_EV_CLICK, "", ts += 9000); /* still before the release */
+    for (size_t k = 0; k < pl.store.user[carl].nlist; k++) CHECK(list[k].item != iid);
+    apply_ev(&pl, "carl", "A", RR_EV_CLICK, "", ts += 1000); /* after it */
+    size_t n = pl.store.user[carl].nlist;
+    CHECK(n >= 1 && list[n - 1].item == iid && list[n - 1].reason == RR_REASON_TEXT);
+    rr_pipeline_free(&pl);
+}
+
 static void test_new_item_by_text_blend(void)
 {
     text_scenario(0);
@@ -394,4 +425,5 @@ RR_TEST_MAIN(RR_TEST(test_ascii), RR_TEST(test_latin), RR_TEST(test_chinese), RR
              RR_TEST(test_index_and_intent), RR_TEST(test_query_kept_whole_chars),
              RR_TEST(test_intent_slots_evict_stalest), RR_TEST(test_search_source_blend),
              RR_TEST(test_search_source_ranker), RR_TEST(test_new_item_by_text_blend),
-             RR_TEST(test_new_item_by_text_ranker), RR_TEST(test_partition_snapshot))
+             RR_TEST(test_new_item_by_text_ranker), RR_TEST(test_release_time),
+             RR_TEST(test_partition_snapshot))

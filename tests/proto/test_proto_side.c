@@ -124,6 +124,7 @@ static void test_amazon_and_json(void)
     CHECK_STR(g.items[0].item_id, "100624617");
     CHECK_STR(g.items[0].title, "许善达：我为何反对房产税");
     CHECK_STR(g.items[0].category, ""); /* not the title, as the amazon dialect would read it */
+    CHECK(g.items[0].available_from_ms == 1393776000000LL); /* 2014-03-03 00:00 +08:00 */
     g.nitems = 0;
     const char *jl = write_file(
         "items.jsonl", "{\"item_id\":\"sku1\",\"title\":\"Running shoes\",\"category\":\"shoes\"}\n"
@@ -148,6 +149,7 @@ static void test_encoders_round_trip(void)
     snprintf(it.category, sizeof(it.category), "Animation");
     snprintf(it.tags, sizeof(it.tags), "Animation,Comedy");
     it.available = 1;
+    it.available_from_ms = 1393776000000LL;
     uint8_t buf[1024];
     size_t len;
     CHECK_INT(rr_item_encode_pb(&it, buf, sizeof(buf), &len), RR_OK);
