@@ -1,7 +1,6 @@
 /* rr_engine.c — `rtrec run`: Kafka in, pipeline, coalesced refresh, Kafka + Redis out; see
  * rr_engine.h. Everything here runs on the loop thread. */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,15 +35,6 @@ static uint64_t mono_us(void)
 }
 
 /* ---- publishing callbacks ---- */
-
-/* "mlp@<training steps>": a new version with every step the published lists may reflect. */
-void rr_engine_model_version(const rr_engine_t *en, char *buf, size_t cap)
-{
-    if (en->pl.model_on)
-        snprintf(buf, cap, "mlp@%llu", (unsigned long long)en->pl.learner.steps);
-    else
-        snprintf(buf, cap, "sources");
-}
 
 static int fill_portrait(void *opaque, uint32_t uid, const char **fields, const char **values,
                          size_t cap, size_t *n)
@@ -233,90 +223,11 @@ static void on_rebalanced(void *opaque, int assigned)
 
 /* ---- stats ---- */
 
-uint64_t rr_engine_input_skipped(const rr_engine_t *en)
-{
-    rr_consumer_stats_t group = {0}, catalog = {0};
-    if (en->consumer) rr_consumer_stats(en->consumer, &group);
-    if (en->catalog) rr_consumer_stats(en->catalog, &catalog);
-    return group.skipped + catalog.skipped;
-}
-
-#define NSTATS 16
-
-typedef struct stats_s {
-    const char *fields[NSTATS];
-    const char *values[NSTATS];
-    char text[NSTATS][32];
-    size_t n;
-} stats_t;
-
-static void stat_u64(stats_t *st, const char *field, uint64_t value)
-{
-    snprintf(st->text[st->n], 32, "%llu", (unsigned long long)value);
-    st->fields[st->n] = field;
-    st->values[st->n] = st->text[st->n];
-    st->n++;
-}
-
-static void stat_f64(stats_t *st, const char *field, const char *fmt, double value)
-{
-    if (isnan(value))
-        snprintf(st->text[st->n], 32, "n/a"); /* model off, or not trained yet */
-    else
-        snprintf(st->text[st->n], 32, fmt, value);
-    st->fields[st->n] = field;
-    st->values[st->n] = st->text[st->n];
-    st->n++;
-}
-
-static void put_stats(rr_engine_t *en)
-{
-    const rr_pipeline_t *pl = &en->pl;
-    uint64_t now = uv_now(en->loop);
-    double dt = (double)(now - en->stats_ms) / 1000.0;
-    double eps = dt > 0 ? (double)(pl->events_total - en->stats_events) / dt : 0;
-    en->stats_events = pl->events_total;
-    en->stats_ms = now;
-    const rr_preq_t *pq = &pl->preq;
-    stats_t st = {.n = 0};
-    stat_u64(&st, "events_total", pl->events_total);
-    stat_f64(&st, "events_per_s", "%.1f", eps);
-    stat_u64(&st, "dlq_total", en->dlq_total);
-    stat_f64(&st, "freshness_p50_ms", "%.3f", rr_fresh_quantile_ms(&en->fresh, 0.50));
-    stat_f64(&st, "freshness_p99_ms", "%.3f", rr_fresh_quantile_ms(&en->fresh, 0.99));
-    rr_engine_model_version(en, st.text[st.n], 32);
-    st.fields[st.n] = "model_version";
-    st.values[st.n] = st.text[st.n];
-    st.n++;
-    stat_f64(&st, "hr10", "%.4f", pq->targets ? (double)pq->hits10 / (double)pq->targets : 0);
-    stat_f64(&st, "logloss", "%.4f", rr_pipeline_logloss(pl));
-    stat_f64(&st, "auc", "%.4f", rr_pipeline_auc(pl));
-    stat_u64(&st, "users", pl->store.users.count);
-    stat_u64(&st, "items", pl->store.items.count);
-    stat_u64(&st, "duplicates_total", pl->duplicates);
-    stat_u64(&st, "flooded_total", pl->flooded);
-    stat_u64(&st, "users_evicted", pl->evicted);
-    stat_u64(&st, "users_expired", pl->expired);
-    stat_u64(&st, "input_skipped_total", rr_engine_input_skipped(en));
-    rr_redis_put_stats(en->redis, st.fields, st.values, st.n);
-}
-
-static void put_trending(rr_engine_t *en)
-{
-    uint32_t ids[50];
-    float scores[50];
-    const char *names[50];
-    size_t n = rr_trending_top(&en->pl.trending, ids, scores, 50);
-    for (size_t i = 0; i < n; i++) names[i] = rr_intern_key(&en->pl.store.items, ids[i]);
-    if (n) rr_redis_put_trending(en->redis, names, scores, n);
-}
-
 static void on_stats(uv_timer_t *timer)
 {
     rr_engine_t *en = timer->data;
     if (!en->redis) return;
-    put_stats(en);
-    put_trending(en);
+    rr_engine_put_stats(en);
 }
 
 /* ---- lifecycle ---- */

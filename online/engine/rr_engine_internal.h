@@ -133,5 +133,7 @@ void rr_engine_metrics_stop(rr_engine_t *en, void (*on_server_closed)(void *),
 uint64_t rr_engine_input_skipped(const rr_engine_t *en);
 /* "mlp@<training steps>", or "sources" with the model off: what the published lists carry. */
 void rr_engine_model_version(const rr_engine_t *en, char *buf, size_t cap);
+/* Writes rtrec:stats and rtrec:trending (the stats timer, stats.interval_ms). */
+void rr_engine_put_stats(rr_engine_t *en);
 
 #endif
