@@ -5,6 +5,7 @@
  * mutex, both threads take chunks of it from an atomic counter, and the owner waits only for a
  * chunk the worker has started (a worker that has not woken yet is withdrawn, not waited for).
  * Nothing is allocated per batch. */
+#define _GNU_SOURCE /* pthread_setname_np: the worker shows as rr-refresh in top and perf */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -175,6 +176,7 @@ static rr_err_t worker_start(rr_pipeline_t *pl)
         free(wk);
         return RR_E(NOMEM);
     }
+    pthread_setname_np(wk->thread, "rr-refresh");
     pl->worker = wk;
     return RR_OK;
 }

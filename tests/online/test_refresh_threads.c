@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include "rr_blas.h"
 #include "rr_config.h"
 #include "rr_pipeline.h"
 #include "rr_test.h"
@@ -78,6 +79,7 @@ static size_t compare_lists(const pair_t *p)
 static void check_same_lists(rr_config_t cfg, const char *what)
 {
     pair_t p;
+    rr_blas_set_threads(1); /* as rtrec does: the per-event matrices are small (NOTES.md) */
     cfg.recs_refresh_threads = 1;
     CHECK_INT(rr_pipeline_init(&p.one, &cfg), RR_OK);
     cfg.recs_refresh_threads = 2;
