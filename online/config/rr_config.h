@@ -29,6 +29,7 @@ typedef struct rr_config_s {
     int recs_n;
     int recs_coalesce_ms;
     int recs_max_staleness_ms;
+    int recs_refresh_threads;
     int recs_recent;
     int recs_category_cap;
     double recs_recency_decay;

@@ -76,6 +76,26 @@ static void render_skipped(const rr_engine_t *en, rr_metrics_buf_t *out)
                       (double)catalog.resets);
 }
 
+/* Where each refreshing thread's time goes (recs.refresh_threads): read between refreshes, when
+ * the worker is idle. Thread 0 is the loop thread. */
+static void render_refresh_threads(const rr_engine_t *en, rr_metrics_buf_t *out)
+{
+    const char *labels[RR_PIPELINE_THREADS_MAX] = {"thread=\"0\"", "thread=\"1\""};
+    rr_metrics_family(out, "rtrec_refresh_thread_lists_total", RR_METRICS_COUNTER,
+                      "Lists computed by each refreshing thread (0 = the loop thread).");
+    for (int t = 0; t < en->pl.refresh_threads; t++)
+        rr_metrics_sample(out, "rtrec_refresh_thread_lists_total", labels[t],
+                          (double)en->pl.ctx[t].users);
+    rr_metrics_family(out, "rtrec_refresh_thread_busy_seconds_total", RR_METRICS_COUNTER,
+                      "Time each refreshing thread spent computing lists.");
+    for (int t = 0; t < en->pl.refresh_threads; t++)
+        rr_metrics_sample(out, "rtrec_refresh_thread_busy_seconds_total", labels[t],
+                          (double)en->pl.ctx[t].busy_ns / 1e9);
+    rr_metrics_counter(out, "rtrec_refresh_wait_seconds_total",
+                       "Time the loop thread waited for the worker to finish its last chunk.", NULL,
+                       (double)en->pl.ctx[0].wait_ns / 1e9);
+}
+
 static void render_outputs(const rr_engine_t *en, rr_metrics_buf_t *out)
 {
     rr_metrics_family(out, "rtrec_freshness_seconds", RR_METRICS_HISTOGRAM,
@@ -96,6 +116,7 @@ static void render_outputs(const rr_engine_t *en, rr_metrics_buf_t *out)
                        "Loop turns that consumed input first, lists younger than "
                        "recs.max_staleness_ms.",
                        NULL, (double)en->refresh_deferred_turns);
+    render_refresh_threads(en, out);
     rr_redis_stats_t rs = {0};
     rr_kpub_stats_t ks = {0};
     if (en->redis) rr_redis_stats(en->redis, &rs);

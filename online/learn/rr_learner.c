@@ -242,6 +242,15 @@ static void row_init(const rr_learner_t *lr, float *row, int tag, uint32_t id)
     for (int k = 0; k < lr->cfg.dim; k++) row[k] = lr->cfg.embed_scale * rr_rng_normal(&r);
 }
 
+/* The item's row for scoring, which writes nothing: one not yet initialised is computed into tmp
+ * (dim floats), with the values rr_learner_item_row will store. */
+static const float *item_row_read(const rr_learner_t *lr, uint32_t iid, float *tmp)
+{
+    if (lr->item_ready[iid / 64] & (1ULL << (iid % 64))) return rr_embed_row(&lr->items, iid);
+    row_init(lr, tmp, TAG_ITEM, iid);
+    return tmp;
+}
+
 float *rr_learner_item_row(rr_learner_t *lr, uint32_t iid)
 {
     float *row = rr_embed_row(&lr->items, iid);
@@ -255,21 +264,31 @@ float *rr_learner_item_row(rr_learner_t *lr, uint32_t iid)
 
 /* u = the mean of the rows of the user's recent items: a user is what they did lately, so no row
  * is held (or learned) per user, and a user seen once is already placed in the item space. */
-int rr_learner_user_vec(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, float *u,
-                        uint32_t *items)
+static int user_vec_read(const rr_learner_t *lr, const rr_store_t *st, uint32_t uid, float *u,
+                         uint32_t *items)
 {
     int d = lr->cfg.dim, n = 0;
     memset(u, 0, (size_t)d * sizeof(float));
     if (uid >= lr->users_max) return 0;
     uint32_t recent[RR_LEARNER_USER_ITEMS];
+    float tmp[RR_LEARNER_MAX_DIM];
     size_t nrecent = rr_store_recent(st, uid, recent);
     for (size_t k = 0; k < nrecent && k < RR_LEARNER_USER_ITEMS; k++) {
         if (recent[k] >= lr->items_max) continue;
-        const float *v = rr_learner_item_row(lr, recent[k]);
+        const float *v = item_row_read(lr, recent[k], tmp);
         for (int j = 0; j < d; j++) u[j] += v[j];
         items[n++] = recent[k];
     }
     for (int j = 0; n > 1 && j < d; j++) u[j] /= (float)n;
+    return n;
+}
+
+/* Training: the recent items' rows are initialised in place first (their gradients go there). */
+int rr_learner_user_vec(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, float *u,
+                        uint32_t *items)
+{
+    int n = user_vec_read(lr, st, uid, u, items);
+    for (int k = 0; k < n; k++) rr_learner_item_row(lr, items[k]);
     return n;
 }
 
@@ -291,22 +310,28 @@ static uint32_t hashed_row(const rr_embed_t *table, const rr_intern_t *names, ui
     return row;
 }
 
-void rr_learner_item_rows(rr_learner_t *lr, const rr_store_t *st, uint32_t iid, uint32_t *cat_row,
-                          uint32_t *brand_row)
+/* The hashed rows of an item's category and brand, through the name cache (2 tables). */
+static void item_rows_cached(const rr_learner_t *lr, const rr_store_t *st, uint32_t iid,
+                             uint32_t *cache, uint32_t *cat_row, uint32_t *brand_row)
 {
-    uint32_t *cats = lr->name_rows, *brands = lr->name_rows + 2 * RR_LEARNER_NAME_CACHE;
+    uint32_t *cats = cache, *brands = cache + 2 * RR_LEARNER_NAME_CACHE;
     *cat_row = hashed_row(&lr->cats, &st->categories, st->item[iid].category, cats);
     *brand_row = hashed_row(&lr->brands, &st->brands, st->item[iid].brand, brands);
 }
 
-/* x row (in_dim): [u ; v ; u⊙v ; cat ; brand ; user features ; pair features]. */
-void rr_learner_build_row(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
-                          uint32_t uid, const float *u, const float *ufeat, uint32_t iid, float *x)
+void rr_learner_item_rows(rr_learner_t *lr, const rr_store_t *st, uint32_t iid, uint32_t *cat_row,
+                          uint32_t *brand_row)
+{
+    item_rows_cached(lr, st, iid, lr->name_rows, cat_row, brand_row);
+}
+
+/* x row (in_dim): [u ; v ; u⊙v ; cat ; brand ; user features ; pair features], from the item's
+ * row v and its hashed rows. */
+static void fill_row(const rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
+                     uint32_t uid, const float *u, const float *ufeat, uint32_t iid, const float *v,
+                     uint32_t crow, uint32_t brow, float *x)
 {
     int d = lr->cfg.dim, cd = lr->cfg.cat_dim, bd = lr->cfg.brand_dim;
-    const float *v = rr_learner_item_row(lr, iid);
-    uint32_t crow, brow;
-    rr_learner_item_rows(lr, st, iid, &crow, &brow);
     memcpy(x, u, (size_t)d * sizeof(float));
     memcpy(x + d, v, (size_t)d * sizeof(float));
     for (int k = 0; k < d; k++) x[2 * d + k] = u[k] * v[k];
@@ -317,6 +342,50 @@ void rr_learner_build_row(rr_learner_t *lr, const rr_store_t *st, const rr_portr
     rr_portrait_pair_features(pt, st, uid, iid, f + RR_PORTRAIT_NUSER);
 }
 
+void rr_learner_build_row(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
+                          uint32_t uid, const float *u, const float *ufeat, uint32_t iid, float *x)
+{
+    uint32_t crow, brow;
+    const float *v = rr_learner_item_row(lr, iid);
+    rr_learner_item_rows(lr, st, iid, &crow, &brow);
+    fill_row(lr, st, pt, uid, u, ufeat, iid, v, crow, brow, x);
+}
+
+/* The learner's own scratch, as the _with functions take it. */
+static rr_learner_scratch_t own_scratch(rr_learner_t *lr)
+{
+    rr_learner_scratch_t sc = {lr->x,      lr->ws,          lr->prob,      lr->topn,
+                               lr->ubatch, lr->topn_floats, lr->name_rows, 0};
+    return sc;
+}
+
+rr_err_t rr_learner_scratch_init(const rr_learner_t *lr, rr_learner_scratch_t *sc)
+{
+    int B = lr->batch_max;
+    memset(sc, 0, sizeof(*sc));
+    sc->owned = 1;
+    sc->topn_floats = lr->topn_floats;
+    sc->x = calloc((size_t)B * lr->in_dim, sizeof(float));
+    sc->ws = calloc(rr_mlp_workspace_floats(&lr->mlp.cfg, B), sizeof(float));
+    sc->prob = calloc((size_t)B, sizeof(float));
+    sc->topn = calloc(sc->topn_floats, sizeof(float));
+    sc->ubatch = calloc((size_t)RR_LEARNER_RETRIEVE_BATCH * lr->cfg.dim, sizeof(float));
+    sc->name_rows = calloc(4 * RR_LEARNER_NAME_CACHE, sizeof(uint32_t));
+    if (sc->x && sc->ws && sc->prob && sc->topn && sc->ubatch && sc->name_rows) return RR_OK;
+    rr_learner_scratch_free(sc);
+    return RR_E(NOMEM);
+}
+
+void rr_learner_scratch_free(rr_learner_scratch_t *sc)
+{
+    if (sc->owned) {
+        float *fl[] = {sc->x, sc->ws, sc->prob, sc->topn, sc->ubatch};
+        for (size_t k = 0; k < sizeof(fl) / sizeof(fl[0]); k++) free(fl[k]);
+        free(sc->name_rows);
+    }
+    memset(sc, 0, sizeof(*sc));
+}
+
 void rr_learner_score(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
                       uint32_t uid, int64_t now_ms, const uint32_t *items, size_t n,
                       float *out_probs)
@@ -325,16 +394,38 @@ void rr_learner_score(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_
     rr_learner_score_batch(lr, st, pt, now_ms, &uid, 1, items, first, out_probs);
 }
 
-/* One forward over the B rows built in lr->x; row b's probability goes to out_probs[slot[b]]. */
-static void score_rows(rr_learner_t *lr, int B, const size_t *slot, float *out_probs)
+/* One forward over the B rows built in sc->x; row b's probability goes to out_probs[slot[b]]. */
+static void score_rows(const rr_learner_t *lr, rr_learner_scratch_t *sc, int B, const size_t *slot,
+                       float *out_probs)
 {
-    rr_mlp_forward(&lr->mlp, lr->x, B, lr->ws, lr->prob);
-    for (int b = 0; b < B; b++) out_probs[slot[b]] = lr->prob[b];
+    rr_mlp_forward(&lr->mlp, sc->x, B, sc->ws, sc->prob);
+    for (int b = 0; b < B; b++) out_probs[slot[b]] = sc->prob[b];
+}
+
+/* An input row for scoring: fill_row with the rows read, not initialised. */
+static void score_row(const rr_learner_t *lr, rr_learner_scratch_t *sc, const rr_store_t *st,
+                      const rr_portrait_table_t *pt, uint32_t uid, const float *u,
+                      const float *ufeat, uint32_t iid, float *x)
+{
+    float tmp[RR_LEARNER_MAX_DIM];
+    uint32_t crow, brow;
+    const float *v = item_row_read(lr, iid, tmp);
+    item_rows_cached(lr, st, iid, sc->name_rows, &crow, &brow);
+    fill_row(lr, st, pt, uid, u, ufeat, iid, v, crow, brow, x);
 }
 
 void rr_learner_score_batch(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
                             int64_t now_ms, const uint32_t *uids, size_t nusers,
                             const uint32_t *items, const size_t *first, float *out_probs)
+{
+    rr_learner_scratch_t sc = own_scratch(lr);
+    rr_learner_score_batch_with(lr, &sc, st, pt, now_ms, uids, nusers, items, first, out_probs);
+}
+
+void rr_learner_score_batch_with(const rr_learner_t *lr, rr_learner_scratch_t *sc,
+                                 const rr_store_t *st, const rr_portrait_table_t *pt,
+                                 int64_t now_ms, const uint32_t *uids, size_t nusers,
+                                 const uint32_t *items, const size_t *first, float *out_probs)
 {
     float ufeat[RR_PORTRAIT_NUSER], u[RR_LEARNER_MAX_DIM];
     uint32_t used[RR_LEARNER_USER_ITEMS];
@@ -345,38 +436,56 @@ void rr_learner_score_batch(rr_learner_t *lr, const rr_store_t *st, const rr_por
         int known = uid < lr->users_max;
         if (known) { /* the user's part of every row, once per user */
             rr_portrait_user_features(pt, st, uid, now_ms, ufeat);
-            rr_learner_user_vec(lr, st, uid, u, used);
+            user_vec_read(lr, st, uid, u, used);
         }
         for (size_t i = first[k]; i < first[k + 1]; i++) {
             out_probs[i] = 0.0f;
             if (!known || items[i] >= lr->items_max) continue;
-            rr_learner_build_row(lr, st, pt, uid, u, ufeat, items[i], lr->x + (size_t)B * in);
+            score_row(lr, sc, st, pt, uid, u, ufeat, items[i], sc->x + (size_t)B * in);
             slot[B++] = i;
             if (B == lr->cfg.score_batch) {
-                score_rows(lr, B, slot, out_probs);
+                score_rows(lr, sc, B, slot, out_probs);
                 B = 0;
             }
         }
     }
-    if (B > 0) score_rows(lr, B, slot, out_probs);
+    if (B > 0) score_rows(lr, sc, B, slot, out_probs);
 }
 
 int rr_learner_retrieve(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, int K,
                         const rr_topn_filter_t *filter, uint32_t *out_ids, float *out_scores)
+{
+    rr_learner_scratch_t sc = own_scratch(lr);
+    return rr_learner_retrieve_with(lr, &sc, st, uid, K, filter, out_ids, out_scores);
+}
+
+int rr_learner_retrieve_with(const rr_learner_t *lr, rr_learner_scratch_t *sc, const rr_store_t *st,
+                             uint32_t uid, int K, const rr_topn_filter_t *filter, uint32_t *out_ids,
+                             float *out_scores)
 {
     size_t bound = rr_intern_bound(&st->items);
     if (bound > lr->items_max) bound = lr->items_max;
     if (uid >= lr->users_max || K < 1 || bound == 0) return 0;
     float u[RR_LEARNER_MAX_DIM];
     uint32_t used[RR_LEARNER_USER_ITEMS];
-    rr_learner_user_vec(lr, st, uid, u, used);
-    return rr_topn_one(u, lr->items.data, (uint32_t)bound, lr->cfg.dim, K, filter, lr->topn,
-                       lr->topn_floats, out_ids, out_scores);
+    user_vec_read(lr, st, uid, u, used);
+    return rr_topn_one(u, lr->items.data, (uint32_t)bound, lr->cfg.dim, K, filter, sc->topn,
+                       sc->topn_floats, out_ids, out_scores);
 }
 
 int rr_learner_retrieve_batch(rr_learner_t *lr, const rr_store_t *st, const uint32_t *uids, int U,
                               int K, const rr_topn_filter_t *filter, uint32_t *out_idx,
                               float *out_score, int *out_count)
+{
+    rr_learner_scratch_t sc = own_scratch(lr);
+    return rr_learner_retrieve_batch_with(lr, &sc, st, uids, U, K, filter, out_idx, out_score,
+                                          out_count);
+}
+
+int rr_learner_retrieve_batch_with(const rr_learner_t *lr, rr_learner_scratch_t *sc,
+                                   const rr_store_t *st, const uint32_t *uids, int U, int K,
+                                   const rr_topn_filter_t *filter, uint32_t *out_idx,
+                                   float *out_score, int *out_count)
 {
     size_t bound = rr_intern_bound(&st->items);
     if (bound > lr->items_max) bound = lr->items_max;
@@ -385,24 +494,30 @@ int rr_learner_retrieve_batch(rr_learner_t *lr, const rr_store_t *st, const uint
     for (int u = 0; u < U; u++) {
         uint32_t used[RR_LEARNER_USER_ITEMS];
         if (uids[u] >= lr->users_max) return 0;
-        rr_learner_user_vec(lr, st, uids[u], lr->ubatch + (size_t)u * d, used);
+        user_vec_read(lr, st, uids[u], sc->ubatch + (size_t)u * d, used);
     }
-    rr_topn_batch(lr->ubatch, U, lr->items.data, (uint32_t)bound, d, K, filter, lr->topn,
-                  lr->topn_floats, out_idx, out_score, out_count);
+    rr_topn_batch(sc->ubatch, U, lr->items.data, (uint32_t)bound, d, K, filter, sc->topn,
+                  sc->topn_floats, out_idx, out_score, out_count);
     return U;
 }
 
 void rr_learner_dot(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, const uint32_t *items,
                     size_t n, float *out)
 {
-    float u[RR_LEARNER_MAX_DIM];
+    rr_learner_dot_with(lr, st, uid, items, n, out);
+}
+
+void rr_learner_dot_with(const rr_learner_t *lr, const rr_store_t *st, uint32_t uid,
+                         const uint32_t *items, size_t n, float *out)
+{
+    float u[RR_LEARNER_MAX_DIM], tmp[RR_LEARNER_MAX_DIM];
     uint32_t used[RR_LEARNER_USER_ITEMS];
     int d = lr->cfg.dim;
-    rr_learner_user_vec(lr, st, uid, u, used);
+    user_vec_read(lr, st, uid, u, used);
     for (size_t i = 0; i < n; i++) {
         out[i] = 0;
         if (items[i] >= lr->items_max) continue;
-        const float *v = rr_learner_item_row(lr, items[i]);
+        const float *v = item_row_read(lr, items[i], tmp);
         for (int j = 0; j < d; j++) out[i] += u[j] * v[j];
     }
 }

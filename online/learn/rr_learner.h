@@ -4,8 +4,8 @@
  * per user); trained test-then-train on every event with sampled negatives, in mini-batches;
  * scores candidates and retrieves by dot product. Caller-allocated; init allocates everything
  * (parameters in one block, optimiser state in another, scratch), so train/score/retrieve never
- * allocate. Single-threaded. Deterministic: same seed and event order give bit-identical
- * parameters. */
+ * allocate. Training is single-threaded; scoring only reads (rr_learner_scratch_t). Deterministic:
+ * same seed and event order give bit-identical parameters. */
 #ifndef RR_LEARNER_H
 #define RR_LEARNER_H
 
@@ -98,6 +98,19 @@ typedef struct rr_learner_s {
     size_t topn_floats;
 } rr_learner_t;
 
+/* Scoring scratch: everything rr_learner_score*, _dot and _retrieve* write besides their outputs
+ * (MLP rows and workspace, retrieval blocks, the cache of hashed category/brand rows). Scoring
+ * only reads the learner (an item row not yet initialised is computed, not stored), so threads
+ * may score at once, each with its own scratch, while nothing trains. The functions without
+ * _with use the learner's own. */
+typedef struct rr_learner_scratch_s {
+    float *x, *ws, *prob; /* [score_batch × in_dim], MLP workspace, [score_batch] */
+    float *topn, *ubatch; /* retrieval blocks, [RR_LEARNER_RETRIEVE_BATCH × dim] */
+    size_t topn_floats;
+    uint32_t *name_rows; /* [2][RR_LEARNER_NAME_CACHE] (id + 1, hashed row) */
+    int owned;           /* allocated by rr_learner_scratch_init */
+} rr_learner_scratch_t;
+
 /* The defaults above. */
 rr_learner_config_t rr_learner_config_default(void);
 
@@ -142,8 +155,12 @@ float rr_learner_train(rr_learner_t *lr, const rr_store_t *st, const rr_portrait
                        uint32_t uid, uint32_t pos, rr_event_type_t type, int64_t ts_ms,
                        const uint32_t *impressions, size_t nimpressions, float *out_pos_prob);
 
+/* A scratch for another scoring thread, sized for lr. RR_ERR_NOMEM. */
+rr_err_t rr_learner_scratch_init(const rr_learner_t *lr, rr_learner_scratch_t *sc);
+void rr_learner_scratch_free(rr_learner_scratch_t *sc);
+
 /* MLP probabilities of user uid for items[0..n) at time now_ms (0 for ids out of range).
- * Initialises the user's and items' rows if new (deterministic, see rr_learner_init). */
+ * Rows not yet initialised are scored with the values they will get (see rr_learner_init). */
 void rr_learner_score(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
                       uint32_t uid, int64_t now_ms, const uint32_t *items, size_t n,
                       float *out_probs);
@@ -155,7 +172,7 @@ void rr_learner_score_batch(rr_learner_t *lr, const rr_store_t *st, const rr_por
                             const uint32_t *items, const size_t *first, float *out_probs);
 
 /* u·v of user uid (the mean of its recent items' rows) with each of items[0..n) (0 for ids out
- * of range). Initialises new items' rows (deterministic, see rr_learner_init). */
+ * of range). */
 void rr_learner_dot(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, const uint32_t *items,
                     size_t n, float *out);
 
@@ -171,5 +188,20 @@ int rr_learner_retrieve(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, in
 int rr_learner_retrieve_batch(rr_learner_t *lr, const rr_store_t *st, const uint32_t *uids, int U,
                               int K, const rr_topn_filter_t *filter, uint32_t *out_idx,
                               float *out_score, int *out_count);
+
+/* The same four with the caller's scratch (any thread; see rr_learner_scratch_t). */
+void rr_learner_score_batch_with(const rr_learner_t *lr, rr_learner_scratch_t *sc,
+                                 const rr_store_t *st, const rr_portrait_table_t *pt,
+                                 int64_t now_ms, const uint32_t *uids, size_t nusers,
+                                 const uint32_t *items, const size_t *first, float *out_probs);
+void rr_learner_dot_with(const rr_learner_t *lr, const rr_store_t *st, uint32_t uid,
+                         const uint32_t *items, size_t n, float *out);
+int rr_learner_retrieve_with(const rr_learner_t *lr, rr_learner_scratch_t *sc, const rr_store_t *st,
+                             uint32_t uid, int K, const rr_topn_filter_t *filter, uint32_t *out_ids,
+                             float *out_scores);
+int rr_learner_retrieve_batch_with(const rr_learner_t *lr, rr_learner_scratch_t *sc,
+                                   const rr_store_t *st, const uint32_t *uids, int U, int K,
+                                   const rr_topn_filter_t *filter, uint32_t *out_idx,
+                                   float *out_score, int *out_count);
 
 #endif

@@ -65,12 +65,12 @@ static void refresh_scaling(rr_ranker_t *rk)
     }
 }
 
-static void standardise(rr_ranker_t *rk, const float *x, int n)
+static void standardise(const rr_ranker_t *rk, float *xn, const float *x, int n)
 {
     int f = rk->nfeat;
     for (int i = 0; i < n; i++) {
         const float *in = x + (size_t)i * f;
-        float *out = rk->xn + (size_t)i * f;
+        float *out = xn + (size_t)i * f;
         for (int k = 0; k < f; k++) {
             float z = (in[k] - rk->mu[k]) * rk->inv_sd[k];
             out[k] = z > 8.f ? 8.f : z < -8.f ? -8.f : z;
@@ -78,12 +78,47 @@ static void standardise(rr_ranker_t *rk, const float *x, int n)
     }
 }
 
+/* The ranker's own scratch, as the _with functions take it. */
+static rr_ranker_scratch_t own_scratch(rr_ranker_t *rk)
+{
+    rr_ranker_scratch_t sc = {rk->xn, rk->ws, rk->grads, 0};
+    return sc;
+}
+
+rr_err_t rr_ranker_scratch_init(const rr_ranker_t *rk, rr_ranker_scratch_t *sc)
+{
+    sc->owned = 1;
+    sc->xn = calloc((size_t)rk->ws_rows * (size_t)rk->nfeat, sizeof(float));
+    sc->ws = calloc(rr_mlp_workspace_floats(&rk->mlp.cfg, rk->ws_rows), sizeof(float));
+    sc->grads = calloc(rk->nparams, sizeof(float));
+    if (sc->xn && sc->ws && sc->grads) return RR_OK;
+    rr_ranker_scratch_free(sc);
+    return RR_E(NOMEM);
+}
+
+void rr_ranker_scratch_free(rr_ranker_scratch_t *sc)
+{
+    if (sc->owned) {
+        free(sc->xn);
+        free(sc->ws);
+        free(sc->grads);
+    }
+    memset(sc, 0, sizeof(*sc));
+}
+
 void rr_ranker_score(rr_ranker_t *rk, const float *x, size_t n, float *out)
+{
+    rr_ranker_scratch_t sc = own_scratch(rk);
+    rr_ranker_score_with(rk, &sc, x, n, out);
+}
+
+void rr_ranker_score_with(const rr_ranker_t *rk, rr_ranker_scratch_t *sc, const float *x, size_t n,
+                          float *out)
 {
     for (size_t at = 0; at < n; at += (size_t)RR_RANKER_SCORE_ROWS) {
         int m = (int)(n - at < RR_RANKER_SCORE_ROWS ? n - at : RR_RANKER_SCORE_ROWS);
-        standardise(rk, x + at * (size_t)rk->nfeat, m);
-        rr_mlp_forward(&rk->mlp, rk->xn, m, rk->ws, out + at);
+        standardise(rk, sc->xn, x + at * (size_t)rk->nfeat, m);
+        rr_mlp_forward(&rk->mlp, sc->xn, m, sc->ws, out + at);
     }
 }
 
@@ -92,12 +127,19 @@ void rr_ranker_score(rr_ranker_t *rk, const float *x, size_t n, float *out)
  * overwrites it). */
 void rr_ranker_contributions(rr_ranker_t *rk, const float *x, int n, float *out)
 {
+    rr_ranker_scratch_t sc = own_scratch(rk);
+    rr_ranker_contributions_with(rk, &sc, x, n, out);
+}
+
+void rr_ranker_contributions_with(const rr_ranker_t *rk, rr_ranker_scratch_t *sc, const float *x,
+                                  int n, float *out)
+{
     if (n <= 0) return;
     if (n > RR_RANKER_SCORE_ROWS) n = RR_RANKER_SCORE_ROWS;
-    standardise(rk, x, n);
-    rr_mlp_forward(&rk->mlp, rk->xn, n, rk->ws, NULL);
-    rr_mlp_backward(&rk->mlp, rk->xn, n, rk->ws, rk->zeros, NULL, rk->grads, out);
-    for (size_t k = 0; k < (size_t)n * (size_t)rk->nfeat; k++) out[k] *= rk->xn[k];
+    standardise(rk, sc->xn, x, n);
+    rr_mlp_forward(&rk->mlp, sc->xn, n, sc->ws, NULL);
+    rr_mlp_backward(&rk->mlp, sc->xn, n, sc->ws, rk->zeros, NULL, sc->grads, out);
+    for (size_t k = 0; k < (size_t)n * (size_t)rk->nfeat; k++) out[k] *= sc->xn[k];
 }
 
 void rr_ranker_stage(rr_ranker_t *rk, const float *x, const float *labels, const float *weights,
@@ -119,7 +161,7 @@ void rr_ranker_flush(rr_ranker_t *rk)
     for (int i = 0; i < n; i++)
         rr_welford_update(rk->norm, rk->x + (size_t)i * rk->nfeat, rk->nfeat);
     refresh_scaling(rk);
-    standardise(rk, rk->x, n);
+    standardise(rk, rk->xn, rk->x, n);
     rr_mlp_forward(&rk->mlp, rk->xn, n, rk->ws, NULL);
     rr_mlp_backward(&rk->mlp, rk->xn, n, rk->ws, rk->labels, rk->weights, rk->grads, NULL);
     rr_clip_grad_norm(rk->grads, rk->nparams, 5.0f);

@@ -34,6 +34,13 @@ typedef struct rr_ranker_s {
     uint64_t steps;
 } rr_ranker_t;
 
+/* Scoring scratch: what score and contributions write besides their output. The ranker has its
+ * own (the functions without _with); another thread scoring while nothing trains uses its own. */
+typedef struct rr_ranker_scratch_s {
+    float *xn, *ws, *grads; /* standardised rows, MLP workspace, the attribution's gradients */
+    int owned;              /* allocated by rr_ranker_scratch_init */
+} rr_ranker_scratch_t;
+
 /* nfeat features (<= RR_RANKER_MAX_FEATS), hidden layers 32 and 16, Adagrad at lr, a step every
  * max_rows staged rows. RR_ERR_NOMEM or RR_ERR_INVAL. */
 rr_err_t rr_ranker_init(rr_ranker_t *rk, int nfeat, int max_rows, float lr, uint64_t seed);
@@ -45,6 +52,14 @@ void rr_ranker_score(rr_ranker_t *rk, const float *x, size_t n, float *out);
  * from the mean in standard deviations), scaled by a positive factor per row, so within a row
  * the largest entry is the feature that raised the score most. out is n × nfeat. */
 void rr_ranker_contributions(rr_ranker_t *rk, const float *x, int n, float *out);
+/* A scratch for another scoring thread, sized for rk. RR_ERR_NOMEM. */
+rr_err_t rr_ranker_scratch_init(const rr_ranker_t *rk, rr_ranker_scratch_t *sc);
+void rr_ranker_scratch_free(rr_ranker_scratch_t *sc);
+/* rr_ranker_score and rr_ranker_contributions with the caller's scratch; they only read rk. */
+void rr_ranker_score_with(const rr_ranker_t *rk, rr_ranker_scratch_t *sc, const float *x, size_t n,
+                          float *out);
+void rr_ranker_contributions_with(const rr_ranker_t *rk, rr_ranker_scratch_t *sc, const float *x,
+                                  int n, float *out);
 /* Stages n rows (x n × nfeat, labels 0/1, each group's weights summing to 1) for training;
  * takes a step first when they would not fit. Rows beyond max_rows are dropped. */
 void rr_ranker_stage(rr_ranker_t *rk, const float *x, const float *labels, const float *weights,

@@ -4,11 +4,15 @@
 #include <string.h>
 #include "rr_pipeline.h"
 
+/* The recommender's callbacks get the refresh context of the thread calling them: each scores
+ * with that context's scratch and only reads the models. */
 static void rerank(void *opaque, uint32_t uid, const uint32_t *items, size_t n, float *probs)
 {
-    rr_pipeline_t *pl = opaque;
-    rr_learner_score(&pl->learner, &pl->store, &pl->portrait, uid, pl->portrait.now_ms, items, n,
-                     probs);
+    rr_refresh_ctx_t *cx = opaque;
+    rr_pipeline_t *pl = cx->pl;
+    size_t first[2] = {0, n};
+    rr_learner_score_batch_with(&pl->learner, &cx->learn, &pl->store, &pl->portrait,
+                                pl->portrait.now_ms, &uid, 1, items, first, probs);
 }
 
 typedef struct retrieve_ctx_s {
@@ -27,14 +31,14 @@ static int retrieve_skip(void *ctx, int user, uint32_t item)
 }
 
 /* A batch already retrieved for this user (rr_pipeline_refresh_batch)? */
-static size_t retrieve_cached(const rr_pipeline_t *pl, uint32_t uid, size_t k, uint32_t *ids,
+static size_t retrieve_cached(const rr_refresh_ctx_t *cx, uint32_t uid, size_t k, uint32_t *ids,
                               float *scores)
 {
-    for (int b = 0; b < pl->rcache_n; b++) {
-        if (pl->rcache_uid[b] != uid) continue;
-        size_t n = (size_t)pl->rcache_count[b] < k ? (size_t)pl->rcache_count[b] : k;
-        memcpy(ids, pl->rcache_ids + (size_t)b * pl->rcache_k, n * sizeof(*ids));
-        memcpy(scores, pl->rcache_scores + (size_t)b * pl->rcache_k, n * sizeof(*scores));
+    for (int b = 0; b < cx->rcache_n; b++) {
+        if (cx->rcache_uid[b] != uid) continue;
+        size_t n = (size_t)cx->rcache_count[b] < k ? (size_t)cx->rcache_count[b] : k;
+        memcpy(ids, cx->rcache_ids + (size_t)b * cx->rcache_k, n * sizeof(*ids));
+        memcpy(scores, cx->rcache_scores + (size_t)b * cx->rcache_k, n * sizeof(*scores));
         return n;
     }
     return SIZE_MAX;
@@ -42,39 +46,41 @@ static size_t retrieve_cached(const rr_pipeline_t *pl, uint32_t uid, size_t k, u
 
 static size_t retrieve(void *opaque, uint32_t uid, size_t k, uint32_t *ids, float *scores)
 {
-    rr_pipeline_t *pl = opaque;
-    size_t cached = retrieve_cached(pl, uid, k, ids, scores);
+    rr_refresh_ctx_t *cx = opaque;
+    rr_pipeline_t *pl = cx->pl;
+    size_t cached = retrieve_cached(cx, uid, k, ids, scores);
     if (cached != SIZE_MAX) return cached;
     retrieve_ctx_t rc = {&pl->store, uid};
     rr_topn_filter_t filter = {NULL, retrieve_skip, &rc};
-    int n = rr_learner_retrieve(&pl->learner, &pl->store, uid, (int)k, &filter, ids, scores);
+    int n = rr_learner_retrieve_with(&pl->learner, &cx->learn, &pl->store, uid, (int)k, &filter,
+                                     ids, scores);
     return n > 0 ? (size_t)n : 0;
 }
 
 static void rank_score(void *opaque, const float *x, size_t n, float *probs)
 {
-    rr_pipeline_t *pl = opaque;
-    rr_ranker_score(&pl->ranker, x, n, probs);
+    rr_refresh_ctx_t *cx = opaque;
+    rr_ranker_score_with(&cx->pl->ranker, &cx->rank, x, n, probs);
 }
 
 static void rank_explain(void *opaque, const float *x, size_t n, float *contrib)
 {
-    rr_pipeline_t *pl = opaque;
-    rr_ranker_contributions(&pl->ranker, x, (int)n, contrib);
+    rr_refresh_ctx_t *cx = opaque;
+    rr_ranker_contributions_with(&cx->pl->ranker, &cx->rank, x, (int)n, contrib);
 }
 
 static void rank_dot(void *opaque, uint32_t uid, const uint32_t *items, size_t n, float *out)
 {
-    rr_pipeline_t *pl = opaque;
+    rr_pipeline_t *pl = ((rr_refresh_ctx_t *)opaque)->pl;
     if (pl->model_on)
-        rr_learner_dot(&pl->learner, &pl->store, uid, items, n, out);
+        rr_learner_dot_with(&pl->learner, &pl->store, uid, items, n, out);
     else
         memset(out, 0, n * sizeof(*out));
 }
 
 static void rank_demo(void *opaque, uint32_t uid, const uint32_t *items, size_t n, float *out)
 {
-    rr_pipeline_t *pl = opaque;
+    const rr_pipeline_t *pl = ((rr_refresh_ctx_t *)opaque)->pl;
     uint32_t seg[RR_SEGPOP_KINDS];
     rr_segpop_segments(&pl->portrait.user[uid], seg);
     for (size_t i = 0; i < n; i++) out[i] = rr_segpop_lift(&pl->segpop, seg, items[i]);
@@ -98,7 +104,7 @@ static rr_err_t ranker_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     pl->rank_rng = (uint64_t)cfg->model_seed * 0x9E3779B97F4A7C15ULL + 1;
     rr_rank_src_t src = {pl->trends, pl->item_first_ms, pl->item_last_ms, &pl->portrait.now_ms,
                          &pl->epoch, &pl->ranker.steps, rank_demo};
-    return rr_rank_enable(&pl->rec, &src, rank_score, rank_explain, rank_dot, pl);
+    return rr_rank_enable(&pl->rec, &src, rank_score, rank_explain, rank_dot, &pl->ctx[0]);
 }
 
 static rr_err_t model_init(rr_pipeline_t *pl, const rr_config_t *cfg)
@@ -121,20 +127,18 @@ static rr_err_t model_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     rr_err_t err = rr_learner_init(&pl->learner, &lc, (size_t)cfg->users_max,
                                    (size_t)cfg->items_max, errstr, sizeof(errstr));
     if (err) return err;
-    pl->rcache_k = cfg->recs_retrieve_k > 0 ? cfg->recs_retrieve_k : 1;
-    pl->rcache_ids = calloc((size_t)RR_LEARNER_RETRIEVE_BATCH * pl->rcache_k, sizeof(uint32_t));
-    pl->rcache_scores = calloc((size_t)RR_LEARNER_RETRIEVE_BATCH * pl->rcache_k, sizeof(float));
-    if (!pl->rcache_ids || !pl->rcache_scores) return RR_E(NOMEM);
     pl->model_on = 1;
     pl->rec.rerank = rerank;
     pl->rec.retrieve = retrieve;
-    pl->rec.model_opaque = pl;
+    pl->rec.model_opaque = &pl->ctx[0];
     return RR_OK;
 }
 
 rr_err_t rr_pipeline_init(rr_pipeline_t *pl, const rr_config_t *cfg)
 {
     memset(pl, 0, sizeof(*pl));
+    pl->ctx[0].pl = pl;
+    pl->ctx[0].rec = &pl->rec; /* the loop thread's: training and POST /rank share it */
     pl->recent_window = (uint32_t)cfg->recs_recent;
     rr_err_t err = rr_store_init(&pl->store, (size_t)cfg->users_max, (size_t)cfg->items_max,
                                  (uint32_t)cfg->recs_recent, (uint32_t)cfg->recs_n);
@@ -159,12 +163,14 @@ rr_err_t rr_pipeline_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     pl->evict_rng = (uint64_t)cfg->model_seed;
     if (!err && cfg->model_enabled) err = model_init(pl, cfg);
     if (!err && cfg->recs_ranker) err = ranker_init(pl, cfg);
+    if (!err) err = rr_pipeline_refresh_init(pl, cfg);
     if (err) rr_pipeline_free(pl);
     return err;
 }
 
 void rr_pipeline_free(rr_pipeline_t *pl)
 {
+    rr_pipeline_refresh_free(pl);
     rr_store_free(&pl->store);
     rr_cooc_free(&pl->cooc);
     rr_trending_free(&pl->trending);
@@ -182,10 +188,6 @@ void rr_pipeline_free(rr_pipeline_t *pl)
     pl->item_first_ms = pl->item_last_ms = NULL;
     if (pl->ranker_on) rr_ranker_free(&pl->ranker);
     pl->ranker_on = 0;
-    free(pl->rcache_ids);
-    free(pl->rcache_scores);
-    pl->rcache_ids = NULL;
-    pl->rcache_scores = NULL;
     pl->model_on = 0;
 }
 
@@ -462,48 +464,6 @@ rr_err_t rr_pipeline_apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *ui
     rr_err_t err = apply(pl, ev, uid);
     pl->epoch++; /* after the ranker trained on the pool it ranked before the event */
     return err;
-}
-
-typedef struct batch_ctx_s {
-    const rr_store_t *st;
-    const uint32_t *uids;
-} batch_ctx_t;
-
-static int batch_skip(void *ctx, int user, uint32_t item)
-{
-    const batch_ctx_t *bc = ctx;
-    return !bc->st->item[item].available || !bc->st->item[item].interactions ||
-           rr_store_has_seen(bc->st, bc->uids[user], item);
-}
-
-/* The MLP re-rank of a whole refresh batch: one forward per score_batch rows across users. */
-static void rerank_batch(void *opaque, const uint32_t *uids, size_t nusers, const uint32_t *items,
-                         const size_t *first, float *probs)
-{
-    rr_pipeline_t *pl = opaque;
-    rr_learner_score_batch(&pl->learner, &pl->store, &pl->portrait, pl->portrait.now_ms, uids,
-                           nusers, items, first, probs);
-}
-
-void rr_pipeline_refresh_batch(rr_pipeline_t *pl, const uint32_t *uids, size_t n)
-{
-    for (size_t at = 0; at < n; at += RR_LEARNER_RETRIEVE_BATCH) {
-        size_t m = n - at < RR_LEARNER_RETRIEVE_BATCH ? n - at : RR_LEARNER_RETRIEVE_BATCH;
-        if (pl->model_on && pl->rec.p.retrieve_k > 0 && m > 1) {
-            batch_ctx_t bc = {&pl->store, uids + at};
-            rr_topn_filter_t filter = {NULL, batch_skip, &bc};
-            int k =
-                (int)pl->rec.p.retrieve_k < pl->rcache_k ? (int)pl->rec.p.retrieve_k : pl->rcache_k;
-            pl->rcache_n =
-                rr_learner_retrieve_batch(&pl->learner, &pl->store, uids + at, (int)m, k, &filter,
-                                          pl->rcache_ids, pl->rcache_scores, pl->rcache_count);
-            pl->rcache_k = k;
-            memcpy(pl->rcache_uid, uids + at, m * sizeof(*uids));
-        }
-        rr_recommend_batch(&pl->rec, &pl->store, &pl->cooc, &pl->trending, &pl->cattop, uids + at,
-                           m, pl->rec.rerank ? rerank_batch : NULL, pl);
-        pl->rcache_n = 0;
-    }
 }
 
 size_t rr_pipeline_refresh(rr_pipeline_t *pl, uint32_t uid)

@@ -1,6 +1,8 @@
 /* rr_pipeline.h — the engine's state machine without I/O: apply an event to the user and item
  * state, keep prequential metrics (test-then-train), recompute a user's list. `rtrec run`
- * wraps it with Kafka and Redis; `rtrec eval` drives it straight from files. Single-threaded. */
+ * wraps it with Kafka and Redis; `rtrec eval` drives it straight from files. One thread owns
+ * it; with recs.refresh_threads = 2, rr_pipeline_refresh_batch lends a batch to a worker thread
+ * that only reads the state while the call lasts. */
 #ifndef RR_PIPELINE_H
 #define RR_PIPELINE_H
 
@@ -18,7 +20,29 @@
 #include "rr_textidx.h"
 #include "rr_trending.h"
 
-#define RR_PIPELINE_RANK_ROWS 64 /* ranker rows per SGD step (about four positives) */
+#define RR_PIPELINE_RANK_ROWS   64 /* ranker rows per SGD step (about four positives) */
+#define RR_PIPELINE_THREADS_MAX 2  /* recs.refresh_threads: the owner and one worker */
+
+struct rr_pipeline_s;
+/* What one thread computing lists writes besides the lists: the recommender's candidate scratch
+ * (context 0's is pl->rec, which training and POST /rank use too; context 1's a fork of it), the
+ * learner's and ranker's scoring scratch, the retrieval results of the batch it refreshes, and
+ * its own counters. The recommender's callbacks get their context as opaque. */
+typedef struct rr_refresh_ctx_s {
+    struct rr_pipeline_s *pl;
+    rr_recommender_t *rec;
+    rr_recommender_t fork; /* context 1's recommender */
+    rr_learner_scratch_t learn;
+    rr_ranker_scratch_t rank;
+    uint32_t rcache_uid[RR_LEARNER_RETRIEVE_BATCH];
+    int rcache_count[RR_LEARNER_RETRIEVE_BATCH];
+    uint32_t *rcache_ids; /* [RR_LEARNER_RETRIEVE_BATCH × retrieve_k] */
+    float *rcache_scores;
+    int rcache_n, rcache_k;
+    uint64_t users;   /* lists computed by this thread */
+    uint64_t busy_ns; /* time spent computing them */
+    uint64_t wait_ns; /* context 0: time waiting for the worker to finish its last chunk */
+} rr_refresh_ctx_t;
 
 typedef struct rr_preq_s {
     uint64_t targets; /* events of a known user on an item new to that user */
@@ -42,12 +66,11 @@ typedef struct rr_pipeline_s {
     rr_text_table_t text; /* item tokens and users' search intent (store.text points here) */
     rr_learner_t learner;
     int model_on;
-    /* Retrieval results of the batch being refreshed (rr_pipeline_refresh_batch). */
-    uint32_t rcache_uid[RR_LEARNER_RETRIEVE_BATCH];
-    int rcache_count[RR_LEARNER_RETRIEVE_BATCH];
-    uint32_t *rcache_ids; /* [RR_LEARNER_RETRIEVE_BATCH × retrieve_k] */
-    float *rcache_scores;
-    int rcache_n, rcache_k;
+    /* The threads computing lists (rr_pipeline_refresh_batch): [0] the owner's, [1] the worker's.
+     */
+    rr_refresh_ctx_t ctx[RR_PIPELINE_THREADS_MAX];
+    int refresh_threads;
+    struct rr_refresh_worker_s *worker; /* NULL with one thread */
     /* The learned ranker (recs.ranker=1): trends at several half-lives, item clocks, the model. */
     int ranker_on;
     rr_trending_t trends[RR_NTRENDS];
@@ -87,9 +110,15 @@ rr_err_t rr_pipeline_apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *ui
 /* Takes the SGD step on the events the learner has staged (it does so by itself every
  * model.batch events), updating the prequential metrics and propensities. */
 void rr_pipeline_train_flush(rr_pipeline_t *pl);
-/* Recomputes the lists of n users, RR_LEARNER_RETRIEVE_BATCH at a time: one pass of the top-N
- * kernel over the catalog for all of them, and one MLP re-rank of all their candidates. */
+/* Recomputes the lists of n distinct users, RR_LEARNER_RETRIEVE_BATCH at a time: one pass of the
+ * top-N kernel over the catalog for all of them, and one MLP re-rank of all their candidates.
+ * With recs.refresh_threads = 2 the owner and the worker take chunks of the batch until none is
+ * left; returns once every list is written. The lists are the same with 1 or 2 threads: each
+ * thread reads the same state (nothing changes it during the call) with its own scratch. */
 void rr_pipeline_refresh_batch(rr_pipeline_t *pl, const uint32_t *uids, size_t n);
+/* The refresh contexts and the worker (rr_pipeline_init calls it; rr_pipeline_free joins). */
+rr_err_t rr_pipeline_refresh_init(rr_pipeline_t *pl, const rr_config_t *cfg);
+void rr_pipeline_refresh_free(rr_pipeline_t *pl);
 /* Recomputes the user's list into the store; returns its length. */
 size_t rr_pipeline_refresh(rr_pipeline_t *pl, uint32_t uid);
 /* A catalog update (the items topic): rr_store_item_update through the pipeline, which knows

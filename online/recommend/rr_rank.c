@@ -71,6 +71,12 @@ rr_err_t rr_rank_enable(rr_recommender_t *rec, const rr_rank_src_t *src, rr_rank
     return RR_OK;
 }
 
+rr_err_t rr_rank_fork(const rr_recommender_t *base, rr_recommender_t *rec, void *opaque)
+{
+    const rr_rank_t *rk = base->rank;
+    return rr_rank_enable(rec, &rk->src, rk->rank, rk->explain, rk->dot, opaque);
+}
+
 void rr_rank_free(rr_recommender_t *rec)
 {
     rr_rank_t *rk = rec->rank;

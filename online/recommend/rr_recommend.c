@@ -39,6 +39,18 @@ rr_err_t rr_recommender_init(rr_recommender_t *rec, size_t items_max, const rr_r
     return RR_OK;
 }
 
+rr_err_t rr_recommender_fork(const rr_recommender_t *base, rr_recommender_t *rec, void *opaque)
+{
+    rr_err_t err = rr_recommender_init(rec, base->items_max, &base->p);
+    if (err) return err;
+    rec->rerank = base->rerank;
+    rec->retrieve = base->retrieve;
+    rec->model_opaque = opaque;
+    err = base->rank ? rr_rank_fork(base, rec, opaque) : RR_OK;
+    if (err) rr_recommender_free(rec);
+    return err;
+}
+
 void rr_recommender_free(rr_recommender_t *rec)
 {
     rr_rank_free(rec);

@@ -66,6 +66,11 @@ typedef struct rr_recommender_s {
 
 rr_err_t rr_recommender_init(rr_recommender_t *rec, size_t items_max, const rr_rec_params_t *p);
 void rr_recommender_free(rr_recommender_t *rec);
+/* A recommender for another thread refreshing lists beside base's: base's parameters and
+ * callbacks (and its learned ranker's, if on), its own scratch, and opaque given to the
+ * callbacks instead of base's. The sources are only read while lists are computed, so the two
+ * may refresh different users at once while nothing changes the state. RR_ERR_NOMEM. */
+rr_err_t rr_recommender_fork(const rr_recommender_t *base, rr_recommender_t *rec, void *opaque);
 /* Recomputes user uid's list in the store. Returns its length. */
 size_t rr_recommend_user(rr_recommender_t *rec, rr_store_t *st, const rr_cooc_t *co,
                          const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid);

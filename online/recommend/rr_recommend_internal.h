@@ -24,5 +24,7 @@ size_t rr_rec_list_insert(rr_list_entry_t *list, size_t n, size_t cap, rr_list_e
 rr_list_entry_t rr_rec_blend(const rr_recommender_t *rec, const rr_store_t *st,
                              const rr_trending_t *tr, uint32_t item, float co_max, float tr_max);
 void rr_rank_free(rr_recommender_t *rec);
+/* rr_rank_enable on rec with base's sources and callbacks, opaque instead of base's. */
+rr_err_t rr_rank_fork(const rr_recommender_t *base, rr_recommender_t *rec, void *opaque);
 
 #endif

@@ -88,8 +88,8 @@ class Recovery(unittest.TestCase):
         self.procs.append(p)
         return p
 
-    def engine(self, broker, redis, ckdir, group):
-        return self.start("-X", f"kafka.bootstrap.servers={broker.bootstrap}", "-X",
+    def engine(self, broker, redis, ckdir, group, extra=()):
+        return self.start(*extra, "-X", f"kafka.bootstrap.servers={broker.bootstrap}", "-X",
                           f"redis.port={redis.port}", "-X", f"kafka.group.id={group}",
                           "-X", f"checkpoint.dir={ckdir}", "-X", "checkpoint.interval_s=1",
                           "-X", "stats.interval_ms=100",
@@ -104,17 +104,18 @@ class Recovery(unittest.TestCase):
             args += ["--rate", str(rate)]
         return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def run_to_end(self, partitions, kills):
+    def run_to_end(self, partitions, kills, extra=()):
         """One broker + Redis. The stream is cut in kills + 1 parts; each engine lifetime gets
         one part replayed at 250 ev/s and is killed -9 at a random moment while that part is
-        flowing, then restarted from its checkpoints. Returns (final checkpoint, redis)."""
+        flowing, then restarted from its checkpoints (the last part arrives at once, a backlog).
+        extra: -X options of every engine. Returns (final checkpoint, redis)."""
         broker = self.start("-X", f"broker.partitions={partitions}", command="broker",
                             expect_bootstrap=True)
         redis = harness.Redis().start()
         self.procs.append(redis)
         ckdir = tempfile.mkdtemp(dir=self.tmp)
         parts = split_frames(self.stream, kills + 1)
-        eng = self.engine(broker, redis, ckdir, "g")
+        eng = self.engine(broker, redis, ckdir, "g", extra)
         rng = random.Random(1234 + partitions)
         for k in range(kills):
             eng.wait_assigned(timeout=60)
@@ -128,7 +129,7 @@ class Recovery(unittest.TestCase):
             print(f"kill -9 #{k + 1} with about {done or 0} of {EVENTS} events applied"
                   + (" (during a checkpoint write)" if during_write else ""))
             self.assertEqual(producer.wait(timeout=60), 0)
-            eng = self.engine(broker, redis, ckdir, "g")
+            eng = self.engine(broker, redis, ckdir, "g", extra)
         eng.wait_assigned(timeout=60)
         self.assertEqual(self.replay(broker, path=parts[-1]).wait(timeout=60), 0)
         redis.cli("DEL", "rtrec:stats")  # from here on, only the last engine writes it
@@ -157,8 +158,11 @@ class Recovery(unittest.TestCase):
         return counts
 
     def test_one_partition_bit_identical(self):
+        """The killed engines compute lists on two threads, the reference on one: refreshing
+        must change nothing the model and the state hold."""
         ref_ckpt, ref_redis = self.run_to_end(1, kills=0)
-        ckpt, redis = self.run_to_end(1, kills=SOAK_KILLS or 3)
+        ckpt, redis = self.run_to_end(1, kills=SOAK_KILLS or 3,
+                                      extra=("-X", "recs.refresh_threads=2"))
         ref, got = digests(ref_ckpt), digests(ckpt)
         for tag in DETERMINISTIC:
             self.assertIn(tag, ref)
