@@ -142,6 +142,9 @@ float rr_learner_train(rr_learner_t *lr, const rr_store_t *st, const rr_portrait
                        uint32_t uid, uint32_t pos, rr_event_type_t type, int64_t ts_ms,
                        const uint32_t *impressions, size_t nimpressions, float *out_pos_prob);
 
+/* The item's embedding row (dim floats), initialised on first use (see rr_learner_init): for
+ * code that moves rows from outside, such as a synced peer's deltas. */
+float *rr_learner_item_row(rr_learner_t *lr, uint32_t iid);
 /* MLP probabilities of user uid for items[0..n) at time now_ms (0 for ids out of range).
  * Initialises the user's and items' rows if new (deterministic, see rr_learner_init). */
 void rr_learner_score(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
