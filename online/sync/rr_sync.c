@@ -129,7 +129,7 @@ rr_sync_t *rr_sync_new(rr_pipeline_t *pl, rr_sync_quant_t q, char *errstr, size_
         sy->hashed_at = sy->items_at + pl->learner.items_max * (size_t)sy->dim;
         sy->nhashed = pl->learner.nparams - sy->hashed_at;
     }
-    if (pl->ranker_on) sy->nranker = pl->ranker.nparams;
+    if (pl->ranker_on) sy->nranker = pl->ranker.nparams, sy->ranker_steps = pl->ranker.steps;
     if (alloc_all(sy, items_max)) {
         rr_sync_free(sy);
         snprintf(errstr, errlen, "sync: out of memory");
@@ -289,33 +289,49 @@ static void write_rows(rr_sync_t *sy, float s)
     }
 }
 
+/* The first k >= at with w[k] != base[k] (n if none); equal 64-byte blocks are skipped whole,
+ * as most of the hashed rows are between two publications. */
+static size_t next_change(const float *w, const float *base, size_t at, size_t n)
+{
+    for (;;) {
+        while (at + 16 <= n && memcmp(w + at, base + at, 16 * sizeof(float)) == 0) at += 16;
+        size_t stop = at + 16 < n ? at + 16 : n;
+        for (; at < stop; at++)
+            if (w[at] - base[at] != 0.0f) return at;
+        if (at >= n) return n;
+    }
+}
+
+/* The end of the run starting at `at`: past its last change followed by more than RUN_GAP
+ * unchanged floats. */
+static size_t run_end(const float *w, const float *base, size_t at, size_t n)
+{
+    size_t last = at;
+    for (size_t k = at + 1; k < n && k - last <= RUN_GAP; k++)
+        if (w[k] - base[k] != 0.0f) last = k;
+    return last + 1;
+}
+
 /* A region's changed floats as runs: (skip from the previous run's end, length, values). */
-static void write_region(rr_sync_t *sy, int region, float s)
+static void write_region(rr_sync_t *sy, int region, int changed, float s)
 {
     float *w, *base;
     size_t n, nruns = 0;
     rr_sync_region(sy, region, &w, &base, &n);
-    for (size_t k = 0; k < n; k++) sy->scratch[k] = w[k] - base[k];
-    for (int pass = 0; pass < 2; pass++) { /* count, then write */
-        if (pass) rr_sync_w_var(&sy->w, nruns);
-        size_t at = 0, end = 0;
-        while (at < n) {
-            while (at < n && sy->scratch[at] == 0.0f) at++;
-            if (at == n) break;
-            size_t last = at;
-            for (size_t k = at + 1; k < n && k - last <= RUN_GAP; k++)
-                if (sy->scratch[k] != 0.0f) last = k;
-            size_t len = last + 1 - at;
-            if (!pass) {
-                nruns++;
-            } else {
-                rr_sync_w_var(&sy->w, at - end);
-                rr_sync_w_var(&sy->w, len);
-                rr_sync_w_vec(&sy->w, sy->quant, sy->scratch + at, len, sy->decoded);
-                settle(w + at, base + at, sy->decoded, len, s);
-            }
-            at = end = last + 1;
-        }
+    if (!changed) n = 0;
+    for (size_t at = next_change(w, base, 0, n); at < n;
+         at = next_change(w, base, run_end(w, base, at, n), n))
+        nruns++;
+    rr_sync_w_var(&sy->w, nruns);
+    size_t end = 0;
+    for (size_t at = next_change(w, base, 0, n); at < n; at = next_change(w, base, end, n)) {
+        size_t stop = run_end(w, base, at, n), len = stop - at;
+        for (size_t k = 0; k < len; k++) sy->scratch[k] = w[at + k] - base[at + k];
+        rr_sync_w_var(&sy->w, at - end);
+        rr_sync_w_var(&sy->w, len);
+        rr_sync_w_vec(&sy->w, sy->quant, sy->scratch, len, sy->decoded);
+        settle(w + at, base + at, sy->decoded, len, s);
+        end = stop;
     }
 }
 
@@ -333,7 +349,8 @@ rr_err_t rr_sync_publish(rr_sync_t *sy, float self_weight, const uint8_t **buf, 
 {
     *buf = NULL;
     *len = 0;
-    if (!sy->nhits && !sy->trained) return RR_OK;
+    if (!sy->nhits && !sy->trained && (!sy->nranker || sy->pl->ranker.steps == sy->ranker_steps))
+        return RR_OK;
     sy->w.len = 0;
     sy->w.failed = 0;
     sy->stamp += 2; /* write_catalog uses stamp + 1 */
@@ -342,7 +359,12 @@ rr_err_t rr_sync_publish(rr_sync_t *sy, float self_weight, const uint8_t **buf, 
     write_catalog(sy);
     write_hits(sy);
     write_rows(sy, self_weight);
-    for (int r = 0; r < RR_SYNC_REGIONS; r++) write_region(sy, r, self_weight);
+    /* The MLP and hashed rows move only by training, the ranker by its own steps. */
+    int ranker_moved = sy->nranker && sy->pl->ranker.steps != sy->ranker_steps;
+    sy->ranker_steps = sy->nranker ? sy->pl->ranker.steps : 0;
+    write_region(sy, 0, sy->trained, self_weight);
+    write_region(sy, 1, sy->trained, self_weight);
+    write_region(sy, 2, ranker_moved, self_weight);
     sy->stats.hits_sent += sy->nhits;
     sy->stats.rows_sent += sy->ntouched;
     sy->nhits = sy->nrecent = sy->ntouched = 0;
