@@ -161,9 +161,10 @@ static const rr_config_prop_t props[] = {
      "event-time period at which instances exchange what they learned (the shared model, "
      "co-occurrence, trending, catalog); 0 = never. Used by `rtrec eval --instances` today; "
      "the engine does not publish yet"},
-    {"sync.merge", C(sync_merge, "sum", "mean"), "sum", 0, 0, 0,
-     "how a peer's weight deltas merge: sum (each update applied once everywhere) or mean "
-     "(deltas averaged over the instances); counts always add"},
+    {"sync.merge", C(sync_merge, "sum", "mean", "dense_mean"), "dense_mean", 0, 0, 0,
+     "how weight deltas merge: sum (each update applied once everywhere), mean (averaged over "
+     "the instances), dense_mean (the MLPs averaged, item and hashed rows summed); counts "
+     "always add"},
     {"sync.quant", C(sync_quant, "f32", "f16", "int8"), "f32", 0, 0, 0,
      "encoding of weight deltas in a sync delta (int8: one f32 scale per row or run)"},
     {"log.level", C(log_level, "error", "warn", "info", "debug"), "info", 0, 0, 0,

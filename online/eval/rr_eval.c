@@ -50,8 +50,8 @@ typedef struct eval_s {
     int ninst, pl_ready, partitions;
     size_t nslot, items_max; /* per-instance strides of pitem and shown */
     int64_t sync_ms, next_sync;
-    float merge_weight; /* sum: 1, mean: 1/N */
-    int cold;           /* the target being scored is in the cold-start slice */
+    rr_sync_merge_t merge; /* sync.merge's weights */
+    int cold;              /* the target being scored is in the cold-start slice */
     rr_eval_result_t *res;
 } eval_t;
 
@@ -160,7 +160,7 @@ static rr_err_t eval_sync_init(eval_t *ev, const rr_config_t *cfg)
     if (ev->sync_ms <= 0) return RR_OK;
     int q = rr_sync_quant_parse(cfg->sync_quant);
     if (q < 0) return RR_E(CONFIG);
-    ev->merge_weight = strcmp(cfg->sync_merge, "mean") == 0 ? 1.0f / (float)ev->ninst : 1.0f;
+    if (rr_sync_merge_rule(cfg->sync_merge, ev->ninst, &ev->merge)) return RR_E(CONFIG);
     char errstr[128];
     for (int i = 0; i < ev->ninst; i++)
         if (!(ev->syncs[i] = rr_sync_new(&ev->pls[i], (rr_sync_quant_t)q, errstr, sizeof(errstr))))
@@ -370,14 +370,14 @@ static rr_err_t eval_sync_round(eval_t *ev)
     const uint8_t *buf[RR_EVAL_MAX_INSTANCES];
     size_t len[RR_EVAL_MAX_INSTANCES], total = 0;
     for (int i = 0; i < ev->ninst; i++) {
-        rr_err_t err = rr_sync_publish(ev->syncs[i], ev->merge_weight, &buf[i], &len[i]);
+        rr_err_t err = rr_sync_publish(ev->syncs[i], &ev->merge, &buf[i], &len[i]);
         if (err) return err;
         total += len[i];
     }
     for (int j = 0; j < ev->ninst; j++)
         for (int i = 0; i < ev->ninst; i++) {
             if (i == j || !len[i]) continue;
-            rr_err_t err = rr_sync_apply(ev->syncs[j], buf[i], len[i], ev->merge_weight);
+            rr_err_t err = rr_sync_apply(ev->syncs[j], buf[i], len[i], &ev->merge);
             if (err) return err;
         }
     ev->res->sync_rounds += total > 0;

@@ -165,6 +165,20 @@ const rr_sync_stats_t *rr_sync_stats(const rr_sync_t *sy)
     return &sy->stats;
 }
 
+int rr_sync_merge_rule(const char *name, int instances, rr_sync_merge_t *m)
+{
+    float mean = 1.0f / (float)(instances > 0 ? instances : 1);
+    if (strcmp(name, "sum") == 0)
+        *m = (rr_sync_merge_t){1.0f, 1.0f};
+    else if (strcmp(name, "mean") == 0)
+        *m = (rr_sync_merge_t){mean, mean};
+    else if (strcmp(name, "dense_mean") == 0)
+        *m = (rr_sync_merge_t){mean, 1.0f};
+    else
+        return -1;
+    return 0;
+}
+
 int rr_sync_quant_parse(const char *name)
 {
     if (strcmp(name, "f32") == 0) return RR_SYNC_F32;
@@ -345,7 +359,7 @@ static void write_header(rr_sync_t *sy)
     rr_sync_w_var(&sy->w, sy->nranker);
 }
 
-rr_err_t rr_sync_publish(rr_sync_t *sy, float self_weight, const uint8_t **buf, size_t *len)
+rr_err_t rr_sync_publish(rr_sync_t *sy, const rr_sync_merge_t *m, const uint8_t **buf, size_t *len)
 {
     *buf = NULL;
     *len = 0;
@@ -358,18 +372,18 @@ rr_err_t rr_sync_publish(rr_sync_t *sy, float self_weight, const uint8_t **buf, 
     collect_strings(sy);
     write_catalog(sy);
     write_hits(sy);
-    write_rows(sy, self_weight);
+    write_rows(sy, m->rows);
     /* The MLP and hashed rows move only by training, the ranker by its own steps. */
     int ranker_moved = sy->nranker && sy->pl->ranker.steps != sy->ranker_steps;
     sy->ranker_steps = sy->nranker ? sy->pl->ranker.steps : 0;
-    write_region(sy, 0, sy->trained, self_weight);
-    write_region(sy, 1, sy->trained, self_weight);
-    write_region(sy, 2, ranker_moved, self_weight);
+    write_region(sy, 0, sy->trained, m->dense);
+    write_region(sy, 1, sy->trained, m->rows);
+    write_region(sy, 2, ranker_moved, m->dense);
     sy->stats.hits_sent += sy->nhits;
     sy->stats.rows_sent += sy->ntouched;
     sy->nhits = sy->nrecent = sy->ntouched = 0;
     sy->trained = 0;
-    if (self_weight != 1.0f) sy->pl->epoch++; /* the own weights were scaled */
+    if (m->dense != 1.0f || m->rows != 1.0f) sy->pl->epoch++; /* the own weights were scaled */
     if (sy->w.failed) return RR_E(NOMEM);
     sy->stats.published++;
     sy->stats.published_bytes += sy->w.len;

@@ -7,11 +7,11 @@
  * hashed rows, the item rows the learner touched, keyed by item id string). User state,
  * optimiser state and the ranker's feature statistics stay local.
  *
- * Merge: counts always add. Weight deltas are applied with a weight: 1 adds them (each event's
- * update is applied once everywhere, as an asynchronous parameter server would), 1/N averages
- * them (the own delta is scaled the same way at publication). Applying adds to W and to the
- * base, so a peer's delta is never published again as one's own. Deterministic: the same
- * sequence of publications and applications gives bit-identical bytes and state.
+ * Merge: counts always add. Weight deltas are applied with a weight (rr_sync_merge_t): 1 adds
+ * them (each event's update applied once everywhere, as an asynchronous parameter server
+ * would), 1/N averages them (the own delta is scaled the same way at publication). Applying adds
+ * to W and to the base, so a peer's delta is never published again as one's own. Deterministic: the
+ * same sequence of publications and applications gives bit-identical bytes and state.
  *
  * An rr_sync_t is attached to one pipeline (it sets pl->hooks) and must be freed before it.
  * Single-threaded, like the pipeline. */
@@ -37,15 +37,24 @@ rr_sync_t *rr_sync_new(rr_pipeline_t *pl, rr_sync_quant_t q, char *errstr, size_
 /* Detaches from the pipeline (its hooks cleared); NULL is a no-op. */
 void rr_sync_free(rr_sync_t *sy);
 
+/* The weight every delta is merged with, the own one included: dense (the MLPs, which every
+ * instance moves at every step) and rows (item rows and hashed rows, each moved by the few
+ * instances whose events touch it). */
+typedef struct rr_sync_merge_s {
+    float dense, rows;
+} rr_sync_merge_t;
+/* sync.merge for N instances: "sum" {1, 1}, "mean" {1/N, 1/N}, "dense_mean" {1/N, 1}. 0 and
+ * *m set, or -1 if the name is unknown. */
+int rr_sync_merge_rule(const char *name, int instances, rr_sync_merge_t *m);
+
 /* Encodes what the pipeline learned since the last publication; *buf (owned by sy, valid until
- * the next call) gets the delta, *len its size, 0 when nothing changed. self_weight scales the
- * own weight delta kept locally: 1 for the sum merge, 1/N for the mean (what peers apply).
- * RR_ERR_NOMEM. */
-rr_err_t rr_sync_publish(rr_sync_t *sy, float self_weight, const uint8_t **buf, size_t *len);
-/* Merges a peer's delta, its weight deltas scaled by weight (1 or 1/N, as above).
- * RR_ERR_DECODE for a malformed or mismatched delta (different model shapes): then nothing of
- * the weights was applied, though item-side events decoded before the fault may have been. */
-rr_err_t rr_sync_apply(rr_sync_t *sy, const uint8_t *buf, size_t len, float weight);
+ * the next call) gets the delta, *len its size, 0 when nothing changed. The own weight delta is
+ * kept locally scaled by m, as peers will apply it. RR_ERR_NOMEM. */
+rr_err_t rr_sync_publish(rr_sync_t *sy, const rr_sync_merge_t *m, const uint8_t **buf, size_t *len);
+/* Merges a peer's delta, its weight deltas scaled by m. RR_ERR_DECODE for a malformed or
+ * mismatched delta (different model shapes): it is checked whole first, so nothing of it is
+ * applied then. */
+rr_err_t rr_sync_apply(rr_sync_t *sy, const uint8_t *buf, size_t len, const rr_sync_merge_t *m);
 
 /* The partition librdkafka's default partitioner (consistent_random) gives a non-empty key:
  * CRC-32 of the key modulo the partition count. `rtrec replay` keys events by user id. */

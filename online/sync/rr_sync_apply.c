@@ -8,7 +8,7 @@ typedef struct apply_s {
     rr_sync_reader_t r;
     const uint8_t *start;
     int apply; /* 0: the checking pass */
-    float weight;
+    rr_sync_merge_t m;
     rr_sync_quant_t quant;
     size_t nstr;
 } apply_t;
@@ -149,7 +149,7 @@ static int read_rows(apply_t *a)
         rr_sync_row_base(sy, iid);
         float *w = rr_learner_item_row(&sy->pl->learner, iid);
         add_scaled(w, sy->base + sy->items_at + (size_t)iid * sy->dim, sy->decoded, (size_t)sy->dim,
-                   a->weight);
+                   a->m.rows);
     }
     return a->r.failed ? -1 : 0;
 }
@@ -165,7 +165,9 @@ static int read_region(apply_t *a, int region)
         if (skip > n - at || len > n - at - skip || len == 0) return -1;
         at += skip;
         rr_sync_r_vec(&a->r, a->quant, a->sy->decoded, len);
-        if (a->apply && !a->r.failed) add_scaled(w + at, base + at, a->sy->decoded, len, a->weight);
+        if (a->apply && !a->r.failed)
+            add_scaled(w + at, base + at, a->sy->decoded, len,
+                       region == 1 ? a->m.rows : a->m.dense);
         at += len;
     }
     return a->r.failed ? -1 : 0;
@@ -180,10 +182,10 @@ static int read_all(apply_t *a)
     return a->r.p == a->r.end ? 0 : -1; /* nothing may follow */
 }
 
-rr_err_t rr_sync_apply(rr_sync_t *sy, const uint8_t *buf, size_t len, float weight)
+rr_err_t rr_sync_apply(rr_sync_t *sy, const uint8_t *buf, size_t len, const rr_sync_merge_t *m)
 {
     for (int pass = 0; pass < 2; pass++) {
-        apply_t a = {sy, {buf, buf + len, 0}, buf, pass, weight, RR_SYNC_F32, 0};
+        apply_t a = {sy, {buf, buf + len, 0}, buf, pass, *m, RR_SYNC_F32, 0};
         if (read_all(&a)) return RR_E(DECODE);
     }
     sy->pl->epoch++; /* the shared state moved under every cached pool */

@@ -10,6 +10,8 @@
 #include "rr_sync.h"
 #include "rr_test.h"
 
+static const rr_sync_merge_t SUM = {1.0f, 1.0f};
+
 enum { NEV = 1500, NUSERS = 40, NITEMS = 60 };
 
 static uint64_t lcg(uint64_t *s)
@@ -82,6 +84,7 @@ static void test_wire(void)
 typedef struct pair_s {
     rr_pipeline_t pl[2];
     rr_sync_t *sy[2];
+    rr_sync_merge_t m;
     uint64_t digest; /* FNV-1a over every published byte */
     size_t bytes;
 } pair_t;
@@ -93,6 +96,7 @@ static void pair_init(pair_t *p, rr_sync_quant_t q)
     char errstr[128];
     memset(p, 0, sizeof(*p));
     p->digest = 1469598103934665603ULL;
+    p->m = SUM;
     for (int i = 0; i < 2; i++) {
         CHECK_INT(rr_pipeline_init(&p->pl[i], &cfg), RR_OK);
         p->sy[i] = rr_sync_new(&p->pl[i], q, errstr, sizeof(errstr));
@@ -111,12 +115,12 @@ static void pair_sync(pair_t *p)
     const uint8_t *buf[2];
     size_t len[2];
     for (int i = 0; i < 2; i++) {
-        CHECK_INT(rr_sync_publish(p->sy[i], 1.0f, &buf[i], &len[i]), RR_OK);
+        CHECK_INT(rr_sync_publish(p->sy[i], &p->m, &buf[i], &len[i]), RR_OK);
         for (size_t k = 0; k < len[i]; k++) p->digest = (p->digest ^ buf[i][k]) * 1099511628211ULL;
         p->bytes += len[i];
     }
     for (int i = 0; i < 2; i++)
-        if (len[!i]) CHECK_INT(rr_sync_apply(p->sy[i], buf[!i], len[!i], 1.0f), RR_OK);
+        if (len[!i]) CHECK_INT(rr_sync_apply(p->sy[i], buf[!i], len[!i], &p->m), RR_OK);
 }
 
 /* The stream, each event to the instance of its user's partition (4 partitions, p mod 2),
@@ -196,22 +200,36 @@ static void check_close_weights(const rr_pipeline_t *a, const rr_pipeline_t *b)
     CHECK(a->learner.flushes > 0 && b->learner.flushes > 0 && a->ranker.steps > 0);
 }
 
+static void check_two_halves(pair_t *p);
+
 static void test_two_halves_agree(void)
 {
-    pair_t p;
-    pair_init(&p, RR_SYNC_F32);
-    pair_run(&p, 1);
-    CHECK(p.pl[0].events_total > NEV / 4 && p.pl[1].events_total > NEV / 4); /* both had work */
-    CHECK_INT(p.pl[0].events_total + p.pl[1].events_total, NEV);
-    check_same_items(&p.pl[0], &p.pl[1]);
-    check_same_top(&p.pl[0], &p.pl[1]);
-    check_close_weights(&p.pl[0], &p.pl[1]);
+    for (int rule = 0; rule < 2; rule++) {
+        pair_t p;
+        pair_init(&p, RR_SYNC_F32);
+        CHECK_INT(rr_sync_merge_rule(rule ? "dense_mean" : "sum", 2, &p.m), 0);
+        check_two_halves(&p);
+        pair_free(&p);
+    }
+    rr_sync_merge_t m;
+    CHECK(rr_sync_merge_rule("mean", 4, &m) == 0 && m.dense == 0.25f && m.rows == 0.25f);
+    CHECK(rr_sync_merge_rule("nosuch", 4, &m) == -1);
+}
+
+static void check_two_halves(pair_t *p)
+{
+    pair_run(p, 1);
+    CHECK(p->pl[0].events_total > NEV / 4 && p->pl[1].events_total > NEV / 4); /* both had work */
+    CHECK_INT(p->pl[0].events_total + p->pl[1].events_total, NEV);
+    check_same_items(&p->pl[0], &p->pl[1]);
+    check_same_top(&p->pl[0], &p->pl[1]);
+    check_close_weights(&p->pl[0], &p->pl[1]);
     uint64_t interactions = 0; /* impressions are not item hits */
-    for (uint32_t i = 0; i < rr_intern_bound(&p.pl[0].store.items); i++)
-        interactions += p.pl[0].store.item[i].interactions;
+    for (uint32_t i = 0; i < rr_intern_bound(&p->pl[0].store.items); i++)
+        interactions += p->pl[0].store.item[i].interactions;
     CHECK(interactions > NEV / 2);
-    CHECK_INT(rr_sync_stats(p.sy[0])->hits_sent + rr_sync_stats(p.sy[1])->hits_sent, interactions);
-    pair_free(&p);
+    CHECK_INT(rr_sync_stats(p->sy[0])->hits_sent + rr_sync_stats(p->sy[1])->hits_sent,
+              interactions);
 }
 
 /* Same publications in the same order: the same bytes, whatever the encoding. */
@@ -246,17 +264,17 @@ static void test_no_echo(void)
     }
     const uint8_t *buf;
     size_t len;
-    CHECK_INT(rr_sync_publish(p.sy[0], 1.0f, &buf, &len), RR_OK);
+    CHECK_INT(rr_sync_publish(p.sy[0], &SUM, &buf, &len), RR_OK);
     CHECK(len > 0);
-    CHECK_INT(rr_sync_apply(p.sy[1], buf, len, 1.0f), RR_OK);
-    CHECK_INT(rr_sync_publish(p.sy[1], 1.0f, &buf, &len), RR_OK);
+    CHECK_INT(rr_sync_apply(p.sy[1], buf, len, &SUM), RR_OK);
+    CHECK_INT(rr_sync_publish(p.sy[1], &SUM, &buf, &len), RR_OK);
     CHECK_INT(len, 0); /* nothing of its own */
     /* One event of b's own; a third pipeline fed b's delta gets that event and no weights. */
     rr_event_t ev;
     uint32_t uid;
     gen_event(&ev, &s, &ts);
     CHECK_INT(rr_pipeline_apply(&p.pl[1], &ev, &uid), RR_OK);
-    CHECK_INT(rr_sync_publish(p.sy[1], 1.0f, &buf, &len), RR_OK);
+    CHECK_INT(rr_sync_publish(p.sy[1], &SUM, &buf, &len), RR_OK);
     CHECK(len > 0);
     rr_config_t cfg;
     test_config(&cfg);
@@ -266,28 +284,28 @@ static void test_no_echo(void)
     memcpy(before, c.learner.params, c.learner.nparams * sizeof(float));
     char errstr[128];
     rr_sync_t *sc = rr_sync_new(&c, RR_SYNC_F32, errstr, sizeof(errstr));
-    CHECK_INT(rr_sync_apply(sc, buf, len, 1.0f), RR_OK);
+    CHECK_INT(rr_sync_apply(sc, buf, len, &SUM), RR_OK);
     CHECK(memcmp(before, c.learner.params, c.learner.nparams * sizeof(float)) == 0);
     CHECK_INT(c.cooc.pairs + c.segpop.total, 0 + 1);
     uint32_t iid = rr_intern_find(&c.store.items, ev.item_id);
     CHECK(iid != RR_INTERN_NONE && c.store.item[iid].interactions == 1);
     CHECK_INT(rr_intern_bound(&c.store.items), 1);
     /* Malformed: every cut of a's delta and a bad magic are refused, and change nothing. */
-    CHECK_INT(rr_sync_publish(p.sy[0], 1.0f, &buf, &len), RR_OK);
+    CHECK_INT(rr_sync_publish(p.sy[0], &SUM, &buf, &len), RR_OK);
     CHECK_INT(len, 0);
     for (int i = 0; i < 3; i++) { /* a fresh delta of a, with weights */
         gen_event(&ev, &s, &ts);
         CHECK_INT(rr_pipeline_apply(&p.pl[0], &ev, &uid), RR_OK);
     }
     rr_pipeline_train_flush(&p.pl[0]);
-    CHECK_INT(rr_sync_publish(p.sy[0], 1.0f, &buf, &len), RR_OK);
+    CHECK_INT(rr_sync_publish(p.sy[0], &SUM, &buf, &len), RR_OK);
     CHECK(len > 100);
     uint8_t *copy = malloc(len);
     memcpy(copy, buf, len);
     for (size_t cut = 0; cut < len; cut += 1 + cut / 8)
-        CHECK_INT(rr_sync_apply(sc, copy, cut, 1.0f), RR_E(DECODE));
+        CHECK_INT(rr_sync_apply(sc, copy, cut, &SUM), RR_E(DECODE));
     copy[0] = 'X';
-    CHECK_INT(rr_sync_apply(sc, copy, len, 1.0f), RR_E(DECODE));
+    CHECK_INT(rr_sync_apply(sc, copy, len, &SUM), RR_E(DECODE));
     CHECK(memcmp(before, c.learner.params, c.learner.nparams * sizeof(float)) == 0);
     CHECK_INT(c.cooc.pairs + c.segpop.total, 1);
     free(copy);
