@@ -53,7 +53,8 @@ static void on_item_hit(void *opaque, const rr_item_hit_t *hit)
     h->recent_at = (uint32_t)sy->nrecent;
     h->nrecent = (uint32_t)hit->nrecent;
     h->type = (uint8_t)hit->type;
-    memcpy(sy->recent + sy->nrecent, hit->recent, hit->nrecent * sizeof(*sy->recent));
+    if (hit->nrecent) /* recent is NULL until the first hit with recent items */
+        memcpy(sy->recent + sy->nrecent, hit->recent, hit->nrecent * sizeof(*sy->recent));
     sy->nrecent += hit->nrecent;
 }
 

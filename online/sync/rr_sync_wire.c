@@ -28,7 +28,7 @@ static int w_room(rr_sync_writer_t *w, size_t n)
 
 void rr_sync_w_bytes(rr_sync_writer_t *w, const void *data, size_t n)
 {
-    if (!w_room(w, n)) return;
+    if (!n || !w_room(w, n)) return;
     memcpy(w->buf + w->len, data, n);
     w->len += n;
 }
