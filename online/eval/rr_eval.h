@@ -108,8 +108,9 @@ int rr_eval_best_of_family(const rr_eval_result_t *res, const char *family);
  * knn_hr10, pop_ndcg10, knn_ndcg10, logloss, auc, events_per_s, coverage, ..., then "anchors":
  * {"trend_5m": {"hr10", "ndcg10", "cold_hr10", "cold_ndcg10"}, ...} for every anchor that ran,
  * best_trend, best_cat_trend (null without categories), best_anchor, best_anchor_hr10,
- * best_anchor_ndcg10, ratio_vs_best_anchor, anchors_s). logloss and auc are "n/a" / null when the
- * model is off. */
+ * best_anchor_ndcg10, ratio_vs_best_anchor, anchors_s; instances, sync_ms, sync_rounds,
+ * sync_bytes, sync_bytes_per_s, span_s). logloss and auc are "n/a" / null when the model is
+ * off. */
 void rr_eval_print_text(FILE *fp, const rr_eval_result_t *res, const char *const *files,
                         size_t nfiles, rr_format_t fmt);
 void rr_eval_print_json(FILE *fp, const rr_eval_result_t *res, const char *const *files,
