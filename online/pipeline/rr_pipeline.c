@@ -258,6 +258,9 @@ rr_err_t rr_pipeline_item_hit(rr_pipeline_t *pl, const rr_item_hit_t *hit)
 {
     uint32_t iid = hit->iid;
     float w = rr_pipeline_event_weight(hit->type);
+    /* One event-time clock: a peer's hit tells that time has reached it, and the ranker's item
+     * age and idleness are read against this clock (a local event has moved it already). */
+    if (hit->ts_ms > pl->portrait.now_ms) pl->portrait.now_ms = hit->ts_ms;
     rr_err_t err = rr_cooc_add(&pl->cooc, iid, hit->recent, hit->nrecent);
     rr_trending_hit_at(&pl->trending, iid, w, hit->ts_ms);
     rr_segpop_add(&pl->segpop, hit->seg, iid);

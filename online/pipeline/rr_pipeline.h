@@ -122,8 +122,9 @@ rr_err_t rr_pipeline_item_update(rr_pipeline_t *pl, const rr_item_msg_t *msg, ui
 rr_err_t rr_pipeline_user_update(rr_pipeline_t *pl, const rr_user_msg_t *msg, uint32_t *uid);
 /* The item-side update of one interaction: co-occurrence with the user's recent items, trending
  * (at the hit's own time: a late hit is decayed, not counted as now), segment popularity, the
- * ranker's trends and item clocks, the category top, the item's interaction count. Local events
- * and synced peers' events both go through it. RR_ERR_FULL from co-occurrence is the only error. */
+ * ranker's trends and item clocks, the category top, the item's interaction count; the event-time
+ * clock (portrait.now_ms) moves up to the hit's time. Local events and synced peers' events both
+ * go through it. RR_ERR_FULL from co-occurrence is the only error. */
 rr_err_t rr_pipeline_item_hit(rr_pipeline_t *pl, const rr_item_hit_t *hit);
 /* Drops a user entirely; returns 0 if unknown. */
 int rr_pipeline_forget(rr_pipeline_t *pl, const char *user_id);

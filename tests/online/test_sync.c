@@ -191,6 +191,18 @@ static void check_same_top(const rr_pipeline_t *a, const rr_pipeline_t *b)
 /* Dense weights: equal up to float rounding (a peer adds W − base where the owner has W). */
 static void check_close_weights(const rr_pipeline_t *a, const rr_pipeline_t *b)
 {
+    for (size_t k = 0; k < a->learner.nparams; k++)
+        if (!isfinite(a->learner.params[k]) || !isfinite(b->learner.params[k])) {
+            CHECK(!"finite learner weights");
+            break;
+        }
+    for (size_t k = 0; k < a->ranker.nparams; k++)
+        if (!isfinite(a->ranker.params[k]) || !isfinite(b->ranker.params[k])) {
+            CHECK(!"finite ranker weights");
+            break;
+        }
+    /* One event-time clock: a peer's hits move it (the ranker reads item ages against it). */
+    CHECK(a->portrait.now_ms == b->portrait.now_ms);
     double worst = 0;
     for (size_t k = 0; k < a->learner.mlp.nparams; k++)
         worst = fmax(worst, fabs(a->learner.params[k] - b->learner.params[k]));
