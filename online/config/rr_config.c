@@ -161,7 +161,7 @@ static const rr_config_prop_t props[] = {
      "event-time period at which instances exchange what they learned (the shared model, "
      "co-occurrence, trending, catalog); 0 = never. Used by `rtrec eval --instances` today; "
      "the engine does not publish yet"},
-    {"sync.merge", C(sync_merge, "sum", "mean", "dense_mean"), "dense_mean", 0, 0, 0,
+    {"sync.merge", C(sync_merge, "sum", "mean", "dense_mean"), "sum", 0, 0, 0,
      "how weight deltas merge: sum (each update applied once everywhere), mean (averaged over "
      "the instances), dense_mean (the MLPs averaged, item and hashed rows summed); counts "
      "always add"},
