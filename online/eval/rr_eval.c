@@ -250,8 +250,6 @@ static void eval_hit(eval_t *ev, int method, const uint32_t *list, size_t n, uin
     }
 }
 
-/* rtrec's list is recomputed right before it is scored, so it reflects every earlier event:
- * the list the engine would publish with coalescing done (an upper bound on a live run). */
 /* Coverage counts distinct item keys: each instance numbers items its own way. */
 static void eval_cover(eval_t *ev, int inst, uint32_t iid)
 {
@@ -266,6 +264,9 @@ static void eval_cover(eval_t *ev, int inst, uint32_t iid)
         ev->res->covered++;
 }
 
+/* rtrec's list is recomputed right before it is scored, so it reflects every earlier event:
+ * the list the engine would publish with coalescing done (an upper bound on a live run). The
+ * user's own instance scores it. */
 static void eval_score_rtrec(eval_t *ev, uint32_t user, uint32_t item)
 {
     uint32_t puid = ev->puser[user];
