@@ -1,6 +1,6 @@
-/* rr_cmd_eval.c — `rtrec eval FILE... --format F [--items FILE] [--users FILE] [--json]
- * [-X key=value]...`: the prequential
- * evaluation of rr_eval.h, printed as a table or one JSON object. */
+/* rr_cmd_eval.c — `rtrec eval FILE... --format F [--items FILE] [--users FILE] [--instances N
+ * [--sync-ms T]] [--json] [-X key=value]...`: the prequential evaluation of rr_eval.h, printed
+ * as a table or one JSON object. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +11,7 @@ static int eval_usage(void)
 {
     fprintf(stderr, "usage: rtrec eval FILE... --format "
                     "taobao|rees46|movielens|ml100k|amazon|caixin|jsonl|pb [--items FILE] "
-                    "[--users FILE] [--json] [-c FILE] "
+                    "[--users FILE] [--instances N [--sync-ms T]] [--json] [-c FILE] "
                     "[-X key=value]...\n");
     return 2;
 }
@@ -26,6 +26,7 @@ int rr_cmd_eval(int argc, char **argv)
     size_t nfiles = 0;
     rr_format_t fmt = RR_FMT_NONE;
     rr_eval_side_t side = {NULL, NULL};
+    rr_eval_sync_t sync = {1, -1}; /* --sync-ms unset: sync.interval_ms */
     if (!rest || !files || rr_cli_config(argc, argv, &cfg, rest, &nrest)) goto out;
     rr_cli_log_level(&cfg);
     for (int i = 0; i < nrest; i++) {
@@ -35,6 +36,10 @@ int rr_cmd_eval(int argc, char **argv)
             side.items = rest[++i];
         else if (strcmp(rest[i], "--users") == 0 && i + 1 < nrest)
             side.users = rest[++i];
+        else if (strcmp(rest[i], "--instances") == 0 && i + 1 < nrest)
+            sync.instances = atoi(rest[++i]);
+        else if (strcmp(rest[i], "--sync-ms") == 0 && i + 1 < nrest)
+            sync.sync_ms = atoll(rest[++i]);
         else if (strcmp(rest[i], "--json") == 0)
             json = 1;
         else if (rest[i][0] != '-' || strcmp(rest[i], "-") == 0)
@@ -43,9 +48,11 @@ int rr_cmd_eval(int argc, char **argv)
             goto usage;
     }
     if (fmt == RR_FMT_NONE || nfiles == 0) goto usage;
+    if (sync.sync_ms < 0) sync.sync_ms = sync.instances > 1 ? cfg.sync_interval_ms : 0;
     rr_eval_result_t res;
     char errstr[512];
-    if (rr_eval_run_side(&cfg, files, nfiles, fmt, &side, stderr, &res, errstr, sizeof(errstr))) {
+    if (rr_eval_run_sync(&cfg, files, nfiles, fmt, &side, &sync, stderr, &res, errstr,
+                         sizeof(errstr))) {
         fprintf(stderr, "rtrec eval: %s\n", errstr);
         status = 1;
         goto out;

@@ -160,6 +160,16 @@ static const rr_config_prop_t props[] = {
      "messages sent): the embedded broker keeps 5 MiB per partition; 0 = messages only"},
     {"stats.interval_ms", N(stats_interval_ms), "1000", 10, 1e7, 0,
      "period of rtrec:stats and rtrec:trending updates"},
+    {"sync.interval_ms", N(sync_interval_ms), "10000", 0, 1e9, 0,
+     "event-time period at which instances exchange what they learned (the shared model, "
+     "co-occurrence, trending, catalog); 0 = never. Used by `rtrec eval --instances` today; "
+     "the engine does not publish yet"},
+    {"sync.merge", C(sync_merge, "sum", "mean", "dense_mean"), "sum", 0, 0, 0,
+     "how weight deltas merge: sum (each update applied once everywhere), mean (averaged over "
+     "the instances), dense_mean (the MLPs averaged, item and hashed rows summed); counts "
+     "always add"},
+    {"sync.quant", C(sync_quant, "f32", "f16", "int8"), "f32", 0, 0, 0,
+     "encoding of weight deltas in a sync delta (int8: one f32 scale per row or run)"},
     {"log.level", C(log_level, "error", "warn", "info", "debug"), "info", 0, 0, 0,
      "least severe level of the log lines printed"},
 };

@@ -66,6 +66,9 @@ typedef struct rr_config_s {
     int replay_max_lag;
     int replay_max_lag_bytes;
     int stats_interval_ms;
+    int sync_interval_ms;
+    rr_config_str_t sync_merge;
+    rr_config_str_t sync_quant;
     rr_config_str_t log_level;
     /* kafka.* properties not in the table, "name" without the prefix, then value. */
     int nkafka;

@@ -9,6 +9,7 @@
 #include "rr_eval.h"
 #include "rr_pipeline.h"
 #include "rr_side.h"
+#include "rr_sync.h"
 
 /* An event as the harness keeps it: rr_event_t minus the fields no method reads, so a 120k
  * event file stays a few tens of MB. */
@@ -35,16 +36,22 @@ typedef struct eval_s {
     uint64_t *hist;           /* open-addressing set of (user, item) + 1; 0 = empty */
     size_t hist_mask;
     uint32_t *user_events; /* [nevs] events so far per user */
-    uint32_t *puser;       /* [nevs] eval user -> pipeline user */
-    uint32_t *pitem;       /* [nevs] eval item -> pipeline item */
-    uint8_t *shown;        /* [items_max] pipeline items shown in an rtrec top-K */
+    uint32_t *puser;       /* [nevs] eval user -> its instance's pipeline user */
+    uint8_t *inst;         /* [nevs] eval user -> instance (its events' partition mod N) */
+    uint32_t *pitem;       /* [ninst × nevs] eval item -> each instance's pipeline item */
+    uint8_t *shown;        /* [ninst × items_max] pipeline items shown in an rtrec top-K */
+    rr_intern_t covered;   /* keys of the items shown, over all instances */
     uint8_t *own;          /* [nevs] the items of the user being scored, 0 between targets */
     rr_pop_t pop;
     rr_knn_t knn;
     rr_anchors_t *anchors;
-    rr_pipeline_t pl;
-    int pl_ready;
-    int cold; /* the target being scored is in the cold-start slice */
+    rr_pipeline_t *pls; /* [ninst]: scale-out simulated (rr_eval_sync_t) */
+    rr_sync_t **syncs;  /* [ninst] when sync_ms > 0 */
+    int ninst, pl_ready, partitions;
+    size_t nslot, items_max; /* per-instance strides of pitem and shown */
+    int64_t sync_ms, next_sync;
+    rr_sync_merge_t merge; /* sync.merge's weights */
+    int cold;              /* the target being scored is in the cold-start slice */
     rr_eval_result_t *res;
 } eval_t;
 
@@ -147,6 +154,20 @@ static void eval_mark_own(eval_t *ev, uint32_t user, uint8_t mark)
     for (size_t i = 0; i < n; i++) ev->own[items[i]] = mark;
 }
 
+/* One capture per instance when syncing; the merge rule and encoding from sync.*. */
+static rr_err_t eval_sync_init(eval_t *ev, const rr_config_t *cfg)
+{
+    if (ev->sync_ms <= 0) return RR_OK;
+    int q = rr_sync_quant_parse(cfg->sync_quant);
+    if (q < 0) return RR_E(CONFIG);
+    if (rr_sync_merge_rule(cfg->sync_merge, ev->ninst, &ev->merge)) return RR_E(CONFIG);
+    char errstr[128];
+    for (int i = 0; i < ev->ninst; i++)
+        if (!(ev->syncs[i] = rr_sync_new(&ev->pls[i], (rr_sync_quant_t)q, errstr, sizeof(errstr))))
+            return RR_E(NOMEM);
+    return RR_OK;
+}
+
 /* The user/item caps of the pipeline are raised to fit the file, so no event is refused. */
 static rr_err_t eval_alloc(eval_t *ev, const rr_config_t *cfg)
 {
@@ -160,17 +181,25 @@ static rr_err_t eval_alloc(eval_t *ev, const rr_config_t *cfg)
     pcfg.users_ttl_s = 0;
     pcfg.users_max_events_per_s = 0;
     ev->hist_mask = hcap - 1;
+    ev->nslot = n;
+    ev->items_max = (size_t)pcfg.items_max;
+    size_t N = (size_t)ev->ninst;
     ev->hist = calloc(hcap, sizeof(*ev->hist));
     ev->user_events = calloc(n, sizeof(*ev->user_events));
     ev->puser = malloc(n * sizeof(*ev->puser));
-    ev->pitem = malloc(n * sizeof(*ev->pitem));
-    ev->shown = calloc((size_t)pcfg.items_max, 1);
+    ev->inst = calloc(n, 1);
+    ev->pitem = malloc(N * n * sizeof(*ev->pitem));
+    ev->shown = calloc(N * ev->items_max, 1);
     ev->own = calloc(n, 1);
-    if (!ev->hist || !ev->user_events || !ev->puser || !ev->pitem || !ev->shown || !ev->own)
+    ev->pls = calloc(N, sizeof(*ev->pls));
+    ev->syncs = calloc(N, sizeof(*ev->syncs));
+    if (!ev->hist || !ev->user_events || !ev->puser || !ev->inst || !ev->pitem || !ev->shown ||
+        !ev->own || !ev->pls || !ev->syncs)
         return RR_E(NOMEM);
     memset(ev->puser, 0xff, n * sizeof(*ev->puser)); /* RR_INTERN_NONE */
-    memset(ev->pitem, 0xff, n * sizeof(*ev->pitem));
+    memset(ev->pitem, 0xff, N * n * sizeof(*ev->pitem));
     rr_err_t err = rr_intern_init(&ev->users, n);
+    if (!err) err = rr_intern_init(&ev->covered, ev->items_max);
     if (!err) err = rr_intern_init(&ev->items, n);
     if (!err) err = rr_intern_init(&ev->cats, n);
     if (!err) err = rr_pop_init(&ev->pop, n);
@@ -178,9 +207,11 @@ static rr_err_t eval_alloc(eval_t *ev, const rr_config_t *cfg)
     if (!err &&
         !(ev->anchors = rr_anchors_new(n, n, ev->has_cats, &ev->pop, &ev->knn, RR_EVAL_SEED)))
         err = RR_E(NOMEM);
-    if (!err) err = rr_pipeline_init(&ev->pl, &pcfg);
-    ev->pl_ready = !err;
-    return err;
+    for (int i = 0; i < ev->ninst && !err; i++) {
+        err = rr_pipeline_init(&ev->pls[i], &pcfg);
+        ev->pl_ready += !err;
+    }
+    return err ? err : eval_sync_init(ev, cfg);
 }
 
 static void eval_free(eval_t *ev)
@@ -190,16 +221,21 @@ static void eval_free(eval_t *ev)
     free(ev->hist);
     free(ev->user_events);
     free(ev->puser);
+    free(ev->inst);
     free(ev->pitem);
     free(ev->shown);
     free(ev->own);
     rr_intern_free(&ev->users);
     rr_intern_free(&ev->items);
     rr_intern_free(&ev->cats);
+    rr_intern_free(&ev->covered);
     rr_anchors_free(ev->anchors);
     rr_pop_free(&ev->pop);
     rr_knn_free(&ev->knn);
-    if (ev->pl_ready) rr_pipeline_free(&ev->pl);
+    for (int i = 0; ev->syncs && i < ev->ninst; i++) rr_sync_free(ev->syncs[i]);
+    for (int i = 0; i < ev->pl_ready; i++) rr_pipeline_free(&ev->pls[i]);
+    free(ev->syncs);
+    free(ev->pls);
 }
 
 static void eval_hit(eval_t *ev, int method, const uint32_t *list, size_t n, uint32_t item)
@@ -214,27 +250,44 @@ static void eval_hit(eval_t *ev, int method, const uint32_t *list, size_t n, uin
     }
 }
 
+/* Coverage counts distinct item keys: each instance numbers items its own way. */
+static void eval_cover(eval_t *ev, int inst, uint32_t iid)
+{
+    rr_pipeline_t *pl = &ev->pls[inst];
+    uint8_t *shown = ev->shown + (size_t)inst * ev->items_max;
+    if (iid >= pl->store.items_max || shown[iid]) return;
+    shown[iid] = 1;
+    const char *key = rr_intern_key(&pl->store.items, iid);
+    uint32_t id;
+    int is_new = 0;
+    if (key && rr_intern_add(&ev->covered, key, &id, &is_new) == RR_OK && is_new)
+        ev->res->covered++;
+}
+
 /* rtrec's list is recomputed right before it is scored, so it reflects every earlier event:
- * the list the engine would publish with coalescing done (an upper bound on a live run). */
+ * the list the engine would publish with coalescing done (an upper bound on a live run). The
+ * user's own instance scores it. */
 static void eval_score_rtrec(eval_t *ev, uint32_t user, uint32_t item)
 {
     uint32_t puid = ev->puser[user];
     if (puid == RR_INTERN_NONE) return;
+    int inst = ev->inst[user];
+    rr_pipeline_t *pl = &ev->pls[inst];
     double t0 = now_s();
-    rr_pipeline_refresh(&ev->pl, puid);
+    rr_pipeline_refresh(pl, puid);
     ev->res->rtrec_s += now_s() - t0;
-    const rr_list_entry_t *list = rr_store_list(&ev->pl.store, puid);
+    const rr_list_entry_t *list = rr_store_list(&pl->store, puid);
     uint32_t ids[RR_EVAL_K];
-    size_t n = ev->pl.store.user[puid].nlist;
+    size_t n = pl->store.user[puid].nlist;
     if (n > RR_EVAL_K) n = RR_EVAL_K;
     for (size_t r = 0; r < n; r++) {
         ids[r] = list[r].item;
-        if (ids[r] < ev->pl.store.items_max && !ev->shown[ids[r]]) {
-            ev->shown[ids[r]] = 1;
-            ev->res->covered++;
-        }
+        eval_cover(ev, inst, ids[r]);
     }
-    eval_hit(ev, RR_EVAL_RTREC, ids, n, ev->pitem[item]);
+    uint32_t *pitem = ev->pitem + (size_t)inst * ev->nslot;
+    if (pitem[item] == RR_INTERN_NONE && ev->ninst > 1) /* a peer's events may have brought it */
+        pitem[item] = rr_intern_find(&pl->store.items, rr_intern_key(&ev->items, item));
+    eval_hit(ev, RR_EVAL_RTREC, ids, n, pitem[item]);
 }
 
 static void eval_score(eval_t *ev, uint32_t user, uint32_t item)
@@ -289,16 +342,48 @@ static void eval_apply_rtrec(eval_t *ev, const eval_ev_t *x, uint32_t user, uint
     memcpy(e.category, x->category, RR_ID_MAX);
     memcpy(e.brand, x->brand, RR_ID_MAX);
     uint32_t puid;
+    rr_pipeline_t *pl = &ev->pls[ev->inst[user]];
     double t0 = now_s();
-    rr_err_t err = rr_pipeline_apply(&ev->pl, &e, &puid);
+    rr_err_t err = rr_pipeline_apply(pl, &e, &puid);
     ev->res->rtrec_s += now_s() - t0;
     if (err) {
         ev->res->dropped++;
         return;
     }
     ev->puser[user] = puid;
-    if (ev->pitem[item] == RR_INTERN_NONE)
-        ev->pitem[item] = rr_intern_find(&ev->pl.store.items, x->item);
+    uint32_t *pitem = ev->pitem + (size_t)ev->inst[user] * ev->nslot;
+    if (pitem[item] == RR_INTERN_NONE) pitem[item] = rr_intern_find(&pl->store.items, x->item);
+}
+
+/* The instance that consumes the user's partition: partition p goes to instance p mod N, what
+ * the round-robin hand-out of a fresh group gives (and range's count when N divides P). */
+static int eval_instance(const eval_t *ev, const char *user_id)
+{
+    if (ev->ninst == 1) return 0;
+    return rr_sync_partition_of(user_id, strlen(user_id), ev->partitions) % ev->ninst;
+}
+
+/* A sync point: every instance publishes what it learned, in instance order, then merges every
+ * other's delta, in instance order. Each delta buffer stays valid until its owner's next
+ * publication, so none is copied. */
+static rr_err_t eval_sync_round(eval_t *ev)
+{
+    const uint8_t *buf[RR_EVAL_MAX_INSTANCES];
+    size_t len[RR_EVAL_MAX_INSTANCES], total = 0;
+    for (int i = 0; i < ev->ninst; i++) {
+        rr_err_t err = rr_sync_publish(ev->syncs[i], &ev->merge, &buf[i], &len[i]);
+        if (err) return err;
+        total += len[i];
+    }
+    for (int j = 0; j < ev->ninst; j++)
+        for (int i = 0; i < ev->ninst; i++) {
+            if (i == j || !len[i]) continue;
+            rr_err_t err = rr_sync_apply(ev->syncs[j], buf[i], len[i], &ev->merge);
+            if (err) return err;
+        }
+    ev->res->sync_rounds += total > 0;
+    ev->res->sync_bytes += total;
+    return RR_OK;
 }
 
 /* Test, then train: targets are scored against every method's state before the event. */
@@ -307,6 +392,7 @@ static rr_err_t eval_step(eval_t *ev, const eval_ev_t *x)
     uint32_t user, item;
     int is_new;
     rr_err_t err = rr_intern_add(&ev->users, x->user, &user, &is_new);
+    if (!err && is_new) ev->inst[user] = (uint8_t)eval_instance(ev, x->user);
     if (!err) err = rr_intern_add(&ev->items, x->item, &item, &is_new);
     if (err) return err;
     int first_touch = !hist_probe(ev, user, item, 0);
@@ -327,12 +413,29 @@ static void eval_progress(FILE *fp, const eval_t *ev, size_t done, double t0)
     fflush(fp);
 }
 
+/* Sync points fall on multiples of sync_ms of event time; one with nothing new since the last
+ * (a quiet stretch) sends nothing. */
+static rr_err_t eval_sync_due(eval_t *ev, int64_t ts_ms)
+{
+    if (ev->sync_ms <= 0) return RR_OK;
+    int64_t slot = ts_ms >= 0 ? ts_ms / ev->sync_ms : (ts_ms + 1) / ev->sync_ms - 1;
+    if (ev->next_sync == INT64_MIN) {
+        ev->next_sync = (slot + 1) * ev->sync_ms;
+        return RR_OK;
+    }
+    if (ts_ms < ev->next_sync) return RR_OK;
+    ev->next_sync = (slot + 1) * ev->sync_ms;
+    return eval_sync_round(ev);
+}
+
 static rr_err_t eval_replay(eval_t *ev, FILE *progress, double t0)
 {
     double next_report = t0 + 1.0;
     int reported = 0;
     for (size_t i = 0; i < ev->nevs; i++) {
-        rr_err_t err = eval_step(ev, &ev->evs[ev->order[i].seq]);
+        const eval_ev_t *x = &ev->evs[ev->order[i].seq];
+        rr_err_t err = eval_sync_due(ev, x->ts_ms);
+        if (!err) err = eval_step(ev, x);
         if (err) return err;
         ev->res->events++;
         if (progress && (i & 1023) == 0 && now_s() >= next_report) {
@@ -352,16 +455,22 @@ static rr_err_t side_item(void *opaque, const rr_item_msg_t *item)
 {
     eval_t *ev = opaque;
     uint32_t iid;
-    rr_err_t err = rr_pipeline_item_update(&ev->pl, item, &iid);
-    ev->res->side_items += err == RR_OK;
-    return err == RR_E(FULL) ? RR_OK : err; /* past items.max: the catalog is what fits */
+    rr_err_t err = RR_OK;
+    for (int i = ev->ninst - 1; i >= 0; i--) { /* every instance reads the whole items topic */
+        err = rr_pipeline_item_update(&ev->pls[i], item, &iid);
+        if (err && err != RR_E(FULL)) return err;
+    }
+    ev->res->side_items += err == RR_OK; /* instance 0's count */
+    return RR_OK;                        /* past items.max: the catalog is what fits */
 }
 
 static rr_err_t side_user(void *opaque, const rr_user_msg_t *user)
 {
     eval_t *ev = opaque;
     uint32_t uid;
-    rr_err_t err = rr_pipeline_user_update(&ev->pl, user, &uid);
+    rr_err_t err = RR_OK;
+    for (int i = ev->ninst - 1; i >= 0 && !err; i--)
+        err = rr_pipeline_user_update(&ev->pls[i], user, &uid);
     ev->res->side_users += err == RR_OK;
     return err;
 }
@@ -388,12 +497,66 @@ rr_err_t rr_eval_run_side(const rr_config_t *cfg, const char *const *files, size
                           rr_format_t fmt, const rr_eval_side_t *side, FILE *progress,
                           rr_eval_result_t *res, char *errstr, size_t errlen)
 {
+    return rr_eval_run_sync(cfg, files, nfiles, fmt, side, NULL, progress, res, errstr, errlen);
+}
+
+double rr_eval_sync_bytes_per_s(const rr_eval_result_t *res)
+{
+    return res->span_s > 0 ? (double)res->sync_bytes / res->span_s : 0.0;
+}
+
+/* Sums the instances' prequential log loss and AUC as one pipeline's would be. */
+static void eval_model_metrics(const eval_t *ev, rr_eval_result_t *res)
+{
+    rr_preq_t sum;
+    memset(&sum, 0, sizeof(sum));
+    for (int i = 0; i < ev->pl_ready; i++) {
+        const rr_preq_t *p = &ev->pls[i].preq;
+        sum.logloss_sum += p->logloss_sum, sum.logloss_n += p->logloss_n;
+        sum.auc_wins += p->auc_wins, sum.auc_pairs += p->auc_pairs;
+    }
+    res->logloss = sum.logloss_n ? sum.logloss_sum / (double)sum.logloss_n : NAN;
+    res->auc = sum.auc_pairs ? sum.auc_wins / (double)sum.auc_pairs : NAN;
+    res->bytes_per_user = ev->pl_ready ? rr_pipeline_bytes_per_user(&ev->pls[0]) : 0;
+    if (ev->nevs)
+        res->span_s =
+            (double)(ev->evs[ev->order[ev->nevs - 1].seq].ts_ms - ev->evs[ev->order[0].seq].ts_ms) /
+            1000.0;
+}
+
+static rr_err_t eval_sync_check(const rr_config_t *cfg, const rr_eval_sync_t *sync, char *errstr,
+                                size_t errlen)
+{
+    if (sync->instances < 1 || sync->instances > RR_EVAL_MAX_INSTANCES ||
+        sync->instances > cfg->broker_partitions) {
+        snprintf(errstr, errlen, "--instances %d: must be 1..%d and at most broker.partitions (%d)",
+                 sync->instances, RR_EVAL_MAX_INSTANCES, cfg->broker_partitions);
+        return RR_E(CONFIG);
+    }
+    if (sync->sync_ms < 0) {
+        snprintf(errstr, errlen, "--sync-ms must be >= 0");
+        return RR_E(CONFIG);
+    }
+    return RR_OK;
+}
+
+rr_err_t rr_eval_run_sync(const rr_config_t *cfg, const char *const *files, size_t nfiles,
+                          rr_format_t fmt, const rr_eval_side_t *side, const rr_eval_sync_t *sync,
+                          FILE *progress, rr_eval_result_t *res, char *errstr, size_t errlen)
+{
     double t0 = now_s();
     eval_t ev;
     memset(&ev, 0, sizeof(ev));
     memset(res, 0, sizeof(*res));
+    rr_eval_sync_t one = {1, 0};
+    if (!sync) sync = &one;
+    rr_err_t err = eval_sync_check(cfg, sync, errstr, errlen);
+    if (err) return err;
     ev.res = res;
-    rr_err_t err = RR_OK;
+    ev.ninst = res->instances = sync->instances;
+    ev.sync_ms = res->sync_ms = sync->sync_ms;
+    ev.next_sync = INT64_MIN;
+    ev.partitions = cfg->broker_partitions;
     for (size_t f = 0; f < nfiles && !err; f++) err = eval_load(&ev, files[f], fmt, errstr, errlen);
     if (!err && (err = eval_sort(&ev)) != RR_OK) snprintf(errstr, errlen, "out of memory");
     for (int m = 0; m < RR_EVAL__METHODS; m++) res->ran[m] = 1;
@@ -406,10 +569,8 @@ rr_err_t rr_eval_run_side(const rr_config_t *cfg, const char *const *files, size
         snprintf(errstr, errlen, "replay: %s", rr_strerror(err));
     res->users = rr_intern_bound(&ev.users);
     res->items = rr_intern_bound(&ev.items);
-    if (ev.pl_ready) rr_pipeline_train_flush(&ev.pl); /* the last partial batch */
-    res->logloss = ev.pl_ready ? rr_pipeline_logloss(&ev.pl) : NAN;
-    res->auc = ev.pl_ready ? rr_pipeline_auc(&ev.pl) : NAN;
-    res->bytes_per_user = ev.pl_ready ? rr_pipeline_bytes_per_user(&ev.pl) : 0;
+    for (int i = 0; i < ev.pl_ready; i++) rr_pipeline_train_flush(&ev.pls[i]); /* partial batch */
+    eval_model_metrics(&ev, res);
     eval_free(&ev);
     res->wall_s = now_s() - t0;
     return err;

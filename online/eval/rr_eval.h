@@ -32,6 +32,16 @@ typedef struct rr_eval_side_s {
     const char *items, *users;
 } rr_eval_side_t;
 
+/* Scale-out simulated: events go to `instances` pipelines by their user's partition (the
+ * producer's partitioner over broker.partitions, partition p to instance p mod instances), and
+ * every sync_ms of event time each instance publishes its delta (instance order), then each
+ * merges the others' (instance order), through online/sync with sync.merge and sync.quant.
+ * sync_ms 0: never. {1, 0} is the plain run. */
+typedef struct rr_eval_sync_s {
+    int instances;
+    int64_t sync_ms;
+} rr_eval_sync_t;
+
 typedef struct rr_eval_result_s {
     uint64_t events;  /* events replayed */
     uint64_t skipped; /* records the reader rejected (malformed, or rtrec has no type for) */
@@ -52,7 +62,15 @@ typedef struct rr_eval_result_s {
     double logloss;                  /* the MLP's prequential log loss; NAN when model.enabled=0 */
     double auc;            /* the MLP's prequential AUC (positive vs its sampled negatives) */
     size_t bytes_per_user; /* state reserved per user slot (rr_pipeline_bytes_per_user) */
+    /* Scale-out (rr_eval_sync_t): hits and targets above are summed over the instances. */
+    int instances;
+    int64_t sync_ms;
+    uint64_t sync_rounds; /* sync points that had something to send */
+    uint64_t sync_bytes;  /* deltas published, summed over instances */
+    double span_s;        /* event time from the first event to the last */
 } rr_eval_result_t;
+
+#define RR_EVAL_MAX_INSTANCES 64
 
 /* Replays files (merged, then stably sorted by event time: equal times keep file order) through
  * rtrec's pipeline (configured by cfg; user/item caps are raised to fit the data) and the
@@ -66,6 +84,14 @@ rr_err_t rr_eval_run_side(const rr_config_t *cfg, const char *const *files, size
                           rr_format_t fmt, const rr_eval_side_t *side, FILE *progress,
                           rr_eval_result_t *res, char *errstr, size_t errlen);
 
+/* rr_eval_run_side on `sync->instances` pipelines synced every sync->sync_ms (sync NULL: one,
+ * never). More instances than broker.partitions is refused (some would get no events). */
+rr_err_t rr_eval_run_sync(const rr_config_t *cfg, const char *const *files, size_t nfiles,
+                          rr_format_t fmt, const rr_eval_side_t *side, const rr_eval_sync_t *sync,
+                          FILE *progress, rr_eval_result_t *res, char *errstr, size_t errlen);
+
+/* Bytes of sync deltas per second of event time (0 without sync or span). */
+double rr_eval_sync_bytes_per_s(const rr_eval_result_t *res);
 double rr_eval_hr(const rr_eval_result_t *res, int method);        /* 0 without targets */
 double rr_eval_ndcg(const rr_eval_result_t *res, int method);      /* 0 without targets */
 double rr_eval_cold_hr(const rr_eval_result_t *res, int method);   /* the cold-start slice */
@@ -82,8 +108,9 @@ int rr_eval_best_of_family(const rr_eval_result_t *res, const char *family);
  * knn_hr10, pop_ndcg10, knn_ndcg10, logloss, auc, events_per_s, coverage, ..., then "anchors":
  * {"trend_5m": {"hr10", "ndcg10", "cold_hr10", "cold_ndcg10"}, ...} for every anchor that ran,
  * best_trend, best_cat_trend (null without categories), best_anchor, best_anchor_hr10,
- * best_anchor_ndcg10, ratio_vs_best_anchor, anchors_s). logloss and auc are "n/a" / null when the
- * model is off. */
+ * best_anchor_ndcg10, ratio_vs_best_anchor, anchors_s; instances, sync_ms, sync_rounds,
+ * sync_bytes, sync_bytes_per_s, span_s). logloss and auc are "n/a" / null when the model is
+ * off. */
 void rr_eval_print_text(FILE *fp, const rr_eval_result_t *res, const char *const *files,
                         size_t nfiles, rr_format_t fmt);
 void rr_eval_print_json(FILE *fp, const rr_eval_result_t *res, const char *const *files,

@@ -130,6 +130,13 @@ void rr_eval_print_text(FILE *fp, const rr_eval_result_t *res, const char *const
     fprintf(fp, "coverage   %.4f (%llu of %llu items in some rtrec top-10 at a target)\n",
             rr_eval_coverage(res), (unsigned long long)res->covered,
             (unsigned long long)res->items);
+    if (res->instances > 1 || res->sync_ms > 0)
+        fprintf(fp,
+                "scale-out  %d instances, sync every %lld ms of event time%s: %llu rounds, "
+                "%llu bytes (%.1f B/s of event time over %.0f s)\n",
+                res->instances, (long long)res->sync_ms, res->sync_ms ? "" : " (never)",
+                (unsigned long long)res->sync_rounds, (unsigned long long)res->sync_bytes,
+                rr_eval_sync_bytes_per_s(res), res->span_s);
 }
 
 static void json_string(FILE *fp, const char *s)
@@ -214,6 +221,11 @@ void rr_eval_print_json(FILE *fp, const rr_eval_result_t *res, const char *const
     fprintf(fp, "\"events_per_s\":%.1f,\"rtrec_s\":%.4f,", rr_eval_events_per_s(res), res->rtrec_s);
     fprintf(fp, "\"wall_s\":%.4f,\"coverage\":%.6f,\"bytes_per_user\":%zu,", res->wall_s,
             rr_eval_coverage(res), res->bytes_per_user);
+    fprintf(fp,
+            "\"instances\":%d,\"sync_ms\":%lld,\"sync_rounds\":%llu,\"sync_bytes\":%llu,"
+            "\"sync_bytes_per_s\":%.3f,\"span_s\":%.3f,",
+            res->instances, (long long)res->sync_ms, (unsigned long long)res->sync_rounds,
+            (unsigned long long)res->sync_bytes, rr_eval_sync_bytes_per_s(res), res->span_s);
     eval_json_anchors(fp, res);
     fprintf(fp, "}\n");
 }

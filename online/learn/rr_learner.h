@@ -159,6 +159,10 @@ float rr_learner_train(rr_learner_t *lr, const rr_store_t *st, const rr_portrait
 rr_err_t rr_learner_scratch_init(const rr_learner_t *lr, rr_learner_scratch_t *sc);
 void rr_learner_scratch_free(rr_learner_scratch_t *sc);
 
+/* The item's embedding row (dim floats), initialised on first use (see rr_learner_init): for
+ * code that moves rows from outside, such as a synced peer's deltas. */
+float *rr_learner_item_row(rr_learner_t *lr, uint32_t iid);
+
 /* MLP probabilities of user uid for items[0..n) at time now_ms (0 for ids out of range).
  * Rows not yet initialised are scored with the values they will get (see rr_learner_init). */
 void rr_learner_score(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,

@@ -4,8 +4,6 @@
 
 #include "rr_learner.h"
 
-/* The item's embedding row, initialised on first use. */
-float *rr_learner_item_row(rr_learner_t *lr, uint32_t iid);
 /* The user vector u (dim floats): the mean row of the user's recent items (0 if none), whose
  * ids go to items (RR_LEARNER_USER_ITEMS); returns their count. */
 int rr_learner_user_vec(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, float *u,

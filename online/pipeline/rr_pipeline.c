@@ -246,12 +246,31 @@ static int rank_sampled(const rr_pipeline_t *pl, uint32_t uid, uint32_t iid)
     return h % every == 0;
 }
 
-/* The ranker's per-item state: trends at each half-life, first and latest interaction. */
+/* The ranker's per-item state: trends at each half-life, first and latest interaction (a
+ * synced peer's hit may be older than both). */
 static void rank_observe(rr_pipeline_t *pl, uint32_t iid, float w, int64_t ts_ms)
 {
-    for (int h = 0; h < RR_NTRENDS; h++) rr_trending_hit(&pl->trends[h], iid, w, ts_ms);
-    if (!pl->item_first_ms[iid]) pl->item_first_ms[iid] = ts_ms ? ts_ms : 1;
-    pl->item_last_ms[iid] = ts_ms;
+    for (int h = 0; h < RR_NTRENDS; h++) rr_trending_hit_at(&pl->trends[h], iid, w, ts_ms);
+    if (!pl->item_first_ms[iid] || ts_ms < pl->item_first_ms[iid])
+        pl->item_first_ms[iid] = ts_ms ? ts_ms : 1;
+    if (ts_ms > pl->item_last_ms[iid]) pl->item_last_ms[iid] = ts_ms;
+}
+
+rr_err_t rr_pipeline_item_hit(rr_pipeline_t *pl, const rr_item_hit_t *hit)
+{
+    uint32_t iid = hit->iid;
+    float w = rr_pipeline_event_weight(hit->type);
+    /* One event-time clock: a peer's hit tells that time has reached it, and the ranker's item
+     * age and idleness are read against this clock (a local event has moved it already). */
+    if (hit->ts_ms > pl->portrait.now_ms) pl->portrait.now_ms = hit->ts_ms;
+    rr_err_t err = rr_cooc_add(&pl->cooc, iid, hit->recent, hit->nrecent);
+    rr_trending_hit_at(&pl->trending, iid, w, hit->ts_ms);
+    rr_segpop_add(&pl->segpop, hit->seg, iid);
+    if (pl->ranker_on) rank_observe(pl, iid, w, hit->ts_ms);
+    uint32_t cat = pl->store.item[iid].category;
+    if (cat != RR_INTERN_NONE) rr_cattop_offer(&pl->cattop, &pl->trending, cat, iid);
+    pl->store.item[iid].interactions++;
+    return err;
 }
 
 /* Test-then-train, in mini-batches: every staged row is scored before the step, so the metrics
@@ -263,6 +282,7 @@ void rr_pipeline_train_flush(rr_pipeline_t *pl)
     const rr_learner_stage_t *sg = &lr->stage;
     int nevents = sg->nevents;
     pl->epoch++; /* the embeddings move */
+    if (pl->model_on && nevents && pl->hooks.on_train) pl->hooks.on_train(pl->hooks.opaque, sg);
     if (!pl->model_on || rr_learner_flush(lr) < 0) return;
     for (int e = 0; e < nevents; e++) {
         const float *prob = sg->prob + sg->first[e];
@@ -446,16 +466,12 @@ static rr_err_t apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid)
     if (pl->model_on) model_train(pl, *uid, iid, ev);
     rr_portrait_update(&pl->portrait, &pl->store, *uid, iid, w, ev->ts_ms);
     uint32_t recent[64];
-    size_t nrecent = rr_store_recent(&pl->store, *uid, recent);
-    err = rr_cooc_add(&pl->cooc, iid, recent, nrecent);
-    rr_trending_hit(&pl->trending, iid, w, ev->ts_ms);
-    uint32_t seg[RR_SEGPOP_KINDS];
-    rr_segpop_segments(&pl->portrait.user[*uid], seg);
-    rr_segpop_add(&pl->segpop, seg, iid);
-    if (pl->ranker_on) rank_observe(pl, iid, w, ev->ts_ms);
-    uint32_t cat = pl->store.item[iid].category;
-    if (cat != RR_INTERN_NONE) rr_cattop_offer(&pl->cattop, &pl->trending, cat, iid);
-    rr_store_touch(&pl->store, *uid, iid, ev);
+    rr_item_hit_t hit = {iid, ev->type, ev->ts_ms, {0}, recent, 0};
+    hit.nrecent = rr_store_recent(&pl->store, *uid, recent);
+    rr_segpop_segments(&pl->portrait.user[*uid], hit.seg);
+    err = rr_pipeline_item_hit(pl, &hit);
+    if (pl->hooks.on_item_hit) pl->hooks.on_item_hit(pl->hooks.opaque, &hit);
+    rr_store_touch_user(&pl->store, *uid, iid, ev);
     return err;
 }
 

@@ -55,6 +55,26 @@ typedef struct rr_preq_s {
     uint64_t auc_pairs;
 } rr_preq_t;
 
+/* The item-side effects of one interaction, all of them shared state: what a synced peer
+ * replays for the events it did not see (rr_pipeline_item_hit). Item ids are the pipeline's. */
+typedef struct rr_item_hit_s {
+    uint32_t iid;
+    rr_event_type_t type;
+    int64_t ts_ms;
+    uint32_t seg[RR_SEGPOP_KINDS]; /* the user's demographic segments (rr_segpop_segments) */
+    const uint32_t *recent;        /* the user's recent items before it, oldest first */
+    size_t nrecent;
+} rr_item_hit_t;
+
+/* Observers of the shared state's changes (online/sync captures deltas through them); NULL:
+ * none. on_item_hit: after a local event's item-side update. on_train: the learner's stage just
+ * before its SGD step (the rows it is about to move). */
+typedef struct rr_pipeline_hooks_s {
+    void (*on_item_hit)(void *opaque, const rr_item_hit_t *hit);
+    void (*on_train)(void *opaque, const rr_learner_stage_t *sg);
+    void *opaque;
+} rr_pipeline_hooks_t;
+
 typedef struct rr_pipeline_s {
     rr_store_t store;
     rr_cooc_t cooc;
@@ -96,6 +116,7 @@ typedef struct rr_pipeline_s {
     /* Optional: called with the user id string before a user is evicted or expired. */
     void (*on_drop)(void *opaque, const char *user_id);
     void *drop_opaque;
+    rr_pipeline_hooks_t hooks;
     char terms_text[RR_TEXT_TERMS * (RR_TEXT_TOKEN_MAX + 8)]; /* rr_pipeline_portrait_text */
 } rr_pipeline_t;
 
@@ -128,6 +149,12 @@ rr_err_t rr_pipeline_item_update(rr_pipeline_t *pl, const rr_item_msg_t *msg, ui
  * had events (a new user is created, with no events, and may then be evicted or expire like
  * any other). *uid gets the user, whose list and portrait should be refreshed. */
 rr_err_t rr_pipeline_user_update(rr_pipeline_t *pl, const rr_user_msg_t *msg, uint32_t *uid);
+/* The item-side update of one interaction: co-occurrence with the user's recent items, trending
+ * (at the hit's own time: a late hit is decayed, not counted as now), segment popularity, the
+ * ranker's trends and item clocks, the category top, the item's interaction count; the event-time
+ * clock (portrait.now_ms) moves up to the hit's time. Local events and synced peers' events both
+ * go through it. RR_ERR_FULL from co-occurrence is the only error. */
+rr_err_t rr_pipeline_item_hit(rr_pipeline_t *pl, const rr_item_hit_t *hit);
 /* Drops a user entirely; returns 0 if unknown. */
 int rr_pipeline_forget(rr_pipeline_t *pl, const char *user_id);
 /* The model's prequential log loss and AUC so far; NAN before any training step. */

@@ -190,6 +190,12 @@ static uint32_t gap_ms(int64_t later, int64_t earlier, uint32_t gap)
 
 void rr_store_touch(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t *ev)
 {
+    if (iid != RR_INTERN_NONE) st->item[iid].interactions++;
+    rr_store_touch_user(st, uid, iid, ev);
+}
+
+void rr_store_touch_user(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t *ev)
+{
     rr_user_t *u = &st->user[uid];
     if (u->nevents == 0) { /* last = max(0, every time), first = the first event's time */
         if (ev->ts_ms > u->last_ts_ms) u->last_ts_ms = ev->ts_ms;
@@ -202,7 +208,6 @@ void rr_store_touch(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t
     u->nevents++;
     if (ev->type == RR_EV_PURCHASE) u->purchases++;
     if (iid == RR_INTERN_NONE) return;
-    st->item[iid].interactions++;
     seen_add(st, uid, iid);
     ring_push(&st->recent[(size_t)uid * st->nrecent_max], &u->nrecent, &u->recent_head,
               st->nrecent_max, iid);

@@ -162,6 +162,9 @@ static inline int64_t rr_store_stamp_age_signed(int64_t now, uint32_t stamp)
 
 /* Records an interaction of uid with iid: counts, recency, recent ring, bought ring. */
 void rr_store_touch(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t *ev);
+/* rr_store_touch without the item's interaction count, which the pipeline's item-side update
+ * (rr_pipeline_item_hit, shared with synced peers' events) adds. */
+void rr_store_touch_user(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t *ev);
 /* The user's recent items, oldest first, into out (cap >= nrecent_max). Returns count. */
 size_t rr_store_recent(const rr_store_t *st, uint32_t uid, uint32_t *out);
 int rr_store_has_bought(const rr_store_t *st, uint32_t uid, uint32_t iid);

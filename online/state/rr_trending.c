@@ -78,6 +78,18 @@ void rr_trending_hit(rr_trending_t *tr, uint32_t item, float w, int64_t ts_ms)
     rr_trending_set_offer(tr, tr->top, &tr->ntop, RR_TRENDING_TOP, item);
 }
 
+void rr_trending_hit_at(rr_trending_t *tr, uint32_t item, float w, int64_t ts_ms)
+{
+    if (item >= tr->max_items) return;
+    if (tr->t0_ms == INT64_MIN || ts_ms >= tr->t_last) {
+        rr_trending_hit(tr, item, w, ts_ms);
+        return;
+    }
+    /* scale at ts_ms, relative to t0 like every stored score: the decay it missed is applied */
+    tr->score[item] += (float)(w * exp2((double)(ts_ms - tr->t0_ms) / tr->half_life_ms));
+    rr_trending_set_offer(tr, tr->top, &tr->ntop, RR_TRENDING_TOP, item);
+}
+
 double rr_trending_score(const rr_trending_t *tr, uint32_t item)
 {
     return item < tr->max_items ? tr->score[item] / tr->scale : 0.0;

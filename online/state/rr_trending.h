@@ -27,6 +27,10 @@ void rr_trending_free(rr_trending_t *tr);
 /* One hit of weight w on item at event time ts_ms (time never runs backwards here: an older
  * ts counts as t_last). */
 void rr_trending_hit(rr_trending_t *tr, uint32_t item, float w, int64_t ts_ms);
+/* A hit that may arrive late (a peer instance's, synced): weighted at its own event time, so a
+ * hit older than the latest counts 2^((ts_ms - t_last)/half_life) of w; otherwise exactly
+ * rr_trending_hit. */
+void rr_trending_hit_at(rr_trending_t *tr, uint32_t item, float w, int64_t ts_ms);
 /* Real (decayed) score at the latest time seen. */
 double rr_trending_score(const rr_trending_t *tr, uint32_t item);
 /* The best k ids (k <= RR_TRENDING_TOP), best first; ties by lower id. Returns count. */

@@ -1,0 +1,69 @@
+/* rr_sync.h — one model across instances: what a pipeline learned since its last publication,
+ * as a compact delta (a byte buffer), and the merge of a peer's delta into another pipeline.
+ * A delta carries the shared item-side state as the events that changed it (item key, type,
+ * time, the user's segments, the recent item keys co-occurrence counted: a peer replays them
+ * through rr_pipeline_item_hit, the function the local events went through) and the learned
+ * weights as differences from the last publication (W − base: the two MLPs' dense blocks, the
+ * hashed rows, the item rows the learner touched, keyed by item id string). User state,
+ * optimiser state and the ranker's feature statistics stay local.
+ *
+ * Merge: counts always add. Weight deltas are applied with a weight (rr_sync_merge_t): 1 adds
+ * them (each event's update applied once everywhere, as an asynchronous parameter server
+ * would), 1/N averages them (the own delta is scaled the same way at publication). Applying adds
+ * to W and to the base, so a peer's delta is never published again as one's own. Deterministic: the
+ * same sequence of publications and applications gives bit-identical bytes and state.
+ *
+ * An rr_sync_t is attached to one pipeline (it sets pl->hooks) and must be freed before it.
+ * Single-threaded, like the pipeline. */
+#ifndef RR_SYNC_H
+#define RR_SYNC_H
+#include <stddef.h>
+#include <stdint.h>
+#include "rr_config.h"
+#include "rr_pipeline.h"
+#include "rr_sync_wire.h"
+
+typedef struct rr_sync_s rr_sync_t;
+
+typedef struct rr_sync_stats_s {
+    uint64_t published, published_bytes; /* non-empty deltas encoded, their bytes */
+    uint64_t applied, applied_bytes;     /* peers' deltas merged */
+    uint64_t hits_sent, rows_sent;       /* item-side events and item rows published */
+} rr_sync_stats_t;
+
+/* Attaches to pl (which must outlive it) with the weights' encoding q. Copies the current
+ * weights as the base. NULL with errstr filled when out of memory. */
+rr_sync_t *rr_sync_new(rr_pipeline_t *pl, rr_sync_quant_t q, char *errstr, size_t errlen);
+/* Detaches from the pipeline (its hooks cleared); NULL is a no-op. */
+void rr_sync_free(rr_sync_t *sy);
+
+/* The weight every delta is merged with, the own one included: dense (the MLPs, which every
+ * instance moves at every step) and rows (item rows and hashed rows, each moved by the few
+ * instances whose events touch it). */
+typedef struct rr_sync_merge_s {
+    float dense, rows;
+} rr_sync_merge_t;
+/* sync.merge for N instances: "sum" {1, 1}, "mean" {1/N, 1/N}, "dense_mean" {1/N, 1}. 0 and
+ * *m set, or -1 if the name is unknown. */
+int rr_sync_merge_rule(const char *name, int instances, rr_sync_merge_t *m);
+
+/* Encodes what the pipeline learned since the last publication; *buf (owned by sy, valid until
+ * the next call) gets the delta, *len its size, 0 when nothing changed. The own weight delta is
+ * kept locally scaled by m, as peers will apply it. RR_ERR_NOMEM. */
+rr_err_t rr_sync_publish(rr_sync_t *sy, const rr_sync_merge_t *m, const uint8_t **buf, size_t *len);
+/* Merges a peer's delta, its weight deltas scaled by m. RR_ERR_DECODE for a malformed or
+ * mismatched delta (different model shapes): it is checked whole first, so nothing of it is
+ * applied then. */
+rr_err_t rr_sync_apply(rr_sync_t *sy, const uint8_t *buf, size_t len, const rr_sync_merge_t *m);
+
+/* The partition librdkafka's default partitioner (consistent_random) gives a non-empty key:
+ * CRC-32 of the key modulo the partition count. `rtrec replay` keys events by user id. */
+static inline int rr_sync_partition_of(const char *key, size_t len, int partitions)
+{
+    return (int)(rr_sync_crc32(key, len) % (uint32_t)partitions);
+}
+const rr_sync_stats_t *rr_sync_stats(const rr_sync_t *sy);
+/* "f32", "f16", "int8" (the sync.quant values) -> q; -1 if unknown. */
+int rr_sync_quant_parse(const char *name);
+
+#endif

@@ -1,0 +1,78 @@
+/* rr_sync_internal.h — the capture state shared by rr_sync.c (publish) and rr_sync_apply.c;
+ * not API. The delta's layout, every integer a varint unless said:
+ *   "RRS" 1 | u8 quant | item dim, MLP floats, hashed floats, ranker floats (shape check)
+ *   strings: n, then n × (len, bytes)          item keys, category and brand names
+ *   catalog: n × (item key, category + 1, brand + 1, f32 price)   0 = none / unknown
+ *   hits:    n × (item key, u8 type, zig-zag ts − previous ts, 3 segments, nrecent, keys)
+ *   rows:    n × (item key, vector of dim)     item embedding rows, W − base
+ *   dense:   for MLP, hashed rows, ranker: nruns × (skip, len, vector of len)
+ * A vector is f32, f16 or int8 (f32 scale first) as the header's quant says. */
+#ifndef RR_SYNC_INTERNAL_H
+#define RR_SYNC_INTERNAL_H
+#include "rr_sync.h"
+
+#define RR_SYNC_MAGIC   "RRS\1"
+#define RR_SYNC_REGIONS 3 /* MLP, hashed rows, ranker */
+
+typedef struct rr_sync_hit_s {
+    int64_t ts_ms;
+    uint32_t iid, seg[RR_SEGPOP_KINDS];
+    uint32_t recent_at, nrecent; /* in recent[] */
+    uint8_t type;
+} rr_sync_hit_t;
+
+/* A string of the delta being written: which table and id it names. */
+typedef struct rr_sync_str_s {
+    uint8_t kind; /* 0 item, 1 category, 2 brand */
+    uint32_t id;
+} rr_sync_str_t;
+
+/* A string of the delta being applied: where it is, and its local item once resolved. */
+typedef struct rr_sync_rstr_s {
+    uint32_t off, len;
+    uint32_t iid; /* RR_INTERN_NONE until resolved */
+} rr_sync_rstr_t;
+
+struct rr_sync_s {
+    rr_pipeline_t *pl;
+    rr_sync_quant_t quant;
+    int dim;         /* item row width; 0 when the model is off */
+    size_t nmlp;     /* the learner's MLP floats (its params block starts with them) */
+    size_t items_at; /* the item rows: params[items_at .. hashed_at), items_max × dim */
+    size_t hashed_at, nhashed;
+    size_t nranker;
+    /* Since the last publication. */
+    rr_sync_hit_t *hits;
+    size_t nhits, hits_cap;
+    uint32_t *recent;
+    size_t nrecent, recent_cap;
+    uint32_t *touched; /* item rows moved by local training, in first-touch order */
+    size_t ntouched;
+    uint64_t *touched_bits, *base_ready; /* [items_max / 64 + 1] */
+    int trained;
+    uint64_t ranker_steps; /* the ranker's steps at the last publication */
+    /* Weights at the last publication (plus every peer delta applied since). */
+    float *base;  /* [learner nparams]; item rows valid where base_ready */
+    float *rbase; /* [nranker] */
+    /* Encoding. */
+    rr_sync_writer_t w;
+    uint32_t stamp;                      /* publication count: marks below are valid if equal */
+    uint32_t *str_stamp[3], *str_idx[3]; /* [items_max] per kind */
+    uint32_t *listed;                    /* [items_max] stamp: in the catalog section */
+    rr_sync_str_t *strs;
+    size_t nstrs, strs_cap;
+    float *scratch, *decoded; /* [widest region] */
+    /* Decoding: the strings of the delta being applied. */
+    rr_sync_rstr_t *rstr;
+    size_t rstr_cap;
+    rr_sync_stats_t stats;
+};
+
+/* The weight regions as (W, base, floats) of the pipeline; n = 0 when absent. */
+void rr_sync_region(rr_sync_t *sy, int region, float **w, float **base, size_t *n);
+/* A slot to grow arrays by doubling (*cap elements of size each). 0, or -1 when out of memory. */
+int rr_sync_grow(void **arr, size_t *cap, size_t need, size_t size);
+/* Before an item row moves by a delta or a training step: its base is taken on first sight. */
+void rr_sync_row_base(rr_sync_t *sy, uint32_t iid);
+
+#endif
