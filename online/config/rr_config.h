@@ -38,6 +38,7 @@ typedef struct rr_config_s {
     long long model_seed;
     int model_enabled;
     int model_dim;
+    int model_demo_rows, model_demo_dim, model_text_rows, model_text_dim;
     rr_config_str_t model_optimizer;
     double model_lr;
     int model_negatives;

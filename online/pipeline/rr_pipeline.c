@@ -109,6 +109,10 @@ static rr_err_t model_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     lc.batch_events = cfg->model_batch;
     lc.lr_mlp = lc.lr_embed = (float)cfg->model_lr;
     lc.seed = (uint64_t)cfg->model_seed;
+    lc.demo_rows = (uint32_t)cfg->model_demo_rows;
+    lc.demo_dim = cfg->model_demo_dim;
+    lc.text_rows = (uint32_t)cfg->model_text_rows;
+    lc.text_dim = cfg->model_text_dim;
     if (strcmp(cfg->model_optimizer, "sgd") == 0)
         lc.optim = RR_OPTIM_SGD;
     else if (strcmp(cfg->model_optimizer, "adam") == 0)
@@ -121,6 +125,7 @@ static rr_err_t model_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     rr_err_t err = rr_learner_init(&pl->learner, &lc, (size_t)cfg->users_max,
                                    (size_t)cfg->items_max, errstr, sizeof(errstr));
     if (err) return err;
+    rr_learner_set_text(&pl->learner, &pl->text);
     pl->rcache_k = cfg->recs_retrieve_k > 0 ? cfg->recs_retrieve_k : 1;
     pl->rcache_ids = calloc((size_t)RR_LEARNER_RETRIEVE_BATCH * pl->rcache_k, sizeof(uint32_t));
     pl->rcache_scores = calloc((size_t)RR_LEARNER_RETRIEVE_BATCH * pl->rcache_k, sizeof(float));

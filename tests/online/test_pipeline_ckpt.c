@@ -364,6 +364,12 @@ static void resume_case(const char *optimizer)
     for (uint32_t i = 0; i < a.store.items.next_id; i++)
         titled += rr_text_item_tokens(&a.text, i)[0] != 0;
     CHECK(with_terms > 0 && titled > 0);
+    /* The stream trains the demographic and token rows, so the comparison covers them. */
+    CHECK_INT(rr_pipeline_init(&b, &cfg), RR_OK);
+    const rr_learner_t *la = &a.learner, *lb = &b.learner;
+    CHECK(memcmp(la->demo.data, lb->demo.data, la->demo.nrows * la->demo.dim * 4) != 0);
+    CHECK(memcmp(la->text.data, lb->text.data, la->text.nrows * la->text.dim * 4) != 0);
+    rr_pipeline_free(&b);
     char dir[64], path[512], errstr[256];
     CHECK(make_dir(dir) != NULL);
     const int splits[] = {
@@ -410,7 +416,7 @@ static void test_sections_by_partition(void)
         if (rr_ckpt_find(r, RR_CKPT_USRS, sub, &data, &len) != RR_OK) continue;
         rr_ckpt_cursor_t c;
         rr_ckpt_cursor_init(&c, data, len);
-        CHECK_INT(rr_ckpt_read_u32(&c), 6); /* payload version */
+        CHECK_INT(rr_ckpt_read_u32(&c), 7); /* payload version */
         users += rr_ckpt_read_u64(&c);
     }
     CHECK_INT(users, a.store.users.count);
