@@ -14,7 +14,7 @@
  * weights with 24-bit ids and no reference time of its own; no learner row per user (the user
  * vector is the mean of the recent items' rows); 6: the learned ranker's section RANK; 7: the
  * learner's demographic and token tables in MODL and OPTS, each staged row's demographic and
- * token rows. Older payloads are refused. */
+ * token rows; TEXT/0 each item's first-listed time. Older payloads are refused. */
 #define RR_PCKPT_VERSION 7u
 #define RR_PCKPT_UIDX    RR_CKPT_TAG('U', 'I', 'D', 'X') /* users intern: bound, free ids */
 #define RR_PCKPT_DDUP    RR_CKPT_TAG('D', 'D', 'U', 'P') /* event id de-duplication */

@@ -520,6 +520,7 @@ rr_err_t rr_pipeline_item_update(rr_pipeline_t *pl, const rr_item_msg_t *msg, ui
 {
     pl->epoch++;
     rr_err_t err = rr_store_item_update(&pl->store, msg, iid);
+    if (!err) rr_text_item_listed(&pl->text, *iid, pl->portrait.now_ms);
     if (!err) rr_text_item_set(&pl->text, *iid, msg);
     return err;
 }

@@ -263,6 +263,7 @@ static void check_same(const rr_pipeline_t *a, const rr_pipeline_t *b)
     SAME(&a->portrait.log_price, &b->portrait.log_price, sizeof(rr_welford_t));
     SAME(&a->preq, &b->preq, sizeof(rr_preq_t));
     SAME(a->text.item_tok, b->text.item_tok, a->text.items_max * RR_TEXT_ITEM_TOKENS * 4);
+    SAME(a->text.listed_ms, b->text.listed_ms, a->text.items_max * sizeof(int64_t));
     SAME(a->text.bucket, b->text.bucket, a->text.nbuckets * RR_TEXT_BUCKET * 4);
     SAME(a->text.head, b->text.head, a->text.nbuckets);
     SAME(a->text.user, b->text.user, a->text.nslots * sizeof(rr_text_user_t));
