@@ -414,6 +414,18 @@ static int flooding(rr_pipeline_t *pl, rr_user_t *u, int64_t ts_ms)
     return pl->max_per_s && u->flood_n > pl->max_per_s;
 }
 
+/* An item that has no text yet takes its tokens from the category an event carries (rees46's
+ * category_code, `electronics.smartphone`, gives both parts), so streams without a catalog
+ * still have item text; a catalog update replaces them. */
+static void text_from_event(rr_pipeline_t *pl, uint32_t iid, const rr_event_t *ev)
+{
+    if (!ev->category[0] || rr_text_item_tokens(&pl->text, iid)[0]) return;
+    rr_item_msg_t msg;
+    memset(&msg, 0, sizeof(msg));
+    memcpy(msg.category, ev->category, sizeof(msg.category));
+    rr_text_item_set(&pl->text, iid, &msg);
+}
+
 static rr_err_t apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid)
 {
     if (rr_dedupe_seen(&pl->dedupe, ev->event_id)) {
@@ -424,6 +436,7 @@ static rr_err_t apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid)
     rr_err_t err = find_user(pl, ev->user_id, uid);
     uint32_t iid = RR_INTERN_NONE;
     if (!err && ev->item_id[0]) err = rr_store_item(&pl->store, ev, &iid);
+    if (!err && iid != RR_INTERN_NONE) text_from_event(pl, iid, ev);
     if (err) {
         pl->dropped_full += err == RR_E(FULL);
         return err;
