@@ -1,5 +1,5 @@
-/* rr_cmd_eval.c — `rtrec eval FILE... --format F [--items FILE] [--users FILE] [--json]
- * [-X key=value]...`: the prequential
+/* rr_cmd_eval.c — `rtrec eval FILE... --format F [--items FILE] [--users FILE] [--no-side]
+ * [--json] [-X key=value]...`: the prequential
  * evaluation of rr_eval.h, printed as a table or one JSON object. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@ static int eval_usage(void)
 {
     fprintf(stderr, "usage: rtrec eval FILE... --format "
                     "taobao|rees46|movielens|ml100k|amazon|caixin|jsonl|pb [--items FILE] "
-                    "[--users FILE] [--json] [-c FILE] "
+                    "[--users FILE] [--no-side] [--json] [-c FILE] "
                     "[-X key=value]...\n");
     return 2;
 }
@@ -25,7 +25,7 @@ int rr_cmd_eval(int argc, char **argv)
     int nrest = 0, json = 0, status = 2;
     size_t nfiles = 0;
     rr_format_t fmt = RR_FMT_NONE;
-    rr_eval_side_t side = {NULL, NULL};
+    rr_eval_side_t side = {NULL, NULL, 0};
     if (!rest || !files || rr_cli_config(argc, argv, &cfg, rest, &nrest)) goto out;
     rr_cli_log_level(&cfg);
     for (int i = 0; i < nrest; i++) {
@@ -35,6 +35,8 @@ int rr_cmd_eval(int argc, char **argv)
             side.items = rest[++i];
         else if (strcmp(rest[i], "--users") == 0 && i + 1 < nrest)
             side.users = rest[++i];
+        else if (strcmp(rest[i], "--no-side") == 0)
+            side.strip = 1;
         else if (strcmp(rest[i], "--json") == 0)
             json = 1;
         else if (rest[i][0] != '-' || strcmp(rest[i], "-") == 0)

@@ -44,7 +44,8 @@ typedef struct eval_s {
     rr_anchors_t *anchors;
     rr_pipeline_t pl;
     int pl_ready;
-    int cold; /* the target being scored is in the cold-start slice */
+    int cold;  /* the target being scored is in the cold-start slice */
+    int strip; /* rr_eval_side_t.strip */
     rr_eval_result_t *res;
 } eval_t;
 
@@ -288,6 +289,11 @@ static void eval_apply_rtrec(eval_t *ev, const eval_ev_t *x, uint32_t user, uint
     memcpy(e.item_id, x->item, RR_ID_MAX);
     memcpy(e.category, x->category, RR_ID_MAX);
     memcpy(e.brand, x->brand, RR_ID_MAX);
+    if (ev->strip) {
+        e.category[0] = e.brand[0] = '\0';
+        e.price = 0;
+        e.flags &= ~(uint32_t)RR_EVF_PRICE;
+    }
     uint32_t puid;
     double t0 = now_s();
     rr_err_t err = rr_pipeline_apply(&ev->pl, &e, &puid);
@@ -393,6 +399,7 @@ rr_err_t rr_eval_run_side(const rr_config_t *cfg, const char *const *files, size
     memset(&ev, 0, sizeof(ev));
     memset(res, 0, sizeof(*res));
     ev.res = res;
+    ev.strip = side && side->strip;
     rr_err_t err = RR_OK;
     for (size_t f = 0; f < nfiles && !err; f++) err = eval_load(&ev, files[f], fmt, errstr, errlen);
     if (!err && (err = eval_sort(&ev)) != RR_OK) snprintf(errstr, errlen, "out of memory");

@@ -27,9 +27,12 @@ enum {
 
 /* Side files (rr_side.h) applied to rtrec's pipeline before the events, items then users, as
  * `rtrec replay` produces them to the items and users topics first. NULL: none. The baselines
- * and anchors see only the events. */
+ * and anchors see only the events. strip: the events reach rtrec's pipeline without their
+ * category, brand and price (a stream such as rees46 carries its side information inside the
+ * events; the baselines and anchors still see them whole, so both runs score them alike). */
 typedef struct rr_eval_side_s {
     const char *items, *users;
+    int strip;
 } rr_eval_side_t;
 
 typedef struct rr_eval_result_s {
