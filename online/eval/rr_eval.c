@@ -417,6 +417,8 @@ rr_err_t rr_eval_run_side(const rr_config_t *cfg, const char *const *files, size
     res->logloss = ev.pl_ready ? rr_pipeline_logloss(&ev.pl) : NAN;
     res->auc = ev.pl_ready ? rr_pipeline_auc(&ev.pl) : NAN;
     res->bytes_per_user = ev.pl_ready ? rr_pipeline_bytes_per_user(&ev.pl) : 0;
+    res->categories = ev.pl_ready ? rr_intern_bound(&ev.pl.store.categories) : 0;
+    res->brands = ev.pl_ready ? rr_intern_bound(&ev.pl.store.brands) : 0;
     eval_free(&ev);
     res->wall_s = now_s() - t0;
     return err;

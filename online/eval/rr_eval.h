@@ -47,6 +47,7 @@ typedef struct rr_eval_result_s {
     uint64_t cold_hits[RR_EVAL__METHODS];
     double cold_ndcg_sum[RR_EVAL__METHODS];
     uint64_t side_items, side_users; /* side-file records applied */
+    uint64_t categories, brands;     /* distinct ones rtrec's pipeline saw (0 with strip) */
     uint8_t ran[RR_EVAL__METHODS];   /* scored: cat_trend needs events that carry categories */
     double rtrec_s;                  /* time in rr_pipeline_apply + rr_pipeline_refresh only */
     double anchors_s;                /* time in the anchors' lists and updates */
