@@ -463,10 +463,15 @@ void rr_learner_score(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_
     rr_learner_score_batch(lr, st, pt, now_ms, &uid, 1, items, first, out_probs);
 }
 
-/* One forward over the B rows built in lr->x; row b's probability goes to out_probs[slot[b]]. */
+/* One forward over the B rows built in lr->x; row b's probability goes to out_probs[slot[b]].
+ * The forward always takes score_batch rows (the rest zero): GEMM's summation order may depend
+ * on the row count, so a fixed shape makes an item's probability the same whichever items
+ * share its batch (the ranker's MLP feature must not depend on how candidates were chunked). */
 static void score_rows(rr_learner_t *lr, int B, const size_t *slot, float *out_probs)
 {
-    rr_mlp_forward(&lr->mlp, lr->x, B, lr->ws, lr->prob);
+    int full = lr->cfg.score_batch;
+    memset(lr->x + (size_t)B * lr->in_dim, 0, (size_t)(full - B) * lr->in_dim * sizeof(float));
+    rr_mlp_forward(&lr->mlp, lr->x, full, lr->ws, lr->prob);
     for (int b = 0; b < B; b++) out_probs[slot[b]] = lr->prob[b];
 }
 

@@ -183,7 +183,8 @@ void rr_learner_score(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_
                       float *out_probs);
 /* The same for nusers users at once: items[first[u] .. first[u + 1]) are uids[u]'s, and their
  * probabilities go to the same places of out_probs. Rows of different users share forwards of
- * score_batch rows; each probability is the one rr_learner_score gives. */
+ * score_batch rows (always that many, padded with zeros), so each probability is bit-identical
+ * to the one rr_learner_score gives, whatever else shares its forward. */
 void rr_learner_score_batch(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
                             int64_t now_ms, const uint32_t *uids, size_t nusers,
                             const uint32_t *items, const size_t *first, float *out_probs);

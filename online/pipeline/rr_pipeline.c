@@ -80,6 +80,26 @@ static void rank_demo(void *opaque, uint32_t uid, const uint32_t *items, size_t 
     for (size_t i = 0; i < n; i++) out[i] = rr_segpop_lift(&pl->segpop, seg, items[i]);
 }
 
+/* The learned text vectors' likeness (TEXT_COS). */
+static void rank_text(void *opaque, uint32_t uid, const uint32_t *items, size_t n, float *out)
+{
+    rr_pipeline_t *pl = opaque;
+    rr_learner_text_cos(&pl->learner, &pl->store, uid, items, n, out);
+}
+
+/* The embedding MLP's logit: how its inputs (embeddings, demographic and text rows, portrait
+ * features) reach the ranker, which orders lists past its warm-up. */
+static void rank_mlp(void *opaque, uint32_t uid, const uint32_t *items, size_t n, float *out)
+{
+    rr_pipeline_t *pl = opaque;
+    rr_learner_score(&pl->learner, &pl->store, &pl->portrait, uid, pl->portrait.now_ms, items, n,
+                     out);
+    for (size_t i = 0; i < n; i++) {
+        float p = out[i] < 1e-6f ? 1e-6f : out[i] > 1 - 1e-6f ? 1 - 1e-6f : out[i];
+        out[i] = logf(p / (1 - p));
+    }
+}
+
 /* The learned ranker over every source's named features (rr_rank.h). */
 static rr_err_t ranker_init(rr_pipeline_t *pl, const rr_config_t *cfg)
 {
@@ -96,8 +116,15 @@ static rr_err_t ranker_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     pl->ranker_on = 1;
     pl->rank_train_every = (uint32_t)cfg->recs_ranker_train_every;
     pl->rank_rng = (uint64_t)cfg->model_seed * 0x9E3779B97F4A7C15ULL + 1;
-    rr_rank_src_t src = {pl->trends, pl->item_first_ms, pl->item_last_ms, &pl->portrait.now_ms,
-                         &pl->epoch, &pl->ranker.steps, rank_demo};
+    rr_rank_src_t src = {pl->trends,
+                         pl->item_first_ms,
+                         pl->item_last_ms,
+                         &pl->portrait.now_ms,
+                         &pl->epoch,
+                         &pl->ranker.steps,
+                         rank_demo,
+                         pl->model_on ? rank_text : NULL,
+                         pl->model_on ? rank_mlp : NULL};
     return rr_rank_enable(&pl->rec, &src, rank_score, rank_explain, rank_dot, pl);
 }
 
