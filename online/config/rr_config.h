@@ -49,6 +49,7 @@ typedef struct rr_config_s {
     int recs_ranker;
     double recs_ranker_lr;
     int recs_ranker_train_every;
+    int recs_ranker_mlp;
     double portrait_half_life_s;
     rr_config_str_t checkpoint_dir;
     int checkpoint_interval_s;

@@ -124,7 +124,7 @@ static rr_err_t ranker_init(rr_pipeline_t *pl, const rr_config_t *cfg)
                          &pl->ranker.steps,
                          rank_demo,
                          pl->model_on ? rank_text : NULL,
-                         pl->model_on ? rank_mlp : NULL};
+                         pl->model_on && cfg->recs_ranker_mlp ? rank_mlp : NULL};
     return rr_rank_enable(&pl->rec, &src, rank_score, rank_explain, rank_dot, pl);
 }
 

@@ -148,6 +148,7 @@ static rr_config_t small_config(void)
 static void test_pool_cache_is_exact(void)
 {
     rr_config_t cfg = small_config();
+    cfg.recs_ranker_mlp = 1;
     rr_pipeline_t pl;
     CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
     CHECK(pl.ranker_on);
