@@ -41,6 +41,10 @@
     X("brand rows", MODEL(lr->cfg.brand_rows))                                                     \
     X("category dim", MODEL(lr->cfg.cat_dim))                                                      \
     X("brand dim", MODEL(lr->cfg.brand_dim))                                                       \
+    X("model.demo_rows", MODEL(lr->demo.nrows))                                                    \
+    X("model.demo_dim", MODEL(lr->cfg.demo_dim))                                                   \
+    X("model.text_rows", MODEL(lr->text.nrows))                                                    \
+    X("model.text_dim", MODEL(lr->cfg.text_dim))                                                   \
     X("hidden layers", MODEL(lr->cfg.nhidden))                                                     \
     X("hidden[0]", MODEL(lr->cfg.hidden[0]))                                                       \
     X("hidden[1]", MODEL(lr->cfg.hidden[1]))                                                       \
@@ -443,10 +447,34 @@ static void save_stage(const rr_learner_t *lr, rr_pckpt_enc_t *e)
         rr_pckpt_u32(e, sg->item[r]);
         rr_pckpt_u32(e, sg->cat[r]);
         rr_pckpt_u32(e, sg->brand[r]);
+        for (int k = 0; k < RR_LEARNER_DEMO_KINDS; k++)
+            rr_pckpt_u32(e, sg->demo[r * RR_LEARNER_DEMO_KINDS + k]);
+        rr_pckpt_u32(e, sg->ntok[r]);
+        for (int j = 0; j < sg->ntok[r]; j++) rr_pckpt_u32(e, sg->tok[r * RR_TEXT_ITEM_TOKENS + j]);
     }
     rr_pckpt_f32s(e, sg->x, R * (size_t)lr->in_dim);
     rr_pckpt_f32s(e, sg->labels, R);
     rr_pckpt_f32s(e, sg->weights, R);
+}
+
+/* Row r's demographic and token rows, each within its table. */
+static void load_stage_rows(rr_ckpt_cursor_t *c, rr_learner_t *lr, uint32_t r)
+{
+    rr_learner_stage_t *sg = &lr->stage;
+    for (int k = 0; k < RR_LEARNER_DEMO_KINDS; k++) {
+        uint32_t row = rr_ckpt_read_u32(c);
+        if (lr->cfg.demo_dim && row >= lr->demo.nrows && !c->err) c->err = RR_E(DECODE);
+        sg->demo[r * RR_LEARNER_DEMO_KINDS + k] = row;
+    }
+    uint32_t n = rr_ckpt_read_u32(c);
+    if (n > (lr->cfg.text_dim ? RR_TEXT_ITEM_TOKENS : 0) && !c->err) c->err = RR_E(DECODE);
+    if (c->err) return;
+    sg->ntok[r] = (uint8_t)n;
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t row = rr_ckpt_read_u32(c);
+        if (row >= lr->text.nrows && !c->err) c->err = RR_E(DECODE);
+        sg->tok[r * RR_TEXT_ITEM_TOKENS + j] = row;
+    }
 }
 
 static void load_stage(rr_ckpt_cursor_t *c, rr_learner_t *lr)
@@ -481,6 +509,7 @@ static void load_stage(rr_ckpt_cursor_t *c, rr_learner_t *lr)
              sg->brand[r] >= lr->brands.nrows) &&
             !c->err)
             c->err = RR_E(DECODE);
+        load_stage_rows(c, lr, r);
     }
     for (uint32_t k = 0; k < E; k++) /* RR_INTERN_NONE: a user forgotten while staged */
         if (sg->uid[k] >= lr->users_max && sg->uid[k] != RR_INTERN_NONE && !c->err)
@@ -503,6 +532,8 @@ static void save_model(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
     for (size_t w = 0; w < (bound + 63) / 64; w++) rr_pckpt_u64(e, lr->item_ready[w]);
     rr_pckpt_f32s(e, lr->cats.data, (size_t)lr->cats.nrows * (size_t)lr->cats.dim);
     rr_pckpt_f32s(e, lr->brands.data, (size_t)lr->brands.nrows * (size_t)lr->brands.dim);
+    rr_pckpt_f32s(e, lr->demo.data, (size_t)lr->demo.nrows * (size_t)lr->demo.dim);
+    rr_pckpt_f32s(e, lr->text.data, (size_t)lr->text.nrows * (size_t)lr->text.dim);
     rr_pckpt_u64(e, lr->steps);
     rr_pckpt_u64(e, lr->flushes);
     save_sampler(lr, e);
@@ -524,11 +555,20 @@ static rr_err_t load_model(const rr_pckpt_dec_t *d)
     for (size_t w = 0; w < (bound + 63) / 64; w++) lr->item_ready[w] = rr_ckpt_read_u64(&c);
     rr_ckpt_read_f32s(&c, lr->cats.data, (size_t)lr->cats.nrows * (size_t)lr->cats.dim);
     rr_ckpt_read_f32s(&c, lr->brands.data, (size_t)lr->brands.nrows * (size_t)lr->brands.dim);
+    rr_ckpt_read_f32s(&c, lr->demo.data, (size_t)lr->demo.nrows * (size_t)lr->demo.dim);
+    rr_ckpt_read_f32s(&c, lr->text.data, (size_t)lr->text.nrows * (size_t)lr->text.dim);
     lr->steps = rr_ckpt_read_u64(&c);
     lr->flushes = rr_ckpt_read_u64(&c);
     load_sampler(&c, lr);
     load_stage(&c, lr);
     return rr_pckpt_close(d, &c, "MODL");
+}
+
+/* Floats of optimiser state of the hashed tables after brands (demo, text), in block order. */
+static size_t hashed_tail_state(const rr_learner_t *lr)
+{
+    return (size_t)lr->demo.nrows * rr_optim_row_state_floats(lr->cfg.optim, lr->cfg.demo_dim) +
+           (size_t)lr->text.nrows * rr_optim_row_state_floats(lr->cfg.optim, lr->cfg.text_dim);
 }
 
 /* Floats of optimiser state: the MLP's, and per row of the item, category and brand tables. */
@@ -555,6 +595,7 @@ static void save_opts(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
     rr_pckpt_f32s(e, lr->st_items, bound * sf);
     rr_pckpt_f32s(e, lr->st_cats, (size_t)lr->cfg.cat_rows * sc);
     rr_pckpt_f32s(e, lr->st_brands, (size_t)lr->cfg.brand_rows * sb);
+    rr_pckpt_f32s(e, lr->st_demo, hashed_tail_state(lr)); /* demo then text: one block */
     rr_pckpt_end(e);
 }
 
@@ -575,6 +616,7 @@ static rr_err_t load_opts(const rr_pckpt_dec_t *d)
     rr_ckpt_read_f32s(&c, lr->st_items, (size_t)bound * sf);
     rr_ckpt_read_f32s(&c, lr->st_cats, (size_t)lr->cfg.cat_rows * sc);
     rr_ckpt_read_f32s(&c, lr->st_brands, (size_t)lr->cfg.brand_rows * sb);
+    rr_ckpt_read_f32s(&c, lr->st_demo, hashed_tail_state(lr));
     return rr_pckpt_close(d, &c, "OPTS");
 }
 

@@ -12,8 +12,10 @@
  * user records (first-event gap, purchases), list entries (strength in hundredths), row-wise
  * Adagrad state for embedding rows; 5: 32-bit trigger gap and clock stamps, block-scaled portrait
  * weights with 24-bit ids and no reference time of its own; no learner row per user (the user
- * vector is the mean of the recent items' rows); 6: the learned ranker's section RANK; 7: an item's
- * release time (Item.available_from_ms). Older payloads are refused. */
+ * vector is the mean of the recent items' rows); 6: the learned ranker's section RANK; 7: the
+ * learner's demographic and token tables in MODL and OPTS, each staged row's demographic and
+ * token rows; TEXT/0 each item's first-listed time; an item's release time
+ * (Item.available_from_ms). Older payloads are refused. */
 #define RR_PCKPT_VERSION 7u
 #define RR_PCKPT_UIDX    RR_CKPT_TAG('U', 'I', 'D', 'X') /* users intern: bound, free ids */
 #define RR_PCKPT_DDUP    RR_CKPT_TAG('D', 'D', 'U', 'P') /* event id de-duplication */

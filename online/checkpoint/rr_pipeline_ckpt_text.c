@@ -33,6 +33,7 @@ static void save_items(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
         while (n < RR_TEXT_ITEM_TOKENS && tok[n]) n++;
         rr_pckpt_u32(e, n);
         for (uint32_t k = 0; k < n; k++) rr_pckpt_u32(e, tok[k]);
+        rr_pckpt_u64(e, (uint64_t)tt->listed_ms[i]);
     }
     for (size_t b = 0; b < tt->nbuckets; b++) used += tt->bucket[b * RR_TEXT_BUCKET] != 0;
     rr_pckpt_u64(e, tt->nbuckets);
@@ -75,6 +76,9 @@ static void load_items(rr_text_table_t *tt, rr_ckpt_cursor_t *c)
         if (n > RR_TEXT_ITEM_TOKENS && !c->err) c->err = RR_E(DECODE);
         uint32_t *tok = &tt->item_tok[i * RR_TEXT_ITEM_TOKENS];
         for (uint32_t k = 0; k < n && !c->err; k++) tok[k] = rr_ckpt_read_u32(c);
+        tt->listed_ms[i] = (int64_t)rr_ckpt_read_u64(c);
+        if ((tt->listed_ms[i] < -1 || tt->listed_ms[i] > RR_PCKPT_TS_MAX) && !c->err)
+            c->err = RR_E(DECODE);
     }
     uint64_t nbuckets = rr_ckpt_read_u64(c), used = rr_ckpt_read_u64(c);
     if ((nbuckets != tt->nbuckets || used > nbuckets) && !c->err) c->err = RR_E(DECODE);

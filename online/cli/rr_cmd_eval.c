@@ -1,6 +1,6 @@
-/* rr_cmd_eval.c — `rtrec eval FILE... --format F [--items FILE] [--users FILE] [--instances N
- * [--sync-ms T]] [--json] [-X key=value]...`: the prequential evaluation of rr_eval.h, printed
- * as a table or one JSON object. */
+/* rr_cmd_eval.c — `rtrec eval FILE... --format F [--items FILE] [--users FILE] [--no-side]
+ * [--instances N [--sync-ms T]] [--json] [-X key=value]...`: the prequential evaluation of
+ * rr_eval.h, printed as a table or one JSON object. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +11,7 @@ static int eval_usage(void)
 {
     fprintf(stderr, "usage: rtrec eval FILE... --format "
                     "taobao|rees46|movielens|ml100k|amazon|caixin|jsonl|pb [--items FILE] "
-                    "[--users FILE] [--instances N [--sync-ms T]] [--json] [-c FILE] "
+                    "[--users FILE] [--no-side] [--instances N [--sync-ms T]] [--json] [-c FILE] "
                     "[-X key=value]...\n");
     return 2;
 }
@@ -25,7 +25,7 @@ int rr_cmd_eval(int argc, char **argv)
     int nrest = 0, json = 0, status = 2;
     size_t nfiles = 0;
     rr_format_t fmt = RR_FMT_NONE;
-    rr_eval_side_t side = {NULL, NULL};
+    rr_eval_side_t side = {NULL, NULL, 0};
     rr_eval_sync_t sync = {1, -1}; /* --sync-ms unset: sync.interval_ms */
     if (!rest || !files || rr_cli_config(argc, argv, &cfg, rest, &nrest)) goto out;
     rr_cli_log_level(&cfg);
@@ -40,6 +40,8 @@ int rr_cmd_eval(int argc, char **argv)
             sync.instances = atoi(rest[++i]);
         else if (strcmp(rest[i], "--sync-ms") == 0 && i + 1 < nrest)
             sync.sync_ms = atoll(rest[++i]);
+        else if (strcmp(rest[i], "--no-side") == 0)
+            side.strip = 1;
         else if (strcmp(rest[i], "--json") == 0)
             json = 1;
         else if (rest[i][0] != '-' || strcmp(rest[i], "-") == 0)

@@ -98,6 +98,15 @@ static const rr_config_prop_t props[] = {
     {"model.enabled", N(model_enabled), "1", 0, 1, 0,
      "1 = train the MLP ranker on every event and re-rank with it; 0 = sources only"},
     {"model.dim", N(model_dim), "32", 4, 256, 0, "width of the learned user and item embeddings"},
+    {"model.demo_rows", N(model_demo_rows), "256", 1, 1 << 20, 0,
+     "hashed rows of the demographic embeddings (age band, gender, occupation, region share them)"},
+    {"model.demo_dim", N(model_demo_dim), "4", 0, 64, 0,
+     "width of each demographic row in the MLP input; 0 = demographics are no MLP input"},
+    {"model.text_rows", N(model_text_rows), "16384", 1, 1 << 24, 0,
+     "hashed rows of the item-text token embeddings"},
+    {"model.text_dim", N(model_text_dim), "8", 0, 64, 0,
+     "width of the token rows: an item's text vector is the mean of its tokens' rows; 0 = text "
+     "is no MLP input"},
     {"model.optimizer", C(model_optimizer, "sgd", "adagrad", "adam"), "adagrad", 0, 0, 0,
      "optimizer of the MLP and the embeddings"},
     {"model.lr", D(model_lr), "0.05", 1e-6, 10, 0, "learning rate of the MLP and the embeddings"},
@@ -112,6 +121,10 @@ static const rr_config_prop_t props[] = {
      "hand-weighted blend of recs.w_* re-ranked by the embedding MLP"},
     {"recs.ranker_lr", D(recs_ranker_lr), "0.1", 1e-6, 10, 0,
      "Adagrad learning rate of the learned ranker"},
+    {"recs.ranker_mlp", N(recs_ranker_mlp), "0", 0, 1, 0,
+     "1: the learned ranker also reads the embedding MLP's logit of every candidate (feature "
+     "mlp, which carries the MLP's demographic and text rows into the order); it about doubles "
+     "the cost of a refresh"},
     {"recs.ranker_train_every", N(recs_ranker_train_every), "1", 1, 1000, 0,
      "the learned ranker trains on one target event in this many (chosen by a hash of user, "
      "item and event count, so runs repeat); each training gathers the user's whole pool"},

@@ -39,6 +39,7 @@ typedef struct rr_config_s {
     long long model_seed;
     int model_enabled;
     int model_dim;
+    int model_demo_rows, model_demo_dim, model_text_rows, model_text_dim;
     rr_config_str_t model_optimizer;
     double model_lr;
     int model_negatives;
@@ -49,6 +50,7 @@ typedef struct rr_config_s {
     int recs_ranker;
     double recs_ranker_lr;
     int recs_ranker_train_every;
+    int recs_ranker_mlp;
     double portrait_half_life_s;
     rr_config_str_t checkpoint_dir;
     int checkpoint_interval_s;

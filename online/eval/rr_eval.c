@@ -52,6 +52,7 @@ typedef struct eval_s {
     int64_t sync_ms, next_sync;
     rr_sync_merge_t merge; /* sync.merge's weights */
     int cold;              /* the target being scored is in the cold-start slice */
+    int strip;             /* rr_eval_side_t.strip */
     rr_eval_result_t *res;
 } eval_t;
 
@@ -341,6 +342,11 @@ static void eval_apply_rtrec(eval_t *ev, const eval_ev_t *x, uint32_t user, uint
     memcpy(e.item_id, x->item, RR_ID_MAX);
     memcpy(e.category, x->category, RR_ID_MAX);
     memcpy(e.brand, x->brand, RR_ID_MAX);
+    if (ev->strip) {
+        e.category[0] = e.brand[0] = '\0';
+        e.price = 0;
+        e.flags &= ~(uint32_t)RR_EVF_PRICE;
+    }
     uint32_t puid;
     rr_pipeline_t *pl = &ev->pls[ev->inst[user]];
     double t0 = now_s();
@@ -518,6 +524,12 @@ static void eval_model_metrics(const eval_t *ev, rr_eval_result_t *res)
     res->logloss = sum.logloss_n ? sum.logloss_sum / (double)sum.logloss_n : NAN;
     res->auc = sum.auc_pairs ? sum.auc_wins / (double)sum.auc_pairs : NAN;
     res->bytes_per_user = ev->pl_ready ? rr_pipeline_bytes_per_user(&ev->pls[0]) : 0;
+    for (int i = 0; i < ev->pl_ready; i++) { /* what rtrec's pipelines saw (--no-side: none) */
+        size_t c = rr_intern_bound(&ev->pls[i].store.categories);
+        size_t b = rr_intern_bound(&ev->pls[i].store.brands);
+        if (c > res->categories) res->categories = c;
+        if (b > res->brands) res->brands = b;
+    }
     if (ev->nevs)
         res->span_s =
             (double)(ev->evs[ev->order[ev->nevs - 1].seq].ts_ms - ev->evs[ev->order[0].seq].ts_ms) /
@@ -557,6 +569,7 @@ rr_err_t rr_eval_run_sync(const rr_config_t *cfg, const char *const *files, size
     ev.sync_ms = res->sync_ms = sync->sync_ms;
     ev.next_sync = INT64_MIN;
     ev.partitions = cfg->broker_partitions;
+    ev.strip = side && side->strip;
     for (size_t f = 0; f < nfiles && !err; f++) err = eval_load(&ev, files[f], fmt, errstr, errlen);
     if (!err && (err = eval_sort(&ev)) != RR_OK) snprintf(errstr, errlen, "out of memory");
     for (int m = 0; m < RR_EVAL__METHODS; m++) res->ran[m] = 1;

@@ -27,9 +27,12 @@ enum {
 
 /* Side files (rr_side.h) applied to rtrec's pipeline before the events, items then users, as
  * `rtrec replay` produces them to the items and users topics first. NULL: none. The baselines
- * and anchors see only the events. */
+ * and anchors see only the events. strip: the events reach rtrec's pipeline without their
+ * category, brand and price (a stream such as rees46 carries its side information inside the
+ * events; the baselines and anchors still see them whole, so both runs score them alike). */
 typedef struct rr_eval_side_s {
     const char *items, *users;
+    int strip;
 } rr_eval_side_t;
 
 /* Scale-out simulated: events go to `instances` pipelines by their user's partition (the
@@ -54,6 +57,7 @@ typedef struct rr_eval_result_s {
     uint64_t cold_hits[RR_EVAL__METHODS];
     double cold_ndcg_sum[RR_EVAL__METHODS];
     uint64_t side_items, side_users; /* side-file records applied */
+    uint64_t categories, brands;     /* distinct ones rtrec's pipeline saw (0 with strip) */
     uint8_t ran[RR_EVAL__METHODS];   /* scored: cat_trend needs events that carry categories */
     double rtrec_s;                  /* time in rr_pipeline_apply + rr_pipeline_refresh only */
     double anchors_s;                /* time in the anchors' lists and updates */

@@ -17,6 +17,10 @@ rr_learner_config_t rr_learner_config_default(void)
         .brand_rows = 4096,
         .cat_dim = 8,
         .brand_dim = 8,
+        .demo_rows = 256,
+        .demo_dim = 4,
+        .text_rows = 1u << 14,
+        .text_dim = 8,
         .nhidden = 2,
         .hidden = {64, 32},
         .negatives = 4,
@@ -57,6 +61,11 @@ static int config_check(const rr_learner_config_t *cfg, char *errstr, size_t err
         why = "dim must be in 1..1024";
     else if (cfg->cat_dim < 1 || cfg->brand_dim < 1 || !cfg->cat_rows || !cfg->brand_rows)
         why = "category/brand tables need rows and width >= 1";
+    else if (cfg->demo_dim < 0 || cfg->demo_dim > 64 || (cfg->demo_dim && !cfg->demo_rows))
+        why = "demographic rows need rows >= 1 and a width in 0..64";
+    else if (cfg->text_dim < 0 || cfg->text_dim > RR_LEARNER_MAX_TEXT_DIM ||
+             (cfg->text_dim && !cfg->text_rows))
+        why = "token rows need rows >= 1 and a width in 0..64";
     else if (cfg->negatives < 0 || cfg->negatives > RR_LEARNER_MAX_NEG)
         why = "negatives must be in 0..16";
     else if (cfg->batch_events < 1 || cfg->batch_events > RR_LEARNER_MAX_EVENTS)
@@ -71,43 +80,50 @@ static int config_check(const rr_learner_config_t *cfg, char *errstr, size_t err
     return why == NULL;
 }
 
-/* Row counts of the three tables, in block order. */
-static void table_rows(const rr_learner_t *lr, size_t rows[3])
+enum { NTABLES = 5 };
+
+/* Row counts of the tables, in block order (a table of width 0 has no rows). */
+static void table_rows(const rr_learner_t *lr, size_t rows[NTABLES])
 {
     rows[0] = lr->items_max;
     rows[1] = lr->cfg.cat_rows;
     rows[2] = lr->cfg.brand_rows;
+    rows[3] = lr->cfg.demo_dim ? lr->cfg.demo_rows : 0;
+    rows[4] = lr->cfg.text_dim ? lr->cfg.text_rows : 0;
 }
 
-static const int *table_dims(const rr_learner_t *lr, int dims[3])
+static const int *table_dims(const rr_learner_t *lr, int dims[NTABLES])
 {
     dims[0] = lr->cfg.dim;
     dims[1] = lr->cfg.cat_dim;
     dims[2] = lr->cfg.brand_dim;
+    dims[3] = lr->cfg.demo_dim;
+    dims[4] = lr->cfg.text_dim;
     return dims;
 }
 
-/* Carves the parameter and state blocks: mlp, items, cats, brands. */
+/* Carves the parameter and state blocks: mlp, items, cats, brands, demo, text. */
 static rr_err_t alloc_blocks(rr_learner_t *lr, const rr_mlp_config_t *mc)
 {
-    size_t rows[3], nmlp = rr_mlp_param_count(mc);
-    int dims[3];
+    size_t rows[NTABLES], nmlp = rr_mlp_param_count(mc);
+    int dims[NTABLES];
     table_rows(lr, rows);
     table_dims(lr, dims);
     lr->nparams = nmlp;
     lr->nstate = rr_optim_state_floats(lr->cfg.optim, nmlp);
-    for (int t = 0; t < 3; t++) {
+    for (int t = 0; t < NTABLES; t++) {
         lr->nparams += rows[t] * (size_t)dims[t];
         lr->nstate += rows[t] * rr_optim_row_state_floats(lr->cfg.optim, dims[t]);
     }
     lr->params = calloc(lr->nparams, sizeof(float));
     lr->state = calloc(lr->nstate ? lr->nstate : 1, sizeof(float));
     if (!lr->params || !lr->state) return RR_E(NOMEM);
-    rr_embed_t *tabs[3] = {&lr->items, &lr->cats, &lr->brands};
-    float **sts[3] = {&lr->st_items, &lr->st_cats, &lr->st_brands};
+    rr_embed_t *tabs[NTABLES] = {&lr->items, &lr->cats, &lr->brands, &lr->demo, &lr->text};
+    float **sts[NTABLES] = {&lr->st_items, &lr->st_cats, &lr->st_brands, &lr->st_demo,
+                            &lr->st_text};
     float *p = lr->params + nmlp, *s = lr->state + rr_optim_state_floats(lr->cfg.optim, nmlp);
     lr->st_mlp = lr->state;
-    for (int t = 0; t < 3; t++) {
+    for (int t = 0; t < NTABLES; t++) {
         rr_embed_attach(tabs[t], p, (uint32_t)rows[t], dims[t]);
         *sts[t] = s;
         p += rows[t] * (size_t)dims[t];
@@ -138,48 +154,63 @@ static rr_err_t alloc_scratch(rr_learner_t *lr)
     return RR_OK;
 }
 
+static int widest_table(const rr_learner_t *lr)
+{
+    int dims[NTABLES], wide = 1;
+    table_dims(lr, dims);
+    for (int t = 0; t < NTABLES; t++)
+        if (dims[t] > wide) wide = dims[t];
+    return wide;
+}
+
 /* The training stage: batch_events events of 1 + negatives rows each. */
 static rr_err_t alloc_stage(rr_learner_t *lr)
 {
-    int wide = lr->cfg.dim > lr->cfg.cat_dim ? lr->cfg.dim : lr->cfg.cat_dim;
-    if (lr->cfg.brand_dim > wide) wide = lr->cfg.brand_dim;
     rr_learner_stage_t *sg = &lr->stage;
     size_t E = (size_t)lr->cfg.batch_events, R = E * (size_t)(1 + lr->cfg.negatives);
-    size_t in = (size_t)lr->in_dim;
+    size_t in = (size_t)lr->in_dim, wide = (size_t)widest_table(lr);
     size_t G = R + E * RR_LEARNER_USER_ITEMS, d = (size_t)lr->cfg.dim;
+    size_t T = R * RR_TEXT_ITEM_TOKENS; /* token (and demographic) gradients per step */
+    size_t tw = (size_t)lr->cfg.text_dim > (size_t)lr->cfg.demo_dim ? (size_t)lr->cfg.text_dim
+                                                                    : (size_t)lr->cfg.demo_dim;
+    size_t M = G > T ? G : T; /* rr_embed_update's scratch serves every table */
     sg->max_events = (int)E;
     sg->max_rows = (int)R;
     sg->max_grads = (int)G;
     sg->uid = calloc(E * (1 + RR_LEARNER_USER_ITEMS), sizeof(uint32_t));
     sg->first = calloc(2 * E + 1, sizeof(int));
-    sg->item = calloc(R * 3 + G * 2, sizeof(uint32_t));
+    sg->item = calloc(R * 3 + G, sizeof(uint32_t));
     sg->x = calloc(R * in * 2 + R * 3, sizeof(float));
     sg->ws = calloc(rr_mlp_workspace_floats(&lr->mlp.cfg, (int)R), sizeof(float));
-    sg->gv = calloc(G * d + E * d + G * (size_t)wide, sizeof(float));
-    if (!sg->uid || !sg->first || !sg->item || !sg->x || !sg->ws || !sg->gv) return RR_E(NOMEM);
+    sg->gv = calloc(G * d + E * d, sizeof(float));
+    sg->tmp = calloc(M * wide, sizeof(float));
+    sg->rows_tmp = calloc(M, sizeof(uint32_t));
+    sg->demo = calloc(R * RR_LEARNER_DEMO_KINDS + 2 * T, sizeof(uint32_t));
+    sg->ntok = calloc(R, 1);
+    sg->gt = calloc(T * (tw ? tw : 1), sizeof(float));
+    if (!sg->uid || !sg->first || !sg->item || !sg->x || !sg->ws || !sg->gv || !sg->tmp ||
+        !sg->rows_tmp || !sg->demo || !sg->ntok || !sg->gt)
+        return RR_E(NOMEM);
     sg->uitems = sg->uid + E;
     sg->nuitems = sg->first + E + 1;
     sg->cat = sg->item + R;
     sg->brand = sg->item + 2 * R;
     sg->gitem = sg->item + 3 * R;
-    sg->rows_tmp = sg->gitem + G;
+    sg->tok = sg->demo + R * RR_LEARNER_DEMO_KINDS;
+    sg->gtok = sg->tok + T;
     sg->dx = sg->x + R * in;
     sg->labels = sg->dx + R * in;
     sg->weights = sg->labels + R;
     sg->prob = sg->weights + R;
     sg->du = sg->gv + G * d;
-    sg->tmp = sg->du + E * d;
     return RR_OK;
 }
 
 static void free_stage(rr_learner_stage_t *sg)
 {
-    free(sg->uid);
-    free(sg->first);
-    free(sg->item);
-    free(sg->x);
-    free(sg->ws);
-    free(sg->gv);
+    void *p[] = {sg->uid, sg->first,    sg->item, sg->x,    sg->ws, sg->gv,
+                 sg->tmp, sg->rows_tmp, sg->demo, sg->ntok, sg->gt};
+    for (size_t k = 0; k < sizeof(p) / sizeof(p[0]); k++) free(p[k]);
 }
 
 rr_err_t rr_learner_init(rr_learner_t *lr, const rr_learner_config_t *cfg, size_t users_max,
@@ -190,8 +221,9 @@ rr_err_t rr_learner_init(rr_learner_t *lr, const rr_learner_config_t *cfg, size_
     lr->cfg = *cfg;
     lr->users_max = users_max;
     lr->items_max = items_max;
-    lr->in_dim =
-        3 * cfg->dim + cfg->cat_dim + cfg->brand_dim + RR_PORTRAIT_NUSER + RR_PORTRAIT_NPAIR;
+    lr->in_dim = 3 * cfg->dim + cfg->cat_dim + cfg->brand_dim +
+                 RR_LEARNER_DEMO_KINDS * cfg->demo_dim + 3 * cfg->text_dim + RR_PORTRAIT_NUSER +
+                 RR_PORTRAIT_NPAIR;
     lr->batch_max = cfg->score_batch > 1 + cfg->negatives ? cfg->score_batch : 1 + cfg->negatives;
     rr_mlp_config_t mc = mlp_config(cfg, lr->in_dim);
     if (!rr_mlp_config_valid(&mc)) {
@@ -216,10 +248,19 @@ rr_err_t rr_learner_init(rr_learner_t *lr, const rr_learner_config_t *cfg, size_
                   &init_rng);
     rr_embed_init(&lr->brands, lr->brands.data, cfg->brand_rows, cfg->brand_dim, cfg->embed_scale,
                   &init_rng);
+    rr_embed_init(&lr->demo, lr->demo.data, lr->demo.nrows, cfg->demo_dim, cfg->embed_scale,
+                  &init_rng);
+    rr_embed_init(&lr->text, lr->text.data, lr->text.nrows, cfg->text_dim, cfg->embed_scale,
+                  &init_rng);
     lr->opt_mlp = rr_optim_default(cfg->optim, cfg->lr_mlp);
     lr->opt_embed = rr_optim_default(cfg->optim, cfg->lr_embed);
     lr->opt_mlp.l2 = lr->opt_embed.l2 = cfg->l2;
     return RR_OK;
+}
+
+void rr_learner_set_text(rr_learner_t *lr, const rr_text_table_t *tt)
+{
+    lr->tt = tt;
 }
 
 void rr_learner_free(rr_learner_t *lr)
@@ -325,30 +366,146 @@ void rr_learner_item_rows(rr_learner_t *lr, const rr_store_t *st, uint32_t iid, 
     item_rows_cached(lr, st, iid, lr->name_rows, cat_row, brand_row);
 }
 
-/* x row (in_dim): [u ; v ; u⊙v ; cat ; brand ; user features ; pair features], from the item's
- * row v and its hashed rows. */
+int rr_learner_token_rows(const rr_learner_t *lr, uint32_t iid, uint32_t *rows)
+{
+    if (!lr->tt || !lr->cfg.text_dim || iid >= lr->tt->items_max) return 0;
+    const uint32_t *tok = rr_text_item_tokens(lr->tt, iid);
+    int n = 0;
+    for (int j = 0; j < RR_TEXT_ITEM_TOKENS && tok[j]; j++)
+        rows[n++] = rr_embed_bucket(tok[j], lr->text.nrows);
+    return n;
+}
+
+int rr_learner_text_vec(const rr_learner_t *lr, uint32_t iid, float *out)
+{
+    uint32_t rows[RR_TEXT_ITEM_TOKENS];
+    int td = lr->cfg.text_dim, n = rr_learner_token_rows(lr, iid, rows);
+    memset(out, 0, (size_t)td * sizeof(float));
+    for (int j = 0; j < n; j++) {
+        const float *t = rr_embed_row(&lr->text, rows[j]);
+        for (int k = 0; k < td; k++) out[k] += t[k];
+    }
+    for (int k = 0; n > 1 && k < td; k++) out[k] /= (float)n;
+    return n;
+}
+
+/* The mean text vector of the items (those with text) into tu; returns how many had text. */
+static int mean_text(const rr_learner_t *lr, const uint32_t *items, int n, float *tu)
+{
+    float t[RR_LEARNER_MAX_TEXT_DIM];
+    int td = lr->cfg.text_dim, m = 0;
+    memset(tu, 0, (size_t)td * sizeof(float));
+    for (int i = 0; i < n; i++) {
+        if (!rr_learner_text_vec(lr, items[i], t)) continue;
+        for (int k = 0; k < td; k++) tu[k] += t[k];
+        m++;
+    }
+    for (int k = 0; m > 1 && k < td; k++) tu[k] /= (float)m;
+    return m;
+}
+
+/* Row of (kind, value) in the demographic table: the value's hash (an occupation's or region's
+ * text, an age band's or gender's number), so every instance maps it alike; 0 = unknown, which
+ * has a row of its own per kind. */
+static uint32_t demo_row(const rr_learner_t *lr, int kind, uint64_t value_hash)
+{
+    return rr_embed_bucket(value_hash ^ rr_mix64((uint64_t)kind + 1), lr->demo.nrows);
+}
+
+static uint64_t name_hash(const rr_portrait_table_t *pt, uint16_t id)
+{
+    const char *name = rr_portrait_name(pt, id);
+    return name[0] ? rr_hash64(name, strlen(name)) : 0;
+}
+
+static void demo_rows(const rr_learner_t *lr, const rr_portrait_table_t *pt, uint32_t uid,
+                      uint32_t rows[RR_LEARNER_DEMO_KINDS])
+{
+    uint64_t h[RR_LEARNER_DEMO_KINDS] = {0, 0, 0, 0};
+    if (!lr->cfg.demo_dim) return;
+    if (pt && uid < pt->users_max) {
+        const rr_portrait_t *p = &pt->user[uid];
+        h[0] = (uint64_t)rr_portrait_age_band_index(p->age);
+        h[1] = p->gender;
+        h[2] = name_hash(pt, p->occupation);
+        h[3] = name_hash(pt, p->region);
+    }
+    for (int k = 0; k < RR_LEARNER_DEMO_KINDS; k++) rows[k] = demo_row(lr, k, h[k]);
+}
+
+/* The rest of a user's context once u and its items are in uc: the user features, the mean text
+ * vector of the recent items and the demographic rows (hashed tables: read, never initialised). */
+static void user_ctx_rest(const rr_learner_t *lr, const rr_store_t *st,
+                          const rr_portrait_table_t *pt, uint32_t uid, int64_t now_ms,
+                          rr_learner_user_t *uc)
+{
+    memset(uc->demo, 0, sizeof(uc->demo));
+    rr_portrait_user_features(pt, st, uid, now_ms, uc->ufeat);
+    mean_text(lr, uc->items, uc->nitems, uc->tu);
+    demo_rows(lr, pt, uid, uc->demo);
+}
+
+/* Training: the recent items' rows are initialised in place (their gradients go there). */
+void rr_learner_user_ctx(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
+                         uint32_t uid, int64_t now_ms, rr_learner_user_t *uc)
+{
+    uc->nitems = rr_learner_user_vec(lr, st, uid, uc->u, uc->items);
+    user_ctx_rest(lr, st, pt, uid, now_ms, uc);
+}
+
+/* Scoring: the same from rows read, never initialised (any thread; see rr_learner_scratch_t). */
+static void user_ctx_read(const rr_learner_t *lr, const rr_store_t *st,
+                          const rr_portrait_table_t *pt, uint32_t uid, int64_t now_ms,
+                          rr_learner_user_t *uc)
+{
+    uc->nitems = user_vec_read(lr, st, uid, uc->u, uc->items);
+    user_ctx_rest(lr, st, pt, uid, now_ms, uc);
+}
+
+int rr_learner_demo_col(const rr_learner_t *lr)
+{
+    return 3 * lr->cfg.dim + lr->cfg.cat_dim + lr->cfg.brand_dim;
+}
+
+int rr_learner_text_col(const rr_learner_t *lr)
+{
+    return rr_learner_demo_col(lr) + RR_LEARNER_DEMO_KINDS * lr->cfg.demo_dim;
+}
+
+/* x row (in_dim): [u ; v ; u⊙v ; cat ; brand ; demo (4 rows) ; t ; tu ; tu⊙t ; user features ;
+ * pair features], from the user's context, the item's row v and its hashed rows. */
 static void fill_row(const rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
-                     uint32_t uid, const float *u, const float *ufeat, uint32_t iid, const float *v,
+                     uint32_t uid, const rr_learner_user_t *uc, uint32_t iid, const float *v,
                      uint32_t crow, uint32_t brow, float *x)
 {
     int d = lr->cfg.dim, cd = lr->cfg.cat_dim, bd = lr->cfg.brand_dim;
+    int dd = lr->cfg.demo_dim, td = lr->cfg.text_dim;
+    const float *u = uc->u;
     memcpy(x, u, (size_t)d * sizeof(float));
     memcpy(x + d, v, (size_t)d * sizeof(float));
     for (int k = 0; k < d; k++) x[2 * d + k] = u[k] * v[k];
     memcpy(x + 3 * d, rr_embed_row(&lr->cats, crow), (size_t)cd * sizeof(float));
     memcpy(x + 3 * d + cd, rr_embed_row(&lr->brands, brow), (size_t)bd * sizeof(float));
-    float *f = x + 3 * d + cd + bd;
-    memcpy(f, ufeat, RR_PORTRAIT_NUSER * sizeof(float));
+    float *dm = x + rr_learner_demo_col(lr), *t = x + rr_learner_text_col(lr);
+    for (int k = 0; dd && k < RR_LEARNER_DEMO_KINDS; k++)
+        memcpy(dm + k * dd, rr_embed_row(&lr->demo, uc->demo[k]), (size_t)dd * sizeof(float));
+    if (td) {
+        rr_learner_text_vec(lr, iid, t);
+        memcpy(t + td, uc->tu, (size_t)td * sizeof(float));
+        for (int k = 0; k < td; k++) t[2 * td + k] = uc->tu[k] * t[k];
+    }
+    float *f = t + 3 * td;
+    memcpy(f, uc->ufeat, RR_PORTRAIT_NUSER * sizeof(float));
     rr_portrait_pair_features(pt, st, uid, iid, f + RR_PORTRAIT_NUSER);
 }
 
 void rr_learner_build_row(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
-                          uint32_t uid, const float *u, const float *ufeat, uint32_t iid, float *x)
+                          uint32_t uid, const rr_learner_user_t *uc, uint32_t iid, float *x)
 {
     uint32_t crow, brow;
     const float *v = rr_learner_item_row(lr, iid);
     rr_learner_item_rows(lr, st, iid, &crow, &brow);
-    fill_row(lr, st, pt, uid, u, ufeat, iid, v, crow, brow, x);
+    fill_row(lr, st, pt, uid, uc, iid, v, crow, brow, x);
 }
 
 /* The learner's own scratch, as the _with functions take it. */
@@ -394,24 +551,29 @@ void rr_learner_score(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_
     rr_learner_score_batch(lr, st, pt, now_ms, &uid, 1, items, first, out_probs);
 }
 
-/* One forward over the B rows built in sc->x; row b's probability goes to out_probs[slot[b]]. */
+/* One forward over the B rows built in sc->x; row b's probability goes to out_probs[slot[b]].
+ * The forward always takes score_batch rows (the rest zero): GEMM's summation order may depend
+ * on the row count, so a fixed shape makes an item's probability the same whichever items
+ * share its batch (the ranker's MLP feature must not depend on how candidates were chunked). */
 static void score_rows(const rr_learner_t *lr, rr_learner_scratch_t *sc, int B, const size_t *slot,
                        float *out_probs)
 {
-    rr_mlp_forward(&lr->mlp, sc->x, B, sc->ws, sc->prob);
+    int full = lr->cfg.score_batch;
+    memset(sc->x + (size_t)B * lr->in_dim, 0, (size_t)(full - B) * lr->in_dim * sizeof(float));
+    rr_mlp_forward(&lr->mlp, sc->x, full, sc->ws, sc->prob);
     for (int b = 0; b < B; b++) out_probs[slot[b]] = sc->prob[b];
 }
 
 /* An input row for scoring: fill_row with the rows read, not initialised. */
 static void score_row(const rr_learner_t *lr, rr_learner_scratch_t *sc, const rr_store_t *st,
-                      const rr_portrait_table_t *pt, uint32_t uid, const float *u,
-                      const float *ufeat, uint32_t iid, float *x)
+                      const rr_portrait_table_t *pt, uint32_t uid, const rr_learner_user_t *uc,
+                      uint32_t iid, float *x)
 {
     float tmp[RR_LEARNER_MAX_DIM];
     uint32_t crow, brow;
     const float *v = item_row_read(lr, iid, tmp);
     item_rows_cached(lr, st, iid, sc->name_rows, &crow, &brow);
-    fill_row(lr, st, pt, uid, u, ufeat, iid, v, crow, brow, x);
+    fill_row(lr, st, pt, uid, uc, iid, v, crow, brow, x);
 }
 
 void rr_learner_score_batch(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
@@ -427,21 +589,17 @@ void rr_learner_score_batch_with(const rr_learner_t *lr, rr_learner_scratch_t *s
                                  int64_t now_ms, const uint32_t *uids, size_t nusers,
                                  const uint32_t *items, const size_t *first, float *out_probs)
 {
-    float ufeat[RR_PORTRAIT_NUSER], u[RR_LEARNER_MAX_DIM];
-    uint32_t used[RR_LEARNER_USER_ITEMS];
+    rr_learner_user_t uc;
     size_t slot[4096]; /* out index of each batch row (score_batch <= 4096) */
     int in = lr->in_dim, B = 0;
     for (size_t k = 0; k < nusers; k++) {
         uint32_t uid = uids[k];
         int known = uid < lr->users_max;
-        if (known) { /* the user's part of every row, once per user */
-            rr_portrait_user_features(pt, st, uid, now_ms, ufeat);
-            user_vec_read(lr, st, uid, u, used);
-        }
+        if (known) user_ctx_read(lr, st, pt, uid, now_ms, &uc); /* once per user */
         for (size_t i = first[k]; i < first[k + 1]; i++) {
             out_probs[i] = 0.0f;
             if (!known || items[i] >= lr->items_max) continue;
-            score_row(lr, sc, st, pt, uid, u, ufeat, items[i], sc->x + (size_t)B * in);
+            score_row(lr, sc, st, pt, uid, &uc, items[i], sc->x + (size_t)B * in);
             slot[B++] = i;
             if (B == lr->cfg.score_batch) {
                 score_rows(lr, sc, B, slot, out_probs);
@@ -519,5 +677,29 @@ void rr_learner_dot_with(const rr_learner_t *lr, const rr_store_t *st, uint32_t 
         if (items[i] >= lr->items_max) continue;
         const float *v = item_row_read(lr, items[i], tmp);
         for (int j = 0; j < d; j++) out[i] += u[j] * v[j];
+    }
+}
+
+void rr_learner_text_cos(const rr_learner_t *lr, const rr_store_t *st, uint32_t uid,
+                         const uint32_t *items, size_t n, float *out)
+{
+    float tu[RR_LEARNER_MAX_TEXT_DIM], t[RR_LEARNER_MAX_TEXT_DIM];
+    uint32_t recent[RR_LEARNER_USER_ITEMS];
+    int td = lr->cfg.text_dim;
+    memset(out, 0, n * sizeof(*out));
+    if (!td || uid >= lr->users_max) return;
+    size_t nrecent = rr_store_recent(st, uid, recent);
+    if (nrecent > RR_LEARNER_USER_ITEMS) nrecent = RR_LEARNER_USER_ITEMS;
+    if (!mean_text(lr, recent, (int)nrecent, tu)) return;
+    double nu = 0;
+    for (int k = 0; k < td; k++) nu += (double)tu[k] * tu[k];
+    for (size_t i = 0; i < n && nu > 0; i++) {
+        if (items[i] >= lr->items_max || !rr_learner_text_vec(lr, items[i], t)) continue;
+        double dot = 0, nt = 0;
+        for (int k = 0; k < td; k++) {
+            dot += (double)tu[k] * t[k];
+            nt += (double)t[k] * t[k];
+        }
+        out[i] = nt > 0 ? (float)(dot / sqrt(nu * nt)) : 0.0f;
     }
 }

@@ -1,11 +1,15 @@
-/* rr_learner.h — the online ranking model: item embeddings, hashed category/brand embeddings
- * and an MLP over x = [u ; v ; u⊙v ; cat ; brand ; user features ; pair features], where the
- * user vector u is the mean of the rows of the user's recent items (nothing is learned or held
- * per user); trained test-then-train on every event with sampled negatives, in mini-batches;
- * scores candidates and retrieves by dot product. Caller-allocated; init allocates everything
- * (parameters in one block, optimiser state in another, scratch), so train/score/retrieve never
- * allocate. Training is single-threaded; scoring only reads (rr_learner_scratch_t). Deterministic:
- * same seed and event order give bit-identical parameters. */
+/* rr_learner.h — the online ranking model: item embeddings, hashed category/brand embeddings,
+ * hashed demographic rows and hashed text-token rows, and an MLP over
+ * x = [u ; v ; u⊙v ; cat ; brand ; demo ; t ; tu ; tu⊙t ; user features ; pair features], where
+ * the user vector u is the mean of the rows of the user's recent items (nothing is learned or
+ * held per user), demo the rows of the user's age band, gender, occupation and region, t the
+ * item's text vector (the mean row of its title/tag/category tokens, rr_textidx.h) and tu the
+ * mean text vector of the user's recent items; trained test-then-train on every event with sampled
+ * negatives, in mini-batches; scores candidates and retrieves by dot product. Caller-allocated;
+ * init allocates everything (parameters in one block, optimiser state in another, scratch), so
+ * train/score/retrieve never allocate. Training is single-threaded; scoring only reads
+ * (rr_learner_scratch_t). Deterministic: same seed and event order give bit-identical parameters.
+ */
 #ifndef RR_LEARNER_H
 #define RR_LEARNER_H
 
@@ -17,6 +21,7 @@
 #include "rr_portrait.h"
 #include "rr_rng.h"
 #include "rr_store.h"
+#include "rr_textidx.h"
 #include "rr_topn.h"
 
 #define RR_LEARNER_MAX_NEG        16
@@ -25,11 +30,17 @@
 #define RR_LEARNER_NAME_CACHE     4096 /* category / brand ids whose hashed row is cached */
 #define RR_LEARNER_MAX_DIM        1024
 #define RR_LEARNER_USER_ITEMS     64 /* recent items averaged into a user vector (recs.recent) */
+#define RR_LEARNER_DEMO_KINDS     4  /* age band, gender, occupation, region: one row each */
+#define RR_LEARNER_MAX_TEXT_DIM   64
 
 typedef struct rr_learner_config_s {
     int dim;                       /* user/item embedding width (32) */
     uint32_t cat_rows, brand_rows; /* hashed tables (4096 each) */
     int cat_dim, brand_dim;        /* (8 each) */
+    uint32_t demo_rows;            /* hashed (kind, value) rows of the demographics (256) */
+    int demo_dim;                  /* width of each kind's row; 0 = no demographic input (4) */
+    uint32_t text_rows;            /* hashed token rows (16384) */
+    int text_dim;                  /* width of a token row; 0 = no text input (8) */
     int nhidden;                   /* MLP hidden layers (2) */
     int hidden[RR_MLP_MAX_HIDDEN]; /* widths (64, 32) */
     int negatives;                 /* per positive, 0..RR_LEARNER_MAX_NEG (4) */
@@ -57,6 +68,9 @@ typedef struct rr_learner_stage_s {
     int *first;               /* [max_events + 1] */
     uint32_t *item;           /* [max_rows] item of each row */
     uint32_t *cat, *brand;    /* [max_rows] hashed rows of the item's category and brand */
+    uint32_t *demo;           /* [max_rows × RR_LEARNER_DEMO_KINDS] the user's demographic rows */
+    uint32_t *tok;            /* [max_rows × RR_TEXT_ITEM_TOKENS] the item's token rows */
+    uint8_t *ntok;            /* [max_rows] how many */
     float *x;                 /* [max_rows × in_dim] */
     float *labels, *weights;  /* [max_rows]; weights sum to 1 within an event */
     float *prob;              /* [max_rows] probabilities before the step (after a flush) */
@@ -65,21 +79,29 @@ typedef struct rr_learner_stage_s {
     float *tmp;               /* [max_grads × widest table] rr_embed_update scratch */
     uint32_t *rows_tmp;       /* [max_grads] */
     int max_grads;            /* max_rows + max_events × RR_LEARNER_USER_ITEMS */
+    float *gt;                /* [max_rows × RR_TEXT_ITEM_TOKENS × text_dim] token gradients */
+    uint32_t *gtok;           /* [max_rows × RR_TEXT_ITEM_TOKENS] the token row of each */
 } rr_learner_stage_t;
 
 typedef struct rr_learner_s {
     rr_learner_config_t cfg;
     size_t users_max, items_max;
-    int in_dim; /* 3·dim + cat_dim + brand_dim + RR_PORTRAIT_NUSER + RR_PORTRAIT_NPAIR */
+    /* 3·dim + cat_dim + brand_dim + 4·demo_dim + 3·text_dim + RR_PORTRAIT_NUSER
+     * + RR_PORTRAIT_NPAIR */
+    int in_dim;
     rr_mlp_t mlp;
-    rr_embed_t items, cats, brands; /* [items_max|cat_rows|brand_rows] × dim */
+    /* [items_max|cat_rows|brand_rows|demo_rows|text_rows] × their dims */
+    rr_embed_t items, cats, brands, demo, text;
     rr_optim_t opt_mlp, opt_embed;
-    /* One block each, in this order: mlp, items, cats, brands. */
+    /* One block each, in this order: mlp, items, then the hashed tables cats, brands, demo,
+     * text (everything after the item rows is hashed rows). */
     float *params;
     size_t nparams;
     float *state; /* optimiser state, same order; zeroed at init */
     size_t nstate;
-    float *st_mlp, *st_items, *st_cats, *st_brands;
+    float *st_mlp, *st_items, *st_cats, *st_brands, *st_demo, *st_text;
+    /* Item tokens (rr_learner_set_text; NULL: every item's text vector is 0). */
+    const rr_text_table_t *tt;
     uint64_t *item_ready; /* bit set: the row has been initialised */
     uint32_t *sampler;    /* [sampler_size] item ids ∝ interactions^0.75 */
     uint32_t nsampler;    /* filled entries; 0 = sample uniformly */
@@ -120,6 +142,19 @@ rr_learner_config_t rr_learner_config_default(void);
 rr_err_t rr_learner_init(rr_learner_t *lr, const rr_learner_config_t *cfg, size_t users_max,
                          size_t items_max, char *errstr, size_t errlen);
 void rr_learner_free(rr_learner_t *lr);
+
+/* Where item tokens come from (the pipeline's text table, which outlives the learner's use of
+ * it); NULL = none. An item's text vector is read from it whenever a row is built. */
+void rr_learner_set_text(rr_learner_t *lr, const rr_text_table_t *tt);
+
+/* The text vector of item iid (text_dim floats): the mean of its tokens' rows, 0 for an item
+ * without tokens. Returns the token count. */
+int rr_learner_text_vec(const rr_learner_t *lr, uint32_t iid, float *out);
+
+/* Cosine of item iid's text vector with the mean text vector of user uid's recent items, for
+ * each of items[0..n) (0 when either has no text). */
+void rr_learner_text_cos(const rr_learner_t *lr, const rr_store_t *st, uint32_t uid,
+                         const uint32_t *items, size_t n, float *out);
 
 /* Stages one event of user uid on item pos at event time ts_ms for the next SGD step: picks
  * its negatives and builds its input rows now. Call it before rr_portrait_update and
@@ -170,7 +205,8 @@ void rr_learner_score(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_
                       float *out_probs);
 /* The same for nusers users at once: items[first[u] .. first[u + 1]) are uids[u]'s, and their
  * probabilities go to the same places of out_probs. Rows of different users share forwards of
- * score_batch rows; each probability is the one rr_learner_score gives. */
+ * score_batch rows (always that many, padded with zeros), so each probability is bit-identical
+ * to the one rr_learner_score gives, whatever else shares its forward. */
 void rr_learner_score_batch(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
                             int64_t now_ms, const uint32_t *uids, size_t nusers,
                             const uint32_t *items, const size_t *first, float *out_probs);

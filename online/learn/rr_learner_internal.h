@@ -4,16 +4,36 @@
 
 #include "rr_learner.h"
 
+/* The user's part of every input row, built once per user: the user vector u (the mean row of
+ * the recent items, whose ids are in items), the user features, the demographic rows and tu,
+ * the mean text vector of the recent items. tu is an input only: no gradient flows into the
+ * recent items' token rows through it (they learn as items), which keeps a step's token
+ * updates to the rows' own items. */
+typedef struct rr_learner_user_s {
+    float u[RR_LEARNER_MAX_DIM];
+    float ufeat[RR_PORTRAIT_NUSER];
+    float tu[RR_LEARNER_MAX_TEXT_DIM];
+    uint32_t demo[RR_LEARNER_DEMO_KINDS];
+    uint32_t items[RR_LEARNER_USER_ITEMS];
+    int nitems;
+} rr_learner_user_t;
 /* The user vector u (dim floats): the mean row of the user's recent items (0 if none), whose
  * ids go to items (RR_LEARNER_USER_ITEMS); returns their count. */
 int rr_learner_user_vec(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, float *u,
                         uint32_t *items);
+/* Fills uc for user uid at now_ms; pt may be NULL (features 0, demographics unknown). */
+void rr_learner_user_ctx(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
+                         uint32_t uid, int64_t now_ms, rr_learner_user_t *uc);
 /* Hashed category and brand rows of an item. */
 void rr_learner_item_rows(rr_learner_t *lr, const rr_store_t *st, uint32_t iid, uint32_t *cat_row,
                           uint32_t *brand_row);
-/* Writes the MLP input row x (in_dim floats) of (uid, iid); u: the user vector, ufeat: the
- * user features. */
+/* The item's token rows in the text table (RR_TEXT_ITEM_TOKENS at most); returns the count. */
+int rr_learner_token_rows(const rr_learner_t *lr, uint32_t iid, uint32_t *rows);
+/* Column offsets in x of the demographic and text parts. */
+int rr_learner_demo_col(const rr_learner_t *lr);
+int rr_learner_text_col(const rr_learner_t *lr);
+/* Writes the MLP input row x (in_dim floats) of (uid, iid) from the user's context uc. */
 void rr_learner_build_row(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
-                          uint32_t uid, const float *u, const float *ufeat, uint32_t iid, float *x);
+                          uint32_t uid, const rr_learner_user_t *uc, uint32_t iid, float *x);
 
 #endif

@@ -85,15 +85,19 @@ int rr_learner_stage(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_t
     int B = pick_negatives(lr, st, uid, pos, impressions, nimpressions), in = lr->in_dim;
     lr->nbatch = B;
     int e = sg->nevents, r0 = sg->nrows;
-    float ufeat[RR_PORTRAIT_NUSER], u[RR_LEARNER_MAX_DIM];
-    rr_portrait_user_features(pt, st, uid, ts_ms, ufeat);
-    sg->nuitems[e] = rr_learner_user_vec(lr, st, uid, u, sg->uitems + e * RR_LEARNER_USER_ITEMS);
+    rr_learner_user_t uc;
+    rr_learner_user_ctx(lr, st, pt, uid, ts_ms, &uc);
+    sg->nuitems[e] = uc.nitems;
+    memcpy(sg->uitems + e * RR_LEARNER_USER_ITEMS, uc.items, (size_t)uc.nitems * sizeof(uint32_t));
     /* Weights sum to 1 per event, so its loss is the weighted mean over its rows. */
     float wpos = lr->cfg.weight[type], wsum = wpos + (float)(B - 1);
     for (int b = 0; b < B; b++) {
         int r = r0 + b;
-        rr_learner_build_row(lr, st, pt, uid, u, ufeat, lr->batch[b], sg->x + (size_t)r * in);
+        rr_learner_build_row(lr, st, pt, uid, &uc, lr->batch[b], sg->x + (size_t)r * in);
         rr_learner_item_rows(lr, st, lr->batch[b], &sg->cat[r], &sg->brand[r]);
+        memcpy(sg->demo + (size_t)r * RR_LEARNER_DEMO_KINDS, uc.demo, sizeof(uc.demo));
+        sg->ntok[r] = (uint8_t)rr_learner_token_rows(lr, lr->batch[b],
+                                                     sg->tok + (size_t)r * RR_TEXT_ITEM_TOKENS);
         sg->item[r] = lr->batch[b];
         sg->labels[r] = b == 0 ? 1.0f : 0.0f;
         sg->weights[r] = (b == 0 ? wpos : 1.0f) / wsum;
@@ -142,6 +146,43 @@ static int spread_user_gradients(rr_learner_stage_t *sg, int d, int at)
     return at;
 }
 
+/* The demographic rows get their dx columns: every row of an event names the same four, and
+ * one update over all of them moves each row once by its summed gradient. */
+static void demo_step(rr_learner_t *lr)
+{
+    rr_learner_stage_t *sg = &lr->stage;
+    int dd = lr->cfg.demo_dim, in = lr->in_dim, n = sg->nrows * RR_LEARNER_DEMO_KINDS;
+    if (!dd) return;
+    for (int r = 0; r < sg->nrows; r++) {
+        const float *g = sg->dx + (size_t)r * in + rr_learner_demo_col(lr);
+        memcpy(sg->gt + (size_t)r * RR_LEARNER_DEMO_KINDS * dd, g,
+               (size_t)(RR_LEARNER_DEMO_KINDS * dd) * sizeof(float));
+    }
+    rr_embed_update(&lr->demo, &lr->opt_embed, lr->st_demo, sg->demo, n, sg->gt, dd, sg->tmp,
+                    sg->rows_tmp);
+}
+
+/* Row r = [... ; t ; tu ; tu⊙t ; ...]: dt = dx_t + dx_tut ⊙ tu, and t is the mean of the item's
+ * n token rows, so each gets dt / n. tu is an input only (rr_learner_internal.h). */
+static void text_step(rr_learner_t *lr)
+{
+    rr_learner_stage_t *sg = &lr->stage;
+    int td = lr->cfg.text_dim, in = lr->in_dim, col = rr_learner_text_col(lr), ng = 0;
+    if (!td) return;
+    for (int r = 0; r < sg->nrows; r++) {
+        int n = sg->ntok[r];
+        const float *x = sg->x + (size_t)r * in + col, *g = sg->dx + (size_t)r * in + col;
+        for (int j = 0; j < n; j++, ng++) {
+            float *gt = sg->gt + (size_t)ng * td;
+            sg->gtok[ng] = sg->tok[(size_t)r * RR_TEXT_ITEM_TOKENS + j];
+            for (int k = 0; k < td; k++) gt[k] = (g[k] + g[2 * td + k] * x[td + k]) / (float)n;
+        }
+    }
+    if (ng)
+        rr_embed_update(&lr->text, &lr->opt_embed, lr->st_text, sg->gtok, ng, sg->gt, td, sg->tmp,
+                        sg->rows_tmp);
+}
+
 /* dx -> rows. Row r = [u ; v ; u⊙v ; ...] of event e: du_e = Σ_r dx_u + dx_uv ⊙ v_r, which
  * flows on to the items averaged into u, and dv_r = dx_v + dx_uv ⊙ u; category/brand gradients
  * are dx's columns for them. An item met more than once (a popular negative, a recent item of
@@ -171,6 +212,8 @@ static void embed_step(rr_learner_t *lr)
                     sg->rows_tmp);
     rr_embed_update(&lr->brands, opt, lr->st_brands, sg->brand, sg->nrows, sg->dx + 3 * d + cd, in,
                     sg->tmp, sg->rows_tmp);
+    demo_step(lr);
+    text_step(lr);
 }
 
 float rr_learner_flush(rr_learner_t *lr)

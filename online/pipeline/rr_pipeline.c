@@ -86,6 +86,28 @@ static void rank_demo(void *opaque, uint32_t uid, const uint32_t *items, size_t 
     for (size_t i = 0; i < n; i++) out[i] = rr_segpop_lift(&pl->segpop, seg, items[i]);
 }
 
+/* The learned text vectors' likeness (TEXT_COS). */
+static void rank_text(void *opaque, uint32_t uid, const uint32_t *items, size_t n, float *out)
+{
+    const rr_pipeline_t *pl = ((rr_refresh_ctx_t *)opaque)->pl;
+    rr_learner_text_cos(&pl->learner, &pl->store, uid, items, n, out);
+}
+
+/* The embedding MLP's logit: how its inputs (embeddings, demographic and text rows, portrait
+ * features) reach the ranker, which orders lists past its warm-up. */
+static void rank_mlp(void *opaque, uint32_t uid, const uint32_t *items, size_t n, float *out)
+{
+    rr_refresh_ctx_t *cx = opaque;
+    const rr_pipeline_t *pl = cx->pl;
+    size_t first[2] = {0, n};
+    rr_learner_score_batch_with(&pl->learner, &cx->learn, &pl->store, &pl->portrait,
+                                pl->portrait.now_ms, &uid, 1, items, first, out);
+    for (size_t i = 0; i < n; i++) {
+        float p = out[i] < 1e-6f ? 1e-6f : out[i] > 1 - 1e-6f ? 1 - 1e-6f : out[i];
+        out[i] = logf(p / (1 - p));
+    }
+}
+
 /* The learned ranker over every source's named features (rr_rank.h). */
 static rr_err_t ranker_init(rr_pipeline_t *pl, const rr_config_t *cfg)
 {
@@ -102,8 +124,15 @@ static rr_err_t ranker_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     pl->ranker_on = 1;
     pl->rank_train_every = (uint32_t)cfg->recs_ranker_train_every;
     pl->rank_rng = (uint64_t)cfg->model_seed * 0x9E3779B97F4A7C15ULL + 1;
-    rr_rank_src_t src = {pl->trends, pl->item_first_ms, pl->item_last_ms, &pl->portrait.now_ms,
-                         &pl->epoch, &pl->ranker.steps, rank_demo};
+    rr_rank_src_t src = {pl->trends,
+                         pl->item_first_ms,
+                         pl->item_last_ms,
+                         &pl->portrait.now_ms,
+                         &pl->epoch,
+                         &pl->ranker.steps,
+                         rank_demo,
+                         pl->model_on ? rank_text : NULL,
+                         pl->model_on && cfg->recs_ranker_mlp ? rank_mlp : NULL};
     return rr_rank_enable(&pl->rec, &src, rank_score, rank_explain, rank_dot, &pl->ctx[0]);
 }
 
@@ -115,6 +144,10 @@ static rr_err_t model_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     lc.batch_events = cfg->model_batch;
     lc.lr_mlp = lc.lr_embed = (float)cfg->model_lr;
     lc.seed = (uint64_t)cfg->model_seed;
+    lc.demo_rows = (uint32_t)cfg->model_demo_rows;
+    lc.demo_dim = cfg->model_demo_dim;
+    lc.text_rows = (uint32_t)cfg->model_text_rows;
+    lc.text_dim = cfg->model_text_dim;
     if (strcmp(cfg->model_optimizer, "sgd") == 0)
         lc.optim = RR_OPTIM_SGD;
     else if (strcmp(cfg->model_optimizer, "adam") == 0)
@@ -127,6 +160,7 @@ static rr_err_t model_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     rr_err_t err = rr_learner_init(&pl->learner, &lc, (size_t)cfg->users_max,
                                    (size_t)cfg->items_max, errstr, sizeof(errstr));
     if (err) return err;
+    rr_learner_set_text(&pl->learner, &pl->text);
     pl->model_on = 1;
     pl->rec.rerank = rerank;
     pl->rec.retrieve = retrieve;
@@ -431,6 +465,18 @@ static int flooding(rr_pipeline_t *pl, rr_user_t *u, int64_t ts_ms)
     return pl->max_per_s && u->flood_n > pl->max_per_s;
 }
 
+/* An item that has no text yet takes its tokens from the category an event carries (rees46's
+ * category_code, `electronics.smartphone`, gives both parts), so streams without a catalog
+ * still have item text; a catalog update replaces them. */
+static void text_from_event(rr_pipeline_t *pl, uint32_t iid, const rr_event_t *ev)
+{
+    if (!ev->category[0] || rr_text_item_tokens(&pl->text, iid)[0]) return;
+    rr_item_msg_t msg;
+    memset(&msg, 0, sizeof(msg));
+    memcpy(msg.category, ev->category, sizeof(msg.category));
+    rr_text_item_set(&pl->text, iid, &msg);
+}
+
 static rr_err_t apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid)
 {
     if (rr_dedupe_seen(&pl->dedupe, ev->event_id)) {
@@ -441,6 +487,7 @@ static rr_err_t apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid)
     rr_err_t err = find_user(pl, ev->user_id, uid);
     uint32_t iid = RR_INTERN_NONE;
     if (!err && ev->item_id[0]) err = rr_store_item(&pl->store, ev, &iid);
+    if (!err && iid != RR_INTERN_NONE) text_from_event(pl, iid, ev);
     if (err) {
         pl->dropped_full += err == RR_E(FULL);
         return err;
@@ -491,6 +538,10 @@ rr_err_t rr_pipeline_item_update(rr_pipeline_t *pl, const rr_item_msg_t *msg, ui
 {
     pl->epoch++;
     rr_err_t err = rr_store_item_update(&pl->store, msg, iid);
+    /* An item announced ahead of its release is listed when it comes out. */
+    int64_t listed =
+        msg->available_from_ms > pl->portrait.now_ms ? msg->available_from_ms : pl->portrait.now_ms;
+    if (!err) rr_text_item_listed(&pl->text, *iid, listed);
     if (!err) rr_text_item_set(&pl->text, *iid, msg);
     return err;
 }

@@ -2,7 +2,8 @@
  * reads: each candidate source's score, plain and relative to the user's best; the item's trend
  * at several half-lives, popularity, age and idle time; the fit of its category, brand and price
  * with what the user did lately; the learned embeddings' agreement; the user's activity; its
- * popularity among users like this one (rr_segpop.h).
+ * popularity among users like this one (rr_segpop.h); its text's likeness to what the user
+ * looked at lately (the learner's token rows).
  * A person can name every one, which is what the reasons are made of: each feature belongs to
  * the reason (rr_reason_t) it speaks for, NONE for those that only refine the order. */
 #ifndef RR_FEATURES_H
@@ -40,7 +41,10 @@ extern const double rr_trend_half_life_s[RR_NTRENDS];
     X(IDLE, TRENDING, "minutes since its latest interaction (log)")                                \
     X(DOT, MODEL, "learned embeddings: user . item")                                               \
     X(ACTIVITY, NONE, "the user's events so far (log)")                                            \
-    X(DEMO_LIFT, NONE, "popularity among users of the same age band, gender, occupation (log lift)")
+    X(DEMO_LIFT, NONE,                                                                             \
+      "popularity among users of the same age band, gender, occupation (log lift)")                \
+    X(TEXT_COS, NONE, "learned text vector: cosine with the user's recent items' mean")            \
+    X(MLP, MODEL, "the embedding MLP's probability (logit)")
 
 typedef enum {
 #define RR_F_ENUM(name, reason, doc) RR_F_##name,

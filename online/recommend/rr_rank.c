@@ -250,6 +250,8 @@ static void features_of(const rr_recommender_t *rec, const rr_store_t *st, const
     x[RR_F_IDLE] = last ? log1pf((float)(now - last) / 6e4f) : log1pf(1e6f);
     x[RR_F_DOT] = 0;
     x[RR_F_DEMO_LIFT] = 0;
+    x[RR_F_TEXT_COS] = 0;
+    x[RR_F_MLP] = 0;
     x[RR_F_ACTIVITY] = rk->activity;
 }
 
@@ -307,6 +309,14 @@ static void add_dots(rr_rank_t *rk, uint32_t uid, const uint32_t *items, size_t 
     if (rk->src.demo) { /* the same scratch, once DOT has been copied out */
         rk->src.demo(rk->opaque, uid, items, n, rk->dots);
         for (size_t i = 0; i < n; i++) x[i * NF + RR_F_DEMO_LIFT] = rk->dots[i];
+    }
+    if (rk->src.text) {
+        rk->src.text(rk->opaque, uid, items, n, rk->dots);
+        for (size_t i = 0; i < n; i++) x[i * NF + RR_F_TEXT_COS] = rk->dots[i];
+    }
+    if (rk->src.mlp) {
+        rk->src.mlp(rk->opaque, uid, items, n, rk->dots);
+        for (size_t i = 0; i < n; i++) x[i * NF + RR_F_MLP] = rk->dots[i];
     }
 }
 

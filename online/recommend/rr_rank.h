@@ -24,6 +24,10 @@ typedef struct rr_rank_src_s {
     /* The demographic lift (DEMO_LIFT) of user uid for items[0..n); NULL: 0. Called with the
      * opaque of rr_rank_enable. */
     void (*demo)(void *opaque, uint32_t uid, const uint32_t *items, size_t n, float *out);
+    /* The text likeness (TEXT_COS) of items[0..n) to user uid's recent items; NULL: 0. */
+    void (*text)(void *opaque, uint32_t uid, const uint32_t *items, size_t n, float *out);
+    /* The embedding MLP's logit (MLP) of user uid for items[0..n); NULL: 0. */
+    void (*mlp)(void *opaque, uint32_t uid, const uint32_t *items, size_t n, float *out);
 } rr_rank_src_t;
 
 /* Ranker probabilities of n feature rows (n × RR_F__COUNT). */

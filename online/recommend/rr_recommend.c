@@ -369,14 +369,18 @@ static uint32_t text_source(const rr_store_t *st, const uint32_t *recent, size_t
 }
 
 /* Text source: the last place of the list (n of them filled) goes to the item nobody has touched
- * yet whose text shares the most tokens (at least RR_TEXT_NEW_MIN) with the user's latest
- * items: a new item with a title is shown before its first interaction. Returns the length. */
+ * yet, listed in the catalog while events flowed and at most RR_TEXT_NEW_WITHIN_MS ago, whose
+ * text shares the most tokens (at least RR_TEXT_NEW_MIN) with the user's latest items: a new
+ * item with a title is shown before its first interaction. A catalog that was there before the
+ * stream (a shop's whole range, MovieLens' films) is not new: giving its untouched items the
+ * place cost 5% of HR@10 on ml-100k. Returns the length. */
 static size_t add_new_by_text(const rr_recommender_t *rec, const rr_store_t *st, uint32_t uid,
                               const uint32_t *recent, size_t nrecent, rr_list_entry_t *list,
                               size_t n)
 {
     const rr_text_table_t *tt = st->text;
     uint32_t best = RR_INTERN_NONE, best_shared = 0;
+    int64_t now_ms = st->user[uid].last_ts_ms;
     if (!tt || rec->p.n == 0) return n;
     /* Every bucket entry of the latest items' tokens; most items have interactions and cost one
      * load. An item met twice is counted twice the same: the maximum does not change. */
@@ -386,7 +390,9 @@ static size_t add_new_by_text(const rr_recommender_t *rec, const rr_store_t *st,
             const uint32_t *slots = &tt->bucket[(tok[k] & (tt->nbuckets - 1)) * RR_TEXT_BUCKET];
             for (int b = 0; b < RR_TEXT_BUCKET; b++) {
                 uint32_t item = slots[b] - 1;
-                if (!slots[b] || item >= st->items_max || st->item[item].interactions) continue;
+                if (!slots[b] || item >= st->items_max || st->item[item].interactions ||
+                    !rr_text_item_is_new(tt, item, now_ms, RR_TEXT_NEW_WITHIN_MS))
+                    continue;
                 uint32_t shared = shared_with(tt, item, recent, nrecent);
                 if (shared < RR_TEXT_NEW_MIN || shared < best_shared ||
                     (shared == best_shared && item >= best))

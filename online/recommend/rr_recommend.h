@@ -44,6 +44,7 @@ typedef void (*rr_rerank_batch_fn)(void *opaque, const uint32_t *uids, size_t nu
 #define RR_SEARCH_MIN_MATCH   0.5f /* share of the search intent an item's text must match */
 #define RR_TEXT_NEW_RECENT    2    /* recent items whose tokens find new items by text */
 #define RR_TEXT_NEW_MIN       2    /* tokens a new item must share with them */
+#define RR_TEXT_NEW_WITHIN_MS (7LL * 86400 * 1000) /* listed this recently (event time) */
 
 typedef struct rr_recommender_s {
     float *co;         /* [items_max] recency-weighted co-occurrence, zero between calls */

@@ -11,6 +11,7 @@ rr_err_t rr_text_init(rr_text_table_t *tt, size_t users_max, size_t items_max)
     size_t nb = 1024; /* about two buckets per item: a bucket rarely mixes frequent tokens */
     while (nb < items_max / 2) nb *= 2;
     tt->item_tok = calloc(items_max * RR_TEXT_ITEM_TOKENS, sizeof(uint32_t));
+    tt->listed_ms = calloc(items_max ? items_max : 1, sizeof(int64_t));
     tt->bucket = calloc(nb * RR_TEXT_BUCKET, sizeof(uint32_t));
     tt->head = calloc(nb, 1);
     size_t ns = 16, want = users_max < RR_TEXT_USERS_MAX ? users_max : RR_TEXT_USERS_MAX;
@@ -20,7 +21,7 @@ rr_err_t rr_text_init(rr_text_table_t *tt, size_t users_max, size_t items_max)
     tt->nbuckets = nb;
     tt->users_max = users_max;
     tt->items_max = items_max;
-    if (!tt->item_tok || !tt->bucket || !tt->head || !tt->user) {
+    if (!tt->item_tok || !tt->listed_ms || !tt->bucket || !tt->head || !tt->user) {
         rr_text_free(tt);
         return RR_E(NOMEM);
     }
@@ -30,10 +31,23 @@ rr_err_t rr_text_init(rr_text_table_t *tt, size_t users_max, size_t items_max)
 void rr_text_free(rr_text_table_t *tt)
 {
     free(tt->item_tok);
+    free(tt->listed_ms);
     free(tt->bucket);
     free(tt->head);
     free(tt->user);
     memset(tt, 0, sizeof(*tt));
+}
+
+void rr_text_item_listed(rr_text_table_t *tt, uint32_t iid, int64_t now_ms)
+{
+    if (iid < tt->items_max && tt->listed_ms[iid] == 0)
+        tt->listed_ms[iid] = now_ms > 0 ? now_ms : -1;
+}
+
+int rr_text_item_is_new(const rr_text_table_t *tt, uint32_t iid, int64_t now_ms, int64_t within_ms)
+{
+    if (iid >= tt->items_max || tt->listed_ms[iid] <= 0) return 0;
+    return now_ms - tt->listed_ms[iid] <= within_ms;
 }
 
 void rr_text_index_add(rr_text_table_t *tt, uint32_t hash, uint32_t iid)

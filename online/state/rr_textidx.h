@@ -35,6 +35,8 @@ typedef struct rr_text_user_s {
 
 typedef struct rr_text_table_s {
     uint32_t *item_tok;   /* [items_max][RR_TEXT_ITEM_TOKENS], 0-terminated */
+    int64_t *listed_ms;   /* [items_max]: event time of the item's first catalog update; -1 if
+                           * it came before any event, 0 if none came (rr_text_item_listed) */
     uint32_t *bucket;     /* [nbuckets][RR_TEXT_BUCKET]: item id + 1, 0 = free */
     uint8_t *head;        /* [nbuckets]: the slot the next item overwrites */
     rr_text_user_t *user; /* [nslots]: intent slots, by user id hash */
@@ -54,6 +56,12 @@ static inline const uint32_t *rr_text_item_tokens(const rr_text_table_t *tt, uin
 {
     return &tt->item_tok[(size_t)iid * RR_TEXT_ITEM_TOKENS];
 }
+/* Notes the first catalog update of item iid, at now_ms (the latest event time seen; 0 before
+ * any event). Later updates keep it. */
+void rr_text_item_listed(rr_text_table_t *tt, uint32_t iid, int64_t now_ms);
+/* 1 if item iid was first listed while events were flowing, at most within_ms before now_ms:
+ * a new arrival, as opposed to a catalog that was there when the stream began. */
+int rr_text_item_is_new(const rr_text_table_t *tt, uint32_t iid, int64_t now_ms, int64_t within_ms);
 /* Adds token hash of item iid to the index (rr_text_item_set does; a checkpoint load too). */
 void rr_text_index_add(rr_text_table_t *tt, uint32_t hash, uint32_t iid);
 

@@ -203,6 +203,42 @@ static void test_side_files_and_cold_slice(void)
     for (int i = 0; i < 3; i++) unlink(paths[i]);
 }
 
+/* --no-side (strip): rtrec's pipeline sees no category or brand of the events, on the same
+ * targets; without it, it sees them all. */
+static void test_strip_side(void)
+{
+    char data[] = "/tmp/rr_test_eval_nsXXXXXX";
+    int fd = mkstemp(data);
+    CHECK(fd >= 0);
+    close(fd);
+    write_file(data, "event_time,event_type,product_id,category_id,category_code,brand,price,"
+                     "user_id,user_session\n"
+                     "2019-10-01 00:00:00 UTC,view,1,11,shoes.running,acme,35.79,7,s\n"
+                     "2019-10-01 00:00:01 UTC,view,2,12,,zeta,3.20,7,s\n"
+                     "2019-10-01 00:00:02 UTC,view,3,11,shoes.running,acme,12.00,8,s\n"
+                     "2019-10-01 00:00:03 UTC,view,1,11,shoes.running,acme,35.79,8,s\n");
+    const char *files[] = {data};
+    rr_config_t cfg;
+    rr_config_init(&cfg);
+    rr_eval_result_t whole, stripped;
+    char errstr[256];
+    rr_eval_side_t side = {NULL, NULL, 0};
+    CHECK_INT(rr_eval_run_side(&cfg, files, 1, RR_FMT_REES46, &side, NULL, &whole, errstr,
+                               sizeof(errstr)),
+              RR_OK);
+    side.strip = 1;
+    CHECK_INT(rr_eval_run_side(&cfg, files, 1, RR_FMT_REES46, &side, NULL, &stripped, errstr,
+                               sizeof(errstr)),
+              RR_OK);
+    CHECK_INT(whole.categories, 2);
+    CHECK_INT(whole.brands, 2);
+    CHECK_INT(stripped.categories, 0);
+    CHECK_INT(stripped.brands, 0);
+    CHECK_INT(stripped.targets, whole.targets);
+    CHECK(whole.targets > 0);
+    unlink(data);
+}
+
 /* Popularity skips the caller's items and breaks ties by the lower (first-seen) id. */
 static void test_pop_order(void)
 {
@@ -223,6 +259,7 @@ int main(void)
     test_fixture();
     test_ml100k_order();
     test_side_files_and_cold_slice();
+    test_strip_side();
     if (rr_test_failures_) fprintf(stderr, "%d failure(s)\n", rr_test_failures_);
     return rr_test_failures_ != 0;
 }

@@ -204,20 +204,25 @@ static void test_impressions_first(void)
 }
 
 /* The batch's loss with the current parameters (rows, and the user vector, rebuilt from the
- * tables). */
-static float batch_loss(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, float wpos)
+ * tables; pt may be NULL). */
+static float batch_loss_pt(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
+                           uint32_t uid, float wpos)
 {
-    float ufeat[RR_PORTRAIT_NUSER] = {0}, u[RR_LEARNER_MAX_DIM];
-    uint32_t used[RR_LEARNER_USER_ITEMS];
-    rr_learner_user_vec(lr, st, uid, u, used);
+    rr_learner_user_t uc;
+    rr_learner_user_ctx(lr, st, pt, uid, T0, &uc);
     for (int b = 0; b < lr->nbatch; b++) {
-        rr_learner_build_row(lr, st, NULL, uid, u, ufeat, lr->batch[b], lr->x + b * lr->in_dim);
+        rr_learner_build_row(lr, st, pt, uid, &uc, lr->batch[b], lr->x + b * lr->in_dim);
         lr->labels[b] = b == 0 ? 1.0f : 0.0f;
         lr->weights[b] = b == 0 ? wpos : 1.0f;
     }
     rr_mlp_forward(&lr->mlp, lr->x, lr->nbatch, lr->ws, NULL);
     return rr_mlp_backward(&lr->mlp, lr->x, lr->nbatch, lr->ws, lr->labels, lr->weights, lr->grads,
                            NULL);
+}
+
+static float batch_loss(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, float wpos)
+{
+    return batch_loss_pt(lr, st, NULL, uid, wpos);
 }
 
 /* With plain SGD and no clipping a row moves by exactly -lr·grad, so the rows of the user's two
@@ -273,6 +278,212 @@ static void test_embedding_gradients(void)
     CHECK(moved > 1e-2); /* the check is not vacuous */
     free(before);
     sim_free(&sim);
+}
+
+static void set_title(rr_text_table_t *tt, uint32_t iid, const char *title)
+{
+    rr_item_msg_t m;
+    memset(&m, 0, sizeof(m));
+    snprintf(m.item_id, sizeof(m.item_id), "i%u", iid);
+    snprintf(m.title, sizeof(m.title), "%s", title);
+    rr_text_item_set(tt, iid, &m);
+}
+
+static void set_demographics(rr_portrait_table_t *pt, uint32_t uid, int age, const char *occ)
+{
+    rr_user_msg_t m;
+    memset(&m, 0, sizeof(m));
+    m.age = age;
+    snprintf(m.user_id, sizeof(m.user_id), "u%u", uid);
+    snprintf(m.gender, sizeof(m.gender), "F");
+    snprintf(m.occupation, sizeof(m.occupation), "%s", occ);
+    snprintf(m.region, sizeof(m.region), "north");
+    rr_portrait_set_user(pt, uid, &m);
+}
+
+/* Distinct ids of rows[0..n) in place; returns their count. */
+static int distinct(uint32_t *rows, int n)
+{
+    int m = 0;
+    for (int k = 0; k < n; k++) {
+        int dup = 0;
+        for (int j = 0; j < m; j++) dup |= rows[j] == rows[k];
+        if (!dup) rows[m++] = rows[k];
+    }
+    return m;
+}
+
+/* The new rows of the MLP input against central finite differences, as for the item rows: the
+ * user's four demographic rows (the same in all of an event's rows) and the positive's token
+ * rows (its text vector is their mean, also multiplied into tu⊙t). The recent items carry text
+ * of their own (so tu is not 0 and tu⊙t is exercised) in rows the positive does not use. */
+static void test_side_gradients(void)
+{
+    rr_learner_config_t cfg = rr_learner_config_default();
+    cfg.optim = RR_OPTIM_SGD;
+    cfg.clip = 0;
+    cfg.lr_embed = 1e-3f;
+    cfg.embed_scale = 0.5f;
+    cfg.sampler_size = 1024;
+    sim_t sim;
+    sim_init(&sim, &cfg);
+    rr_text_table_t tt;
+    CHECK_INT(rr_text_init(&tt, NU, NI), RR_OK);
+    rr_learner_t *lr = &sim.lr;
+    rr_learner_set_text(lr, &tt);
+    uint32_t uid = 2, pos = 12, seen[2] = {3, 5};
+    set_title(&tt, seen[0], "alpha beta");
+    set_title(&tt, seen[1], "beta kappa");
+    set_title(&tt, pos, "gamma delta epsilon");
+    set_demographics(&sim.pt, uid, 30, "writer");
+    rr_event_t ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = RR_EV_VIEW;
+    ev.ts_ms = T0 - 1000;
+    for (int k = 0; k < 2; k++) rr_store_touch(&sim.st, uid, seen[k], &ev);
+    /* The rows under test: the demographic ones, then the positive's tokens. */
+    rr_learner_user_t uc;
+    rr_learner_user_ctx(lr, &sim.st, &sim.pt, uid, T0, &uc);
+    uint32_t drows[RR_LEARNER_DEMO_KINDS], trows[RR_TEXT_ITEM_TOKENS],
+        urows[2 * RR_TEXT_ITEM_TOKENS];
+    memcpy(drows, uc.demo, sizeof(drows));
+    int nd = distinct(drows, RR_LEARNER_DEMO_KINDS);
+    int nt = distinct(trows, rr_learner_token_rows(lr, pos, trows));
+    CHECK_INT(nt, 3);
+    int nu = rr_learner_token_rows(lr, seen[0], urows);
+    nu += rr_learner_token_rows(lr, seen[1], urows + nu);
+    for (int j = 0; j < nt; j++)
+        for (int k = 0; k < nu; k++) CHECK(trows[j] != urows[k]);
+    enum { NR = RR_LEARNER_DEMO_KINDS + RR_TEXT_ITEM_TOKENS };
+    float *rows[NR], r0[NR][64], r1[NR][64];
+    int dims[NR], nr = 0;
+    for (int k = 0; k < nd; k++, nr++) rows[nr] = rr_embed_row(&lr->demo, drows[k]);
+    for (int k = 0; k < nd; k++) dims[k] = cfg.demo_dim;
+    for (int k = 0; k < nt; k++, nr++) rows[nr] = rr_embed_row(&lr->text, trows[k]);
+    for (int k = nd; k < nr; k++) dims[k] = cfg.text_dim;
+    for (uint32_t i = 0; i < NI; i++) rr_learner_item_row(lr, i);
+    float *before = malloc(lr->nparams * sizeof(float));
+    memcpy(before, lr->params, lr->nparams * sizeof(float));
+    for (int r = 0; r < nr; r++) memcpy(r0[r], rows[r], dims[r] * sizeof(float));
+    rr_learner_train(lr, &sim.st, &sim.pt, uid, pos, RR_EV_CLICK, T0, NULL, 0, NULL);
+    for (int r = 0; r < nr; r++) memcpy(r1[r], rows[r], dims[r] * sizeof(float));
+    memcpy(lr->params, before, lr->nparams * sizeof(float));
+    double moved[2] = {0, 0};
+    const float h = 1e-3f;
+    for (int r = 0; r < nr; r++) {
+        for (int k = 0; k < dims[r]; k++) {
+            float step = (r0[r][k] - r1[r][k]) / cfg.lr_embed, keep = rows[r][k];
+            rows[r][k] = keep + h;
+            float lp = batch_loss_pt(lr, &sim.st, &sim.pt, uid, cfg.weight[RR_EV_CLICK]);
+            rows[r][k] = keep - h;
+            float lm = batch_loss_pt(lr, &sim.st, &sim.pt, uid, cfg.weight[RR_EV_CLICK]);
+            rows[r][k] = keep;
+            double fd = ((double)lp - lm) / (2 * h);
+            CHECK_NEAR(step, fd, 1e-3 + 0.02 * fabs(fd));
+            moved[r >= nd] += fabs(step);
+        }
+    }
+    CHECK(moved[0] > 1e-3 && moved[1] > 1e-3); /* neither check is vacuous */
+    free(before);
+    rr_text_free(&tt);
+    sim_free(&sim);
+}
+
+/* The text vector against a naive mean of the token rows, and the text cosine against one
+ * computed in double from those means. */
+static void test_text_vector_reference(void)
+{
+    rr_learner_config_t cfg = rr_learner_config_default();
+    cfg.sampler_size = 1024;
+    sim_t sim;
+    sim_init(&sim, &cfg);
+    rr_text_table_t tt;
+    CHECK_INT(rr_text_init(&tt, NU, NI), RR_OK);
+    rr_learner_t *lr = &sim.lr;
+    rr_learner_set_text(lr, &tt);
+    set_title(&tt, 3, "red running shoes");
+    set_title(&tt, 4, "blue running shirt");
+    set_title(&tt, 7, "跑步鞋");
+    int td = cfg.text_dim;
+    double ref[3][64] = {{0}};
+    uint32_t items[4] = {3, 4, 7, 9};
+    for (int i = 0; i < 3; i++) {
+        const uint32_t *tok = rr_text_item_tokens(&tt, items[i]);
+        int n = 0;
+        for (; n < RR_TEXT_ITEM_TOKENS && tok[n]; n++) {
+            const float *row = rr_embed_row(&lr->text, rr_embed_bucket(tok[n], cfg.text_rows));
+            for (int k = 0; k < td; k++) ref[i][k] += row[k];
+        }
+        CHECK(n >= 2);
+        float t[64];
+        CHECK_INT(rr_learner_text_vec(lr, items[i], t), n);
+        for (int k = 0; k < td; k++) CHECK_NEAR(t[k], ref[i][k] / n, 1e-6);
+        for (int k = 0; k < td; k++) ref[i][k] /= n;
+    }
+    float t9[64];
+    CHECK_INT(rr_learner_text_vec(lr, 9, t9), 0);
+    for (int k = 0; k < td; k++) CHECK_NEAR(t9[k], 0, 0);
+    /* A user whose recent items are 3 and 4 (their mean text vector) against 7, 3 and 9. */
+    rr_event_t ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = RR_EV_VIEW;
+    ev.ts_ms = T0;
+    rr_store_touch(&sim.st, 1, 3, &ev);
+    rr_store_touch(&sim.st, 1, 4, &ev);
+    double tu[64], nu = 0;
+    for (int k = 0; k < td; k++) {
+        tu[k] = (ref[0][k] + ref[1][k]) / 2;
+        nu += tu[k] * tu[k];
+    }
+    uint32_t cand[3] = {7, 3, 9};
+    int ref_of[3] = {2, 0, -1};
+    float cos[3];
+    rr_learner_text_cos(lr, &sim.st, 1, cand, 3, cos);
+    for (int c = 0; c < 3; c++) {
+        double dot = 0, nt = 0;
+        for (int k = 0; ref_of[c] >= 0 && k < td; k++) {
+            dot += tu[k] * ref[ref_of[c]][k];
+            nt += ref[ref_of[c]][k] * ref[ref_of[c]][k];
+        }
+        CHECK_NEAR(cos[c], nt > 0 ? dot / sqrt(nu * nt) : 0.0, 1e-5);
+    }
+    CHECK(cos[1] > cos[0]); /* sharing "running" beats sharing nothing (random rows) */
+    rr_text_free(&tt);
+    sim_free(&sim);
+}
+
+/* Demographics and item text reach the score: a User message or an item's title changes the
+ * learner's probability for the pair, and with their widths at 0 they do not. */
+static void test_side_changes_score(void)
+{
+    for (int on = 0; on < 2; on++) {
+        rr_learner_config_t cfg = rr_learner_config_default();
+        cfg.sampler_size = 1024;
+        if (!on) cfg.demo_dim = cfg.text_dim = 0;
+        sim_t sim;
+        sim_init(&sim, &cfg);
+        rr_text_table_t tt;
+        CHECK_INT(rr_text_init(&tt, NU, NI), RR_OK);
+        rr_learner_set_text(&sim.lr, &tt);
+        for (int e = 0; e < 500; e++) sim_event(&sim, e, 1, NULL, NULL);
+        uint32_t uid = 4, item = 20;
+        float p0, p1, p2;
+        rr_learner_score(&sim.lr, &sim.st, &sim.pt, uid, T0, &item, 1, &p0);
+        set_demographics(&sim.pt, uid, 45, "engineer");
+        rr_learner_score(&sim.lr, &sim.st, &sim.pt, uid, T0, &item, 1, &p1);
+        set_title(&tt, item, "waterproof hiking boots");
+        rr_learner_score(&sim.lr, &sim.st, &sim.pt, uid, T0, &item, 1, &p2);
+        CHECK(p0 > 0 && p0 < 1);
+        if (on) {
+            CHECK(fabsf(p1 - p0) > 1e-6f);
+            CHECK(fabsf(p2 - p1) > 1e-6f);
+        } else {
+            CHECK_NEAR(p1, p0, 0);
+            CHECK_NEAR(p2, p1, 0);
+        }
+        rr_text_free(&tt);
+        sim_free(&sim);
+    }
 }
 
 static int skip_odd(void *ctx, int user, uint32_t item)
@@ -339,4 +550,5 @@ static void test_no_state_per_user(void)
 RR_TEST_MAIN(RR_TEST(test_learns_with_portrait), RR_TEST(test_learns_embeddings_only),
              RR_TEST(test_determinism), RR_TEST(test_impressions_first),
              RR_TEST(test_embedding_gradients), RR_TEST(test_retrieve_vs_brute_force),
-             RR_TEST(test_no_state_per_user))
+             RR_TEST(test_no_state_per_user), RR_TEST(test_side_gradients),
+             RR_TEST(test_text_vector_reference), RR_TEST(test_side_changes_score))

@@ -264,6 +264,7 @@ static void check_same(const rr_pipeline_t *a, const rr_pipeline_t *b)
     SAME(&a->portrait.log_price, &b->portrait.log_price, sizeof(rr_welford_t));
     SAME(&a->preq, &b->preq, sizeof(rr_preq_t));
     SAME(a->text.item_tok, b->text.item_tok, a->text.items_max * RR_TEXT_ITEM_TOKENS * 4);
+    SAME(a->text.listed_ms, b->text.listed_ms, a->text.items_max * sizeof(int64_t));
     SAME(a->text.bucket, b->text.bucket, a->text.nbuckets * RR_TEXT_BUCKET * 4);
     SAME(a->text.head, b->text.head, a->text.nbuckets);
     SAME(a->text.user, b->text.user, a->text.nslots * sizeof(rr_text_user_t));
@@ -365,6 +366,12 @@ static void resume_case(const char *optimizer)
     for (uint32_t i = 0; i < a.store.items.next_id; i++)
         titled += rr_text_item_tokens(&a.text, i)[0] != 0;
     CHECK(with_terms > 0 && titled > 0);
+    /* The stream trains the demographic and token rows, so the comparison covers them. */
+    CHECK_INT(rr_pipeline_init(&b, &cfg), RR_OK);
+    const rr_learner_t *la = &a.learner, *lb = &b.learner;
+    CHECK(memcmp(la->demo.data, lb->demo.data, la->demo.nrows * la->demo.dim * 4) != 0);
+    CHECK(memcmp(la->text.data, lb->text.data, la->text.nrows * la->text.dim * 4) != 0);
+    rr_pipeline_free(&b);
     char dir[64], path[512], errstr[256];
     CHECK(make_dir(dir) != NULL);
     const int splits[] = {

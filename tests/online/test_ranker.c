@@ -142,15 +142,18 @@ static rr_config_t small_config(void)
 }
 
 /* Training rows from the pool just ranked equal the rows from a pool gathered anew: a cache of
- * the last pool never changes what the model learns (restarts stay bit-identical). */
+ * the last pool never changes what the model learns (restarts stay bit-identical). The
+ * positive's TEXT_COS is the learner's text cosine (its items' text: the events' categories),
+ * its MLP the learner's logit. */
 static void test_pool_cache_is_exact(void)
 {
     rr_config_t cfg = small_config();
+    cfg.recs_ranker_mlp = 1;
     rr_pipeline_t pl;
     CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
     CHECK(pl.ranker_on);
     play(&pl, 1500, 5);
-    int compared = 0;
+    int compared = 0, with_text = 0;
     for (int u = 0; u < 40; u++) {
         char name[16];
         snprintf(name, sizeof(name), "u%d", u);
@@ -171,11 +174,20 @@ static void test_pool_cache_is_exact(void)
                                     pos, &rb, xb, lb, wb);
         CHECK(na > 1);
         CHECK_INT(na, nb);
+        float tc;
+        rr_learner_text_cos(&pl.learner, &pl.store, uid, &pos, 1, &tc);
+        CHECK_NEAR(xa[RR_F_TEXT_COS], tc, 1e-6);
+        with_text += tc != 0;
+        float p;
+        rr_learner_score(&pl.learner, &pl.store, &pl.portrait, uid, pl.portrait.now_ms, &pos, 1,
+                         &p);
+        CHECK_NEAR(xa[RR_F_MLP], logf(p / (1 - p)), 1e-4);
         if (na == nb && na > 0)
             CHECK(memcmp(xa, xb, (size_t)na * RR_F__COUNT * sizeof(float)) == 0);
         compared++;
     }
     CHECK(compared > 10);
+    CHECK(with_text > 0);
     rr_pipeline_free(&pl);
 }
 

@@ -287,7 +287,8 @@ static void test_search_source_ranker(void)
 
 /* Titled items A..D with traffic, then G, nobody's yet, titled like A: a user who views A gets G
  * in the last place of the list, "new, like item A"; once G has an interaction it competes as
- * any other item. */
+ * any other item. F, titled like A too but listed before the first event (part of the catalog
+ * the stream began with, not a new arrival), never takes the place. */
 static void text_scenario(int ranker)
 {
     rr_config_t cfg;
@@ -297,11 +298,11 @@ static void text_scenario(int ranker)
     cfg.recs_ranker = ranker;
     rr_pipeline_t pl;
     CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
-    const char *ids[] = {"A", "B", "C", "D"};
+    const char *ids[] = {"A", "B", "C", "D", "F"};
     const char *titles[] = {"Trail running shoes blue", "Winter wool hat", "Garden hose 20m",
-                            "Leather office bag"};
+                            "Leather office bag", "Trail running shoes green"};
     uint32_t iid;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         rr_item_msg_t m = item_msg(ids[i], titles[i], "", "");
         CHECK_INT(rr_pipeline_item_update(&pl, &m, &iid), RR_OK);
     }
@@ -327,7 +328,10 @@ static void text_scenario(int ranker)
     char why[128];
     rr_recommend_reason_user(&pl.store, carl, &list[n - 1], why, sizeof(why));
     CHECK_STR(why, "new, like item A");
-    for (size_t k = 0; k < n; k++) CHECK(strcmp(rr_intern_key(&pl.store.items, list[k].item), "H"));
+    for (size_t k = 0; k < n; k++) {
+        CHECK(strcmp(rr_intern_key(&pl.store.items, list[k].item), "H"));
+        CHECK(strcmp(rr_intern_key(&pl.store.items, list[k].item), "F"));
+    }
     apply_ev(&pl, "u0", "G", RR_EV_VIEW, "", ts += 1000);
     apply_ev(&pl, "carl", "B", RR_EV_VIEW, "", ts += 1000);
     n = pl.store.user[carl].nlist;
