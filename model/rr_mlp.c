@@ -50,6 +50,13 @@ size_t rr_mlp_param_count(const rr_mlp_config_t *cfg)
     return mlp.nparams;
 }
 
+double rr_mlp_flops_per_row(const rr_mlp_t *mlp)
+{
+    double f = 0;
+    for (int l = 0; l < mlp->nlayers; l++) f += (2.0 * mlp->dim[l] + 1.0) * mlp->dim[l + 1];
+    return f;
+}
+
 /* Workspace for batch B:
  *   act_l  for l = 1..L-1: B×dim[l], post-ReLU activations (the ReLU mask is act_l > 0)
  *   logit: B

@@ -38,6 +38,9 @@ rr_mlp_config_t rr_mlp_config_default(int in_dim);
 int rr_mlp_config_valid(const rr_mlp_config_t *cfg);
 /* Floats in the parameter block (and in the gradient block). */
 size_t rr_mlp_param_count(const rr_mlp_config_t *cfg);
+/* Floating-point operations of one row's forward pass (a multiply-add counts 2, biases 1); a
+ * training row costs about 3 times as much (the forward, then dX and dW of the same sizes). */
+double rr_mlp_flops_per_row(const rr_mlp_t *mlp);
 /* Floats of workspace for forward + backward on a batch of up to B rows. */
 size_t rr_mlp_workspace_floats(const rr_mlp_config_t *cfg, int B);
 

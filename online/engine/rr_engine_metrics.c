@@ -32,6 +32,9 @@ static void render_events(const rr_engine_t *en, rr_metrics_buf_t *out)
                        NULL, (double)pl->evicted);
     rr_metrics_counter(out, "rtrec_users_expired_total", "Users dropped after users.ttl_s idle.",
                        NULL, (double)pl->expired);
+    rr_metrics_counter(out, "rtrec_model_flops_total",
+                       "Floating-point operations of the MLPs: training, scoring, explaining.",
+                       NULL, rr_pipeline_model_flops(pl));
 }
 
 /* Lag = high watermark (cached from fetches, no broker round trip) - consumed position. The

@@ -511,8 +511,13 @@ void rr_learner_build_row(rr_learner_t *lr, const rr_store_t *st, const rr_portr
 /* The learner's own scratch, as the _with functions take it. */
 static rr_learner_scratch_t own_scratch(rr_learner_t *lr)
 {
-    rr_learner_scratch_t sc = {lr->x,      lr->ws,          lr->prob,      lr->topn,
-                               lr->ubatch, lr->topn_floats, lr->name_rows, 0};
+    rr_learner_scratch_t sc = {.x = lr->x,
+                               .ws = lr->ws,
+                               .prob = lr->prob,
+                               .topn = lr->topn,
+                               .ubatch = lr->ubatch,
+                               .topn_floats = lr->topn_floats,
+                               .name_rows = lr->name_rows};
     return sc;
 }
 
@@ -561,6 +566,7 @@ static void score_rows(const rr_learner_t *lr, rr_learner_scratch_t *sc, int B, 
     int full = lr->cfg.score_batch;
     memset(sc->x + (size_t)B * lr->in_dim, 0, (size_t)(full - B) * lr->in_dim * sizeof(float));
     rr_mlp_forward(&lr->mlp, sc->x, full, sc->ws, sc->prob);
+    sc->rows_scored += (uint64_t)full;
     for (int b = 0; b < B; b++) out_probs[slot[b]] = sc->prob[b];
 }
 

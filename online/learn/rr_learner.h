@@ -108,6 +108,7 @@ typedef struct rr_learner_s {
     uint32_t *name_rows; /* [2][RR_LEARNER_NAME_CACHE] (id + 1, hashed row) of categories, brands */
     uint64_t steps;      /* events trained (staged) */
     uint64_t flushes;    /* SGD steps taken */
+    uint64_t rows_trained; /* MLP rows through forward + backward (rr_mlp_flops_per_row) */
     rr_learner_stage_t stage;
     rr_rng_t rng; /* negative sampling */
     /* The last event staged: batch[0] the positive, then the negatives. */
@@ -129,8 +130,9 @@ typedef struct rr_learner_scratch_s {
     float *x, *ws, *prob; /* [score_batch × in_dim], MLP workspace, [score_batch] */
     float *topn, *ubatch; /* retrieval blocks, [RR_LEARNER_RETRIEVE_BATCH × dim] */
     size_t topn_floats;
-    uint32_t *name_rows; /* [2][RR_LEARNER_NAME_CACHE] (id + 1, hashed row) */
-    int owned;           /* allocated by rr_learner_scratch_init */
+    uint32_t *name_rows;  /* [2][RR_LEARNER_NAME_CACHE] (id + 1, hashed row) */
+    uint64_t rows_scored; /* MLP rows through a forward with this scratch */
+    int owned;            /* allocated by rr_learner_scratch_init */
 } rr_learner_scratch_t;
 
 /* The defaults above. */

@@ -233,6 +233,7 @@ float rr_learner_flush(rr_learner_t *lr)
     embed_step(lr);
     sg->nevents = sg->nrows = 0;
     lr->flushes++;
+    lr->rows_trained += (uint64_t)R;
     return loss;
 }
 

@@ -81,7 +81,7 @@ static void standardise(const rr_ranker_t *rk, float *xn, const float *x, int n)
 /* The ranker's own scratch, as the _with functions take it. */
 static rr_ranker_scratch_t own_scratch(rr_ranker_t *rk)
 {
-    rr_ranker_scratch_t sc = {rk->xn, rk->ws, rk->grads, 0};
+    rr_ranker_scratch_t sc = {.xn = rk->xn, .ws = rk->ws, .grads = rk->grads};
     return sc;
 }
 
@@ -119,6 +119,7 @@ void rr_ranker_score_with(const rr_ranker_t *rk, rr_ranker_scratch_t *sc, const 
         int m = (int)(n - at < RR_RANKER_SCORE_ROWS ? n - at : RR_RANKER_SCORE_ROWS);
         standardise(rk, sc->xn, x + at * (size_t)rk->nfeat, m);
         rr_mlp_forward(&rk->mlp, sc->xn, m, sc->ws, out + at);
+        sc->rows_scored += (uint64_t)m;
     }
 }
 
@@ -140,6 +141,7 @@ void rr_ranker_contributions_with(const rr_ranker_t *rk, rr_ranker_scratch_t *sc
     rr_mlp_forward(&rk->mlp, sc->xn, n, sc->ws, NULL);
     rr_mlp_backward(&rk->mlp, sc->xn, n, sc->ws, rk->zeros, NULL, sc->grads, out);
     for (size_t k = 0; k < (size_t)n * (size_t)rk->nfeat; k++) out[k] *= sc->xn[k];
+    sc->rows_explained += (uint64_t)n;
 }
 
 void rr_ranker_stage(rr_ranker_t *rk, const float *x, const float *labels, const float *weights,
@@ -167,6 +169,7 @@ void rr_ranker_flush(rr_ranker_t *rk)
     rr_clip_grad_norm(rk->grads, rk->nparams, 5.0f);
     rr_optim_step(&rk->opt, rk->params, rk->grads, rk->state, rk->nparams);
     rk->steps++;
+    rk->rows_trained += (uint64_t)n;
     rk->nrows = 0;
 }
 

@@ -32,13 +32,15 @@ typedef struct rr_ranker_s {
     float *zeros;   /* [ws_rows] labels of the attribution pass */
     int ws_rows;
     uint64_t steps;
+    uint64_t rows_trained; /* rows through forward + backward */
 } rr_ranker_t;
 
 /* Scoring scratch: what score and contributions write besides their output. The ranker has its
  * own (the functions without _with); another thread scoring while nothing trains uses its own. */
 typedef struct rr_ranker_scratch_s {
     float *xn, *ws, *grads; /* standardised rows, MLP workspace, the attribution's gradients */
-    int owned;              /* allocated by rr_ranker_scratch_init */
+    uint64_t rows_scored, rows_explained; /* rows through a forward; and a backward as well */
+    int owned;                            /* allocated by rr_ranker_scratch_init */
 } rr_ranker_scratch_t;
 
 /* nfeat features (<= RR_RANKER_MAX_FEATS), hidden layers 32 and 16, Adagrad at lr, a step every

@@ -172,6 +172,9 @@ size_t rr_pipeline_portrait_text(rr_pipeline_t *pl, uint32_t uid, const char **f
 /* Bytes reserved per user slot: store arrays, interning, portrait and the learner's embedding
  * row with its optimiser state. Fixed at init, so 1M users cost this × 1M once touched. */
 size_t rr_pipeline_bytes_per_user(const rr_pipeline_t *pl);
+/* Floating-point operations of both models so far (training, scoring, explaining; counted by
+ * rows times rr_mlp_flops_per_row): the model's share of the work, for FLOPs per event. */
+double rr_pipeline_model_flops(const rr_pipeline_t *pl);
 /* Trending weight of an event type: a purchase says more than a view. */
 float rr_pipeline_event_weight(rr_event_type_t type);
 

@@ -111,6 +111,11 @@ static void test_sizes(void)
     bad = cfg;
     bad.hidden[1] = 0;
     CHECK_INT(rr_mlp_workspace_floats(&bad, 4), 0);
+    /* a forward row: 2·in·out multiply-adds + out biases per layer */
+    float params[640 + 64 + 2048 + 32 + 32 + 1];
+    rr_mlp_t mlp;
+    rr_mlp_init(&mlp, &cfg, params);
+    CHECK_NEAR(rr_mlp_flops_per_row(&mlp), 21.0 * 64 + 129.0 * 32 + 65.0 * 1, 0);
 }
 
 /* All weights zero: with zero weights the loss and every gradient are zero, not NaN. */

@@ -116,6 +116,14 @@ static void check_same_lists(rr_config_t cfg, const char *what)
     CHECK(compared > 1000);
     CHECK(p.two.ctx[1].users > 0);
     CHECK_INT(p.one.ctx[0].users, p.two.ctx[0].users + p.two.ctx[1].users);
+    /* The model's work is counted on both threads: the ranker's rows are the same however the
+     * lists were split (the learner's forwards are padded to score_batch rows, so its count
+     * depends on how rows shared them). */
+    CHECK((rr_pipeline_model_flops(&p.one) > 0) == (p.one.model_on || p.one.ranker_on));
+    CHECK_INT(p.one.ctx[0].rank.rows_scored,
+              p.two.ctx[0].rank.rows_scored + p.two.ctx[1].rank.rows_scored);
+    CHECK_INT(p.one.ctx[0].rank.rows_explained,
+              p.two.ctx[0].rank.rows_explained + p.two.ctx[1].rank.rows_explained);
     /* Refreshing wrote nothing else: the models trained the same. */
     if (cfg.model_enabled) {
         const rr_learner_t *a = &p.one.learner, *b = &p.two.learner;
