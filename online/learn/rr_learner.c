@@ -222,7 +222,7 @@ rr_err_t rr_learner_init(rr_learner_t *lr, const rr_learner_config_t *cfg, size_
     lr->users_max = users_max;
     lr->items_max = items_max;
     lr->in_dim = 3 * cfg->dim + cfg->cat_dim + cfg->brand_dim +
-                 RR_LEARNER_DEMO_KINDS * cfg->demo_dim + 3 * cfg->text_dim + RR_PORTRAIT_NUSER +
+                 RR_LEARNER_DEMO_KINDS * cfg->demo_dim + 5 * cfg->text_dim + RR_PORTRAIT_NUSER +
                  RR_PORTRAIT_NPAIR;
     lr->batch_max = cfg->score_batch > 1 + cfg->negatives ? cfg->score_batch : 1 + cfg->negatives;
     rr_mlp_config_t mc = mlp_config(cfg, lr->in_dim);
@@ -404,6 +404,24 @@ static int mean_text(const rr_learner_t *lr, const uint32_t *items, int n, float
     return m;
 }
 
+/* The user's search intent as a text vector: the token rows of the active search terms (the
+ * same rows as the items' title tokens), weighted by their decayed weights; 0 without one. */
+static void search_text(const rr_learner_t *lr, uint32_t uid, int64_t now_ms, float *ts)
+{
+    uint32_t hash[RR_TEXT_TERMS];
+    float w[RR_TEXT_TERMS], total = 0;
+    int td = lr->cfg.text_dim;
+    memset(ts, 0, (size_t)td * sizeof(float));
+    if (!lr->tt || !td || uid >= lr->tt->users_max) return;
+    size_t n = rr_text_intent(lr->tt, uid, now_ms, hash, w, NULL);
+    for (size_t j = 0; j < n; j++) {
+        const float *t = rr_embed_row(&lr->text, rr_embed_bucket(hash[j], lr->text.nrows));
+        for (int k = 0; k < td; k++) ts[k] += w[j] * t[k];
+        total += w[j];
+    }
+    for (int k = 0; total > 0 && k < td; k++) ts[k] /= total;
+}
+
 /* Row of (kind, value) in the demographic table: the value's hash (an occupation's or region's
  * text, an age band's or gender's number), so every instance maps it alike; 0 = unknown, which
  * has a row of its own per kind. */
@@ -442,6 +460,7 @@ static void user_ctx_rest(const rr_learner_t *lr, const rr_store_t *st,
     memset(uc->demo, 0, sizeof(uc->demo));
     rr_portrait_user_features(pt, st, uid, now_ms, uc->ufeat);
     mean_text(lr, uc->items, uc->nitems, uc->tu);
+    search_text(lr, uid, now_ms, uc->ts);
     demo_rows(lr, pt, uid, uc->demo);
 }
 
@@ -472,8 +491,8 @@ int rr_learner_text_col(const rr_learner_t *lr)
     return rr_learner_demo_col(lr) + RR_LEARNER_DEMO_KINDS * lr->cfg.demo_dim;
 }
 
-/* x row (in_dim): [u ; v ; u⊙v ; cat ; brand ; demo (4 rows) ; t ; tu ; tu⊙t ; user features ;
- * pair features], from the user's context, the item's row v and its hashed rows. */
+/* x row (in_dim): [u ; v ; u⊙v ; cat ; brand ; demo (4 rows) ; t ; tu ; tu⊙t ; ts ; ts⊙t ;
+ * user features ; pair features], from the user's context, the item's row v and its hashed rows. */
 static void fill_row(const rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
                      uint32_t uid, const rr_learner_user_t *uc, uint32_t iid, const float *v,
                      uint32_t crow, uint32_t brow, float *x)
@@ -493,8 +512,10 @@ static void fill_row(const rr_learner_t *lr, const rr_store_t *st, const rr_port
         rr_learner_text_vec(lr, iid, t);
         memcpy(t + td, uc->tu, (size_t)td * sizeof(float));
         for (int k = 0; k < td; k++) t[2 * td + k] = uc->tu[k] * t[k];
+        memcpy(t + 3 * td, uc->ts, (size_t)td * sizeof(float));
+        for (int k = 0; k < td; k++) t[4 * td + k] = uc->ts[k] * t[k];
     }
-    float *f = t + 3 * td;
+    float *f = t + 5 * td;
     memcpy(f, uc->ufeat, RR_PORTRAIT_NUSER * sizeof(float));
     rr_portrait_pair_features(pt, st, uid, iid, f + RR_PORTRAIT_NUSER);
 }

@@ -1,12 +1,13 @@
 /* rr_learner.h — the online ranking model: item embeddings, hashed category/brand embeddings,
  * hashed demographic rows and hashed text-token rows, and an MLP over
- * x = [u ; v ; u⊙v ; cat ; brand ; demo ; t ; tu ; tu⊙t ; user features ; pair features], where
- * the user vector u is the mean of the rows of the user's recent items (nothing is learned or
- * held per user), demo the rows of the user's age band, gender, occupation and region, t the
- * item's text vector (the mean row of its title/tag/category tokens, rr_textidx.h) and tu the
- * mean text vector of the user's recent items; trained test-then-train on every event with sampled
- * negatives, in mini-batches; scores candidates and retrieves by dot product. Caller-allocated;
- * init allocates everything (parameters in one block, optimiser state in another, scratch), so
+ * x = [u ; v ; u⊙v ; cat ; brand ; demo ; t ; tu ; tu⊙t ; ts ; ts⊙t ; user features ; pairs],
+ * where the user vector u is the mean of the rows of the user's recent items (nothing is learned
+ * or held per user), demo the rows of the user's age band, gender, occupation and region, t the
+ * item's text vector (the mean row of its title/tag/category tokens, rr_textidx.h), tu the mean
+ * text vector of the user's recent items and ts the user's search intent (the active search
+ * terms' token rows, weighted); trained test-then-train on every event with sampled negatives, in
+ * mini-batches; scores candidates and retrieves by dot product. Caller-allocated; init allocates
+ * everything (parameters in one block, optimiser state in another, scratch), so
  * train/score/retrieve never allocate. Training is single-threaded; scoring only reads
  * (rr_learner_scratch_t). Deterministic: same seed and event order give bit-identical parameters.
  */

@@ -6,13 +6,15 @@
 
 /* The user's part of every input row, built once per user: the user vector u (the mean row of
  * the recent items, whose ids are in items), the user features, the demographic rows and tu,
- * the mean text vector of the recent items. tu is an input only: no gradient flows into the
- * recent items' token rows through it (they learn as items), which keeps a step's token
- * updates to the rows' own items. */
+ * the mean text vector of the recent items, and ts, the user's search intent (the decayed terms'
+ * token rows, weighted by the terms' weights). tu and ts are inputs only: no gradient flows into
+ * the recent items' token rows through it (they learn as items), which keeps a step's token updates
+ * to the rows' own items. */
 typedef struct rr_learner_user_s {
     float u[RR_LEARNER_MAX_DIM];
     float ufeat[RR_PORTRAIT_NUSER];
     float tu[RR_LEARNER_MAX_TEXT_DIM];
+    float ts[RR_LEARNER_MAX_TEXT_DIM]; /* the search intent: its active terms' rows, weighted */
     uint32_t demo[RR_LEARNER_DEMO_KINDS];
     uint32_t items[RR_LEARNER_USER_ITEMS];
     int nitems;

@@ -162,8 +162,9 @@ static void demo_step(rr_learner_t *lr)
                     sg->rows_tmp);
 }
 
-/* Row r = [... ; t ; tu ; tu⊙t ; ...]: dt = dx_t + dx_tut ⊙ tu, and t is the mean of the item's
- * n token rows, so each gets dt / n. tu is an input only (rr_learner_internal.h). */
+/* Row r = [... ; t ; tu ; tu⊙t ; ts ; ts⊙t ; ...]: dt = dx_t + dx_tut ⊙ tu + dx_tst ⊙ ts, and t is
+ * the mean of the item's n token rows, so each gets dt / n. tu and ts are inputs only
+ * (rr_learner_internal.h). */
 static void text_step(rr_learner_t *lr)
 {
     rr_learner_stage_t *sg = &lr->stage;
@@ -175,7 +176,9 @@ static void text_step(rr_learner_t *lr)
         for (int j = 0; j < n; j++, ng++) {
             float *gt = sg->gt + (size_t)ng * td;
             sg->gtok[ng] = sg->tok[(size_t)r * RR_TEXT_ITEM_TOKENS + j];
-            for (int k = 0; k < td; k++) gt[k] = (g[k] + g[2 * td + k] * x[td + k]) / (float)n;
+            for (int k = 0; k < td; k++)
+                gt[k] =
+                    (g[k] + g[2 * td + k] * x[td + k] + g[4 * td + k] * x[3 * td + k]) / (float)n;
         }
     }
     if (ng)

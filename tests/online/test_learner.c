@@ -315,8 +315,9 @@ static int distinct(uint32_t *rows, int n)
 
 /* The new rows of the MLP input against central finite differences, as for the item rows: the
  * user's four demographic rows (the same in all of an event's rows) and the positive's token
- * rows (its text vector is their mean, also multiplied into tu⊙t). The recent items carry text
- * of their own (so tu is not 0 and tu⊙t is exercised) in rows the positive does not use. */
+ * rows (its text vector is their mean, also multiplied into tu⊙t and ts⊙t). The recent items
+ * carry text of their own and the user has searched (so tu and ts are not 0 and tu⊙t, ts⊙t are
+ * exercised), in rows the positive does not use. */
 static void test_side_gradients(void)
 {
     rr_learner_config_t cfg = rr_learner_config_default();
@@ -341,19 +342,27 @@ static void test_side_gradients(void)
     ev.type = RR_EV_VIEW;
     ev.ts_ms = T0 - 1000;
     for (int k = 0; k < 2; k++) rr_store_touch(&sim.st, uid, seen[k], &ev);
+    rr_text_search(&tt, uid, "omega zeta", T0 - 500);
     /* The rows under test: the demographic ones, then the positive's tokens. */
     rr_learner_user_t uc;
     rr_learner_user_ctx(lr, &sim.st, &sim.pt, uid, T0, &uc);
     uint32_t drows[RR_LEARNER_DEMO_KINDS], trows[RR_TEXT_ITEM_TOKENS],
-        urows[2 * RR_TEXT_ITEM_TOKENS];
+        urows[2 * RR_TEXT_ITEM_TOKENS + RR_TEXT_TERMS];
     memcpy(drows, uc.demo, sizeof(drows));
     int nd = distinct(drows, RR_LEARNER_DEMO_KINDS);
     int nt = distinct(trows, rr_learner_token_rows(lr, pos, trows));
     CHECK_INT(nt, 3);
     int nu = rr_learner_token_rows(lr, seen[0], urows);
     nu += rr_learner_token_rows(lr, seen[1], urows + nu);
+    uint32_t qhash[RR_TEXT_TERMS];
+    float qw[RR_TEXT_TERMS], ts_norm = 0;
+    size_t nq = rr_text_intent(&tt, uid, T0, qhash, qw, NULL);
+    CHECK_INT(nq, 2);
+    for (size_t q = 0; q < nq; q++) urows[nu++] = rr_embed_bucket(qhash[q], lr->text.nrows);
     for (int j = 0; j < nt; j++)
         for (int k = 0; k < nu; k++) CHECK(trows[j] != urows[k]);
+    for (int k = 0; k < cfg.text_dim; k++) ts_norm += fabsf(uc.ts[k]);
+    CHECK(ts_norm > 0);
     enum { NR = RR_LEARNER_DEMO_KINDS + RR_TEXT_ITEM_TOKENS };
     float *rows[NR], r0[NR][64], r1[NR][64];
     int dims[NR], nr = 0;
@@ -452,8 +461,8 @@ static void test_text_vector_reference(void)
     sim_free(&sim);
 }
 
-/* Demographics and item text reach the score: a User message or an item's title changes the
- * learner's probability for the pair, and with their widths at 0 they do not. */
+/* Demographics, item text and searches reach the score: a User message, an item's title or a
+ * search changes the learner's probability for the pair, and with their widths at 0 they do not. */
 static void test_side_changes_score(void)
 {
     for (int on = 0; on < 2; on++) {
@@ -473,13 +482,18 @@ static void test_side_changes_score(void)
         rr_learner_score(&sim.lr, &sim.st, &sim.pt, uid, T0, &item, 1, &p1);
         set_title(&tt, item, "waterproof hiking boots");
         rr_learner_score(&sim.lr, &sim.st, &sim.pt, uid, T0, &item, 1, &p2);
+        float p3;
+        rr_text_search(&tt, uid, "hiking boots", T0);
+        rr_learner_score(&sim.lr, &sim.st, &sim.pt, uid, T0, &item, 1, &p3);
         CHECK(p0 > 0 && p0 < 1);
         if (on) {
             CHECK(fabsf(p1 - p0) > 1e-6f);
             CHECK(fabsf(p2 - p1) > 1e-6f);
+            CHECK(fabsf(p3 - p2) > 1e-6f); /* the search intent reaches the score */
         } else {
             CHECK_NEAR(p1, p0, 0);
             CHECK_NEAR(p2, p1, 0);
+            CHECK_NEAR(p3, p2, 0);
         }
         rr_text_free(&tt);
         sim_free(&sim);
