@@ -208,16 +208,22 @@ static void apply_ev(rr_pipeline_t *pl, const char *user, const char *item, rr_e
     rr_pipeline_refresh(pl, uid);
 }
 
-/* Some traffic on A..D, then a new titled item E nobody has touched; bob searches for it. */
-static void search_scenario(int ranker)
+/* The pipeline of the scenarios below: 64 users and items, the learned ranker on or off. */
+static void small_pipeline(rr_pipeline_t *pl, int ranker)
 {
     rr_config_t cfg;
     rr_config_init(&cfg);
     cfg.users_max = 64;
     cfg.items_max = 64;
     cfg.recs_ranker = ranker;
+    CHECK_INT(rr_pipeline_init(pl, &cfg), RR_OK);
+}
+
+/* Some traffic on A..D, then a new titled item E nobody has touched; bob searches for it. */
+static void search_scenario(int ranker)
+{
     rr_pipeline_t pl;
-    CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
+    small_pipeline(&pl, ranker);
     int64_t ts = 1700000000000LL;
     const char *items[] = {"A", "B", "C", "D"};
     for (int u = 0; u < 8; u++) {
@@ -291,13 +297,8 @@ static void test_search_source_ranker(void)
  * the stream began with, not a new arrival), never takes the place. */
 static void text_scenario(int ranker)
 {
-    rr_config_t cfg;
-    rr_config_init(&cfg);
-    cfg.users_max = 64;
-    cfg.items_max = 64;
-    cfg.recs_ranker = ranker;
     rr_pipeline_t pl;
-    CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
+    small_pipeline(&pl, ranker);
     const char *ids[] = {"A", "B", "C", "D", "F"};
     const char *titles[] = {"Trail running shoes blue", "Winter wool hat", "Garden hose 20m",
                             "Leather office bag", "Trail running shoes green"};
@@ -343,12 +344,8 @@ static void text_scenario(int ranker)
  * publish time) stays out of a user's list until the user's own event time reaches it. */
 static void test_release_time(void)
 {
-    rr_config_t cfg;
-    rr_config_init(&cfg);
-    cfg.users_max = 64;
-    cfg.items_max = 64;
     rr_pipeline_t pl;
-    CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
+    small_pipeline(&pl, 1);
     int64_t ts = 1700000000000LL;
     uint32_t iid;
     rr_item_msg_t a = item_msg("A", "Trail running shoes blue", "", "");
