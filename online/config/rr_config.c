@@ -79,7 +79,7 @@ static const rr_config_prop_t props[] = {
     {"recs.max_staleness_ms", N(recs_max_staleness_ms), "250", 0, 3600000, 0,
      "while input is backlogged, lists are refreshed only once the oldest waiting user has "
      "waited this long (then in 1 ms slices between consumer budgets)"},
-    {"recs.refresh_threads", N(recs_refresh_threads), "1", 1, 2, 0,
+    {"recs.refresh_threads", N(recs_refresh_threads), "2", 1, 2, 0,
      "threads computing lists: 2 = the loop thread and a worker split each refresh batch (the "
      "lists are the same); 1 = the loop thread alone"},
     {"recs.recent", N(recs_recent), "20", 1, 64, 0,

@@ -3,6 +3,11 @@
 u1..u4 each view A, B, C (so A, B and C co-occur 4 times pairwise); u5 views D then E.
 alice views A, then buys B. Her list must start with C (co-occurs with both of her items, and
 is in her category), filled up from trending with D and E; A and B are excluded (seen / bought).
+
+Her list is worked out from everyone else's events, so they must be applied first. A producer
+writing the whole stream at once does not ensure that: users are keyed to partitions, and the
+engine consumes the partitions in no fixed order. Tests produce `head()`, wait with
+`wait_applied`, then produce `tail()` (alice's two events).
 """
 BASE_TS = 1_700_000_000_000
 
@@ -24,6 +29,26 @@ def events():
     evs.append({"user_id": "alice", "item_id": "B", "type": "purchase", "ts_ms": ts,
                 "value": 10.0})
     return evs
+
+
+def head():
+    return events()[:-2]
+
+
+def tail():
+    return events()[-2:]
+
+
+def wait_applied(redis, evs, wait_for):
+    """Until every user of evs has a portrait counting all of their events in evs."""
+    want = {}
+    for e in evs:
+        want[e["user_id"]] = want.get(e["user_id"], 0) + 1
+
+    def applied():
+        return all(redis.cli("HGET", f"rtrec:portrait:{u}", "events") == str(n)
+                   for u, n in want.items())
+    wait_for("every user's events before alice's", applied)
 
 
 def check_alice(test, redis, recs_msg):

@@ -57,11 +57,16 @@ class Demographics(unittest.TestCase):
         demo = json.loads(body)["demographics"]
         self.assertEqual(demo, {"age": 31, "age_band": "25-34", "gender": "female",
                                 "occupation": "engineer", "region": "Bavaria"})
-        evs = scenario.events()
+        evs = scenario.tail()
         evs.append({"user_id": "carol", "item_id": "A", "type": "view",
                     "ts_ms": evs[-1]["ts_ms"] + 1000})
-        harness.kcat_produce(self.rtrec.bootstrap, "rtrec.events",
-                             [f"{e['user_id']}\t{json.dumps(e)}" for e in evs], key_sep="\t")
+
+        def produce(part):
+            harness.kcat_produce(self.rtrec.bootstrap, "rtrec.events",
+                                 [f"{e['user_id']}\t{json.dumps(e)}" for e in part], key_sep="\t")
+        produce(scenario.head())
+        scenario.wait_applied(self.redis, scenario.head(), harness.wait_for)
+        produce(evs)
         harness.wait_for("alice's list", lambda: self.redis.zrevrange("rtrec:rec:alice"))
         harness.wait_for("carol's event", lambda: self.portrait("carol").get("events") == "1")
         self.assertEqual(self.portrait("carol")["occupation"], "engineer")

@@ -22,13 +22,18 @@ class PythonProtobuf(unittest.TestCase):
         pb = harness.pb2()
         types = {"view": pb.Event.VIEW, "purchase": pb.Event.PURCHASE}
         p = Producer({"bootstrap.servers": self.rtrec.bootstrap})
-        for e in scenario.events():
-            ev = pb.Event(user_id=e["user_id"], item_id=e["item_id"], type=types[e["type"]],
-                          ts_ms=e["ts_ms"])
-            if "category" in e:
-                ev.category = e["category"]
-            p.produce("rtrec.events", key=e["user_id"], value=ev.SerializeToString())
-        self.assertEqual(p.flush(10), 0)
+
+        def produce(part):
+            for e in part:
+                ev = pb.Event(user_id=e["user_id"], item_id=e["item_id"], type=types[e["type"]],
+                              ts_ms=e["ts_ms"])
+                if "category" in e:
+                    ev.category = e["category"]
+                p.produce("rtrec.events", key=e["user_id"], value=ev.SerializeToString())
+            self.assertEqual(p.flush(10), 0)
+        produce(scenario.head())
+        scenario.wait_applied(self.redis, scenario.head(), harness.wait_for)
+        produce(scenario.tail())
         harness.wait_for("alice's list", lambda: self.redis.cli("HGET", "rtrec:why:alice", "C"))
         recs = harness.latest_recs(self.rtrec.bootstrap, min_count=6)
         scenario.check_alice(self, self.redis, recs.get("alice"))
