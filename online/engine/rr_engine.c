@@ -267,6 +267,7 @@ static void on_consumer_closed(void *opaque)
 {
     rr_engine_t *en = opaque;
     rr_engine_refresh_all(en);
+    rr_engine_sync_stop(en); /* before the final checkpoint: it includes the last merge */
     rr_engine_ckpt_stop(en); /* final checkpoint: the consumer is gone, so offsets are final */
     uv_close((uv_handle_t *)&en->ckpt_timer, on_handle_closed);
     if (en->kpub) rr_kpub_close(en->kpub);
@@ -285,10 +286,10 @@ static void on_consumer_closed(void *opaque)
 static rr_err_t start_broker(rr_engine_t *en, char *errstr, size_t errlen)
 {
     const rr_config_t *cfg = &en->cfg;
-    const char *topics[] = {cfg->topic_events, cfg->topic_items, cfg->topic_users, cfg->topic_recs,
-                            cfg->topic_dlq};
+    const char *topics[] = {cfg->topic_events, cfg->topic_items, cfg->topic_users,
+                            cfg->topic_recs,   cfg->topic_dlq,   cfg->topic_sync};
     en->broker =
-        rr_broker_new(cfg->broker_count, cfg->broker_partitions, topics, 5, errstr, errlen);
+        rr_broker_new(cfg->broker_count, cfg->broker_partitions, topics, 6, errstr, errlen);
     if (!en->broker) return RR_E(KAFKA);
     snprintf(en->bootstrap, sizeof(en->bootstrap), "%s", rr_broker_bootstrap(en->broker));
     printf("bootstrap.servers=%s\n", en->bootstrap);
@@ -342,6 +343,7 @@ rr_engine_t *rr_engine_new(uv_loop_t *loop, const rr_config_t *cfg, char *errstr
     en->cfg = *cfg;
     rr_err_t err = rr_pipeline_init(&en->pl, cfg);
     if (!err) err = rr_engine_refresh_init(en);
+    rr_engine_sync_init(en);
     en->pl.on_drop = on_user_dropped;
     en->pl.drop_opaque = en;
     if (err == RR_E(NOMEM)) {
@@ -485,9 +487,12 @@ rr_err_t rr_engine_start(rr_engine_t *en, char *errstr, size_t errlen)
         kv[nkv++] = "false";
     }
     err = rr_engine_ckpt_restore(en, errstr, errlen);
+    if (!err) err = rr_engine_sync_start(en, kv, nkv, errstr, errlen);
     if (!err) err = start_publishers(en, kv, nkv, errstr, errlen);
     if (!err) rr_engine_ckpt_republish(en);
     if (!err) err = rr_engine_metrics_start(en, errstr, errlen);
+    if (!err && (err = rr_engine_sync_route(en)) != RR_OK)
+        snprintf(errstr, errlen, "GET /sync: %s", rr_strerror(err));
     if (err) return err;
 
     err = start_consumers(en, kv, nkv, errstr, errlen);
@@ -507,6 +512,7 @@ void rr_engine_stop(rr_engine_t *en)
     en->stopping = 1;
     RR_INFO("stopping: leaving the group, publishing pending lists");
     if (en->catalog_started) rr_consumer_close(en->catalog);
+    rr_engine_sync_stop_reading(en);
     if (en->consumer_started)
         rr_consumer_close(en->consumer);
     else
@@ -524,6 +530,7 @@ void rr_engine_free(rr_engine_t *en)
     rr_engine_dash_free(en);
     rr_broker_free(en->broker);
     rr_engine_refresh_free(en);
+    rr_engine_sync_free(en); /* before the pipeline it is attached to */
     rr_pipeline_free(&en->pl);
     free(en);
 }

@@ -1,0 +1,477 @@
+/* rr_engine_sync.c — model sync in `rtrec run`: the own delta out to topics.sync and the peers'
+ * merged, both at the same instants (every sync.interval_ms and at a graceful stop); see
+ * rr_engine_sync.h. A message's value is an envelope, "RRE" 1, the publishing process's nonce
+ * (u64, new at every start) and its event-time clock (u64 ms), little-endian, then
+ * rr_sync_publish's bytes. Loop thread only. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "rr_ckpt.h"
+#include "rr_engine_internal.h"
+#include "rr_log.h"
+
+#define ENVELOPE     20   /* "RRE\1" + u64 nonce + u64 event time */
+#define FLUSH_MS     5000 /* at stop, how long the last delta may take to reach the broker */
+#define FLUSH_POLL   20
+#define SYNC_VERSION 1
+
+static const rr_sync_merge_t SUM = {1.0f, 1.0f}; /* the engine's only rule (config doc) */
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+/* ---- publishing ---- */
+
+static void on_delivery(void *opaque, void *msg_opaque, rr_err_t err)
+{
+    rr_engine_sync_t *es = opaque;
+    (void)msg_opaque;
+    if (err)
+        es->delivery_failed++;
+    else
+        es->delivered++;
+}
+
+/* What was learned since the last publication, to every peer. A delta the producer refuses is
+ * lost to the peers (its weights already count as published), hence the ERROR line. */
+static void publish_own(rr_engine_t *en)
+{
+    rr_engine_sync_t *es = &en->sync;
+    const uint8_t *buf;
+    size_t len;
+    rr_err_t err = rr_sync_publish(es->sy, &SUM, &buf, &len);
+    if (!err && !len) return;
+    if (!err && es->out_cap < ENVELOPE + len) {
+        uint8_t *p = realloc(es->out, ENVELOPE + len);
+        if (!p) err = RR_E(NOMEM);
+        if (p) es->out = p, es->out_cap = ENVELOPE + len;
+    }
+    if (!err) {
+        memcpy(es->out, "RRE\1", 4);
+        put_u64(es->out + 4, es->nonce);
+        put_u64(es->out + 12, (uint64_t)en->pl.portrait.now_ms);
+        memcpy(es->out + ENVELOPE, buf, len);
+        rr_produce_msg_t pm = {en->cfg.topic_sync,
+                               es->instance,
+                               strlen(es->instance),
+                               es->out,
+                               ENVELOPE + len,
+                               NULL,
+                               0,
+                               NULL};
+        err = rr_producer_send(es->prod, &pm);
+    }
+    if (err) {
+        es->send_failed++;
+        RR_ERROR("sync: a delta of %zu bytes was not sent (%s): the peers miss it", len,
+                 rr_strerror(err));
+    }
+}
+
+/* Every peer delta read since the last instant, in the order read; the own ones read back only
+ * move the offsets. A malformed delta changes nothing (rr_sync_apply checks it whole). */
+static void apply_pending(rr_engine_t *en)
+{
+    rr_engine_sync_t *es = &en->sync;
+    for (size_t i = 0; i < es->npending; i++) {
+        rr_engine_peer_delta_t *pd = &es->pending[i];
+        if (pd->buf) {
+            int ok = pd->len >= ENVELOPE && memcmp(pd->buf, "RRE\1", 4) == 0 &&
+                     rr_sync_apply(es->sy, pd->buf + ENVELOPE, pd->len - ENVELOPE, &SUM) == RR_OK;
+            int64_t ts = ok ? (int64_t)get_u64(pd->buf + 12) : 0;
+            if (ok && ts > es->peer_event_ms) es->peer_event_ms = ts;
+            if (!ok) {
+                es->rejected++;
+                RR_WARN("sync: delta %s/%d@%lld rejected (malformed or another model's shape)",
+                        en->cfg.topic_sync, pd->partition, (long long)pd->offset);
+            }
+            free(pd->buf);
+        }
+        es->applied_off[pd->partition] = pd->offset + 1;
+    }
+    es->npending = 0;
+}
+
+static void sync_now(rr_engine_t *en)
+{
+    en->sync.ticks++;
+    publish_own(en);
+    apply_pending(en);
+    rr_producer_poll(en->sync.prod);
+}
+
+static void on_sync_timer(uv_timer_t *timer)
+{
+    sync_now(timer->data);
+}
+
+/* ---- reading ---- */
+
+/* The own key, read back: this process's deltas, an earlier life's (before the first of this
+ * one: one key, one partition, so the order is total) or, after it, another live instance's
+ * under the same name, which this one never merges: said once, loudly, and counted. */
+static void note_own(rr_engine_t *en, const rr_msg_t *msg)
+{
+    rr_engine_sync_t *es = &en->sync;
+    es->own_read++;
+    int mine = msg->value && msg->len >= ENVELOPE && get_u64(msg->value + 4) == es->nonce;
+    if (mine && es->first_own_off < 0) es->first_own_off = msg->offset;
+    if (mine || es->first_own_off < 0 || msg->offset < es->first_own_off) return;
+    if (!es->twins++)
+        RR_ERROR("sync: another instance publishes as %s; neither merges the other's deltas: "
+                 "give each instance its own sync.instance",
+                 es->instance);
+}
+
+static void on_sync_message(void *opaque, const rr_msg_t *msg)
+{
+    rr_engine_t *en = opaque;
+    rr_engine_sync_t *es = &en->sync;
+    if (msg->partition < 0 || msg->partition >= RR_ENGINE_SYNC_PARTS) return;
+    size_t klen = strlen(es->instance);
+    int own = msg->key_len == klen && memcmp(msg->key, es->instance, klen) == 0;
+    if (own) note_own(en, msg);
+    if (es->npending == es->pending_cap) {
+        size_t cap = es->pending_cap ? 2 * es->pending_cap : 16;
+        rr_engine_peer_delta_t *p = realloc(es->pending, cap * sizeof(*p));
+        if (!p) {
+            RR_ERROR("sync: out of memory holding a peer's delta: it is skipped");
+            return;
+        }
+        es->pending = p, es->pending_cap = cap;
+    }
+    rr_engine_peer_delta_t pd = {msg->partition, msg->offset, NULL, msg->len};
+    if (!own && msg->value && msg->len) {
+        pd.buf = malloc(msg->len);
+        if (!pd.buf) {
+            RR_ERROR("sync: out of memory holding a peer's delta: it is skipped");
+            return;
+        }
+        memcpy(pd.buf, msg->value, msg->len);
+    }
+    es->pending[es->npending++] = pd;
+}
+
+static int64_t sync_start_offset(void *opaque, const char *topic, int32_t partition)
+{
+    const rr_engine_t *en = opaque;
+    (void)topic;
+    return partition >= 0 && partition < RR_ENGINE_SYNC_PARTS ? en->sync.start_off[partition] : -1;
+}
+
+static void on_part_closed(rr_engine_t *en)
+{
+    if (--en->open_parts == 0) RR_INFO("engine stopped");
+}
+
+static void on_reader_closed(void *opaque)
+{
+    on_part_closed(opaque);
+}
+
+static void on_timer_closed(uv_handle_t *handle)
+{
+    on_part_closed(handle->data);
+}
+
+/* ---- lifecycle ---- */
+
+/* sync.instance, else the group member's static id (kafka.group.instance.id), else the host
+ * name: names that stay with an instance across restarts, so a restarted instance knows its
+ * earlier deltas as its own. The nonce tells this life's deltas from any other's. */
+static void name_instance(rr_engine_t *en)
+{
+    rr_engine_sync_t *es = &en->sync;
+    const rr_config_t *cfg = &en->cfg;
+    char host[200] = "rtrec";
+    const char *name = cfg->sync_instance[0] ? cfg->sync_instance : NULL;
+    for (int i = 0; !name && i < cfg->nkafka; i++)
+        if (strcmp(cfg->kafka_kv[2 * i], "group.instance.id") == 0) name = cfg->kafka_kv[2 * i + 1];
+    if (!name) {
+        gethostname(host, sizeof(host) - 1);
+        host[sizeof(host) - 1] = '\0';
+        name = host;
+    }
+    snprintf(es->instance, sizeof(es->instance), "%s", name);
+    es->nonce = uv_hrtime() ^ ((uint64_t)getpid() << 40) ^ (uint64_t)time(NULL) << 20;
+    es->first_own_off = -1;
+}
+
+void rr_engine_sync_init(rr_engine_t *en)
+{
+    for (int p = 0; p < RR_ENGINE_SYNC_PARTS; p++)
+        en->sync.applied_off[p] = en->sync.start_off[p] = -1;
+}
+
+static rr_err_t start_reader(rr_engine_t *en, const char **kv, size_t nkv, char *errstr,
+                             size_t errlen)
+{
+    rr_engine_sync_t *es = &en->sync;
+    const char *topics[] = {en->cfg.topic_sync};
+    rr_consumer_opts_t opts = {kv, nkv, topics, 1, en->cfg.consumer_budget, 1};
+    rr_consumer_cbs_t cbs = {en, on_sync_message, NULL, on_reader_closed, sync_start_offset, NULL};
+    es->reader = rr_consumer_new(en->loop, &opts, &cbs, errstr, errlen);
+    if (!es->reader) return RR_E(KAFKA);
+    rr_err_t err = rr_consumer_start(es->reader);
+    if (err) {
+        snprintf(errstr, errlen, "sync reader of %s: %s", en->cfg.topic_sync, rr_strerror(err));
+        return err;
+    }
+    es->reader_started = 1;
+    en->open_parts++;
+    return RR_OK;
+}
+
+rr_err_t rr_engine_sync_start(rr_engine_t *en, const char **kv, size_t nkv, char *errstr,
+                              size_t errlen)
+{
+    rr_engine_sync_t *es = &en->sync;
+    const rr_config_t *cfg = &en->cfg;
+    if (!cfg->sync_enabled || cfg->sync_interval_ms <= 0) return RR_OK;
+    if (strcmp(cfg->sync_merge, "sum") != 0) {
+        snprintf(errstr, errlen, "sync.merge=%s: rtrec run merges with sum only", cfg->sync_merge);
+        return RR_E(CONFIG);
+    }
+    name_instance(en);
+    /* After the restore: the base is the restored weights, so a delta holds only new learning. */
+    es->sy =
+        rr_sync_new(&en->pl, (rr_sync_quant_t)rr_sync_quant_parse(cfg->sync_quant), errstr, errlen);
+    if (!es->sy) return RR_E(NOMEM);
+    /* A delta can be large (every item row a busy interval moved): room well past the 1 MB
+     * default, which the reader's fetches allow too (fetch.max.bytes 50 MB). */
+    const char *defaults[] = {"message.max.bytes", "33554432", "linger.ms", "0"};
+    rr_producer_opts_t popts = {defaults, 4, kv, nkv};
+    rr_producer_cbs_t pcbs = {es, on_delivery};
+    es->prod = rr_producer_new(&popts, &pcbs, errstr, errlen);
+    if (!es->prod) return RR_E(KAFKA);
+    rr_err_t err = start_reader(en, kv, nkv, errstr, errlen);
+    if (err) return err;
+    uv_timer_init(en->loop, &es->timer);
+    es->timer.data = en;
+    es->timer_open = 1;
+    en->open_parts++;
+    uv_timer_start(&es->timer, on_sync_timer, (uint64_t)cfg->sync_interval_ms,
+                   (uint64_t)cfg->sync_interval_ms);
+    es->stats_ms = uv_now(en->loop);
+    RR_INFO("sync: instance %s, deltas every %d ms on %s (%s)", es->instance, cfg->sync_interval_ms,
+            cfg->topic_sync, cfg->sync_quant);
+    return RR_OK;
+}
+
+void rr_engine_sync_stop_reading(rr_engine_t *en)
+{
+    if (en->sync.reader_started) rr_consumer_close(en->sync.reader);
+}
+
+/* The last delta's delivery, polled without blocking the loop. */
+static void on_flush_timer(uv_timer_t *timer)
+{
+    rr_engine_t *en = timer->data;
+    rr_engine_sync_t *es = &en->sync;
+    rr_producer_poll(es->prod);
+    if (rr_producer_queued(es->prod) && uv_now(en->loop) < es->flush_deadline) return;
+    if (rr_producer_queued(es->prod))
+        RR_WARN("sync: the last delta did not reach the broker in %d ms", FLUSH_MS);
+    uv_close((uv_handle_t *)&es->timer, on_timer_closed);
+}
+
+void rr_engine_sync_stop(rr_engine_t *en)
+{
+    rr_engine_sync_t *es = &en->sync;
+    if (!es->timer_open) return;
+    uv_timer_stop(&es->timer);
+    sync_now(en); /* the peers get everything this instance learned */
+    es->flush_deadline = uv_now(en->loop) + FLUSH_MS;
+    uv_timer_start(&es->timer, on_flush_timer, 0, FLUSH_POLL);
+}
+
+void rr_engine_sync_free(rr_engine_t *en)
+{
+    rr_engine_sync_t *es = &en->sync;
+    rr_consumer_free(es->reader);
+    rr_producer_free(es->prod);
+    rr_sync_free(es->sy);
+    for (size_t i = 0; i < es->npending; i++) free(es->pending[i].buf);
+    free(es->pending);
+    free(es->out);
+    memset(es, 0, sizeof(*es));
+}
+
+/* ---- checkpoints: SYNC/0 = u32 version, u32 count, count × (u32 partition, u64 next) ---- */
+
+rr_err_t rr_engine_sync_save(const rr_engine_t *en, rr_ckpt_writer_t *w)
+{
+    const rr_engine_sync_t *es = &en->sync;
+    if (!es->sy) return RR_OK;
+    uint32_t n = 0;
+    for (int p = 0; p < RR_ENGINE_SYNC_PARTS; p++) n += es->applied_off[p] >= 0;
+    rr_err_t err = rr_ckpt_section_begin(w, RR_CKPT_SYNC, 0);
+    if (!err) err = rr_ckpt_write_u32(w, SYNC_VERSION);
+    if (!err) err = rr_ckpt_write_u32(w, n);
+    for (int p = 0; p < RR_ENGINE_SYNC_PARTS && !err; p++) {
+        if (es->applied_off[p] < 0) continue;
+        err = rr_ckpt_write_u32(w, (uint32_t)p);
+        if (!err) err = rr_ckpt_write_u64(w, (uint64_t)es->applied_off[p]);
+    }
+    return err ? err : rr_ckpt_section_end(w);
+}
+
+rr_err_t rr_engine_sync_load(rr_engine_t *en, const rr_ckpt_reader_t *r)
+{
+    rr_engine_sync_t *es = &en->sync;
+    const void *data;
+    size_t len;
+    if (rr_ckpt_find(r, RR_CKPT_SYNC, 0, &data, &len) != RR_OK) return RR_OK; /* none: earliest */
+    rr_ckpt_cursor_t c;
+    rr_ckpt_cursor_init(&c, data, len);
+    uint32_t version = rr_ckpt_read_u32(&c), n = rr_ckpt_read_u32(&c);
+    if (version != SYNC_VERSION) return RR_E(DECODE);
+    for (uint32_t i = 0; i < n && !c.err; i++) {
+        uint32_t p = rr_ckpt_read_u32(&c);
+        uint64_t off = rr_ckpt_read_u64(&c);
+        if (c.err || p >= RR_ENGINE_SYNC_PARTS) return RR_E(DECODE);
+        es->start_off[p] = es->applied_off[p] = (int64_t)off;
+    }
+    return c.err ? RR_E(DECODE) : RR_OK;
+}
+
+/* ---- metrics, rtrec:stats, GET /sync ---- */
+
+/* Sync-topic messages not merged yet: read and waiting for the next instant, plus not read
+ * (the reader's lag, from the high watermarks its fetches brought back). */
+static uint64_t lag_messages(const rr_engine_sync_t *es)
+{
+    rr_consumer_lag_t lag[RR_ENGINE_SYNC_PARTS];
+    uint64_t n = es->npending;
+    size_t k = es->reader ? rr_consumer_lag(es->reader, lag, RR_ENGINE_SYNC_PARTS) : 0;
+    for (size_t i = 0; i < k; i++) n += lag[i].lag > 0 ? (uint64_t)lag[i].lag : 0;
+    return n;
+}
+
+/* How far the newest merged peer delta's clock trails this instance's (event time). */
+static double lag_event_s(const rr_engine_t *en)
+{
+    const rr_engine_sync_t *es = &en->sync;
+    if (!es->peer_event_ms) return 0;
+    int64_t d = en->pl.portrait.now_ms - es->peer_event_ms;
+    return d > 0 ? (double)d / 1e3 : 0;
+}
+
+void rr_engine_sync_metrics(const rr_engine_t *en, rr_metrics_buf_t *out)
+{
+    const rr_engine_sync_t *es = &en->sync;
+    if (!es->sy) return;
+    const rr_sync_stats_t *ss = rr_sync_stats(es->sy);
+    rr_metrics_counter(
+        out, "rtrec_sync_deltas_published_total",
+        "Own deltas sent to the sync topic (an instant with nothing new sends none).", NULL,
+        (double)ss->published);
+    rr_metrics_counter(out, "rtrec_sync_bytes_sent_total", "Bytes of the own deltas.", NULL,
+                       (double)ss->published_bytes);
+    rr_metrics_counter(out, "rtrec_sync_deltas_applied_total",
+                       "Peers' deltas merged (rate() gives merges per second).", NULL,
+                       (double)ss->applied);
+    rr_metrics_counter(out, "rtrec_sync_bytes_applied_total", "Bytes of the peers' deltas merged.",
+                       NULL, (double)ss->applied_bytes);
+    rr_metrics_counter(out, "rtrec_sync_deltas_rejected_total",
+                       "Peers' deltas refused: malformed, or another model's shape.", NULL,
+                       (double)es->rejected);
+    rr_metrics_counter(out, "rtrec_sync_send_failures_total",
+                       "Own deltas the producer refused or the broker never acknowledged: lost "
+                       "to the peers.",
+                       NULL, (double)(es->send_failed + es->delivery_failed));
+    rr_metrics_gauge(out, "rtrec_sync_lag_messages",
+                     "Sync-topic messages not merged yet: read and waiting for the next instant, "
+                     "or not read.",
+                     NULL, (double)lag_messages(es));
+    rr_metrics_gauge(out, "rtrec_sync_lag_seconds",
+                     "Event time between this instance's clock and the newest merged peer "
+                     "delta's clock at its publication.",
+                     NULL, lag_event_s(en));
+}
+
+size_t rr_engine_sync_stats(rr_engine_t *en, const char **fields, char (*values)[32], size_t cap)
+{
+    rr_engine_sync_t *es = &en->sync;
+    if (!es->sy || cap < 5) return 0;
+    const rr_sync_stats_t *ss = rr_sync_stats(es->sy);
+    uint64_t now = uv_now(en->loop);
+    double dt = (double)(now - es->stats_ms) / 1e3;
+    double rate = dt > 0 ? (double)(ss->applied - es->stats_applied) / dt : 0;
+    es->stats_applied = ss->applied;
+    es->stats_ms = now;
+    fields[0] = "sync_bytes_sent";
+    snprintf(values[0], 32, "%llu", (unsigned long long)ss->published_bytes);
+    fields[1] = "sync_bytes_applied";
+    snprintf(values[1], 32, "%llu", (unsigned long long)ss->applied_bytes);
+    fields[2] = "sync_merges_per_s";
+    snprintf(values[2], 32, "%.2f", rate);
+    fields[3] = "sync_lag_messages";
+    snprintf(values[3], 32, "%llu", (unsigned long long)lag_messages(es));
+    fields[4] = "sync_lag_s";
+    snprintf(values[4], 32, "%.3f", lag_event_s(en));
+    return 5;
+}
+
+static void json_offsets(rr_metrics_buf_t *b, const int64_t *off)
+{
+    int first = 1;
+    rr_metrics_printf(b, "{");
+    for (int p = 0; p < RR_ENGINE_SYNC_PARTS; p++) {
+        if (off[p] < 0) continue;
+        rr_metrics_printf(b, "%s\"%d\":%lld", first ? "" : ",", p, (long long)off[p]);
+        first = 0;
+    }
+    rr_metrics_printf(b, "}");
+}
+
+/* The sync state and the shared state's fingerprint (rr_sync_digest), for an operator or a
+ * test comparing instances. Sorts the catalog: a diagnostic, not something to poll fast. */
+static void on_sync_get(void *opaque, const rr_http_req_t *req, const char *rest,
+                        rr_metrics_resp_t *resp)
+{
+    rr_engine_t *en = opaque;
+    rr_engine_sync_t *es = &en->sync;
+    const rr_sync_stats_t *ss = rr_sync_stats(es->sy);
+    rr_sync_digest_t d;
+    (void)req, (void)rest;
+    if (rr_sync_digest(es->sy, &d) != RR_OK) {
+        resp->status = 503;
+        return;
+    }
+    rr_metrics_buf_t *b = resp->body;
+    rr_metrics_printf(b, "{\"instance\":");
+    rr_metrics_json_str(b, es->instance);
+    rr_metrics_printf(b,
+                      ",\"published\":%llu,\"applied\":%llu,\"own_read\":%llu,\"pending\":%zu,"
+                      "\"events_total\":%llu,\"applied_offsets\":",
+                      (unsigned long long)ss->published, (unsigned long long)ss->applied,
+                      (unsigned long long)es->own_read, es->npending,
+                      (unsigned long long)en->pl.events_total);
+    json_offsets(b, es->applied_off);
+    rr_metrics_printf(b,
+                      ",\"items_digest\":\"%016llx\",\"cooc_digest\":\"%016llx\",\"items\":%zu,"
+                      "\"interactions\":%llu,\"cooc_total\":%llu,\"weights\":[",
+                      (unsigned long long)d.items, (unsigned long long)d.cooc, d.nitems,
+                      (unsigned long long)d.interactions, (unsigned long long)d.cooc_total);
+    for (int r = 0; r < 3; r++)
+        rr_metrics_printf(b, "%s[%.17g,%.17g]", r ? "," : "", d.weights[r][0], d.weights[r][1]);
+    rr_metrics_printf(b, "]}");
+}
+
+rr_err_t rr_engine_sync_route(rr_engine_t *en)
+{
+    if (!en->sync.sy || !en->metrics) return RR_OK;
+    return rr_metrics_route(en->metrics, "/sync", 0, on_sync_get, en);
+}
