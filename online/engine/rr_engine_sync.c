@@ -453,12 +453,14 @@ static void on_sync_get(void *opaque, const rr_http_req_t *req, const char *rest
     rr_metrics_buf_t *b = resp->body;
     rr_metrics_printf(b, "{\"instance\":");
     rr_metrics_json_str(b, es->instance);
-    rr_metrics_printf(b,
-                      ",\"published\":%llu,\"applied\":%llu,\"own_read\":%llu,\"pending\":%zu,"
-                      "\"events_total\":%llu,\"applied_offsets\":",
-                      (unsigned long long)ss->published, (unsigned long long)ss->applied,
-                      (unsigned long long)es->own_read, es->npending,
-                      (unsigned long long)en->pl.events_total);
+    rr_metrics_printf(
+        b,
+        ",\"published\":%llu,\"applied\":%llu,\"own_read\":%llu,\"pending\":%zu,"
+        "\"events_total\":%llu,\"targets\":%llu,\"hits10\":%llu,"
+        "\"applied_offsets\":",
+        (unsigned long long)ss->published, (unsigned long long)ss->applied,
+        (unsigned long long)es->own_read, es->npending, (unsigned long long)en->pl.events_total,
+        (unsigned long long)en->pl.preq.targets, (unsigned long long)en->pl.preq.hits10);
     json_offsets(b, es->applied_off);
     rr_metrics_printf(b,
                       ",\"items_digest\":\"%016llx\",\"cooc_digest\":\"%016llx\",\"items\":%zu,"
