@@ -188,9 +188,11 @@ static void on_message(void *opaque, const rr_msg_t *msg)
 {
     rr_engine_t *en = opaque;
     note_offset(en, msg);
-    if (strcmp(msg->topic, en->cfg.topic_events) == 0)
+    if (strcmp(msg->topic, en->cfg.topic_events) == 0) {
+        rr_engine_sync_before_event(en, msg->partition, msg->offset);
         handle_event(en, msg);
-    else if (strcmp(msg->topic, en->cfg.topic_items) == 0)
+        rr_engine_sync_after_event(en, msg->partition, msg->offset);
+    } else if (strcmp(msg->topic, en->cfg.topic_items) == 0)
         handle_item(en, msg);
     else if (strcmp(msg->topic, en->cfg.topic_users) == 0)
         handle_user(en, msg);
@@ -205,6 +207,7 @@ static void on_rebalance(void *opaque, int assigned, const char *topic, int32_t 
     RR_INFO("%s %s [%d]", assigned ? "assigned" : "revoked", topic, partition);
     int t = rr_engine_topic_index(en, topic);
     if (assigned || t != 0 || partition < 0 || partition >= RR_ENGINE_MAXPARTS) return;
+    rr_engine_sync_now(en);
     rr_engine_ckpt_wait(en);
     rr_engine_part_release(en, partition);
     if (!en->cfg.checkpoint_dir[0]) return;
@@ -219,6 +222,7 @@ static void on_rebalance(void *opaque, int assigned, const char *topic, int32_t 
 static void on_rebalanced(void *opaque, int assigned)
 {
     if (assigned) rr_engine_parts_settle(opaque);
+    if (assigned) rr_engine_sync_settle(opaque);
 }
 
 /* ---- stats ---- */
@@ -436,9 +440,22 @@ static rr_err_t start_consumers(rr_engine_t *en, const char **kv, size_t nkv, ch
     }
     en->catalog_started = 1;
     en->open_parts++;
+    if (rr_engine_sync_gating(en)) return RR_OK; /* the sync reader catches up first */
     err = rr_consumer_start(en->consumer);
     en->consumer_started = err == RR_OK;
     if (err) snprintf(errstr, errlen, "consumer: %s", rr_strerror(err));
+    return err;
+}
+
+rr_err_t rr_engine_start_group(rr_engine_t *en)
+{
+    if (en->stopping || en->consumer_started) return RR_OK;
+    rr_err_t err = rr_consumer_start(en->consumer);
+    en->consumer_started = err == RR_OK;
+    if (err) {
+        RR_ERROR("consumer: %s: stopping", rr_strerror(err));
+        rr_engine_stop(en);
+    }
     return err;
 }
 

@@ -151,6 +151,7 @@ static uint64_t next_seq(const rr_engine_t *en)
 
 static void fork_writer(rr_engine_t *en)
 {
+    rr_engine_sync_now(en); /* what the checkpoint holds is published: a restart resends none */
     memcpy(en->child_off, en->next_off, sizeof(en->child_off));
     uint64_t seq = next_seq(en);
     uint64_t t0 = uv_hrtime();

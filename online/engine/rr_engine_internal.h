@@ -10,7 +10,6 @@
 #include "rr_dirty.h"
 #include "rr_engine.h"
 #include "rr_engine_stats.h"
-#include "rr_engine_sync.h"
 #include "rr_ckpt.h"
 #include "rr_hist.h"
 #include "rr_kpub.h"
@@ -21,6 +20,8 @@
 #define RR_ENGINE_NREASONS 32   /* > the number of codes in rr_err.h */
 #define RR_ENGINE_NTOPICS  3    /* events, items, users: the input topics, in that order */
 #define RR_ENGINE_MAXPARTS 1024 /* input partitions tracked per topic */
+
+#include "rr_engine_sync.h" /* sized by RR_ENGINE_MAXPARTS */
 
 typedef struct rr_engine_dash_s rr_engine_dash_t; /* rr_engine_dash.c */
 /* An events partition as this instance sees it (rr_engine_parts.c). */
@@ -144,6 +145,19 @@ void rr_engine_sync_init(rr_engine_t *en);
 rr_err_t rr_engine_sync_start(rr_engine_t *en, const char **kv, size_t nkv, char *errstr,
                               size_t errlen);
 void rr_engine_sync_stop_reading(rr_engine_t *en);
+/* 1 while the start waits for the sync reader to reach the topic's end; the group consumer is
+ * started (rr_engine_start_group) only then. */
+int rr_engine_sync_gating(const rr_engine_t *en);
+rr_err_t rr_engine_start_group(rr_engine_t *en);
+/* A publication and merge now (no-op with sync off): before a checkpoint, so a checkpoint
+ * holds nothing unpublished, and before a revocation, so a partition's next owner knows what
+ * was published of it. */
+void rr_engine_sync_now(rr_engine_t *en);
+/* Around each event of the events topic: input some other delta covers is applied without
+ * being published again. settle after each assignment: windows of partitions not owned close. */
+void rr_engine_sync_before_event(rr_engine_t *en, int32_t partition, int64_t offset);
+void rr_engine_sync_after_event(rr_engine_t *en, int32_t partition, int64_t offset);
+void rr_engine_sync_settle(rr_engine_t *en);
 void rr_engine_sync_stop(rr_engine_t *en);
 void rr_engine_sync_free(rr_engine_t *en);
 /* SYNC/0 of a checkpoint: the sync-topic offsets the state includes (nothing with sync off);

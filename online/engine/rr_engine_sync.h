@@ -44,6 +44,13 @@ typedef struct rr_engine_sync_s {
     uint64_t own_read, rejected, send_failed, delivered, delivery_failed, ticks;
     uint64_t stats_applied, stats_ms; /* for merges_per_s in rtrec:stats */
     uint64_t flush_deadline;          /* at stop: the last delta's delivery */
+    /* Input an earlier life's deltas carried (rr_engine_sync.c, note_covered): per events
+     * partition, the next offset they cover (-1 none); windows opened at start (the restart's
+     * replay) and how many are open; events applied without publishing them. */
+    int64_t covered[RR_ENGINE_MAXPARTS];
+    uint8_t window[RR_ENGINE_MAXPARTS];
+    int windows, gating;
+    uint64_t gate_deadline, replayed;
 } rr_engine_sync_t;
 
 #endif

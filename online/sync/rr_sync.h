@@ -63,6 +63,13 @@ static inline int rr_sync_partition_of(const char *key, size_t len, int partitio
     return (int)(rr_sync_crc32(key, len) % (uint32_t)partitions);
 }
 const rr_sync_stats_t *rr_sync_stats(const rr_sync_t *sy);
+/* While muted, the pipeline's item-side events are not captured: the engine applies input some
+ * earlier delta already carried (a restart's replay) without publishing it again. */
+void rr_sync_mute(rr_sync_t *sy, int muted);
+/* Takes the current weights as the base: what was learned since the last publication is
+ * dropped from the next delta (the replayed input's learning, which the peers already have).
+ * Captured item-side events stay. */
+void rr_sync_rebase(rr_sync_t *sy);
 /* A fingerprint of the shared state, comparable between synced instances: the catalog and
  * interaction counts (items) and the co-occurrence counts (cooc) hashed item key by item key
  * (FNV-1a over the keys in byte order), and Σ|w|, Σw² of the three weight regions (MLP, hashed
