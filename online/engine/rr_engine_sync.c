@@ -392,6 +392,11 @@ rr_err_t rr_engine_sync_start(rr_engine_t *en, const char **kv, size_t nkv, char
         return RR_E(CONFIG);
     }
     name_instance(en);
+    if (es->writer[0] && strcmp(es->writer, es->instance) != 0)
+        RR_WARN("sync: the restored checkpoint was written by %s, not this instance (%s): its "
+                "deltas since that checkpoint are taken as already merged; give each instance "
+                "its own checkpoint.dir with sync on",
+                es->writer, es->instance);
     /* After the restore: the base is the restored weights, so a delta holds only new learning. */
     es->sy =
         rr_sync_new(&en->pl, (rr_sync_quant_t)rr_sync_quant_parse(cfg->sync_quant), errstr, errlen);
@@ -459,7 +464,8 @@ void rr_engine_sync_free(rr_engine_t *en)
     memset(es, 0, sizeof(*es));
 }
 
-/* ---- checkpoints: SYNC/0 = u32 version, u32 count, count × (u32 partition, u64 next) ---- */
+/* ---- checkpoints: SYNC/0 = u32 version, u32 name length, the writer's sync.instance, u32
+ * count, count × (u32 sync partition, u64 next offset merged) ---- */
 
 rr_err_t rr_engine_sync_save(const rr_engine_t *en, rr_ckpt_writer_t *w)
 {
@@ -467,8 +473,11 @@ rr_err_t rr_engine_sync_save(const rr_engine_t *en, rr_ckpt_writer_t *w)
     if (!es->sy) return RR_OK;
     uint32_t n = 0;
     for (int p = 0; p < RR_ENGINE_SYNC_PARTS; p++) n += es->applied_off[p] >= 0;
+    uint32_t name_len = (uint32_t)strlen(es->instance);
     rr_err_t err = rr_ckpt_section_begin(w, RR_CKPT_SYNC, 0);
     if (!err) err = rr_ckpt_write_u32(w, SYNC_VERSION);
+    if (!err) err = rr_ckpt_write_u32(w, name_len);
+    if (!err) err = rr_ckpt_write(w, es->instance, name_len);
     if (!err) err = rr_ckpt_write_u32(w, n);
     for (int p = 0; p < RR_ENGINE_SYNC_PARTS && !err; p++) {
         if (es->applied_off[p] < 0) continue;
@@ -486,8 +495,12 @@ rr_err_t rr_engine_sync_load(rr_engine_t *en, const rr_ckpt_reader_t *r)
     if (rr_ckpt_find(r, RR_CKPT_SYNC, 0, &data, &len) != RR_OK) return RR_OK; /* none: earliest */
     rr_ckpt_cursor_t c;
     rr_ckpt_cursor_init(&c, data, len);
-    uint32_t version = rr_ckpt_read_u32(&c), n = rr_ckpt_read_u32(&c);
-    if (version != SYNC_VERSION) return RR_E(DECODE);
+    uint32_t version = rr_ckpt_read_u32(&c), name_len = rr_ckpt_read_u32(&c);
+    const char *name = name_len < sizeof(es->writer) ? rr_ckpt_read_bytes(&c, name_len) : NULL;
+    uint32_t n = rr_ckpt_read_u32(&c);
+    if (version != SYNC_VERSION || !name) return RR_E(DECODE);
+    memcpy(es->writer, name, name_len);
+    es->writer[name_len] = '\0';
     for (uint32_t i = 0; i < n && !c.err; i++) {
         uint32_t p = rr_ckpt_read_u32(&c);
         uint64_t off = rr_ckpt_read_u64(&c);

@@ -27,6 +27,7 @@ typedef struct rr_engine_sync_s {
     rr_producer_t *prod;   /* the own deltas */
     rr_consumer_t *reader; /* every partition of topics.sync */
     uv_timer_t timer;      /* every sync.interval_ms */
+    char writer[256];      /* sync.instance of the restored checkpoint's writer, "" if none */
     char instance[256];    /* the key of the own deltas */
     int reader_started, timer_open;
     rr_engine_peer_delta_t *pending;
