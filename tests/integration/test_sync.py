@@ -169,6 +169,7 @@ class Sync(unittest.TestCase):
         self.assertTrue(replayed and int(replayed.group(1)) > 0, log[-2000:])
         print(f"after the restart: {sa['interactions']} interactions on each; a replayed input "
               f"of {replayed.group(1)} partitions without publishing it again")
+        self.assertGreater(sa["replayed"], 0)  # events applied without publishing them again
         self.assertEqual(sa["interactions"], EVENTS)
         self.assertEqual(sb["interactions"], EVENTS)
         self.assertEqual(a.stop(), 0)
