@@ -133,5 +133,6 @@ static void on_sync_get(void *opaque, const rr_http_req_t *req, const char *rest
 rr_err_t rr_engine_sync_route(rr_engine_t *en)
 {
     if (!en->sync.sy || !en->metrics) return RR_OK;
-    return rr_metrics_route(en->metrics, "/sync", 0, on_sync_get, en);
+    /* Guarded like every route but /metrics and /healthz: it sorts the catalog per request. */
+    return rr_metrics_route(en->metrics, "/sync", RR_METRICS_GUARDED, on_sync_get, en);
 }
