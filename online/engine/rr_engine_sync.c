@@ -157,13 +157,12 @@ static void apply_pending(rr_engine_t *en)
 void rr_engine_sync_now(rr_engine_t *en)
 {
     if (!en->sync.sy) return;
-    en->sync.ticks++;
     publish_own(en);
     apply_pending(en);
     rr_producer_poll(en->sync.prod);
 }
 
-/* ---- input some other delta already carried ---- */
+/* ---- input an earlier life already published ---- */
 
 static void window_close(rr_engine_t *en, int32_t p)
 {

@@ -1,7 +1,9 @@
 /* rr_engine_sync.h — model sync in `rtrec run` (sync.enabled=1): the loop's side of online/sync.
- * Engine-private. Every sync.interval_ms (wall clock) the loop publishes what this instance
- * learned since its last publication to topics.sync (key = sync.instance) and, at that same
- * instant only, merges every peer delta read since; see DESIGN.md, Shared state synced. */
+ * Engine-private; included by rr_engine_internal.h once RR_ENGINE_MAXPARTS is defined. At each
+ * sync instant (every sync.interval_ms of wall clock, before a checkpoint's fork, before a
+ * revocation, at a graceful stop) the loop publishes what this instance learned since the last
+ * one to topics.sync (key = sync.instance) and merges every peer delta read since; at start it
+ * reads the topic to its end before the input flows. See DESIGN.md, Shared state synced. */
 #ifndef RR_ENGINE_SYNC_H
 #define RR_ENGINE_SYNC_H
 
@@ -42,7 +44,7 @@ typedef struct rr_engine_sync_s {
     uint64_t nonce;                          /* this process's, in every own delta */
     int64_t first_own_off; /* offset of this process's first delta read back, -1 before */
     uint64_t twins;        /* own-key deltas of another live process */
-    uint64_t own_read, rejected, send_failed, delivered, delivery_failed, ticks;
+    uint64_t own_read, rejected, send_failed, delivered, delivery_failed;
     uint64_t stats_applied, stats_ms; /* for merges_per_s in rtrec:stats */
     uint64_t flush_deadline;          /* at stop: the last delta's delivery */
     /* Input an earlier life's deltas carried (rr_engine_sync.c, note_covered): per events
