@@ -37,6 +37,7 @@
 #define RR_CKPT_RNG  RR_CKPT_TAG('R', 'N', 'G', ' ') /* RNG state */
 #define RR_CKPT_OFFS RR_CKPT_TAG('O', 'F', 'F', 'S') /* consumed input offsets */
 #define RR_CKPT_META RR_CKPT_TAG('M', 'E', 'T', 'A') /* config fingerprint, versions */
+#define RR_CKPT_SYNC RR_CKPT_TAG('S', 'Y', 'N', 'C') /* sync-topic offsets merged */
 #define RR_CKPT_END  RR_CKPT_TAG('E', 'N', 'D', ' ')
 
 /* Writes "MODL" (NUL-terminated) into buf. */

@@ -86,11 +86,11 @@ int rr_cmd_broker(int argc, char **argv)
     rr_config_init(&cfg);
     if (argc > 64 || rr_cli_config(argc, argv, &cfg, rest, &nrest)) return 2;
     rr_cli_log_level(&cfg);
-    const char *topics[] = {cfg.topic_events, cfg.topic_items, cfg.topic_users, cfg.topic_recs,
-                            cfg.topic_dlq};
+    const char *topics[] = {cfg.topic_events, cfg.topic_items, cfg.topic_users,
+                            cfg.topic_recs,   cfg.topic_dlq,   cfg.topic_sync};
     char errstr[512];
     rr_broker_t *rb =
-        rr_broker_new(cfg.broker_count, cfg.broker_partitions, topics, 5, errstr, sizeof(errstr));
+        rr_broker_new(cfg.broker_count, cfg.broker_partitions, topics, 6, errstr, sizeof(errstr));
     if (!rb) {
         fprintf(stderr, "rtrec broker: %s\n", errstr);
         return 1;

@@ -61,6 +61,9 @@ static const rr_config_prop_t props[] = {
     {"topics.recs", S(topic_recs), "rtrec.recs", 0, 0, 0, "recommendations output (key = user)"},
     {"topics.dlq", S(topic_dlq), "rtrec.dlq", 0, 0, 0,
      "dead letters: original bytes, reason in header rtrec.reason"},
+    {"topics.sync", S(topic_sync), "rtrec.sync", 0, 0, 0,
+     "shared-state deltas between the instances of a group (key = sync.instance), with "
+     "sync.enabled=1; every instance reads every partition"},
     {"broker.partitions", N(broker_partitions), "4", 1, 1024, 0,
      "partitions per topic created by the embedded broker"},
     {"broker.count", N(broker_count), "1", 1, 16, 0, "brokers in the embedded cluster"},
@@ -174,13 +177,21 @@ static const rr_config_prop_t props[] = {
     {"stats.interval_ms", N(stats_interval_ms), "1000", 10, 1e7, 0,
      "period of rtrec:stats and rtrec:trending updates"},
     {"sync.interval_ms", N(sync_interval_ms), "10000", 0, 1e9, 0,
-     "event-time period at which instances exchange what they learned (the shared model, "
-     "co-occurrence, trending, catalog); 0 = never. Used by `rtrec eval --instances` today; "
-     "the engine does not publish yet"},
+     "period at which instances exchange what they learned (the shared model, co-occurrence, "
+     "trending, catalog): event time in `rtrec eval --instances`, wall-clock time in `rtrec "
+     "run` with sync.enabled=1; 0 = never (the engine then neither publishes nor applies)"},
+    {"sync.enabled", N(sync_enabled), "0", 0, 1, 0,
+     "1: `rtrec run` publishes its delta to topics.sync every sync.interval_ms (and at a "
+     "graceful stop) and merges its peers' (see DESIGN.md, Shared state synced); 0: every "
+     "instance learns its own model"},
+    {"sync.instance", S(sync_instance), "", 0, 0, 0,
+     "this instance's name, the key of its deltas (its own are skipped when read back, a "
+     "restarted instance's earlier ones too): unique in the group and the same across "
+     "restarts; empty = kafka.group.instance.id if set, else the host name"},
     {"sync.merge", C(sync_merge, "sum", "mean", "dense_mean"), "sum", 0, 0, 0,
      "how weight deltas merge: sum (each update applied once everywhere), mean (averaged over "
      "the instances), dense_mean (the MLPs averaged, item and hashed rows summed); counts "
-     "always add"},
+     "always add. `rtrec run` merges with sum only (it does not know the instance count)"},
     {"sync.quant", C(sync_quant, "f32", "f16", "int8"), "f32", 0, 0, 0,
      "encoding of weight deltas in a sync delta (int8: one f32 scale per row or run)"},
     {"log.level", C(log_level, "error", "warn", "info", "debug"), "info", 0, 0, 0,

@@ -17,7 +17,7 @@ typedef char rr_config_str_t[RR_CONFIG_STR_MAX];
 typedef struct rr_config_s {
     rr_config_str_t kafka_bootstrap; /* empty = embedded broker */
     rr_config_str_t kafka_group;
-    rr_config_str_t topic_events, topic_items, topic_users, topic_recs, topic_dlq;
+    rr_config_str_t topic_events, topic_items, topic_users, topic_recs, topic_dlq, topic_sync;
     int broker_partitions;
     int broker_count;
     rr_config_str_t redis_host;
@@ -69,6 +69,8 @@ typedef struct rr_config_s {
     int replay_max_lag_bytes;
     int stats_interval_ms;
     int sync_interval_ms;
+    int sync_enabled;
+    rr_config_str_t sync_instance;
     rr_config_str_t sync_merge;
     rr_config_str_t sync_quant;
     rr_config_str_t log_level;

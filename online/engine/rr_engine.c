@@ -188,9 +188,11 @@ static void on_message(void *opaque, const rr_msg_t *msg)
 {
     rr_engine_t *en = opaque;
     note_offset(en, msg);
-    if (strcmp(msg->topic, en->cfg.topic_events) == 0)
+    if (strcmp(msg->topic, en->cfg.topic_events) == 0) {
+        rr_engine_sync_before_event(en, msg->partition, msg->offset);
         handle_event(en, msg);
-    else if (strcmp(msg->topic, en->cfg.topic_items) == 0)
+        rr_engine_sync_after_event(en, msg->partition, msg->offset);
+    } else if (strcmp(msg->topic, en->cfg.topic_items) == 0)
         handle_item(en, msg);
     else if (strcmp(msg->topic, en->cfg.topic_users) == 0)
         handle_user(en, msg);
@@ -205,6 +207,7 @@ static void on_rebalance(void *opaque, int assigned, const char *topic, int32_t 
     RR_INFO("%s %s [%d]", assigned ? "assigned" : "revoked", topic, partition);
     int t = rr_engine_topic_index(en, topic);
     if (assigned || t != 0 || partition < 0 || partition >= RR_ENGINE_MAXPARTS) return;
+    rr_engine_sync_now(en);
     rr_engine_ckpt_wait(en);
     rr_engine_part_release(en, partition);
     if (!en->cfg.checkpoint_dir[0]) return;
@@ -219,6 +222,7 @@ static void on_rebalance(void *opaque, int assigned, const char *topic, int32_t 
 static void on_rebalanced(void *opaque, int assigned)
 {
     if (assigned) rr_engine_parts_settle(opaque);
+    if (assigned) rr_engine_sync_settle(opaque);
 }
 
 /* ---- stats ---- */
@@ -267,6 +271,7 @@ static void on_consumer_closed(void *opaque)
 {
     rr_engine_t *en = opaque;
     rr_engine_refresh_all(en);
+    rr_engine_sync_stop(en); /* before the final checkpoint: it includes the last merge */
     rr_engine_ckpt_stop(en); /* final checkpoint: the consumer is gone, so offsets are final */
     uv_close((uv_handle_t *)&en->ckpt_timer, on_handle_closed);
     if (en->kpub) rr_kpub_close(en->kpub);
@@ -285,10 +290,10 @@ static void on_consumer_closed(void *opaque)
 static rr_err_t start_broker(rr_engine_t *en, char *errstr, size_t errlen)
 {
     const rr_config_t *cfg = &en->cfg;
-    const char *topics[] = {cfg->topic_events, cfg->topic_items, cfg->topic_users, cfg->topic_recs,
-                            cfg->topic_dlq};
+    const char *topics[] = {cfg->topic_events, cfg->topic_items, cfg->topic_users,
+                            cfg->topic_recs,   cfg->topic_dlq,   cfg->topic_sync};
     en->broker =
-        rr_broker_new(cfg->broker_count, cfg->broker_partitions, topics, 5, errstr, errlen);
+        rr_broker_new(cfg->broker_count, cfg->broker_partitions, topics, 6, errstr, errlen);
     if (!en->broker) return RR_E(KAFKA);
     snprintf(en->bootstrap, sizeof(en->bootstrap), "%s", rr_broker_bootstrap(en->broker));
     printf("bootstrap.servers=%s\n", en->bootstrap);
@@ -342,6 +347,7 @@ rr_engine_t *rr_engine_new(uv_loop_t *loop, const rr_config_t *cfg, char *errstr
     en->cfg = *cfg;
     rr_err_t err = rr_pipeline_init(&en->pl, cfg);
     if (!err) err = rr_engine_refresh_init(en);
+    rr_engine_sync_init(en);
     en->pl.on_drop = on_user_dropped;
     en->pl.drop_opaque = en;
     if (err == RR_E(NOMEM)) {
@@ -434,9 +440,22 @@ static rr_err_t start_consumers(rr_engine_t *en, const char **kv, size_t nkv, ch
     }
     en->catalog_started = 1;
     en->open_parts++;
+    if (rr_engine_sync_gating(en)) return RR_OK; /* the sync reader catches up first */
     err = rr_consumer_start(en->consumer);
     en->consumer_started = err == RR_OK;
     if (err) snprintf(errstr, errlen, "consumer: %s", rr_strerror(err));
+    return err;
+}
+
+rr_err_t rr_engine_start_group(rr_engine_t *en)
+{
+    if (en->stopping || en->consumer_started) return RR_OK;
+    rr_err_t err = rr_consumer_start(en->consumer);
+    en->consumer_started = err == RR_OK;
+    if (err) {
+        RR_ERROR("consumer: %s: stopping", rr_strerror(err));
+        rr_engine_stop(en);
+    }
     return err;
 }
 
@@ -485,9 +504,12 @@ rr_err_t rr_engine_start(rr_engine_t *en, char *errstr, size_t errlen)
         kv[nkv++] = "false";
     }
     err = rr_engine_ckpt_restore(en, errstr, errlen);
+    if (!err) err = rr_engine_sync_start(en, kv, nkv, errstr, errlen);
     if (!err) err = start_publishers(en, kv, nkv, errstr, errlen);
     if (!err) rr_engine_ckpt_republish(en);
     if (!err) err = rr_engine_metrics_start(en, errstr, errlen);
+    if (!err && (err = rr_engine_sync_route(en)) != RR_OK)
+        snprintf(errstr, errlen, "GET /sync: %s", rr_strerror(err));
     if (err) return err;
 
     err = start_consumers(en, kv, nkv, errstr, errlen);
@@ -507,6 +529,7 @@ void rr_engine_stop(rr_engine_t *en)
     en->stopping = 1;
     RR_INFO("stopping: leaving the group, publishing pending lists");
     if (en->catalog_started) rr_consumer_close(en->catalog);
+    rr_engine_sync_stop_reading(en);
     if (en->consumer_started)
         rr_consumer_close(en->consumer);
     else
@@ -524,6 +547,7 @@ void rr_engine_free(rr_engine_t *en)
     rr_engine_dash_free(en);
     rr_broker_free(en->broker);
     rr_engine_refresh_free(en);
+    rr_engine_sync_free(en); /* before the pipeline it is attached to */
     rr_pipeline_free(&en->pl);
     free(en);
 }

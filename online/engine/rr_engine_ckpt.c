@@ -85,6 +85,7 @@ static rr_err_t write_checkpoint(const rr_engine_t *en, uint64_t seq,
     if (!w) return RR_E(IO);
     rr_err_t err = rr_pipeline_save(&en->pl, w);
     if (!err) err = write_offsets(w, off);
+    if (!err) err = rr_engine_sync_save(en, w);
     if (err) {
         rr_ckpt_abort(w);
         return err;
@@ -109,6 +110,8 @@ rr_err_t rr_engine_ckpt_restore(rr_engine_t *en, char *errstr, size_t errlen)
     err = rr_pipeline_load(&en->pl, r, errstr, errlen);
     if (!err && (err = read_offsets(en, r)) != RR_OK)
         snprintf(errstr, errlen, "checkpoint: bad OFFS section");
+    if (!err && (err = rr_engine_sync_load(en, r)) != RR_OK)
+        snprintf(errstr, errlen, "checkpoint: bad SYNC section");
     if (!err) {
         en->restored = en->ckpt_ok = 1;
         en->ckpt_seq = rr_ckpt_info(r)->seq;
@@ -148,6 +151,7 @@ static uint64_t next_seq(const rr_engine_t *en)
 
 static void fork_writer(rr_engine_t *en)
 {
+    rr_engine_sync_now(en); /* what the checkpoint holds is published: a restart resends none */
     memcpy(en->child_off, en->next_off, sizeof(en->child_off));
     uint64_t seq = next_seq(en);
     uint64_t t0 = uv_hrtime();

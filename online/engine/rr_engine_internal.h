@@ -10,6 +10,7 @@
 #include "rr_dirty.h"
 #include "rr_engine.h"
 #include "rr_engine_stats.h"
+#include "rr_ckpt.h"
 #include "rr_hist.h"
 #include "rr_kpub.h"
 #include "rr_metrics.h"
@@ -19,6 +20,8 @@
 #define RR_ENGINE_NREASONS 32   /* > the number of codes in rr_err.h */
 #define RR_ENGINE_NTOPICS  3    /* events, items, users: the input topics, in that order */
 #define RR_ENGINE_MAXPARTS 1024 /* input partitions tracked per topic */
+
+#include "rr_engine_sync.h" /* sized by RR_ENGINE_MAXPARTS */
 
 typedef struct rr_engine_dash_s rr_engine_dash_t; /* rr_engine_dash.c */
 /* An events partition as this instance sees it (rr_engine_parts.c). */
@@ -71,6 +74,7 @@ struct rr_engine_s {
     uint8_t part_republish[RR_ENGINE_MAXPARTS]; /* parked at start: publish its users when owned */
     uint64_t restores, restored_users, restore_failures;
     double restore_ms_last, restore_ms_total;
+    rr_engine_sync_t sync; /* model sync (rr_engine_sync.c) */
 };
 
 /* Refresh scheduling (rr_engine_refresh.c): the mark set, its timer and their policy. */
@@ -133,6 +137,38 @@ void rr_engine_metrics_stop(rr_engine_t *en, void (*on_server_closed)(void *),
 uint64_t rr_engine_input_skipped(const rr_engine_t *en);
 /* "mlp@<training steps>", or "sources" with the model off: what the published lists carry. */
 void rr_engine_model_version(const rr_engine_t *en, char *buf, size_t cap);
+/* Model sync (rr_engine_sync.c). init before the restore (offsets unknown); start after it,
+ * before the consumers (no-op unless sync.enabled=1 and sync.interval_ms > 0); stop_reading
+ * with the other readers; stop once the input consumer closed: a last publication and merge,
+ * then the producer drains (the timer's close ends it). */
+void rr_engine_sync_init(rr_engine_t *en);
+rr_err_t rr_engine_sync_start(rr_engine_t *en, const char **kv, size_t nkv, char *errstr,
+                              size_t errlen);
+void rr_engine_sync_stop_reading(rr_engine_t *en);
+/* 1 while the start waits for the sync reader to reach the topic's end; the group consumer is
+ * started (rr_engine_start_group) only then. */
+int rr_engine_sync_gating(const rr_engine_t *en);
+rr_err_t rr_engine_start_group(rr_engine_t *en);
+/* A publication and merge now (no-op with sync off): before a checkpoint, so a checkpoint
+ * holds nothing unpublished, and before a revocation, so a partition's next owner knows what
+ * was published of it. */
+void rr_engine_sync_now(rr_engine_t *en);
+/* Around each event of the events topic: input some other delta covers is applied without
+ * being published again. settle after each assignment: windows of partitions not owned close. */
+void rr_engine_sync_before_event(rr_engine_t *en, int32_t partition, int64_t offset);
+void rr_engine_sync_after_event(rr_engine_t *en, int32_t partition, int64_t offset);
+void rr_engine_sync_settle(rr_engine_t *en);
+void rr_engine_sync_stop(rr_engine_t *en);
+void rr_engine_sync_free(rr_engine_t *en);
+/* SYNC/0 of a checkpoint: the sync-topic offsets the state includes (nothing with sync off);
+ * load sets where the reader resumes (no section: the earliest offsets). */
+rr_err_t rr_engine_sync_save(const rr_engine_t *en, rr_ckpt_writer_t *w);
+rr_err_t rr_engine_sync_load(rr_engine_t *en, const rr_ckpt_reader_t *r);
+/* /metrics' rtrec_sync_* families, rtrec:stats' sync_* fields, GET /sync. */
+void rr_engine_sync_metrics(const rr_engine_t *en, rr_metrics_buf_t *out);
+rr_err_t rr_engine_sync_route(rr_engine_t *en);
+size_t rr_engine_sync_stats(rr_engine_t *en, const char **fields, char (*values)[32], size_t cap);
+
 /* Writes rtrec:stats and rtrec:trending (the stats timer, stats.interval_ms). */
 void rr_engine_put_stats(rr_engine_t *en);
 

@@ -194,6 +194,7 @@ static void render(void *opaque, rr_metrics_buf_t *out)
     render_skipped(en, out);
     render_outputs(en, out);
     render_model(en, out);
+    rr_engine_sync_metrics(en, out);
     rr_engine_dash_metrics(en, out);
 }
 

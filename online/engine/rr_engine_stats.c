@@ -49,7 +49,7 @@ uint64_t rr_engine_input_skipped(const rr_engine_t *en)
     return group.skipped + catalog.skipped;
 }
 
-#define NSTATS 16
+#define NSTATS 24
 
 typedef struct stats_s {
     const char *fields[NSTATS];
@@ -106,6 +106,9 @@ static void put_stats(rr_engine_t *en)
     stat_u64(&st, "users_evicted", pl->evicted);
     stat_u64(&st, "users_expired", pl->expired);
     stat_u64(&st, "input_skipped_total", rr_engine_input_skipped(en));
+    size_t ns = rr_engine_sync_stats(en, st.fields + st.n, st.text + st.n, NSTATS - st.n);
+    for (size_t i = 0; i < ns; i++) st.values[st.n + i] = st.text[st.n + i];
+    st.n += ns;
     rr_redis_put_stats(en->redis, st.fields, st.values, st.n);
 }
 

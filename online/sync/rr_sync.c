@@ -42,6 +42,7 @@ void rr_sync_row_base(rr_sync_t *sy, uint32_t iid)
 static void on_item_hit(void *opaque, const rr_item_hit_t *hit)
 {
     rr_sync_t *sy = opaque;
+    if (sy->muted) return;
     if (rr_sync_grow((void **)&sy->hits, &sy->hits_cap, sy->nhits + 1, sizeof(*sy->hits)) ||
         rr_sync_grow((void **)&sy->recent, &sy->recent_cap, sy->nrecent + hit->nrecent,
                      sizeof(*sy->recent)))
@@ -159,6 +160,30 @@ void rr_sync_free(rr_sync_t *sy)
     free(sy->decoded);
     free(sy->rstr);
     free(sy);
+}
+
+void rr_sync_mute(rr_sync_t *sy, int muted)
+{
+    sy->muted = muted;
+}
+
+void rr_sync_rebase(rr_sync_t *sy)
+{
+    for (int r = 0; r < RR_SYNC_REGIONS; r++) {
+        float *w, *base;
+        size_t n;
+        rr_sync_region(sy, r, &w, &base, &n);
+        if (n) memcpy(base, w, n * sizeof(float));
+    }
+    for (size_t i = 0; i < sy->ntouched; i++) {
+        uint32_t iid = sy->touched[i];
+        memcpy(sy->base + sy->items_at + (size_t)iid * sy->dim,
+               rr_learner_item_row(&sy->pl->learner, iid), (size_t)sy->dim * sizeof(float));
+        sy->touched_bits[iid / 64] &= ~(1ULL << (iid % 64));
+    }
+    sy->ntouched = 0;
+    sy->trained = 0;
+    sy->ranker_steps = sy->nranker ? sy->pl->ranker.steps : 0;
 }
 
 const rr_sync_stats_t *rr_sync_stats(const rr_sync_t *sy)

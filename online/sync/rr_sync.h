@@ -63,6 +63,26 @@ static inline int rr_sync_partition_of(const char *key, size_t len, int partitio
     return (int)(rr_sync_crc32(key, len) % (uint32_t)partitions);
 }
 const rr_sync_stats_t *rr_sync_stats(const rr_sync_t *sy);
+/* While muted, the pipeline's item-side events are not captured: the engine applies input some
+ * earlier delta already carried (a restart's replay) without publishing it again. */
+void rr_sync_mute(rr_sync_t *sy, int muted);
+/* Takes the current weights as the base: what was learned since the last publication is
+ * dropped from the next delta (the replayed input's learning, which the peers already have).
+ * Captured item-side events stay. */
+void rr_sync_rebase(rr_sync_t *sy);
+/* A fingerprint of the shared state, comparable between synced instances: the catalog and
+ * interaction counts (items) and the co-occurrence counts (cooc) hashed item key by item key
+ * (FNV-1a over the keys in byte order), and Σ|w|, Σw² of the three weight regions (MLP, hashed
+ * rows, ranker), which two instances hold equal up to float rounding (a peer adds W − base
+ * where the owner has W). Item rows are left out: each instance initialises an item's row from
+ * its local id. Sorts the catalog: for a diagnostic request, not the hot path. RR_ERR_NOMEM. */
+typedef struct rr_sync_digest_s {
+    uint64_t items, cooc;
+    size_t nitems;
+    uint64_t interactions, cooc_total;
+    double weights[3][2];
+} rr_sync_digest_t;
+rr_err_t rr_sync_digest(rr_sync_t *sy, rr_sync_digest_t *d);
 /* "f32", "f16", "int8" (the sync.quant values) -> q; -1 if unknown. */
 int rr_sync_quant_parse(const char *name);
 

@@ -50,6 +50,7 @@ struct rr_sync_s {
     size_t ntouched;
     uint64_t *touched_bits, *base_ready; /* [items_max / 64 + 1] */
     int trained;
+    int muted;             /* rr_sync_mute: hits are not captured */
     uint64_t ranker_steps; /* the ranker's steps at the last publication */
     /* Weights at the last publication (plus every peer delta applied since). */
     float *base;  /* [learner nparams]; item rows valid where base_ready */

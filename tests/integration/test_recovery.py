@@ -158,12 +158,17 @@ class Recovery(unittest.TestCase):
         return counts
 
     def test_one_partition_bit_identical(self):
-        """The killed engines compute lists on two threads, the reference on one: refreshing
-        must change nothing the model and the state hold."""
+        """The killed engines compute lists on two threads and sync their model every 200 ms
+        (a single instance: it publishes and reads its own deltas back, each restart from the
+        sync offsets its checkpoint recorded), the reference on one thread without sync:
+        neither refreshing nor sync may change anything the model and the state hold."""
         ref_ckpt, ref_redis = self.run_to_end(1, kills=0)
         ckpt, redis = self.run_to_end(1, kills=SOAK_KILLS or 3,
-                                      extra=("-X", "recs.refresh_threads=2"))
+                                      extra=("-X", "recs.refresh_threads=2", "-X",
+                                             "sync.enabled=1", "-X", "sync.interval_ms=200"))
         ref, got = digests(ref_ckpt), digests(ckpt)
+        self.assertIn("SYNC", got)
+        self.assertNotIn("SYNC", ref)
         for tag in DETERMINISTIC:
             self.assertIn(tag, ref)
             self.assertEqual(got.get(tag), ref[tag], f"section {tag} differs after kill -9 x3")

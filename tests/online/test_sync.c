@@ -394,6 +394,46 @@ static void test_late_hit(void)
     rr_trending_free(&tr);
 }
 
-RR_TEST_MAIN(RR_TEST(test_wire), RR_TEST(test_late_hit), RR_TEST(test_no_echo),
-             RR_TEST(test_two_halves_agree), RR_TEST(test_determinism),
+/* The digest two synced pipelines agree on, and one learning alone does not; a muted event's
+ * hits and a rebased pipeline's weights stay out of the next delta. */
+static void test_digest_mute_rebase(void)
+{
+    pair_t p;
+    pair_init(&p, RR_SYNC_F32);
+    pair_run(&p, 25);
+    pair_sync(&p);
+    rr_sync_digest_t d[2];
+    for (int i = 0; i < 2; i++) CHECK_INT(rr_sync_digest(p.sy[i], &d[i]), RR_OK);
+    CHECK(d[0].items == d[1].items && d[0].cooc == d[1].cooc && d[0].nitems == d[1].nitems);
+    CHECK(d[0].interactions > NEV / 2 && d[0].interactions == d[1].interactions);
+    CHECK(d[0].cooc_total > 0 && d[0].cooc_total == d[1].cooc_total);
+    for (int r = 0; r < 3; r++)
+        for (int k = 0; k < 2; k++)
+            CHECK(d[0].weights[r][k] > 0 &&
+                  fabs(d[0].weights[r][k] - d[1].weights[r][k]) < 1e-5 * d[0].weights[r][k]);
+    /* pl[0] alone, muted: its state moves, its next delta is empty once rebased. */
+    uint64_t s = 99;
+    int64_t ts = 1800000000000LL;
+    rr_sync_mute(p.sy[0], 1);
+    for (int i = 0; i < 200; i++) {
+        rr_event_t ev;
+        uint32_t uid;
+        gen_event(&ev, &s, &ts);
+        rr_pipeline_apply(&p.pl[0], &ev, &uid);
+    }
+    rr_sync_mute(p.sy[0], 0);
+    rr_sync_digest_t after;
+    CHECK_INT(rr_sync_digest(p.sy[0], &after), RR_OK);
+    CHECK(after.interactions > d[0].interactions && after.items != d[1].items);
+    CHECK(after.weights[0][0] != d[0].weights[0][0]); /* it trained */
+    rr_sync_rebase(p.sy[0]);
+    const uint8_t *buf;
+    size_t len;
+    CHECK_INT(rr_sync_publish(p.sy[0], &p.m, &buf, &len), RR_OK);
+    CHECK_INT(len, 0);
+    pair_free(&p);
+}
+
+RR_TEST_MAIN(RR_TEST(test_wire), RR_TEST(test_digest_mute_rebase), RR_TEST(test_late_hit),
+             RR_TEST(test_no_echo), RR_TEST(test_two_halves_agree), RR_TEST(test_determinism),
              RR_TEST(test_eval_one_instance))

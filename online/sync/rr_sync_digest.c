@@ -1,0 +1,112 @@
+/* rr_sync_digest.c — a fingerprint of the shared state that two synced instances can compare:
+ * every quantity by item key, never by local id (ids are interned in arrival order, which
+ * differs between instances); see rr_sync.h. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rr_sync_internal.h"
+
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+#define FNV_PRIME  0x100000001b3ULL
+
+static uint64_t fnv(uint64_t h, const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * FNV_PRIME;
+    return h;
+}
+
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+    return fnv(h, s ? s : "", (s ? strlen(s) : 0) + 1); /* the NUL separates fields */
+}
+
+typedef struct keyed_s {
+    const char *key;
+    uint32_t id, count;
+} keyed_t;
+
+static int cmp_key(const void *a, const void *b)
+{
+    return strcmp(((const keyed_t *)a)->key, ((const keyed_t *)b)->key);
+}
+
+static const char *name_of(const rr_intern_t *in, uint32_t id)
+{
+    return id == RR_INTERN_NONE ? "" : rr_intern_key(in, id);
+}
+
+/* One item's co-occurrence row, neighbours by key; nb has room for the row's capacity. */
+static uint64_t hash_row(const rr_pipeline_t *pl, uint32_t iid, keyed_t *nb, uint64_t h,
+                         uint64_t *total)
+{
+    const rr_cooc_row_t *row = rr_cooc_row(&pl->cooc, iid);
+    size_t n = 0;
+    for (uint32_t s = 0; row && s < row->cap; s++) {
+        const rr_cooc_nb_t *e = &row->slots[s];
+        if (!e->item || !e->count) continue;
+        nb[n++] = (keyed_t){rr_intern_key(&pl->store.items, e->item - 1), e->item - 1, e->count};
+        *total += e->count;
+    }
+    qsort(nb, n, sizeof(*nb), cmp_key);
+    for (size_t k = 0; k < n; k++) {
+        h = fnv_str(h, nb[k].key);
+        h = fnv(h, &nb[k].count, sizeof(nb[k].count));
+    }
+    return h;
+}
+
+static void hash_items(const rr_pipeline_t *pl, keyed_t *items, size_t n, keyed_t *nb,
+                       rr_sync_digest_t *d)
+{
+    const rr_store_t *st = &pl->store;
+    d->items = d->cooc = FNV_OFFSET;
+    for (size_t i = 0; i < n; i++) {
+        const rr_item_t *it = &st->item[items[i].id];
+        d->items = fnv_str(d->items, items[i].key);
+        d->items = fnv(d->items, &it->interactions, sizeof(it->interactions));
+        d->items = fnv_str(d->items, name_of(&st->categories, it->category));
+        d->items = fnv_str(d->items, name_of(&st->brands, it->brand));
+        d->items = fnv(d->items, &it->price, sizeof(it->price));
+        d->interactions += it->interactions;
+        d->cooc = fnv_str(d->cooc, items[i].key);
+        d->cooc = hash_row(pl, items[i].id, nb, d->cooc, &d->cooc_total);
+    }
+}
+
+rr_err_t rr_sync_digest(rr_sync_t *sy, rr_sync_digest_t *d)
+{
+    const rr_pipeline_t *pl = sy->pl;
+    memset(d, 0, sizeof(*d));
+    size_t bound = rr_intern_bound(&pl->store.items), n = 0, widest = 1;
+    for (uint32_t i = 0; i < bound; i++) {
+        const rr_cooc_row_t *row = rr_cooc_row(&pl->cooc, i);
+        if (row && row->cap > widest) widest = row->cap;
+    }
+    keyed_t *items = malloc((bound + 1) * sizeof(*items));
+    keyed_t *nb = malloc(widest * sizeof(*nb));
+    if (!items || !nb) {
+        free(items);
+        free(nb);
+        return RR_E(NOMEM);
+    }
+    for (uint32_t i = 0; i < bound; i++) {
+        const char *key = rr_intern_key(&pl->store.items, i);
+        if (key) items[n++] = (keyed_t){key, i, 0};
+    }
+    qsort(items, n, sizeof(*items), cmp_key);
+    d->nitems = n;
+    hash_items(pl, items, n, nb, d);
+    for (int r = 0; r < RR_SYNC_REGIONS; r++) {
+        float *w, *base;
+        size_t len;
+        rr_sync_region(sy, r, &w, &base, &len);
+        for (size_t k = 0; k < len; k++) {
+            d->weights[r][0] += fabs((double)w[k]);
+            d->weights[r][1] += (double)w[k] * (double)w[k];
+        }
+    }
+    free(items);
+    free(nb);
+    return RR_OK;
+}
