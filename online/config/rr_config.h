@@ -50,6 +50,7 @@ typedef struct rr_config_s {
     int recs_ranker;
     double recs_ranker_lr;
     int recs_ranker_train_every;
+    int recs_ranker_train_all;
     int recs_ranker_mlp;
     double portrait_half_life_s;
     rr_config_str_t checkpoint_dir;

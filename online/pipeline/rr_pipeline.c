@@ -123,6 +123,7 @@ static rr_err_t ranker_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     if (err) return err;
     pl->ranker_on = 1;
     pl->rank_train_every = (uint32_t)cfg->recs_ranker_train_every;
+    pl->rank_train_all = (uint64_t)cfg->recs_ranker_train_all;
     pl->rank_rng = (uint64_t)cfg->model_seed * 0x9E3779B97F4A7C15ULL + 1;
     rr_rank_src_t src = {pl->trends,
                          pl->item_first_ms,
@@ -272,7 +273,7 @@ static void rank_train(rr_pipeline_t *pl, uint32_t uid, uint32_t iid)
 static int rank_sampled(const rr_pipeline_t *pl, uint32_t uid, uint32_t iid)
 {
     uint32_t every = pl->rank_train_every;
-    if (every <= 1) return 1;
+    if (every <= 1 || pl->ranker.steps < pl->rank_train_all) return 1;
     uint64_t h = ((uint64_t)uid << 32 | iid) ^ (pl->events_total * 0x9E3779B97F4A7C15ULL);
     h ^= h >> 31;
     h *= 0xBF58476D1CE4E5B9ULL;

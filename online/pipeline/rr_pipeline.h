@@ -98,6 +98,7 @@ typedef struct rr_pipeline_s {
     rr_ranker_t ranker;
     uint64_t rank_rng;
     uint32_t rank_train_every; /* recs.ranker_train_every */
+    uint64_t rank_train_all;   /* recs.ranker_train_all */
     uint64_t epoch;            /* events applied: the ranker's cached pool is valid within one */
     rr_preq_t preq;
     uint64_t events_total;
