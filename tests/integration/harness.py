@@ -21,6 +21,31 @@ def free_port():
         return s.getsockname()[1]
 
 
+def read_frames(path):
+    """The frames (varint length + message, as `rtrec-gen --format pb` writes) of a file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    frames, pos = [], 0
+    while pos < len(data):
+        start, n, shift = pos, 0, 0
+        while True:
+            b = data[pos]
+            pos += 1
+            n |= (b & 0x7F) << shift
+            shift += 7
+            if b < 0x80:
+                break
+        pos += n
+        frames.append(data[start:pos])
+    return frames
+
+
+def write_file(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
 def wait_for(what, predicate, timeout=20.0, interval=0.05):
     deadline = time.time() + timeout
     while time.time() < deadline:

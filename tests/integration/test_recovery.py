@@ -36,28 +36,10 @@ def digests(path):
 
 def split_frames(path, parts):
     """Cuts a length-delimited frame file into `parts` files of consecutive frames."""
-    with open(path, "rb") as f:
-        data = f.read()
-    frames, pos = [], 0
-    while pos < len(data):
-        start, n, shift = pos, 0, 0
-        while True:
-            b = data[pos]
-            pos += 1
-            n |= (b & 0x7F) << shift
-            shift += 7
-            if b < 0x80:
-                break
-        pos += n
-        frames.append(data[start:pos])
+    frames = harness.read_frames(path)
     size = -(-len(frames) // parts)
-    out = []
-    for k in range(parts):
-        chunk = f"{path}.{k}"
-        with open(chunk, "wb") as f:
-            f.write(b"".join(frames[k * size:(k + 1) * size]))
-        out.append(chunk)
-    return out
+    return [harness.write_file(f"{path}.{k}", b"".join(frames[k * size:(k + 1) * size]))
+            for k in range(parts)]
 
 
 def latest_checkpoint(directory):

@@ -177,27 +177,8 @@ class Sync(unittest.TestCase):
 
     def split_stream(self):
         """The stream's frames (varint length + message) dealt alternately into two files."""
-        with open(self.stream, "rb") as f:
-            data = f.read()
-        out, pos, k = [bytearray(), bytearray()], 0, 0
-        while pos < len(data):
-            start, n, shift = pos, 0, 0
-            while True:
-                byte = data[pos]
-                pos += 1
-                n |= (byte & 0x7F) << shift
-                shift += 7
-                if byte < 0x80:
-                    break
-            pos += n
-            out[k % 2] += data[start:pos]
-            k += 1
-        paths = []
-        for k, chunk in enumerate(out):
-            paths.append(f"{self.stream}.{k}")
-            with open(paths[-1], "wb") as f:
-                f.write(chunk)
-        return paths
+        frames = harness.read_frames(self.stream)
+        return [harness.write_file(f"{self.stream}.{k}", b"".join(frames[k::2])) for k in (0, 1)]
 
 if __name__ == "__main__":
     unittest.main()
