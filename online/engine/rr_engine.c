@@ -22,6 +22,8 @@
 #define DRAIN_MS         5000 /* at stop, how long Redis may take to write pending lists */
 #define STAMP_MAX_AGE_MS (20LL * 24 * 3600 * 1000) /* Kafka timestamps older count as this */
 
+static rr_err_t start_group(rr_engine_t *en);
+
 static int64_t wall_ms(void)
 {
     struct timespec ts;
@@ -347,7 +349,7 @@ rr_engine_t *rr_engine_new(uv_loop_t *loop, const rr_config_t *cfg, char *errstr
     en->cfg = *cfg;
     rr_err_t err = rr_pipeline_init(&en->pl, cfg);
     if (!err) err = rr_engine_refresh_init(en);
-    rr_engine_sync_init(en);
+    rr_engine_sync_init(en, start_group);
     en->pl.on_drop = on_user_dropped;
     en->pl.drop_opaque = en;
     if (err == RR_E(NOMEM)) {
@@ -447,7 +449,8 @@ static rr_err_t start_consumers(rr_engine_t *en, const char **kv, size_t nkv, ch
     return err;
 }
 
-rr_err_t rr_engine_start_group(rr_engine_t *en)
+/* The group consumer, once the sync reader has caught up (rr_engine_sync_init's start_input). */
+static rr_err_t start_group(rr_engine_t *en)
 {
     if (en->stopping || en->consumer_started) return RR_OK;
     rr_err_t err = rr_consumer_start(en->consumer);

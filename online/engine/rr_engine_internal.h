@@ -141,14 +141,13 @@ void rr_engine_model_version(const rr_engine_t *en, char *buf, size_t cap);
  * before the consumers (no-op unless sync.enabled=1 and sync.interval_ms > 0); stop_reading
  * with the other readers; stop once the input consumer closed: a last publication and merge,
  * then the producer drains (the timer's close ends it). */
-void rr_engine_sync_init(rr_engine_t *en);
+void rr_engine_sync_init(rr_engine_t *en, rr_err_t (*start_input)(rr_engine_t *en));
 rr_err_t rr_engine_sync_start(rr_engine_t *en, const char **kv, size_t nkv, char *errstr,
                               size_t errlen);
 void rr_engine_sync_stop_reading(rr_engine_t *en);
 /* 1 while the start waits for the sync reader to reach the topic's end; the group consumer is
- * started (rr_engine_start_group) only then. */
+ * started (init's start_input) only then. */
 int rr_engine_sync_gating(const rr_engine_t *en);
-rr_err_t rr_engine_start_group(rr_engine_t *en);
 /* A publication and merge now (no-op with sync off): before a checkpoint, so a checkpoint
  * holds nothing unpublished, and before a revocation, so a partition's next owner knows what
  * was published of it. */

@@ -323,7 +323,7 @@ static void on_sync_timer(uv_timer_t *timer)
             en->cfg.topic_sync, (unsigned long long)es->npending, es->windows);
     uv_timer_start(&es->timer, on_sync_timer, (uint64_t)en->cfg.sync_interval_ms,
                    (uint64_t)en->cfg.sync_interval_ms);
-    rr_engine_start_group(en);
+    en->sync.start_input(en);
 }
 
 /* ---- lifecycle ---- */
@@ -349,8 +349,9 @@ static void name_instance(rr_engine_t *en)
     es->first_own_off = -1;
 }
 
-void rr_engine_sync_init(rr_engine_t *en)
+void rr_engine_sync_init(rr_engine_t *en, rr_err_t (*start_input)(rr_engine_t *en))
 {
+    en->sync.start_input = start_input;
     for (int p = 0; p < RR_ENGINE_SYNC_PARTS; p++)
         en->sync.applied_off[p] = en->sync.start_off[p] = -1;
     for (int p = 0; p < RR_ENGINE_MAXPARTS; p++) en->sync.covered[p] = -1;

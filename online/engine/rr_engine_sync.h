@@ -54,6 +54,9 @@ typedef struct rr_engine_sync_s {
     uint8_t window[RR_ENGINE_MAXPARTS];
     int windows, gating;
     uint64_t gate_deadline, replayed;
+    /* Called once the gate opens: starts the group consumer (the engine's, given at init, so
+     * sync does not call back into the engine's start-up). */
+    rr_err_t (*start_input)(struct rr_engine_s *en);
 } rr_engine_sync_t;
 
 #endif

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rr_rank.h"
-#include "rr_recommend_internal.h"
+#include "rr_rec_sources.h"
 
 #define NREC    RR_REC_MAX_RECENT
 #define TREND_K 64 /* each trend's top items joining the candidates */

@@ -7,7 +7,7 @@
 #define RR_RANK_H
 
 #include "rr_features.h"
-#include "rr_recommend.h"
+#include "rr_rec_sources.h"
 
 #define RR_RANK_MAX_CAND 256 /* candidates the ranker scores per user, by best source first */
 #define RR_RANK_MAX_ROWS 16  /* training rows per positive: it and 15 others from its pool */
@@ -63,5 +63,10 @@ void rr_rank_score(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t 
 int rr_rank_train_rows(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
                        const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid, uint32_t pos,
                        uint64_t *rng, float *x, float *labels, float *weights);
+
+/* Frees what rr_rank_enable allocated; rec->rank becomes NULL. */
+void rr_rank_free(rr_recommender_t *rec);
+/* rr_rank_enable on rec with base's sources and callbacks, opaque instead of base's. */
+rr_err_t rr_rank_fork(const rr_recommender_t *base, rr_recommender_t *rec, void *opaque);
 
 #endif

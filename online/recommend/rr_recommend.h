@@ -11,59 +11,13 @@
 #ifndef RR_RECOMMEND_H
 #define RR_RECOMMEND_H
 
-#include "rr_cattop.h"
-#include "rr_cooc.h"
-#include "rr_store.h"
-#include "rr_trending.h"
+#include "rr_rec_sources.h"
 
-typedef struct rr_rec_params_s {
-    uint32_t n;            /* list length */
-    uint32_t category_cap; /* 0 = none */
-    float recency_decay;   /* weight ratio of each older recent item (1 = all equal) */
-    float w_category;      /* weight of the category source */
-    float w_trending;      /* weight of the trending prior */
-    float w_model;         /* weight of the re-ranker's probability */
-    float w_retrieve;      /* weight of embedding retrieval (u·v / max u·v) */
-    uint32_t retrieve_k;   /* candidates from embedding retrieval; 0 = off */
-} rr_rec_params_t;
-
-/* Retrieval: the best k items of user uid by learned embedding dot product (excluded items
- * already skipped); returns the count. */
-typedef size_t (*rr_retrieve_fn)(void *opaque, uint32_t uid, size_t k, uint32_t *ids,
-                                 float *scores);
-/* Re-ranker: probabilities for items[0..n) of user uid (the learned MLP). */
-typedef void (*rr_rerank_fn)(void *opaque, uint32_t uid, const uint32_t *items, size_t n,
-                             float *probs);
-/* The same for nusers users at once: items[first[u] .. first[u + 1]) are uids[u]'s. */
-typedef void (*rr_rerank_batch_fn)(void *opaque, const uint32_t *uids, size_t nusers,
-                                   const uint32_t *items, const size_t *first, float *probs);
-
-#define RR_RECOMMEND_POOL_MAX 400  /* candidates re-ranked per user: 4n, at most this */
-#define RR_RECOMMEND_BATCH    64   /* users whose candidates rr_recommend_batch re-ranks at once */
 #define RR_SEARCH_SLOTS       3    /* list places the search source may take, first */
 #define RR_SEARCH_MIN_MATCH   0.5f /* share of the search intent an item's text must match */
 #define RR_TEXT_NEW_RECENT    2    /* recent items whose tokens find new items by text */
 #define RR_TEXT_NEW_MIN       2    /* tokens a new item must share with them */
 #define RR_TEXT_NEW_WITHIN_MS (7LL * 86400 * 1000) /* listed this recently (event time) */
-
-typedef struct rr_recommender_s {
-    float *co;         /* [items_max] recency-weighted co-occurrence, zero between calls */
-    float *cat;        /* [items_max] category affinity × popularity share */
-    float *emb;        /* [items_max] retrieval score / best retrieval score */
-    uint8_t *mark;     /* [items_max] 1 = in touched[] */
-    uint32_t *touched; /* candidate ids */
-    size_t ntouched;
-    size_t items_max;
-    rr_rec_params_t p;
-    rr_rerank_fn rerank;     /* NULL = no re-ranking */
-    rr_retrieve_fn retrieve; /* NULL = no embedding retrieval */
-    void *model_opaque;      /* passed to both */
-    /* rr_recommend_batch: [RR_RECOMMEND_BATCH × 4n] pooled candidates, their ids, their probs */
-    rr_list_entry_t *pools;
-    uint32_t *pool_items;
-    float *pool_probs;
-    struct rr_rank_s *rank; /* the learned ranker's scratch and callbacks (rr_rank.h); NULL = off */
-} rr_recommender_t;
 
 rr_err_t rr_recommender_init(rr_recommender_t *rec, size_t items_max, const rr_rec_params_t *p);
 void rr_recommender_free(rr_recommender_t *rec);
