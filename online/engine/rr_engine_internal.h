@@ -57,6 +57,7 @@ struct rr_engine_s {
     uint64_t dlq_by_reason[RR_ENGINE_NREASONS]; /* by -rr_err_t */
     uint64_t refreshes;
     uint64_t stats_events, stats_ms; /* for events_per_s */
+    uint64_t stats_merges;           /* for sync_merges_per_s */
     uint64_t drain_deadline;
     int stopping, open_parts, consumer_started, catalog_started;
     /* Checkpoints (rr_engine_ckpt.c). Offsets are "next to consume", -1 = unknown. */
@@ -166,7 +167,12 @@ rr_err_t rr_engine_sync_load(rr_engine_t *en, const rr_ckpt_reader_t *r);
 /* /metrics' rtrec_sync_* families, rtrec:stats' sync_* fields, GET /sync. */
 void rr_engine_sync_metrics(const rr_engine_t *en, rr_metrics_buf_t *out);
 rr_err_t rr_engine_sync_route(rr_engine_t *en);
-size_t rr_engine_sync_stats(rr_engine_t *en, const char **fields, char (*values)[32], size_t cap);
+/* What rtrec:stats shows of sync (rr_engine_stats.c formats it); 0 with sync off. */
+typedef struct rr_engine_sync_view_s {
+    uint64_t bytes_sent, bytes_applied, applied, lag_messages;
+    double lag_s; /* rtrec_sync_lag_seconds */
+} rr_engine_sync_view_t;
+int rr_engine_sync_view(const rr_engine_t *en, rr_engine_sync_view_t *v);
 
 /* Writes rtrec:stats and rtrec:trending (the stats timer, stats.interval_ms). */
 void rr_engine_put_stats(rr_engine_t *en);

@@ -106,9 +106,16 @@ static void put_stats(rr_engine_t *en)
     stat_u64(&st, "users_evicted", pl->evicted);
     stat_u64(&st, "users_expired", pl->expired);
     stat_u64(&st, "input_skipped_total", rr_engine_input_skipped(en));
-    size_t ns = rr_engine_sync_stats(en, st.fields + st.n, st.text + st.n, NSTATS - st.n);
-    for (size_t i = 0; i < ns; i++) st.values[st.n + i] = st.text[st.n + i];
-    st.n += ns;
+    rr_engine_sync_view_t sv;
+    if (rr_engine_sync_view(en, &sv)) {
+        stat_u64(&st, "sync_bytes_sent", sv.bytes_sent);
+        stat_u64(&st, "sync_bytes_applied", sv.bytes_applied);
+        stat_f64(&st, "sync_merges_per_s", "%.2f",
+                 dt > 0 ? (double)(sv.applied - en->stats_merges) / dt : 0);
+        en->stats_merges = sv.applied;
+        stat_u64(&st, "sync_lag_messages", sv.lag_messages);
+        stat_f64(&st, "sync_lag_s", "%.3f", sv.lag_s);
+    }
     rr_redis_put_stats(en->redis, st.fields, st.values, st.n);
 }
 

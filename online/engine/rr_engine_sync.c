@@ -23,23 +23,6 @@
 
 static const rr_sync_merge_t SUM = {1.0f, 1.0f}; /* the engine's only rule (config doc) */
 
-static void put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 typedef struct envelope_s {
     uint64_t nonce;
     int64_t ts_ms;
@@ -52,9 +35,9 @@ static int envelope_parse(const void *value, size_t len, envelope_t *e)
 {
     const uint8_t *buf = value;
     if (!buf || len < ENVELOPE || memcmp(buf, "RRE\1", 4) != 0) return -1;
-    e->nonce = get_u64(buf + 4);
-    e->ts_ms = (int64_t)get_u64(buf + 12);
-    e->nparts = get_u32(buf + 20);
+    e->nonce = rr_ckpt_get_le64(buf + 4);
+    e->ts_ms = (int64_t)rr_ckpt_get_le64(buf + 12);
+    e->nparts = rr_ckpt_get_le32(buf + 20);
     if (e->nparts > RR_ENGINE_MAXPARTS || len < ENVELOPE + 12 * (size_t)e->nparts) return -1;
     e->parts = buf + ENVELOPE;
     e->at = ENVELOPE + 12 * (size_t)e->nparts;
@@ -88,14 +71,14 @@ static size_t write_envelope(rr_engine_t *en, size_t room)
         es->out = buf, es->out_cap = head + room;
     }
     memcpy(es->out, "RRE\1", 4);
-    put_u64(es->out + 4, es->nonce);
-    put_u64(es->out + 12, (uint64_t)en->pl.portrait.now_ms);
-    for (int i = 0; i < 4; i++) es->out[20 + i] = (uint8_t)(n >> (8 * i));
+    rr_ckpt_put_le64(es->out + 4, es->nonce);
+    rr_ckpt_put_le64(es->out + 12, (uint64_t)en->pl.portrait.now_ms);
+    rr_ckpt_put_le32(es->out + 20, n);
     uint8_t *at = es->out + ENVELOPE;
     for (int p = 0; p < RR_ENGINE_MAXPARTS; p++) {
         if (en->part_state[p] != RR_PART_OWNED || en->next_off[0][p] < 0) continue;
-        for (int i = 0; i < 4; i++) at[i] = (uint8_t)((uint32_t)p >> (8 * i));
-        put_u64(at + 4, (uint64_t)en->next_off[0][p]);
+        rr_ckpt_put_le32(at, (uint32_t)p);
+        rr_ckpt_put_le64(at + 4, (uint64_t)en->next_off[0][p]);
         at += 12;
     }
     return head;
@@ -183,8 +166,8 @@ static void note_covered(rr_engine_t *en, const envelope_t *e)
 {
     rr_engine_sync_t *es = &en->sync;
     for (uint32_t i = 0; i < e->nparts; i++) {
-        uint32_t p = get_u32(e->parts + 12 * i);
-        int64_t off = (int64_t)get_u64(e->parts + 12 * i + 4);
+        uint32_t p = rr_ckpt_get_le32(e->parts + 12 * i);
+        int64_t off = (int64_t)rr_ckpt_get_le64(e->parts + 12 * i + 4);
         if (p >= RR_ENGINE_MAXPARTS || off <= es->covered[p]) continue;
         es->covered[p] = off;
         if (es->gating && off > en->next_off[0][p] && !es->window[p])
@@ -419,7 +402,6 @@ rr_err_t rr_engine_sync_start(rr_engine_t *en, const char **kv, size_t nkv, char
     es->gating = 1;
     es->gate_deadline = uv_now(en->loop) + GATE_MS;
     uv_timer_start(&es->timer, on_sync_timer, 0, GATE_POLL);
-    es->stats_ms = uv_now(en->loop);
     RR_INFO("sync: instance %s, deltas every %d ms on %s (%s)", es->instance, cfg->sync_interval_ms,
             cfg->topic_sync, cfg->sync_quant);
     return RR_OK;

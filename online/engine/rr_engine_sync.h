@@ -45,8 +45,7 @@ typedef struct rr_engine_sync_s {
     int64_t first_own_off; /* offset of this process's first delta read back, -1 before */
     uint64_t twins;        /* own-key deltas of another live process */
     uint64_t own_read, rejected, send_failed, delivered, delivery_failed;
-    uint64_t stats_applied, stats_ms; /* for merges_per_s in rtrec:stats */
-    uint64_t flush_deadline;          /* at stop: the last delta's delivery */
+    uint64_t flush_deadline; /* at stop: the last delta's delivery */
     /* Input an earlier life's deltas carried (rr_engine_sync.c, note_covered): per events
      * partition, the next offset they cover (-1 none); windows opened at start (the restart's
      * replay) and how many are open; events applied without publishing them. */

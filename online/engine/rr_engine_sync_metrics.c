@@ -57,27 +57,17 @@ void rr_engine_sync_metrics(const rr_engine_t *en, rr_metrics_buf_t *out)
                      NULL, lag_event_s(en));
 }
 
-size_t rr_engine_sync_stats(rr_engine_t *en, const char **fields, char (*values)[32], size_t cap)
+int rr_engine_sync_view(const rr_engine_t *en, rr_engine_sync_view_t *v)
 {
-    rr_engine_sync_t *es = &en->sync;
-    if (!es->sy || cap < 5) return 0;
+    const rr_engine_sync_t *es = &en->sync;
+    if (!es->sy) return 0;
     const rr_sync_stats_t *ss = rr_sync_stats(es->sy);
-    uint64_t now = uv_now(en->loop);
-    double dt = (double)(now - es->stats_ms) / 1e3;
-    double rate = dt > 0 ? (double)(ss->applied - es->stats_applied) / dt : 0;
-    es->stats_applied = ss->applied;
-    es->stats_ms = now;
-    fields[0] = "sync_bytes_sent";
-    snprintf(values[0], 32, "%llu", (unsigned long long)ss->published_bytes);
-    fields[1] = "sync_bytes_applied";
-    snprintf(values[1], 32, "%llu", (unsigned long long)ss->applied_bytes);
-    fields[2] = "sync_merges_per_s";
-    snprintf(values[2], 32, "%.2f", rate);
-    fields[3] = "sync_lag_messages";
-    snprintf(values[3], 32, "%llu", (unsigned long long)lag_messages(es));
-    fields[4] = "sync_lag_s";
-    snprintf(values[4], 32, "%.3f", lag_event_s(en));
-    return 5;
+    v->bytes_sent = ss->published_bytes;
+    v->bytes_applied = ss->applied_bytes;
+    v->applied = ss->applied;
+    v->lag_messages = lag_messages(es);
+    v->lag_s = lag_event_s(en);
+    return 1;
 }
 
 static void json_offsets(rr_metrics_buf_t *b, const int64_t *off)
