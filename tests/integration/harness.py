@@ -4,6 +4,7 @@ Every helper cleans up after itself (processes are stopped by PID); tests use on
 Run with /usr/bin/python3 (Debian's, which has confluent_kafka and protobuf).
 """
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -12,6 +13,8 @@ import tempfile
 import time
 
 RTREC = os.environ.get("RTREC_BIN", "rtrec")
+# rtrec-gen: ctest sets RTREC_GEN_BIN; else beside the build tree's rtrec.
+GEN = os.environ.get("RTREC_GEN_BIN", os.path.join(os.path.dirname(RTREC), "../bench/rtrec-gen"))
 PROTO = os.environ.get("RTREC_PROTO", os.path.join(os.path.dirname(__file__), "../../proto/rtrec.proto"))
 
 
@@ -129,6 +132,13 @@ class Rtrec:
         """Blocks until the consumer group gave this instance its partitions."""
         wait_for("partition assignment", lambda: "assigned rtrec.events" in self.read_log(), timeout)
         return self
+
+    def held_partitions(self):
+        """Events partitions held now, according to the assigned/revoked log lines."""
+        held = set()
+        for kind, part in re.findall(r"(assigned|revoked) rtrec\.events \[(\d+)\]", self.read_log()):
+            (held.add if kind == "assigned" else held.discard)(int(part))
+        return held
 
     def read_log(self):
         with open(self.log.name) as f:

@@ -21,14 +21,6 @@ USERS = [f"u{i:03d}" for i in range(60)]
 T0 = int(time.time() * 1000) - 6 * 3600 * 1000  # event time of sequence 0
 
 
-def assigned(log):
-    """Events partitions held according to the instance's assigned/revoked log lines."""
-    held = set()
-    for kind, part in re.findall(r"(assigned|revoked) rtrec\.events \[(\d+)\]", log):
-        (held.add if kind == "assigned" else held.discard)(int(part))
-    return held
-
-
 class SnapshotWatch(threading.Thread):
     """Samples the newest snapshot offset of every partition; records any step backwards."""
 
@@ -90,7 +82,7 @@ class Partitions(unittest.TestCase):
     def wait_split(self):
         """Every partition held by exactly one live instance, each holding one at least."""
         def split():
-            held = {n: assigned(e.read_log()) for n, e in self.live().items()}
+            held = {n: e.held_partitions() for n, e in self.live().items()}
             sets = list(held.values())
             union = set().union(*sets)
             ok = union == set(range(PARTS)) and sum(map(len, sets)) == PARTS and all(sets)

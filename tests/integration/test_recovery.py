@@ -13,7 +13,6 @@ import unittest
 
 import harness
 
-GEN = os.environ.get("RTREC_GEN_BIN", os.path.join(os.path.dirname(harness.RTREC), "../bench/rtrec-gen"))
 # RTREC_SOAK_KILLS=100 turns the one-partition case into the soak variant (not in ctest: each
 # restart waits out the mock's group join, so 100 kills take ~15 minutes).
 SOAK_KILLS = int(os.environ.get("RTREC_SOAK_KILLS", "0"))
@@ -52,7 +51,7 @@ class Recovery(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="rtrec-recovery-")
         self.stream = os.path.join(self.tmp, "stream.pb")
-        subprocess.run([GEN, "--users", "150", "--items", "200", "--categories", "6", "--events",
+        subprocess.run([harness.GEN, "--users", "150", "--items", "200", "--categories", "6", "--events",
                         str(EVENTS), "--seed", "11", "--format", "pb", "--out", self.stream], check=True)
         self.procs = []
 

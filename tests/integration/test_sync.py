@@ -17,15 +17,7 @@ import urllib.request
 
 import harness
 
-GEN = os.environ.get("RTREC_GEN_BIN", os.path.join(os.path.dirname(harness.RTREC), "../bench/rtrec-gen"))
 EVENTS = 3000
-
-
-def assigned(log):
-    held = set()
-    for kind, part in re.findall(r"(assigned|revoked) rtrec\.events \[(\d+)\]", log):
-        (held.add if kind == "assigned" else held.discard)(int(part))
-    return held
 
 
 def get_sync(port):
@@ -47,7 +39,7 @@ class Sync(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="rtrec-sync-")
         self.stream = os.path.join(self.tmp, "stream.pb")
-        subprocess.run([GEN, "--users", "200", "--items", "150", "--categories", "6", "--events",
+        subprocess.run([harness.GEN, "--users", "200", "--items", "150", "--categories", "6", "--events",
                         str(EVENTS), "--seed", "7", "--format", "pb", "--out", self.stream],
                        check=True)
         self.procs = []
@@ -70,7 +62,7 @@ class Sync(unittest.TestCase):
         b = self.engine(broker, redis, "b", ports[1])
 
         def split():
-            pa, pb = assigned(a.read_log()), assigned(b.read_log())
+            pa, pb = a.held_partitions(), b.held_partitions()
             return pa and pb and not (pa & pb) and (pa | pb) == {0, 1, 2, 3}
         harness.wait_for("a partition split", split, timeout=45)
         return broker, redis, ports, a, b

@@ -1,19 +1,10 @@
 """Two `rtrec run` instances in one consumer group split the partitions of the events topic,
 and between them every user gets a list."""
 import json
-import re
 import time
 import unittest
 
 import harness
-
-
-def assigned(log):
-    """Partitions currently held according to the assigned/revoked log lines."""
-    held = set()
-    for kind, part in re.findall(r"(assigned|revoked) rtrec\.events \[(\d+)\]", log):
-        (held.add if kind == "assigned" else held.discard)(int(part))
-    return held
 
 
 class TwoInstances(unittest.TestCase):
@@ -26,7 +17,7 @@ class TwoInstances(unittest.TestCase):
         b = harness.Rtrec(*common).start(expect_bootstrap=False)
         try:
             def split():
-                pa, pb = assigned(a.read_log()), assigned(b.read_log())
+                pa, pb = a.held_partitions(), b.held_partitions()
                 return pa and pb and not (pa & pb) and (pa | pb) == {0, 1, 2, 3} and (pa, pb)
             try:
                 pa, pb = harness.wait_for("a partition split", split, timeout=45)
