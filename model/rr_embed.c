@@ -3,15 +3,19 @@
 
 #include <string.h>
 
-uint64_t rr_hash64(const void *data, size_t len)
+uint64_t rr_hash64_more(uint64_t h, const void *data, size_t len)
 {
     const unsigned char *p = data;
-    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a 64 offset basis and prime */
     for (size_t k = 0; k < len; k++) {
         h ^= p[k];
-        h *= 0x100000001b3ULL;
+        h *= 0x100000001b3ULL; /* FNV-1a 64 prime */
     }
     return h;
+}
+
+uint64_t rr_hash64(const void *data, size_t len)
+{
+    return rr_hash64_more(RR_HASH64_SEED, data, len);
 }
 
 uint32_t rr_embed_bucket(uint64_t hash, uint32_t nrows)

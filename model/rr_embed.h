@@ -19,6 +19,10 @@ typedef struct rr_embed_s {
 /* FNV-1a 64 of len bytes: stable across runs, machines and versions (ids map to the same rows
  * after a restart). FNV's low bits mix poorly, so bucket through rr_embed_bucket. */
 uint64_t rr_hash64(const void *data, size_t len);
+/* The same hash continued from h over len more bytes: rr_hash64(a ‖ b) ==
+ * rr_hash64_more(rr_hash64(a), b), and rr_hash64(x) == rr_hash64_more(RR_HASH64_SEED, x). */
+#define RR_HASH64_SEED 0xcbf29ce484222325ULL /* FNV-1a 64 offset basis */
+uint64_t rr_hash64_more(uint64_t h, const void *data, size_t len);
 
 /* Row of a hash in [0, nrows), nrows > 0: mixes all 64 bits first (splitmix64 finaliser). */
 uint32_t rr_embed_bucket(uint64_t hash, uint32_t nrows);

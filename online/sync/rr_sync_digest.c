@@ -4,21 +4,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "rr_embed.h"
 #include "rr_sync_internal.h"
-
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME  0x100000001b3ULL
-
-static uint64_t fnv(uint64_t h, const void *data, size_t n)
-{
-    const uint8_t *p = data;
-    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * FNV_PRIME;
-    return h;
-}
 
 static uint64_t fnv_str(uint64_t h, const char *s)
 {
-    return fnv(h, s ? s : "", (s ? strlen(s) : 0) + 1); /* the NUL separates fields */
+    return rr_hash64_more(h, s ? s : "", (s ? strlen(s) : 0) + 1); /* the NUL separates fields */
 }
 
 typedef struct keyed_s {
@@ -51,7 +42,7 @@ static uint64_t hash_row(const rr_pipeline_t *pl, uint32_t iid, keyed_t *nb, uin
     qsort(nb, n, sizeof(*nb), cmp_key);
     for (size_t k = 0; k < n; k++) {
         h = fnv_str(h, nb[k].key);
-        h = fnv(h, &nb[k].count, sizeof(nb[k].count));
+        h = rr_hash64_more(h, &nb[k].count, sizeof(nb[k].count));
     }
     return h;
 }
@@ -60,14 +51,14 @@ static void hash_items(const rr_pipeline_t *pl, keyed_t *items, size_t n, keyed_
                        rr_sync_digest_t *d)
 {
     const rr_store_t *st = &pl->store;
-    d->items = d->cooc = FNV_OFFSET;
+    d->items = d->cooc = RR_HASH64_SEED;
     for (size_t i = 0; i < n; i++) {
         const rr_item_t *it = &st->item[items[i].id];
         d->items = fnv_str(d->items, items[i].key);
-        d->items = fnv(d->items, &it->interactions, sizeof(it->interactions));
+        d->items = rr_hash64_more(d->items, &it->interactions, sizeof(it->interactions));
         d->items = fnv_str(d->items, name_of(&st->categories, it->category));
         d->items = fnv_str(d->items, name_of(&st->brands, it->brand));
-        d->items = fnv(d->items, &it->price, sizeof(it->price));
+        d->items = rr_hash64_more(d->items, &it->price, sizeof(it->price));
         d->interactions += it->interactions;
         d->cooc = fnv_str(d->cooc, items[i].key);
         d->cooc = hash_row(pl, items[i].id, nb, d->cooc, &d->cooc_total);

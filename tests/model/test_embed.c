@@ -11,6 +11,9 @@ static void test_hash_vectors(void)
     CHECK(rr_hash64("", 0) == 0xcbf29ce484222325ULL);
     CHECK(rr_hash64("a", 1) == 0xaf63dc4c8601ec8cULL);
     CHECK(rr_hash64("foobar", 6) == 0x85944171f73967e8ULL);
+    /* Continued over more bytes, it is the hash of the whole. */
+    CHECK(rr_hash64_more(rr_hash64("foo", 3), "bar", 3) == 0x85944171f73967e8ULL);
+    CHECK(rr_hash64_more(RR_HASH64_SEED, "a", 1) == 0xaf63dc4c8601ec8cULL);
 }
 
 /* 100k sequential ids over 97 buckets: every bucket within 15% of the mean (~1031). Sequential
