@@ -263,6 +263,11 @@ void rr_learner_set_text(rr_learner_t *lr, const rr_text_table_t *tt)
     lr->tt = tt;
 }
 
+void rr_learner_set_item_keys(rr_learner_t *lr, const rr_intern_t *in)
+{
+    lr->item_keys = in;
+}
+
 void rr_learner_free(rr_learner_t *lr)
 {
     float *fl[] = {lr->params, lr->state, lr->grads, lr->ws, lr->x, lr->prob, lr->topn, lr->ubatch};
@@ -278,8 +283,11 @@ void rr_learner_free(rr_learner_t *lr)
  * instance, gives the same numbers. */
 static void row_init(const rr_learner_t *lr, float *row, int tag, uint32_t id)
 {
+    uint64_t who = ((uint64_t)tag << 32) | id;
+    const char *key = tag == TAG_ITEM && lr->item_keys ? rr_intern_key(lr->item_keys, id) : NULL;
+    if (key) who = rr_intern_hash(key) ^ ((uint64_t)tag << 56);
     rr_rng_t r;
-    rr_rng_seed(&r, lr->cfg.seed ^ rr_mix64(((uint64_t)tag << 32) | id));
+    rr_rng_seed(&r, lr->cfg.seed ^ rr_mix64(who));
     for (int k = 0; k < lr->cfg.dim; k++) row[k] = lr->cfg.embed_scale * rr_rng_normal(&r);
 }
 

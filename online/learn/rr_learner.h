@@ -103,6 +103,8 @@ typedef struct rr_learner_s {
     float *st_mlp, *st_items, *st_cats, *st_brands, *st_demo, *st_text;
     /* Item tokens (rr_learner_set_text; NULL: every item's text vector is 0). */
     const rr_text_table_t *tt;
+    /* Item keys (rr_learner_set_item_keys; NULL: rows are seeded by local id). */
+    const rr_intern_t *item_keys;
     uint64_t *item_ready; /* bit set: the row has been initialised */
     uint32_t *sampler;    /* [sampler_size] item ids ∝ interactions^0.75 */
     uint32_t nsampler;    /* filled entries; 0 = sample uniformly */
@@ -149,6 +151,10 @@ void rr_learner_free(rr_learner_t *lr);
 /* Where item tokens come from (the pipeline's text table, which outlives the learner's use of
  * it); NULL = none. An item's text vector is read from it whenever a row is built. */
 void rr_learner_set_text(rr_learner_t *lr, const rr_text_table_t *tt);
+/* Seeds each item's initial row by its key rather than its local id, so that instances which
+ * intern items in different orders start an item from the same row (synced deltas then move
+ * the same vector everywhere). in must outlive the learner. */
+void rr_learner_set_item_keys(rr_learner_t *lr, const rr_intern_t *in);
 
 /* The text vector of item iid (text_dim floats): the mean of its tokens' rows, 0 for an item
  * without tokens. Returns the token count. */

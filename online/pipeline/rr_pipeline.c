@@ -162,6 +162,7 @@ static rr_err_t model_init(rr_pipeline_t *pl, const rr_config_t *cfg)
                                    (size_t)cfg->items_max, errstr, sizeof(errstr));
     if (err) return err;
     rr_learner_set_text(&pl->learner, &pl->text);
+    rr_learner_set_item_keys(&pl->learner, &pl->store.items);
     pl->model_on = 1;
     pl->rec.rerank = rerank;
     pl->rec.retrieve = retrieve;
