@@ -20,6 +20,32 @@ void rr_welford_update(rr_welford_t *w, const float *x, int n)
     }
 }
 
+void rr_welford_merge(rr_welford_t *a, const rr_welford_t *b)
+{
+    if (b->count <= 0) return;
+    if (a->count <= 0) {
+        *a = *b;
+        return;
+    }
+    double na = (double)a->count, nb = (double)b->count, n = na + nb, d = b->mean - a->mean;
+    a->mean += d * nb / n;
+    a->m2 += b->m2 + d * d * na * nb / n;
+    a->count += b->count;
+}
+
+void rr_welford_since(const rr_welford_t *now, const rr_welford_t *then, rr_welford_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    int64_t nb = now->count - then->count;
+    if (nb <= 0) return;
+    double n = (double)now->count, na = (double)then->count;
+    out->count = nb;
+    out->mean = (n * now->mean - na * then->mean) / (double)nb;
+    double d = out->mean - then->mean;
+    out->m2 = now->m2 - then->m2 - d * d * na * (double)nb / n;
+    if (out->m2 < 0.0) out->m2 = 0.0; /* rounding of a set with no spread */
+}
+
 double rr_welford_var(const rr_welford_t *w)
 {
     return w->count < 2 ? 0.0 : w->m2 / (double)w->count;

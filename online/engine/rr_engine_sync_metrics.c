@@ -115,7 +115,7 @@ static void on_sync_get(void *opaque, const rr_http_req_t *req, const char *rest
                       "\"interactions\":%llu,\"cooc_total\":%llu,\"weights\":[",
                       (unsigned long long)d.items, (unsigned long long)d.cooc, d.nitems,
                       (unsigned long long)d.interactions, (unsigned long long)d.cooc_total);
-    for (int r = 0; r < 3; r++)
+    for (size_t r = 0; r < sizeof(d.weights) / sizeof(d.weights[0]); r++)
         rr_metrics_printf(b, "%s[%.17g,%.17g]", r ? "," : "", d.weights[r][0], d.weights[r][1]);
     rr_metrics_printf(b, "]}");
 }

@@ -28,6 +28,12 @@ void rr_sync_region(rr_sync_t *sy, int region, float **w, float **base, size_t *
     if (region == 1 && sy->nhashed)
         *w = pl->learner.params + sy->hashed_at, *base = sy->base + sy->hashed_at, *n = sy->nhashed;
     if (region == 2 && sy->nranker) *w = pl->ranker.params, *base = sy->rbase, *n = sy->nranker;
+    if (region == 3 && sy->nranker) *w = pl->ranker.state, *base = sy->sbase, *n = sy->nranker;
+    if (region == 4 && sy->nmlp_state)
+        *w = pl->learner.state, *base = sy->lbase, *n = sy->nmlp_state;
+    if (region == 5 && sy->nhashed_state)
+        *w = pl->learner.state + sy->hashed_state_at, *base = sy->lbase + sy->hashed_state_at,
+        *n = sy->nhashed_state;
 }
 
 void rr_sync_row_base(rr_sync_t *sy, uint32_t iid)
@@ -36,6 +42,8 @@ void rr_sync_row_base(rr_sync_t *sy, uint32_t iid)
     if (sy->base_ready[iid / 64] & bit) return;
     const float *row = rr_learner_item_row(&sy->pl->learner, iid);
     memcpy(sy->base + sy->items_at + (size_t)iid * sy->dim, row, (size_t)sy->dim * sizeof(float));
+    size_t at = sy->items_state_at + (size_t)iid * sy->row_state;
+    memcpy(sy->lbase + at, sy->pl->learner.state + at, sy->row_state * sizeof(float));
     sy->base_ready[iid / 64] |= bit;
 }
 
@@ -96,16 +104,25 @@ static int alloc_all(rr_sync_t *sy, size_t items_max)
         sy->base = malloc(pl->learner.nparams * sizeof(float));
         if (!sy->base) return -1;
         memcpy(sy->base, pl->learner.params, pl->learner.nparams * sizeof(float));
+        sy->lbase = malloc((pl->learner.nstate ? pl->learner.nstate : 1) * sizeof(float));
+        if (!sy->lbase) return -1;
+        memcpy(sy->lbase, pl->learner.state, pl->learner.nstate * sizeof(float));
     }
     if (sy->nranker) {
         sy->rbase = malloc(sy->nranker * sizeof(float));
-        if (!sy->rbase) return -1;
+        sy->sbase = malloc(sy->nranker * sizeof(float));
+        if (!sy->rbase || !sy->sbase) return -1;
         memcpy(sy->rbase, pl->ranker.params, sy->nranker * sizeof(float));
+        memcpy(sy->sbase, pl->ranker.state, sy->nranker * sizeof(float));
+        memcpy(sy->nbase, pl->ranker.norm, sizeof(sy->nbase));
     }
     widest = sy->nmlp > widest ? sy->nmlp : widest;
     widest = sy->nhashed > widest ? sy->nhashed : widest;
     widest = sy->nranker > widest ? sy->nranker : widest;
     widest = (size_t)sy->dim > widest ? (size_t)sy->dim : widest;
+    widest = sy->nmlp_state > widest ? sy->nmlp_state : widest;
+    widest = sy->nhashed_state > widest ? sy->nhashed_state : widest;
+    widest = sy->row_state > widest ? sy->row_state : widest;
     sy->scratch = malloc(widest * sizeof(float));
     sy->decoded = malloc(widest * sizeof(float));
     return sy->touched && sy->touched_bits && sy->base_ready && sy->listed && sy->scratch &&
@@ -130,6 +147,11 @@ rr_sync_t *rr_sync_new(rr_pipeline_t *pl, rr_sync_quant_t q, char *errstr, size_
         sy->items_at = sy->nmlp;
         sy->hashed_at = sy->items_at + pl->learner.items_max * (size_t)sy->dim;
         sy->nhashed = pl->learner.nparams - sy->hashed_at;
+        sy->nmlp_state = rr_optim_state_floats(pl->learner.cfg.optim, sy->nmlp);
+        sy->hashed_state_at = (size_t)(pl->learner.st_cats - pl->learner.state);
+        sy->nhashed_state = pl->learner.nstate - sy->hashed_state_at;
+        sy->row_state = rr_optim_row_state_floats(pl->learner.cfg.optim, sy->dim);
+        sy->items_state_at = (size_t)(pl->learner.st_items - pl->learner.state);
     }
     if (pl->ranker_on) sy->nranker = pl->ranker.nparams, sy->ranker_steps = pl->ranker.steps;
     if (alloc_all(sy, items_max)) {
@@ -152,6 +174,8 @@ void rr_sync_free(rr_sync_t *sy)
     free(sy->base_ready);
     free(sy->base);
     free(sy->rbase);
+    free(sy->sbase);
+    free(sy->lbase);
     rr_sync_w_free(&sy->w);
     for (int k = 0; k < 3; k++) free(sy->str_stamp[k]), free(sy->str_idx[k]);
     free(sy->listed);
@@ -179,11 +203,14 @@ void rr_sync_rebase(rr_sync_t *sy)
         uint32_t iid = sy->touched[i];
         memcpy(sy->base + sy->items_at + (size_t)iid * sy->dim,
                rr_learner_item_row(&sy->pl->learner, iid), (size_t)sy->dim * sizeof(float));
+        size_t at = sy->items_state_at + (size_t)iid * sy->row_state;
+        memcpy(sy->lbase + at, sy->pl->learner.state + at, sy->row_state * sizeof(float));
         sy->touched_bits[iid / 64] &= ~(1ULL << (iid % 64));
     }
     sy->ntouched = 0;
     sy->trained = 0;
     sy->ranker_steps = sy->nranker ? sy->pl->ranker.steps : 0;
+    memcpy(sy->nbase, sy->pl->ranker.norm, sizeof(sy->nbase));
 }
 
 const rr_sync_stats_t *rr_sync_stats(const rr_sync_t *sy)
@@ -325,6 +352,11 @@ static void write_rows(rr_sync_t *sy, float s)
         rr_sync_w_var(&sy->w, sy->str_idx[0][iid]);
         rr_sync_w_vec(&sy->w, sy->quant, sy->scratch, d, sy->decoded);
         settle(w, base, sy->decoded, d, s);
+        size_t rs = sy->row_state, at = sy->items_state_at + (size_t)iid * rs;
+        float *ws = sy->pl->learner.state + at, *bs = sy->lbase + at;
+        for (size_t k = 0; k < rs; k++) sy->scratch[k] = ws[k] - bs[k];
+        rr_sync_w_vec(&sy->w, sy->quant, sy->scratch, rs, sy->decoded);
+        settle(ws, bs, sy->decoded, rs, 1.0f);
         sy->touched_bits[iid / 64] &= ~(1ULL << (iid % 64));
     }
 }
@@ -375,6 +407,27 @@ static void write_region(rr_sync_t *sy, int region, int changed, float s)
     }
 }
 
+/* The ranker's feature statistics and step count gained since the last publication (the peers
+ * merge them as if they had trained on the rows too); the base takes them. */
+static void write_ranker(rr_sync_t *sy, int moved)
+{
+    rr_ranker_t *rk = &sy->pl->ranker;
+    int nfeat = sy->nranker ? rk->nfeat : 0;
+    rr_sync_w_var(&sy->w, (uint64_t)nfeat);
+    for (int k = 0; k < nfeat; k++) {
+        rr_welford_t d;
+        rr_welford_since(&rk->norm[k], &sy->nbase[k], &d);
+        if (!moved) d.count = 0;
+        rr_sync_w_var(&sy->w, (uint64_t)d.count);
+        if (!d.count) continue;
+        rr_sync_w_f64(&sy->w, d.mean);
+        rr_sync_w_f64(&sy->w, d.m2);
+        sy->nbase[k] = rk->norm[k];
+    }
+    rr_sync_w_var(&sy->w, sy->nranker ? rk->steps - sy->ranker_steps : 0);
+    sy->ranker_steps = sy->nranker ? rk->steps : 0;
+}
+
 static void write_header(rr_sync_t *sy)
 {
     rr_sync_w_bytes(&sy->w, RR_SYNC_MAGIC, 4);
@@ -383,6 +436,9 @@ static void write_header(rr_sync_t *sy)
     rr_sync_w_var(&sy->w, sy->nmlp);
     rr_sync_w_var(&sy->w, sy->nhashed);
     rr_sync_w_var(&sy->w, sy->nranker);
+    rr_sync_w_var(&sy->w, sy->nmlp_state);
+    rr_sync_w_var(&sy->w, sy->nhashed_state);
+    rr_sync_w_var(&sy->w, sy->row_state);
 }
 
 rr_err_t rr_sync_publish(rr_sync_t *sy, const rr_sync_merge_t *m, const uint8_t **buf, size_t *len)
@@ -401,10 +457,13 @@ rr_err_t rr_sync_publish(rr_sync_t *sy, const rr_sync_merge_t *m, const uint8_t 
     write_rows(sy, m->rows);
     /* The MLP and hashed rows move only by training, the ranker by its own steps. */
     int ranker_moved = sy->nranker && sy->pl->ranker.steps != sy->ranker_steps;
-    sy->ranker_steps = sy->nranker ? sy->pl->ranker.steps : 0;
     write_region(sy, 0, sy->trained, m->dense);
     write_region(sy, 1, sy->trained, m->rows);
     write_region(sy, 2, ranker_moved, m->dense);
+    write_region(sy, 3, ranker_moved, 1.0f); /* squared gradients add, whatever the rule */
+    write_region(sy, 4, sy->trained, 1.0f);
+    write_region(sy, 5, sy->trained, 1.0f);
+    write_ranker(sy, ranker_moved);
     sy->stats.hits_sent += sy->nhits;
     sy->stats.rows_sent += sy->ntouched;
     sy->nhits = sy->nrecent = sy->ntouched = 0;

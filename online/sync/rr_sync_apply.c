@@ -52,8 +52,11 @@ static int read_header(apply_t *a)
     if (a->quant > RR_SYNC_INT8) return -1;
     uint64_t dim = rr_sync_r_var(&a->r), nmlp = rr_sync_r_var(&a->r);
     uint64_t nhashed = rr_sync_r_var(&a->r), nranker = rr_sync_r_var(&a->r);
+    uint64_t nmlp_state = rr_sync_r_var(&a->r), nhashed_state = rr_sync_r_var(&a->r);
+    uint64_t row_state = rr_sync_r_var(&a->r);
     if (dim != (uint64_t)sy->dim || nmlp != sy->nmlp || nhashed != sy->nhashed ||
-        nranker != sy->nranker)
+        nranker != sy->nranker || nmlp_state != sy->nmlp_state ||
+        nhashed_state != sy->nhashed_state || row_state != sy->row_state)
         return -1; /* another model shape: nothing of it can be merged */
     return a->r.failed ? -1 : 0;
 }
@@ -143,6 +146,8 @@ static int read_rows(apply_t *a)
     for (uint64_t i = 0; i < n && !a->r.failed; i++) {
         uint64_t key = r_idx(a);
         rr_sync_r_vec(&a->r, a->quant, sy->decoded, (size_t)sy->dim);
+        float acc[RR_SYNC_ROW_STATE_MAX];
+        rr_sync_r_vec(&a->r, a->quant, acc, sy->row_state);
         if (!a->apply || a->r.failed) continue;
         uint32_t iid = item_of(a, key);
         if (iid == RR_INTERN_NONE || iid >= sy->pl->learner.items_max) continue;
@@ -150,6 +155,8 @@ static int read_rows(apply_t *a)
         float *w = rr_learner_item_row(&sy->pl->learner, iid);
         add_scaled(w, sy->base + sy->items_at + (size_t)iid * sy->dim, sy->decoded, (size_t)sy->dim,
                    a->m.rows);
+        size_t at = sy->items_state_at + (size_t)iid * sy->row_state;
+        add_scaled(sy->pl->learner.state + at, sy->lbase + at, acc, sy->row_state, 1.0f);
     }
     return a->r.failed ? -1 : 0;
 }
@@ -167,8 +174,39 @@ static int read_region(apply_t *a, int region)
         rr_sync_r_vec(&a->r, a->quant, a->sy->decoded, len);
         if (a->apply && !a->r.failed)
             add_scaled(w + at, base + at, a->sy->decoded, len,
-                       region == 1 ? a->m.rows : a->m.dense);
+                       region >= 3   ? 1.0f
+                       : region == 1 ? a->m.rows
+                                     : a->m.dense);
         at += len;
+    }
+    return a->r.failed ? -1 : 0;
+}
+
+/* The peer's feature statistics merge into ours and our base (not ours to publish again); its
+ * steps count as the model's, for the warm-up and the thinning that read them. */
+static int read_ranker(apply_t *a)
+{
+    rr_sync_t *sy = a->sy;
+    rr_ranker_t *rk = &sy->pl->ranker;
+    uint64_t nfeat = rr_sync_r_var(&a->r);
+    if (nfeat != (uint64_t)(sy->nranker ? rk->nfeat : 0)) return -1;
+    for (uint64_t k = 0; k < nfeat && !a->r.failed; k++) {
+        rr_welford_t d = {0, 0.0, 0.0};
+        d.count = (int64_t)rr_sync_r_var(&a->r);
+        if (d.count < 0) return -1;
+        if (!d.count) continue;
+        d.mean = rr_sync_r_f64(&a->r);
+        d.m2 = rr_sync_r_f64(&a->r);
+        if (!(d.m2 >= 0.0) || d.mean != d.mean) return -1;
+        if (!a->apply || a->r.failed) continue;
+        rr_welford_merge(&rk->norm[k], &d);
+        rr_welford_merge(&sy->nbase[k], &d);
+    }
+    uint64_t steps = rr_sync_r_var(&a->r);
+    if (a->apply && !a->r.failed && nfeat) {
+        rk->steps += steps;
+        sy->ranker_steps += steps;
+        rr_ranker_restored(rk);
     }
     return a->r.failed ? -1 : 0;
 }
@@ -179,6 +217,7 @@ static int read_all(apply_t *a)
         return -1;
     for (int r = 0; r < RR_SYNC_REGIONS; r++)
         if (read_region(a, r)) return -1;
+    if (read_ranker(a)) return -1;
     return a->r.p == a->r.end ? 0 : -1; /* nothing may follow */
 }
 

@@ -4,15 +4,20 @@
  *   strings: n, then n × (len, bytes)          item keys, category and brand names
  *   catalog: n × (item key, category + 1, brand + 1, f32 price)   0 = none / unknown
  *   hits:    n × (item key, u8 type, zig-zag ts − previous ts, 3 segments, nrecent, keys)
- *   rows:    n × (item key, vector of dim)     item embedding rows, W − base
- *   dense:   for MLP, hashed rows, ranker: nruns × (skip, len, vector of len)
+ *   rows:    n × (item key, vector of dim, vector of row state)   item rows and their
+ *            optimiser state, W − base
+ *   dense:   for MLP, hashed rows, ranker, ranker's Adagrad state: nruns × (skip, len, vector)
+ *   ranker:  nfeat, then per feature the Welford statistics of the rows trained since:
+ *            count (0: nothing, no more), f64 mean, f64 m2; then the steps taken since
  * A vector is f32, f16 or int8 (f32 scale first) as the header's quant says. */
 #ifndef RR_SYNC_INTERNAL_H
 #define RR_SYNC_INTERNAL_H
 #include "rr_sync.h"
 
-#define RR_SYNC_MAGIC   "RRS\1"
-#define RR_SYNC_REGIONS 3 /* MLP, hashed rows, ranker */
+#define RR_SYNC_MAGIC         "RRS\2"
+#define RR_SYNC_ROW_STATE_MAX (2 * RR_LEARNER_MAX_DIM + 1) /* Adam's, the widest */
+#define RR_SYNC_REGIONS                                                                            \
+    6 /* MLP, hashed rows, ranker; the optimiser state of ranker, MLP, hashed rows */
 
 typedef struct rr_sync_hit_s {
     int64_t ts_ms;
@@ -55,6 +60,11 @@ struct rr_sync_s {
     /* Weights at the last publication (plus every peer delta applied since). */
     float *base;  /* [learner nparams]; item rows valid where base_ready */
     float *rbase; /* [nranker] */
+    float *sbase; /* [nranker] the ranker's optimiser state */
+    float *lbase; /* [learner nstate] the learner's optimiser state (MLP and hashed parts) */
+    size_t nmlp_state, hashed_state_at, nhashed_state;
+    size_t row_state, items_state_at;        /* an item row's optimiser floats, where they start */
+    rr_welford_t nbase[RR_RANKER_MAX_FEATS]; /* the ranker's feature statistics */
     /* Encoding. */
     rr_sync_writer_t w;
     uint32_t stamp;                      /* publication count: marks below are valid if equal */

@@ -64,6 +64,15 @@ void rr_sync_w_f32(rr_sync_writer_t *w, float v)
     rr_sync_w_bytes(w, b, 4);
 }
 
+void rr_sync_w_f64(rr_sync_writer_t *w, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    uint8_t b[8];
+    for (int k = 0; k < 8; k++) b[k] = (uint8_t)(u >> (8 * k));
+    rr_sync_w_bytes(w, b, 8);
+}
+
 uint16_t rr_sync_f16_of(float f)
 {
     uint32_t x;
@@ -183,6 +192,17 @@ float rr_sync_r_f32(rr_sync_reader_t *r)
     float f;
     memcpy(&f, &u, 4);
     return f;
+}
+
+double rr_sync_r_f64(rr_sync_reader_t *r)
+{
+    const uint8_t *b = rr_sync_r_bytes(r, 8);
+    if (!b) return 0;
+    uint64_t u = 0;
+    for (int k = 0; k < 8; k++) u |= (uint64_t)b[k] << (8 * k);
+    double d;
+    memcpy(&d, &u, 8);
+    return d;
 }
 
 void rr_sync_r_vec(rr_sync_reader_t *r, rr_sync_quant_t q, float *out, size_t n)

@@ -27,6 +27,7 @@ void rr_sync_w_u8(rr_sync_writer_t *w, uint8_t v);
 void rr_sync_w_var(rr_sync_writer_t *w, uint64_t v);
 void rr_sync_w_svar(rr_sync_writer_t *w, int64_t v); /* zig-zag */
 void rr_sync_w_f32(rr_sync_writer_t *w, float v);
+void rr_sync_w_f64(rr_sync_writer_t *w, double v);
 /* Writes n values in q; decoded[k] gets what rr_sync_r_vec will read back (may alias v). */
 void rr_sync_w_vec(rr_sync_writer_t *w, rr_sync_quant_t q, const float *v, size_t n,
                    float *decoded);
@@ -35,6 +36,7 @@ uint8_t rr_sync_r_u8(rr_sync_reader_t *r);
 uint64_t rr_sync_r_var(rr_sync_reader_t *r);
 int64_t rr_sync_r_svar(rr_sync_reader_t *r);
 float rr_sync_r_f32(rr_sync_reader_t *r);
+double rr_sync_r_f64(rr_sync_reader_t *r);
 /* n bytes in place (NULL when fewer remain). */
 const uint8_t *rr_sync_r_bytes(rr_sync_reader_t *r, size_t n);
 /* Reads n values written by rr_sync_w_vec in q into out. */

@@ -49,4 +49,38 @@ static void test_large_offset(void)
     }
 }
 
-RR_TEST_MAIN(RR_TEST(test_textbook), RR_TEST(test_large_offset))
+/* Two instances each fed part of a stream, merged, equal one fed all of it; and what was added
+ * since a snapshot, merged back onto the snapshot, gives the whole again. */
+static void test_merge_since(void)
+{
+    enum { N = 3000 };
+    rr_rng_t rng;
+    rr_rng_seed(&rng, 9);
+    rr_welford_t all[1], a[1], b[1], snap[1], part[1], back[1];
+    rr_welford_reset(all, 1);
+    rr_welford_reset(a, 1);
+    rr_welford_reset(b, 1);
+    rr_welford_merge(a, b); /* an empty b changes nothing */
+    CHECK_INT(a->count, 0);
+    for (int k = 0; k < N; k++) {
+        float x = 50.0f + 3.0f * rr_rng_normal(&rng) + (k % 7 == 0 ? 40.0f : 0.0f);
+        rr_welford_update(all, &x, 1);
+        rr_welford_update(k % 3 ? a : b, &x, 1);
+        if (k == N / 2) *snap = *all;
+    }
+    rr_welford_merge(a, b);
+    CHECK_INT(a->count, N);
+    CHECK_NEAR(a->mean, all->mean, 1e-9 * all->mean);
+    CHECK_NEAR(a->m2, all->m2, 1e-9 * all->m2);
+    rr_welford_since(all, snap, part);
+    CHECK_INT(part->count, N - N / 2 - 1);
+    *back = *snap;
+    rr_welford_merge(back, part);
+    CHECK_INT(back->count, N);
+    CHECK_NEAR(back->mean, all->mean, 1e-9 * all->mean);
+    CHECK_NEAR(back->m2, all->m2, 1e-9 * all->m2);
+    rr_welford_since(all, all, part);
+    CHECK_INT(part->count, 0);
+}
+
+RR_TEST_MAIN(RR_TEST(test_textbook), RR_TEST(test_large_offset), RR_TEST(test_merge_since))

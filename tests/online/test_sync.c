@@ -212,6 +212,39 @@ static void check_close_weights(const rr_pipeline_t *a, const rr_pipeline_t *b)
     CHECK(a->learner.flushes > 0 && b->learner.flushes > 0 && a->ranker.steps > 0);
 }
 
+/* What the optimisers and the ranker's standardisation learned is shared as well: one step
+ * count, the statistics of both halves' training rows, the same Adagrad sums; and an item's
+ * row starts from its key, so both hold the same row for it. */
+static void check_close_state(const rr_pipeline_t *a, const rr_pipeline_t *b)
+{
+    CHECK(a->ranker.steps == b->ranker.steps);
+    for (int k = 0; k < a->ranker.nfeat; k++) {
+        CHECK(a->ranker.norm[k].count == b->ranker.norm[k].count);
+        CHECK_NEAR(a->ranker.norm[k].mean, b->ranker.norm[k].mean,
+                   1e-9 * (1 + fabs(a->ranker.norm[k].mean)));
+        CHECK_NEAR(a->ranker.norm[k].m2, b->ranker.norm[k].m2, 1e-9 * (1 + a->ranker.norm[k].m2));
+    }
+    CHECK(a->ranker.norm[0].count > 0);
+    double worst = 0, moved = 0;
+    for (size_t k = 0; k < a->ranker.nparams; k++)
+        worst = fmax(worst, fabs(a->ranker.state[k] - b->ranker.state[k]));
+    for (size_t k = 0; k < a->learner.mlp.nparams; k++) {
+        worst = fmax(worst, fabs(a->learner.state[k] - b->learner.state[k]));
+        moved = fmax(moved, a->learner.state[k]);
+    }
+    CHECK(worst < 1e-4 && moved > 0);
+    int rows = 0;
+    for (int i = 0; i < NITEMS; i++) {
+        uint32_t x = item_of(a, i), y = item_of(b, i);
+        if (x == RR_INTERN_NONE || y == RR_INTERN_NONE) continue;
+        const float *ra = rr_learner_item_row((rr_learner_t *)&a->learner, x);
+        const float *rb = rr_learner_item_row((rr_learner_t *)&b->learner, y);
+        for (int k = 0; k < a->learner.cfg.dim; k++) CHECK(fabs(ra[k] - rb[k]) < 1e-5);
+        rows++;
+    }
+    CHECK(rows > NITEMS / 2);
+}
+
 static void check_two_halves(pair_t *p);
 
 static void test_two_halves_agree(void)
@@ -236,6 +269,7 @@ static void check_two_halves(pair_t *p)
     check_same_items(&p->pl[0], &p->pl[1]);
     check_same_top(&p->pl[0], &p->pl[1]);
     check_close_weights(&p->pl[0], &p->pl[1]);
+    check_close_state(&p->pl[0], &p->pl[1]);
     uint64_t interactions = 0; /* impressions are not item hits */
     for (uint32_t i = 0; i < rr_intern_bound(&p->pl[0].store.items); i++)
         interactions += p->pl[0].store.item[i].interactions;
