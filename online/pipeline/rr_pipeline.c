@@ -495,6 +495,26 @@ static void text_from_event(rr_pipeline_t *pl, uint32_t iid, const rr_event_t *e
     rr_text_item_set(&pl->text, iid, &msg);
 }
 
+/* Test, then train: the event scored against the user's list, then learned. */
+static void learn_event(rr_pipeline_t *pl, uint32_t uid, uint32_t iid, const rr_event_t *ev)
+{
+    int target = preq_score(pl, uid, iid);
+    if (pl->ranker_on && target && rank_sampled(pl, uid, iid)) rank_train(pl, uid, iid);
+    if (pl->model_on) model_train(pl, uid, iid, ev);
+}
+
+/* The shared item side, against the user's recent items before the event. */
+static rr_err_t item_side(rr_pipeline_t *pl, uint32_t uid, uint32_t iid, const rr_event_t *ev)
+{
+    uint32_t recent[64];
+    rr_item_hit_t hit = {iid, ev->type, ev->ts_ms, {0}, recent, 0};
+    hit.nrecent = rr_store_recent(&pl->store, uid, recent);
+    rr_segpop_segments(&pl->portrait.user[uid], hit.seg);
+    rr_err_t err = rr_pipeline_item_hit(pl, &hit);
+    if (pl->hooks.on_item_hit) pl->hooks.on_item_hit(pl->hooks.opaque, &hit);
+    return err;
+}
+
 static rr_err_t apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid)
 {
     if (rr_dedupe_seen(&pl->dedupe, ev->event_id)) {
@@ -526,16 +546,9 @@ static rr_err_t apply(rr_pipeline_t *pl, const rr_event_t *ev, uint32_t *uid)
         rr_store_touch(&pl->store, *uid, RR_INTERN_NONE, ev);
         return RR_OK;
     }
-    int target = preq_score(pl, *uid, iid);
-    if (pl->ranker_on && target && rank_sampled(pl, *uid, iid)) rank_train(pl, *uid, iid);
-    if (pl->model_on) model_train(pl, *uid, iid, ev);
+    if (!pl->users_only) learn_event(pl, *uid, iid, ev);
     rr_portrait_update(&pl->portrait, &pl->store, *uid, iid, w, ev->ts_ms);
-    uint32_t recent[64];
-    rr_item_hit_t hit = {iid, ev->type, ev->ts_ms, {0}, recent, 0};
-    hit.nrecent = rr_store_recent(&pl->store, *uid, recent);
-    rr_segpop_segments(&pl->portrait.user[*uid], hit.seg);
-    err = rr_pipeline_item_hit(pl, &hit);
-    if (pl->hooks.on_item_hit) pl->hooks.on_item_hit(pl->hooks.opaque, &hit);
+    if (!pl->users_only) err = item_side(pl, *uid, iid, ev);
     rr_store_touch_user(&pl->store, *uid, iid, ev);
     return err;
 }

@@ -118,6 +118,10 @@ typedef struct rr_pipeline_s {
     void (*on_drop)(void *opaque, const char *user_id);
     void *drop_opaque;
     rr_pipeline_hooks_t hooks;
+    /* Set while applying input whose shared-state part a peer's delta already carried here (a
+     * partition handed over: rr_engine_sync.c): the event changes its user only — no item-side
+     * update, no training, no prequential count — as the peer did those once for everyone. */
+    int users_only;
     char terms_text[RR_TEXT_TERMS * (RR_TEXT_TOKEN_MAX + 8)]; /* rr_pipeline_portrait_text */
 } rr_pipeline_t;
 
