@@ -2,8 +2,10 @@
  * merged, both at the same instants (every sync.interval_ms, before each checkpoint, at a
  * revocation and at a graceful stop); see rr_engine_sync.h. A message's value is an envelope,
  * then rr_sync_publish's bytes; the envelope, little-endian:
- *   "RRE" 1 | u64 nonce (the publishing process's, new at every start) | u64 its event-time
- *   clock (ms) | u32 n | n × (u32 events partition, u64 next offset): the input it covers.
+ *   "RRE" 2 | u64 nonce (the publishing process's, new at every start) | u64 its event-time
+ *   clock (ms) | u64 hash of its events topic's name | u32 n | n × (u32 events partition, u64
+ *   next offset): the input it covers (partitions of that topic; "RRE" 1 lacks the hash and
+ *   is read as covering an unknown topic).
  * Loop thread only. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,18 +16,19 @@
 #include "rr_engine_internal.h"
 #include "rr_log.h"
 
-#define ENVELOPE     24   /* the fixed part, before the partitions */
+#define ENVELOPE     32   /* the fixed part, before the partitions ("RRE" 1: 24) */
 #define FLUSH_MS     5000 /* at stop, how long the last delta may take to reach the broker */
 #define FLUSH_POLL   20
 #define GATE_POLL    20    /* ms between checks that the reader caught up, at start */
 #define GATE_MS      30000 /* then input flows anyway */
-#define SYNC_VERSION 1
+#define SYNC_VERSION 2     /* 1 lacks the peers' coverage, read as none */
 
 static const rr_sync_merge_t SUM = {1.0f, 1.0f}; /* the engine's only rule (config doc) */
 
 typedef struct envelope_s {
     uint64_t nonce;
     int64_t ts_ms;
+    uint64_t topic; /* rr_intern_hash of the events topic's name, 0 unknown */
     uint32_t nparts;
     const uint8_t *parts; /* nparts × (u32, u64) */
     size_t at;            /* where the delta starts */
@@ -34,14 +37,23 @@ typedef struct envelope_s {
 static int envelope_parse(const void *value, size_t len, envelope_t *e)
 {
     const uint8_t *buf = value;
-    if (!buf || len < ENVELOPE || memcmp(buf, "RRE\1", 4) != 0) return -1;
+    if (!buf || len < 24 || memcmp(buf, "RRE", 3) != 0 || (buf[3] != 1 && buf[3] != 2)) return -1;
+    size_t fixed = buf[3] == 1 ? 24 : ENVELOPE;
+    if (len < fixed) return -1;
     e->nonce = rr_ckpt_get_le64(buf + 4);
     e->ts_ms = (int64_t)rr_ckpt_get_le64(buf + 12);
-    e->nparts = rr_ckpt_get_le32(buf + 20);
-    if (e->nparts > RR_ENGINE_MAXPARTS || len < ENVELOPE + 12 * (size_t)e->nparts) return -1;
-    e->parts = buf + ENVELOPE;
-    e->at = ENVELOPE + 12 * (size_t)e->nparts;
+    e->topic = fixed == ENVELOPE ? rr_ckpt_get_le64(buf + 20) : 0;
+    e->nparts = rr_ckpt_get_le32(buf + fixed - 4);
+    if (e->nparts > RR_ENGINE_MAXPARTS || len < fixed + 12 * (size_t)e->nparts) return -1;
+    e->parts = buf + fixed;
+    e->at = fixed + 12 * (size_t)e->nparts;
     return 0;
+}
+
+static uint64_t events_topic_hash(const rr_engine_t *en)
+{
+    uint64_t h = rr_intern_hash(en->cfg.topic_events);
+    return h ? h : 1; /* 0 means unknown */
 }
 
 /* ---- publishing ---- */
@@ -70,10 +82,11 @@ static size_t write_envelope(rr_engine_t *en, size_t room)
         if (!buf) return 0;
         es->out = buf, es->out_cap = head + room;
     }
-    memcpy(es->out, "RRE\1", 4);
+    memcpy(es->out, "RRE\2", 4);
     rr_ckpt_put_le64(es->out + 4, es->nonce);
     rr_ckpt_put_le64(es->out + 12, (uint64_t)en->pl.portrait.now_ms);
-    rr_ckpt_put_le32(es->out + 20, n);
+    rr_ckpt_put_le64(es->out + 20, events_topic_hash(en));
+    rr_ckpt_put_le32(es->out + 28, n);
     uint8_t *at = es->out + ENVELOPE;
     for (int p = 0; p < RR_ENGINE_MAXPARTS; p++) {
         if (en->part_state[p] != RR_PART_OWNED || en->next_off[0][p] < 0) continue;
@@ -175,6 +188,21 @@ static void note_covered(rr_engine_t *en, const envelope_t *e)
     }
 }
 
+/* A peer's delta names the input it covers, which it owned then: should a partition of it come
+ * here later, restored from a state older than that (its owner died between its last state
+ * and its last delta), the replay of the difference must not count or learn it again. Noted
+ * when read, as the delta is merged at the next instant at the latest. */
+static void note_peer_covered(rr_engine_t *en, const envelope_t *e)
+{
+    rr_engine_sync_t *es = &en->sync;
+    if (e->topic != events_topic_hash(en)) return; /* another topic's partitions */
+    for (uint32_t i = 0; i < e->nparts; i++) {
+        uint32_t p = rr_ckpt_get_le32(e->parts + 12 * i);
+        int64_t off = (int64_t)rr_ckpt_get_le64(e->parts + 12 * i + 4);
+        if (p < RR_ENGINE_MAXPARTS && off > es->peer_covered[p]) es->peer_covered[p] = off;
+    }
+}
+
 void rr_engine_sync_before_event(rr_engine_t *en, int32_t p, int64_t offset)
 {
     rr_engine_sync_t *es = &en->sync;
@@ -182,6 +210,8 @@ void rr_engine_sync_before_event(rr_engine_t *en, int32_t p, int64_t offset)
     if (es->window[p] && offset >= es->covered[p]) window_close(en, p);
     rr_sync_mute(es->sy, offset < es->covered[p]);
     es->replayed += offset < es->covered[p];
+    en->pl.users_only = offset < es->peer_covered[p];
+    es->handed += (uint64_t)en->pl.users_only;
 }
 
 void rr_engine_sync_after_event(rr_engine_t *en, int32_t p, int64_t offset)
@@ -189,6 +219,7 @@ void rr_engine_sync_after_event(rr_engine_t *en, int32_t p, int64_t offset)
     rr_engine_sync_t *es = &en->sync;
     if (!es->sy || p < 0 || p >= RR_ENGINE_MAXPARTS) return;
     rr_sync_mute(es->sy, 0);
+    en->pl.users_only = 0;
     if (es->window[p] && offset + 1 >= es->covered[p]) window_close(en, p);
 }
 
@@ -228,6 +259,7 @@ static void on_sync_message(void *opaque, const rr_msg_t *msg)
     int mine = parsed && e.nonce == es->nonce;
     if (own) note_own(en, msg, mine);
     if (own && parsed && !mine) note_covered(en, &e);
+    if (!own && parsed) note_peer_covered(en, &e);
     if (es->npending == es->pending_cap) {
         size_t cap = es->pending_cap ? 2 * es->pending_cap : 16;
         rr_engine_peer_delta_t *p = realloc(es->pending, cap * sizeof(*p));
@@ -337,7 +369,8 @@ void rr_engine_sync_init(rr_engine_t *en, rr_err_t (*start_input)(rr_engine_t *e
     en->sync.start_input = start_input;
     for (int p = 0; p < RR_ENGINE_SYNC_PARTS; p++)
         en->sync.applied_off[p] = en->sync.start_off[p] = -1;
-    for (int p = 0; p < RR_ENGINE_MAXPARTS; p++) en->sync.covered[p] = -1;
+    for (int p = 0; p < RR_ENGINE_MAXPARTS; p++)
+        en->sync.covered[p] = en->sync.peer_covered[p] = -1;
 }
 
 int rr_engine_sync_gating(const rr_engine_t *en)
@@ -447,7 +480,34 @@ void rr_engine_sync_free(rr_engine_t *en)
 }
 
 /* ---- checkpoints: SYNC/0 = u32 version, u32 name length, the writer's sync.instance, u32
- * count, count × (u32 sync partition, u64 next offset merged) ---- */
+ * count, count × (u32 sync partition, u64 next offset merged), then (version 2) u32 count,
+ * count × (u32 events partition, u64 next offset the peers' deltas cover): a restart in the
+ * middle of a handed-over partition's users-only replay must finish it the same way ---- */
+
+static rr_err_t save_peer_covered(const rr_engine_sync_t *es, rr_ckpt_writer_t *w)
+{
+    uint32_t n = 0;
+    for (int p = 0; p < RR_ENGINE_MAXPARTS; p++) n += es->peer_covered[p] >= 0;
+    rr_err_t err = rr_ckpt_write_u32(w, n);
+    for (int p = 0; p < RR_ENGINE_MAXPARTS && !err; p++) {
+        if (es->peer_covered[p] < 0) continue;
+        err = rr_ckpt_write_u32(w, (uint32_t)p);
+        if (!err) err = rr_ckpt_write_u64(w, (uint64_t)es->peer_covered[p]);
+    }
+    return err;
+}
+
+static rr_err_t load_peer_covered(rr_engine_sync_t *es, rr_ckpt_cursor_t *c)
+{
+    uint32_t n = rr_ckpt_read_u32(c);
+    for (uint32_t i = 0; i < n && !c->err; i++) {
+        uint32_t p = rr_ckpt_read_u32(c);
+        uint64_t off = rr_ckpt_read_u64(c);
+        if (c->err || p >= RR_ENGINE_MAXPARTS) return RR_E(DECODE);
+        es->peer_covered[p] = (int64_t)off;
+    }
+    return c->err ? RR_E(DECODE) : RR_OK;
+}
 
 rr_err_t rr_engine_sync_save(const rr_engine_t *en, rr_ckpt_writer_t *w)
 {
@@ -466,6 +526,7 @@ rr_err_t rr_engine_sync_save(const rr_engine_t *en, rr_ckpt_writer_t *w)
         err = rr_ckpt_write_u32(w, (uint32_t)p);
         if (!err) err = rr_ckpt_write_u64(w, (uint64_t)es->applied_off[p]);
     }
+    if (!err) err = save_peer_covered(es, w);
     return err ? err : rr_ckpt_section_end(w);
 }
 
@@ -480,7 +541,7 @@ rr_err_t rr_engine_sync_load(rr_engine_t *en, const rr_ckpt_reader_t *r)
     uint32_t version = rr_ckpt_read_u32(&c), name_len = rr_ckpt_read_u32(&c);
     const char *name = name_len < sizeof(es->writer) ? rr_ckpt_read_bytes(&c, name_len) : NULL;
     uint32_t n = rr_ckpt_read_u32(&c);
-    if (version != SYNC_VERSION || !name) return RR_E(DECODE);
+    if (version < 1 || version > SYNC_VERSION || !name) return RR_E(DECODE);
     memcpy(es->writer, name, name_len);
     es->writer[name_len] = '\0';
     for (uint32_t i = 0; i < n && !c.err; i++) {
@@ -489,5 +550,6 @@ rr_err_t rr_engine_sync_load(rr_engine_t *en, const rr_ckpt_reader_t *r)
         if (c.err || p >= RR_ENGINE_SYNC_PARTS) return RR_E(DECODE);
         es->start_off[p] = es->applied_off[p] = (int64_t)off;
     }
+    if (!c.err && version >= 2) return load_peer_covered(es, &c);
     return c.err ? RR_E(DECODE) : RR_OK;
 }

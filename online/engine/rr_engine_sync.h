@@ -53,6 +53,12 @@ typedef struct rr_engine_sync_s {
     uint8_t window[RR_ENGINE_MAXPARTS];
     int windows, gating;
     uint64_t gate_deadline, replayed;
+    /* Input another instance's deltas carried (note_peer_covered): per events partition, the
+     * next offset they cover (-1 none). A partition handed over here replays input below it
+     * for its users only (rr_pipeline_t.users_only): the item side and the learning came with
+     * the deltas. handed: events so applied. */
+    int64_t peer_covered[RR_ENGINE_MAXPARTS];
+    uint64_t handed;
     /* Called once the gate opens: starts the group consumer (the engine's, given at init, so
      * sync does not call back into the engine's start-up). */
     rr_err_t (*start_input)(struct rr_engine_s *en);

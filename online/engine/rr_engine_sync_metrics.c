@@ -70,11 +70,11 @@ int rr_engine_sync_view(const rr_engine_t *en, rr_engine_sync_view_t *v)
     return 1;
 }
 
-static void json_offsets(rr_metrics_buf_t *b, const int64_t *off)
+static void json_offsets(rr_metrics_buf_t *b, const int64_t *off, int nparts)
 {
     int first = 1;
     rr_metrics_printf(b, "{");
-    for (int p = 0; p < RR_ENGINE_SYNC_PARTS; p++) {
+    for (int p = 0; p < nparts; p++) {
         if (off[p] < 0) continue;
         rr_metrics_printf(b, "%s\"%d\":%lld", first ? "" : ",", p, (long long)off[p]);
         first = 0;
@@ -99,17 +99,20 @@ static void on_sync_get(void *opaque, const rr_http_req_t *req, const char *rest
     rr_metrics_buf_t *b = resp->body;
     rr_metrics_printf(b, "{\"instance\":");
     rr_metrics_json_str(b, es->instance);
-    rr_metrics_printf(
-        b,
-        ",\"published\":%llu,\"applied\":%llu,\"own_read\":%llu,\"twins\":%llu,"
-        "\"replayed\":%llu,\"pending\":%zu,"
-        "\"events_total\":%llu,\"targets\":%llu,\"hits10\":%llu,"
-        "\"applied_offsets\":",
-        (unsigned long long)ss->published, (unsigned long long)ss->applied,
-        (unsigned long long)es->own_read, (unsigned long long)es->twins,
-        (unsigned long long)es->replayed, es->npending, (unsigned long long)en->pl.events_total,
-        (unsigned long long)en->pl.preq.targets, (unsigned long long)en->pl.preq.hits10);
-    json_offsets(b, es->applied_off);
+    rr_metrics_printf(b,
+                      ",\"published\":%llu,\"applied\":%llu,\"own_read\":%llu,\"twins\":%llu,"
+                      "\"replayed\":%llu,\"handed_over\":%llu,\"pending\":%zu,"
+                      "\"events_total\":%llu,\"targets\":%llu,\"hits10\":%llu,"
+                      "\"applied_offsets\":",
+                      (unsigned long long)ss->published, (unsigned long long)ss->applied,
+                      (unsigned long long)es->own_read, (unsigned long long)es->twins,
+                      (unsigned long long)es->replayed, (unsigned long long)es->handed,
+                      es->npending, (unsigned long long)en->pl.events_total,
+                      (unsigned long long)en->pl.preq.targets,
+                      (unsigned long long)en->pl.preq.hits10);
+    json_offsets(b, es->applied_off, RR_ENGINE_SYNC_PARTS);
+    rr_metrics_printf(b, ",\"peer_covered\":");
+    json_offsets(b, es->peer_covered, RR_ENGINE_MAXPARTS);
     rr_metrics_printf(b,
                       ",\"items_digest\":\"%016llx\",\"cooc_digest\":\"%016llx\",\"items\":%zu,"
                       "\"interactions\":%llu,\"cooc_total\":%llu,\"weights\":[",
