@@ -179,7 +179,7 @@ static const rr_config_prop_t props[] = {
      "messages sent): the embedded broker keeps 5 MiB per partition; 0 = messages only"},
     {"stats.interval_ms", N(stats_interval_ms), "1000", 10, 1e7, 0,
      "period of rtrec:stats and rtrec:trending updates"},
-    {"sync.interval_ms", N(sync_interval_ms), "10000", 0, 1e9, 0,
+    {"sync.interval_ms", N(sync_interval_ms), "1000", 0, 1e9, 0,
      "period at which instances exchange what they learned (the shared model, co-occurrence, "
      "trending, catalog): event time in `rtrec eval --instances`, wall-clock time in `rtrec "
      "run` with sync.enabled=1; 0 = never (the engine then neither publishes nor applies)"},
