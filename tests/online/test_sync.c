@@ -390,6 +390,34 @@ static void test_orders_exact(void)
     pair_free(&p);
 }
 
+/* With int8, snapping to the shared base keeps what quantisation lost: after a round, a's
+ * weights differ from its base by exactly that (the next delta's share), and once synced its
+ * base is the shared one, equal to b's. */
+static void test_quant_remainder(void)
+{
+    pair_t p;
+    pair_init(&p, RR_SYNC_INT8);
+    pair_run(&p, 25);
+    pair_sync(&p);
+    CHECK(p.sy[0]->synced && p.sy[1]->synced);
+    double kept = 0;
+    for (int r = 0; r < 6; r++) {
+        float *w, *base, *wb, *baseb;
+        int64_t *fix, *fixb;
+        size_t n, nb;
+        rr_sync_region(p.sy[0], r, &w, &base, &fix, &n);
+        rr_sync_region(p.sy[1], r, &wb, &baseb, &fixb, &nb);
+        CHECK(n == nb && memcmp(fix, fixb, n * sizeof(int64_t)) == 0);
+        for (size_t k = 0; k < n; k++) {
+            CHECK(memcmp(&base[k], &baseb[k], sizeof(float)) == 0);
+            CHECK(base[k] == rr_sync_float_of(fix[k]));
+            kept += fabs((double)w[k] - base[k]);
+        }
+    }
+    CHECK(kept > 0);
+    pair_free(&p);
+}
+
 /* What b merged from a is not b's to publish: b's next delta carries b's own event only. */
 static void test_no_echo(void)
 {
@@ -570,4 +598,5 @@ static void test_digest_mute_rebase(void)
 
 RR_TEST_MAIN(RR_TEST(test_wire), RR_TEST(test_digest_mute_rebase), RR_TEST(test_late_hit),
              RR_TEST(test_no_echo), RR_TEST(test_two_halves_agree), RR_TEST(test_determinism),
-             RR_TEST(test_eval_one_instance), RR_TEST(test_orders_exact))
+             RR_TEST(test_eval_one_instance), RR_TEST(test_orders_exact),
+             RR_TEST(test_quant_remainder))
