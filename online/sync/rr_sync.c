@@ -121,7 +121,6 @@ static int alloc_all(rr_sync_t *sy, size_t items_max)
         sy->rfix = malloc(sy->nranker * sizeof(int64_t));
         sy->sfix = malloc(sy->nranker * sizeof(int64_t));
         if (!sy->rbase || !sy->sbase || !sy->rfix || !sy->sfix) return -1;
-        memcpy(sy->nbase, pl->ranker.norm, sizeof(sy->nbase));
     }
     widest = sy->nmlp > widest ? sy->nmlp : widest;
     widest = sy->nhashed > widest ? sy->nhashed : widest;
@@ -150,6 +149,7 @@ static void take_all(rr_sync_t *sy)
     }
     if (sy->base_ready)
         memset(sy->base_ready, 0, (sy->pl->store.items_max / 64 + 1) * sizeof(uint64_t));
+    rr_sync_norm_take(sy);
     sy->synced = 0;
 }
 
@@ -228,7 +228,6 @@ void rr_sync_rebase(rr_sync_t *sy)
     sy->ntouched = 0;
     sy->trained = 0;
     sy->ranker_steps = sy->nranker ? sy->pl->ranker.steps : 0;
-    memcpy(sy->nbase, sy->pl->ranker.norm, sizeof(sy->nbase));
 }
 
 const rr_sync_stats_t *rr_sync_stats(const rr_sync_t *sy)
@@ -434,7 +433,9 @@ static void write_ranker(rr_sync_t *sy, int moved)
         rr_sync_w_f64(&sy->w, d.mean);
         rr_sync_w_f64(&sy->w, d.m2);
         sy->nbase[k] = rk->norm[k];
+        rr_sync_norm_add(sy, k, &d);
     }
+    if (moved && sy->synced) rr_ranker_restored(rk);
     rr_sync_w_var(&sy->w, sy->nranker ? rk->steps - sy->ranker_steps : 0);
     sy->ranker_steps = sy->nranker ? rk->steps : 0;
 }

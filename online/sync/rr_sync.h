@@ -82,7 +82,8 @@ void rr_sync_rebase(rr_sync_t *sy);
 /* A fingerprint of the shared state, comparable between synced instances: the catalog and
  * interaction counts (items) and the co-occurrence counts (cooc) hashed item key by item key
  * (FNV-1a over the keys in byte order); the model exactly (model: FNV-1a over every weight's
- * bits, the six regions in order, then each item's row and row state in item-key order, since
+ * bits, the six regions in order, the ranker's feature statistics and step count, then each
+ * item's row and row state in item-key order, since
  * ids are local); and Σ|w|, Σw² of the weight regions (MLP,
  * hashed rows, ranker, then the optimiser state of the ranker, the MLP and the hashed rows).
  * Instances that published and merged the same deltas, with nothing learned since, hold the

@@ -192,8 +192,7 @@ static int read_ranker(apply_t *a)
         d.m2 = rr_sync_r_f64(&a->r);
         if (!(d.m2 >= 0.0) || d.mean != d.mean) return -1;
         if (!a->apply || a->r.failed) continue;
-        rr_welford_merge(&rk->norm[k], &d);
-        rr_welford_merge(&sy->nbase[k], &d);
+        rr_sync_norm_add(sy, (int)k, &d);
     }
     uint64_t steps = rr_sync_r_var(&a->r);
     if (a->apply && !a->r.failed && nfeat) {

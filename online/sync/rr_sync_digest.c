@@ -65,8 +65,9 @@ static void hash_items(const rr_pipeline_t *pl, keyed_t *items, size_t n, keyed_
     }
 }
 
-/* Every weight's bits: the dense regions in order, then each item's row and its optimiser
- * state by item key (a row not yet used as the values it will get). */
+/* Every weight's bits: the dense regions in order, the ranker's feature statistics and step
+ * count, then each item's row and its optimiser state by item key (a row not yet used as the
+ * values it will get). */
 static uint64_t hash_model(rr_sync_t *sy, const keyed_t *items, size_t n)
 {
     uint64_t h = RR_HASH64_SEED;
@@ -78,6 +79,10 @@ static uint64_t hash_model(rr_sync_t *sy, const keyed_t *items, size_t n)
         h = rr_hash64_more(h, &len, sizeof(len));
         if (len) h = rr_hash64_more(h, w, len * sizeof(float));
     }
+    const rr_ranker_t *rk = &sy->pl->ranker;
+    for (int k = 0; sy->nranker && k < rk->nfeat; k++)
+        h = rr_hash64_more(h, &rk->norm[k], sizeof(rk->norm[k])); /* count, mean, m2: no padding */
+    if (sy->nranker) h = rr_hash64_more(h, &rk->steps, sizeof(rk->steps));
     const rr_learner_t *lr = &sy->pl->learner;
     float tmp[RR_LEARNER_MAX_DIM];
     for (size_t i = 0; sy->dim && i < n; i++) {

@@ -2,7 +2,8 @@
  * bit-identical weights. Every delta (the own one at publication, each peer's at merge) enters
  * the base as integers converted from its decoded floats by one function; integer addition
  * commutes, so instances that merged the same set of deltas hold the same base in any order,
- * and W snapped to float(base) is then the same on each. See rr_sync_internal.h. */
+ * and W snapped to float(base) is then the same on each. The ranker's feature statistics go
+ * the same way, as integer sums Σx, Σx². See rr_sync_internal.h. */
 #include <math.h>
 #include <string.h>
 #include "rr_sync_internal.h"
@@ -87,6 +88,66 @@ static void snap_rows(rr_sync_t *sy)
         }
 }
 
+/* x · 2^32 as a 128-bit integer, rounded (halves away from zero), saturated at ±2^120. */
+static __int128 fix128_of(double x)
+{
+    double v = round(ldexp(x, RR_SYNC_FIX_SHIFT));
+    if (v != v) return 0;
+    v = v > 0x1p120 ? 0x1p120 : v < -0x1p120 ? -0x1p120 : v;
+    return (__int128)v;
+}
+
+static __int128 fix128_add(__int128 a, __int128 b)
+{
+    return (__int128)((unsigned __int128)a + (unsigned __int128)b);
+}
+
+/* Σx, Σx² of a Welford summary (c, μ, m2): c·μ and m2 + c·μ², computed alike everywhere. */
+static void nfix_add(rr_sync_nfix_t *f, const rr_welford_t *d)
+{
+    double c = (double)d->count;
+    f->count += d->count;
+    f->s1 = fix128_add(f->s1, fix128_of(c * d->mean));
+    f->s2 = fix128_add(f->s2, fix128_of(d->m2 + c * d->mean * d->mean));
+}
+
+/* The statistics of the shared sums: a function of the integers alone. */
+static rr_welford_t nfix_value(const rr_sync_nfix_t *f)
+{
+    rr_welford_t w = {f->count, 0.0, 0.0};
+    if (!f->count) return w;
+    double s1 = ldexp((double)f->s1, -RR_SYNC_FIX_SHIFT);
+    double s2 = ldexp((double)f->s2, -RR_SYNC_FIX_SHIFT);
+    w.mean = s1 / (double)f->count;
+    w.m2 = s2 - s1 * w.mean;
+    if (w.m2 < 0.0) w.m2 = 0.0; /* rounding of a set with no spread */
+    return w;
+}
+
+/* Feature k := the shared statistics plus the rows trained on since the last publication. */
+static void snap_norm(rr_sync_t *sy, int k)
+{
+    rr_welford_t *norm = &sy->pl->ranker.norm[k], pending;
+    rr_welford_since(norm, &sy->nbase[k], &pending);
+    sy->nbase[k] = nfix_value(&sy->nfix[k]);
+    *norm = sy->nbase[k];
+    if (pending.count) rr_welford_merge(norm, &pending);
+}
+
+void rr_sync_norm_take(rr_sync_t *sy)
+{
+    memset(sy->nfix, 0, sizeof(sy->nfix));
+    memcpy(sy->nbase, sy->pl->ranker.norm, sizeof(sy->nbase));
+    for (int k = 0; sy->nranker && k < sy->pl->ranker.nfeat; k++)
+        if (sy->nbase[k].count) nfix_add(&sy->nfix[k], &sy->nbase[k]);
+}
+
+void rr_sync_norm_add(rr_sync_t *sy, int k, const rr_welford_t *d)
+{
+    nfix_add(&sy->nfix[k], d);
+    if (sy->synced) snap_norm(sy, k);
+}
+
 void rr_sync_snap_all(rr_sync_t *sy)
 {
     if (sy->synced) return;
@@ -98,5 +159,7 @@ void rr_sync_snap_all(rr_sync_t *sy)
         snap(w, base, fix, n);
     }
     if (sy->dim) snap_rows(sy);
+    for (int k = 0; sy->nranker && k < sy->pl->ranker.nfeat; k++) snap_norm(sy, k);
+    if (sy->nranker) rr_ranker_restored(&sy->pl->ranker);
     sy->synced = 1;
 }

@@ -38,6 +38,12 @@ typedef struct rr_sync_rstr_s {
     uint32_t iid; /* RR_INTERN_NONE until resolved */
 } rr_sync_rstr_t;
 
+/* A feature's shared statistics: the count, and Σx, Σx² in units of 2^-32 (rr_sync_fixed.c). */
+typedef struct rr_sync_nfix_s {
+    int64_t count;
+    __int128 s1, s2;
+} rr_sync_nfix_t;
+
 struct rr_sync_s {
     rr_pipeline_t *pl;
     rr_sync_quant_t quant;
@@ -66,6 +72,7 @@ struct rr_sync_s {
     /* The shared base, value · 2^RR_SYNC_FIX_SHIFT, beside each float base: the initial
      * weights plus every delta published or merged (rr_sync_fixed.c). */
     int64_t *fix, *rfix, *sfix, *lfix;
+    rr_sync_nfix_t nfix[RR_RANKER_MAX_FEATS]; /* the ranker's feature statistics, likewise */
     int synced; /* a peer's delta was merged: W is snapped to float(fix) from then on */
     size_t nmlp_state, hashed_state_at, nhashed_state;
     size_t row_state, items_state_at;        /* an item row's optimiser floats, where they start */
@@ -114,6 +121,13 @@ void rr_sync_settle(rr_sync_t *sy, float *w, float *base, int64_t *fix, const fl
  * (W − base). Call rr_sync_snap_all first. */
 void rr_sync_merge_into(rr_sync_t *sy, float *w, float *base, int64_t *fix, const float *d,
                         size_t n, float weight);
+/* The ranker's statistics as they are (base and shared sums), at a take or rebase. */
+void rr_sync_norm_take(rr_sync_t *sy);
+/* A Welford summary d of rows trained on into feature k's shared sums: the own at publication
+ * (base already taking it), a peer's at merge (after rr_sync_snap_all). Once synced the
+ * statistics become the sums' plus what is not published yet (norm − base). Call
+ * rr_ranker_restored after. */
+void rr_sync_norm_add(rr_sync_t *sy, int k, const rr_welford_t *d);
 /* At the first merge: every region and taken row to float(fix) plus its unpublished part, so
  * what was published before is the shared value too. Sets synced; no-op once set. */
 void rr_sync_snap_all(rr_sync_t *sy);

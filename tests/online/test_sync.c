@@ -350,8 +350,8 @@ static void check_same_bits(rr_pipeline_t *a, rr_sync_t *sa, rr_pipeline_t *b, r
 
 /* Issue 15: two instances fed halves of a stream, each publishing at its own instants and
  * merging the other's deltas at others (b newest first, as no order holds across the sync
- * topic's partitions), end with bit-identical weights, optimiser state and item rows after a
- * last round, and with equal model digests; before that round they differ. */
+ * topic's partitions), end with bit-identical weights, optimiser state, item rows and ranker
+ * statistics after a last round, and with equal model digests; before that round they differ. */
 static void test_orders_exact(void)
 {
     pair_t p;
@@ -387,6 +387,9 @@ static void test_orders_exact(void)
     for (int i = 0; i < 2; i++) CHECK_INT(rr_sync_digest(p.sy[i], &d[i]), RR_OK);
     CHECK(d[0].model == d[1].model && d[0].items == d[1].items);
     CHECK(p.pl[0].ranker.steps == p.pl[1].ranker.steps);
+    CHECK(p.pl[0].ranker.norm[0].count > 0);
+    CHECK(memcmp(p.pl[0].ranker.norm, p.pl[1].ranker.norm, sizeof(p.pl[0].ranker.norm)) == 0);
+    CHECK(memcmp(p.pl[0].ranker.mu, p.pl[1].ranker.mu, sizeof(p.pl[0].ranker.mu)) == 0);
     pair_free(&p);
 }
 
