@@ -12,18 +12,22 @@
  * stops absorbing a clipped step (g² ≤ 25) long before that, at 2^28. */
 #define FIX_LIMIT 0x1p62
 
+/* Inline arithmetic rather than ldexp and llround (library calls, per weight of every delta):
+ * scaling by a power of two is exact in double, and v ± 0.5 is exact too (v has 24 significant
+ * bits; past 2^52 it is a multiple of 2^29), so truncation rounds halves away from zero, as
+ * llround does, whatever the rounding mode (test_online_sync compares the two). */
 int64_t rr_sync_fix_of(float x)
 {
-    double v = ldexp((double)x, RR_SYNC_FIX_SHIFT); /* exact: a float has 24 bits */
+    double v = (double)x * 0x1p32;
     if (v != v) return 0;
     if (v >= FIX_LIMIT) return (int64_t)FIX_LIMIT;
     if (v <= -FIX_LIMIT) return -(int64_t)FIX_LIMIT;
-    return (int64_t)llround(v); /* halves away from zero, whatever the rounding mode */
+    return (int64_t)(v < 0.0 ? v - 0.5 : v + 0.5);
 }
 
 float rr_sync_float_of(int64_t v)
 {
-    return (float)ldexp((double)v, -RR_SYNC_FIX_SHIFT);
+    return (float)((double)v * 0x1p-32);
 }
 
 /* Unsigned, so that even an overflow (not reachable, above) stays commutative and defined. */

@@ -104,7 +104,7 @@ void rr_sync_row_base(rr_sync_t *sy, uint32_t iid);
  * step lr·g); 30 bits above the point bound every weight and Adagrad sum (|v| < 2^30: a float
  * Adagrad sum stops absorbing a clipped step, g² ≤ 25, at 2^28 already). 8 bytes per weight,
  * beside the float base's 4. */
-#define RR_SYNC_FIX_SHIFT 32
+#define RR_SYNC_FIX_SHIFT 32 /* rr_sync_fix_of scales by 0x1p32 inline */
 /* x · 2^32 rounded to the nearest integer (halves away from zero), saturated at ±2^62; NaN 0.
  * The one conversion every delta goes through. */
 int64_t rr_sync_fix_of(float x);

@@ -81,6 +81,30 @@ static void test_wire(void)
     rr_sync_w_free(&w);
 }
 
+/* The fixed-point conversion against the library's rounding: halves away from zero (llround),
+ * saturated, NaN to 0; and back (ldexp) to the nearest float. */
+static void test_fixed_point(void)
+{
+    uint64_t s = 5;
+    for (int i = 0; i < 200000; i++) {
+        uint32_t bits = (uint32_t)lcg(&s) ^ (uint32_t)(lcg(&s) << 31);
+        float x;
+        memcpy(&x, &bits, sizeof(x));
+        if (x != x) continue;
+        double v = ldexp((double)x, 32);
+        int64_t want = v >= 0x1p62    ? (int64_t)0x1p62
+                       : v <= -0x1p62 ? -(int64_t)0x1p62
+                                      : (int64_t)llround(v);
+        CHECK(rr_sync_fix_of(x) == want);
+        int64_t back = (int64_t)(lcg(&s) << 31) ^ (int64_t)lcg(&s);
+        CHECK(rr_sync_float_of(back) == (float)ldexp((double)back, -32));
+    }
+    CHECK(rr_sync_fix_of(0.5f * 0x1p-32f) == 1 && rr_sync_fix_of(-0.5f * 0x1p-32f) == -1);
+    CHECK(rr_sync_fix_of(0.25f * 0x1p-32f) == 0 && rr_sync_fix_of(1.5f * 0x1p-32f) == 2);
+    CHECK(rr_sync_fix_of(NAN) == 0 && rr_sync_fix_of(INFINITY) == (int64_t)0x1p62);
+    CHECK(rr_sync_float_of(rr_sync_fix_of(0.75f)) == 0.75f);
+}
+
 /* Two instances of one group, a and b, users split as the engine's consumer group would. */
 typedef struct pair_s {
     rr_pipeline_t pl[2];
@@ -599,7 +623,7 @@ static void test_digest_mute_rebase(void)
     pair_free(&p);
 }
 
-RR_TEST_MAIN(RR_TEST(test_wire), RR_TEST(test_digest_mute_rebase), RR_TEST(test_late_hit),
-             RR_TEST(test_no_echo), RR_TEST(test_two_halves_agree), RR_TEST(test_determinism),
-             RR_TEST(test_eval_one_instance), RR_TEST(test_orders_exact),
+RR_TEST_MAIN(RR_TEST(test_wire), RR_TEST(test_fixed_point), RR_TEST(test_digest_mute_rebase),
+             RR_TEST(test_late_hit), RR_TEST(test_no_echo), RR_TEST(test_two_halves_agree),
+             RR_TEST(test_determinism), RR_TEST(test_eval_one_instance), RR_TEST(test_orders_exact),
              RR_TEST(test_quant_remainder))
