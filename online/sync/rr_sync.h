@@ -77,7 +77,8 @@ const rr_sync_stats_t *rr_sync_stats(const rr_sync_t *sy);
 void rr_sync_mute(rr_sync_t *sy, int muted);
 /* Takes the current weights as the base: what was learned since the last publication is
  * dropped from the next delta (the replayed input's learning, which the peers already have).
- * Captured item-side events stay. */
+ * The fixed-point base starts again from these weights (as at rr_sync_new: the next merge
+ * snaps to it). Captured item-side events stay. */
 void rr_sync_rebase(rr_sync_t *sy);
 /* A fingerprint of the shared state, comparable between synced instances: the catalog and
  * interaction counts (items) and the co-occurrence counts (cooc) hashed item key by item key
