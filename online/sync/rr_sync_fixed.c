@@ -9,7 +9,7 @@
 #include "rr_sync_internal.h"
 
 /* |value| < 2^30 (past it the conversion saturates, deterministically). A float32 Adagrad sum
- * stops absorbing a clipped step (g² ≤ 25) long before that, at 2^28. */
+ * stops absorbing a clipped step (g² ≤ 25) before that, at 2^29 (half an ulp there is 32). */
 #define FIX_LIMIT 0x1p62
 
 /* Inline arithmetic rather than ldexp and llround (library calls, per weight of every delta):

@@ -102,8 +102,8 @@ void rr_sync_row_base(rr_sync_t *sy, uint32_t iid);
 /* rr_sync_fixed.c. The fixed-point base, in units of 2^-32: a float of magnitude 2^-9 or more
  * has no finer bits, so float(fix) rounds only smaller weights, by at most 2^-33 (far below a
  * step lr·g); 30 bits above the point bound every weight and Adagrad sum (|v| < 2^30: a float
- * Adagrad sum stops absorbing a clipped step, g² ≤ 25, at 2^28 already). 8 bytes per weight,
- * beside the float base's 4. */
+ * Adagrad sum stops absorbing a clipped step, g² ≤ 25, at 2^29 already). 8 bytes per weight,
+ * beside the float base's 4 (item rows' only once synced: their pages are untouched before). */
 #define RR_SYNC_FIX_SHIFT 32 /* rr_sync_fix_of scales by 0x1p32 inline */
 /* x · 2^32 rounded to the nearest integer (halves away from zero), saturated at ±2^62; NaN 0.
  * The one conversion every delta goes through. */
