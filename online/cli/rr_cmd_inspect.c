@@ -1,11 +1,17 @@
 /* rr_cmd_inspect.c — `rtrec inspect CHECKPOINT [--json]`: verifies a checkpoint and prints each
  * section's tag/sub, size and XXH64 digest, so two runs' states can be diffed by eye or script.
- * created_ms is on the header line only, so section lines of equal states compare equal. */
+ * created_ms is on the header line only, so section lines of equal states compare equal.
+ * `--model [-c FILE] [-X k=v]` instead restores the checkpoint under that configuration and
+ * prints rr_sync_digest's fingerprints (GET /sync's model_digest, items_digest, cooc_digest),
+ * which synced instances share while section digests cannot (item ids are local). */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "rr_ckpt.h"
 #include "rr_cli.h"
+#include "rr_pipeline_ckpt.h"
+#include "rr_sync.h"
 
 static void json_string(const char *s)
 {
@@ -62,20 +68,61 @@ static void print_json(const rr_ckpt_reader_t *r)
     printf("],\"total_bytes\":%" PRIu64 "}\n", total);
 }
 
+/* The pipeline the checkpoint holds, restored under cfg, fingerprinted as GET /sync does. */
+static int print_model(const rr_ckpt_reader_t *r, const rr_config_t *cfg, int json)
+{
+    char errstr[512];
+    rr_pipeline_t pl;
+    rr_sync_t *sy = NULL;
+    rr_sync_digest_t d;
+    int status = 1;
+    if (rr_pipeline_init(&pl, cfg) != RR_OK) {
+        fprintf(stderr, "rtrec inspect: cannot build the pipeline of this configuration\n");
+        return 1;
+    }
+    if (rr_pipeline_load(&pl, r, errstr, sizeof(errstr)) != RR_OK ||
+        !(sy = rr_sync_new(&pl, RR_SYNC_F32, errstr, sizeof(errstr))))
+        fprintf(stderr, "rtrec inspect: %s\n", errstr);
+    else if (rr_sync_digest(sy, &d) != RR_OK)
+        fprintf(stderr, "rtrec inspect: out of memory\n");
+    else {
+        printf(json ? "{\"model_digest\":\"%016" PRIx64 "\",\"items_digest\":\"%016" PRIx64
+                      "\",\"cooc_digest\":\"%016" PRIx64 "\"}\n"
+                    : "model_digest %016" PRIx64 "  items_digest %016" PRIx64
+                      "  cooc_digest %016" PRIx64 "\n",
+               d.model, d.items, d.cooc);
+        status = 0;
+    }
+    rr_sync_free(sy);
+    rr_pipeline_free(&pl);
+    return status;
+}
+
 int rr_cmd_inspect(int argc, char **argv)
 {
+    rr_config_t cfg;
+    rr_config_init(&cfg);
+    char **rest = malloc((size_t)argc * sizeof(*rest));
+    int nrest = 0;
+    if (!rest || rr_cli_config(argc, argv, &cfg, rest, &nrest)) {
+        free(rest);
+        return 2;
+    }
     const char *path = NULL;
-    int json = 0, bad = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
+    int json = 0, model = 0, bad = 0;
+    for (int i = 0; i < nrest; i++) {
+        if (strcmp(rest[i], "--json") == 0)
             json = 1;
-        else if (argv[i][0] != '-' && !path)
-            path = argv[i];
+        else if (strcmp(rest[i], "--model") == 0)
+            model = 1;
+        else if (rest[i][0] != '-' && !path)
+            path = rest[i];
         else
             bad = 1; /* an unknown option or a second path */
     }
+    free(rest);
     if (!path || bad) {
-        fprintf(stderr, "usage: rtrec inspect CHECKPOINT [--json]\n");
+        fprintf(stderr, "usage: rtrec inspect CHECKPOINT [--json] [--model [-c FILE] [-X k=v]]\n");
         return 2;
     }
     char errstr[512];
@@ -84,10 +131,13 @@ int rr_cmd_inspect(int argc, char **argv)
         fprintf(stderr, "rtrec inspect: %s\n", errstr);
         return 1;
     }
-    if (json)
+    int status = 0;
+    if (model)
+        status = print_model(r, &cfg, json);
+    else if (json)
         print_json(r);
     else
         print_text(r);
     rr_ckpt_close(r);
-    return 0;
+    return status;
 }

@@ -114,10 +114,12 @@ static void on_sync_get(void *opaque, const rr_http_req_t *req, const char *rest
     rr_metrics_printf(b, ",\"peer_covered\":");
     json_offsets(b, es->peer_covered, RR_ENGINE_MAXPARTS);
     rr_metrics_printf(b,
-                      ",\"items_digest\":\"%016llx\",\"cooc_digest\":\"%016llx\",\"items\":%zu,"
+                      ",\"items_digest\":\"%016llx\",\"cooc_digest\":\"%016llx\","
+                      "\"model_digest\":\"%016llx\",\"items\":%zu,"
                       "\"interactions\":%llu,\"cooc_total\":%llu,\"weights\":[",
-                      (unsigned long long)d.items, (unsigned long long)d.cooc, d.nitems,
-                      (unsigned long long)d.interactions, (unsigned long long)d.cooc_total);
+                      (unsigned long long)d.items, (unsigned long long)d.cooc,
+                      (unsigned long long)d.model, d.nitems, (unsigned long long)d.interactions,
+                      (unsigned long long)d.cooc_total);
     for (size_t r = 0; r < sizeof(d.weights) / sizeof(d.weights[0]); r++)
         rr_metrics_printf(b, "%s[%.17g,%.17g]", r ? "," : "", d.weights[r][0], d.weights[r][1]);
     rr_metrics_printf(b, "]}");

@@ -300,6 +300,11 @@ static const float *item_row_read(const rr_learner_t *lr, uint32_t iid, float *t
     return tmp;
 }
 
+const float *rr_learner_item_row_peek(const rr_learner_t *lr, uint32_t iid, float *tmp)
+{
+    return item_row_read(lr, iid, tmp);
+}
+
 float *rr_learner_item_row(rr_learner_t *lr, uint32_t iid)
 {
     float *row = rr_embed_row(&lr->items, iid);

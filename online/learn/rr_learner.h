@@ -206,6 +206,9 @@ void rr_learner_scratch_free(rr_learner_scratch_t *sc);
 /* The item's embedding row (dim floats), initialised on first use (see rr_learner_init): for
  * code that moves rows from outside, such as a synced peer's deltas. */
 float *rr_learner_item_row(rr_learner_t *lr, uint32_t iid);
+/* The same values without storing them: the row, or (not yet initialised) tmp (dim floats)
+ * filled with what rr_learner_item_row would store. Reads only. */
+const float *rr_learner_item_row_peek(const rr_learner_t *lr, uint32_t iid, float *tmp);
 
 /* MLP probabilities of user uid for items[0..n) at time now_ms (0 for ids out of range).
  * Rows not yet initialised are scored with the values they will get (see rr_learner_init). */

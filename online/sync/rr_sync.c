@@ -19,31 +19,37 @@ int rr_sync_grow(void **arr, size_t *cap, size_t need, size_t size)
     return 0;
 }
 
-void rr_sync_region(rr_sync_t *sy, int region, float **w, float **base, size_t *n)
+void rr_sync_region(rr_sync_t *sy, int region, float **w, float **base, int64_t **fix, size_t *n)
 {
     rr_pipeline_t *pl = sy->pl;
     *w = *base = NULL;
+    *fix = NULL;
     *n = 0;
-    if (region == 0 && sy->nmlp) *w = pl->learner.params, *base = sy->base, *n = sy->nmlp;
+    if (region == 0 && sy->nmlp)
+        *w = pl->learner.params, *base = sy->base, *fix = sy->fix, *n = sy->nmlp;
     if (region == 1 && sy->nhashed)
-        *w = pl->learner.params + sy->hashed_at, *base = sy->base + sy->hashed_at, *n = sy->nhashed;
-    if (region == 2 && sy->nranker) *w = pl->ranker.params, *base = sy->rbase, *n = sy->nranker;
-    if (region == 3 && sy->nranker) *w = pl->ranker.state, *base = sy->sbase, *n = sy->nranker;
+        *w = pl->learner.params + sy->hashed_at, *base = sy->base + sy->hashed_at,
+        *fix = sy->fix + sy->hashed_at, *n = sy->nhashed;
+    if (region == 2 && sy->nranker)
+        *w = pl->ranker.params, *base = sy->rbase, *fix = sy->rfix, *n = sy->nranker;
+    if (region == 3 && sy->nranker)
+        *w = pl->ranker.state, *base = sy->sbase, *fix = sy->sfix, *n = sy->nranker;
     if (region == 4 && sy->nmlp_state)
-        *w = pl->learner.state, *base = sy->lbase, *n = sy->nmlp_state;
+        *w = pl->learner.state, *base = sy->lbase, *fix = sy->lfix, *n = sy->nmlp_state;
     if (region == 5 && sy->nhashed_state)
         *w = pl->learner.state + sy->hashed_state_at, *base = sy->lbase + sy->hashed_state_at,
-        *n = sy->nhashed_state;
+        *fix = sy->lfix + sy->hashed_state_at, *n = sy->nhashed_state;
 }
 
 void rr_sync_row_base(rr_sync_t *sy, uint32_t iid)
 {
     uint64_t bit = 1ULL << (iid % 64);
     if (sy->base_ready[iid / 64] & bit) return;
-    const float *row = rr_learner_item_row(&sy->pl->learner, iid);
-    memcpy(sy->base + sy->items_at + (size_t)iid * sy->dim, row, (size_t)sy->dim * sizeof(float));
-    size_t at = sy->items_state_at + (size_t)iid * sy->row_state;
-    memcpy(sy->lbase + at, sy->pl->learner.state + at, sy->row_state * sizeof(float));
+    size_t at = sy->items_at + (size_t)iid * sy->dim;
+    rr_sync_take(rr_learner_item_row(&sy->pl->learner, iid), sy->base + at, sy->fix + at,
+                 (size_t)sy->dim);
+    at = sy->items_state_at + (size_t)iid * sy->row_state;
+    rr_sync_take(sy->pl->learner.state + at, sy->lbase + at, sy->lfix + at, sy->row_state);
     sy->base_ready[iid / 64] |= bit;
 }
 
@@ -100,21 +106,21 @@ static int alloc_all(rr_sync_t *sy, size_t items_max)
         sy->str_idx[k] = calloc(items_max + 1, sizeof(uint32_t));
         if (!sy->str_stamp[k] || !sy->str_idx[k]) return -1;
     }
+    /* Item rows' bases are taken on first sight (rr_sync_row_base): calloc'ed pages of rows
+     * never synced cost no memory. */
     if (pl->model_on) {
         sy->base = malloc(pl->learner.nparams * sizeof(float));
-        if (!sy->base) return -1;
-        memcpy(sy->base, pl->learner.params, pl->learner.nparams * sizeof(float));
+        sy->fix = calloc(pl->learner.nparams, sizeof(int64_t));
         sy->lbase = malloc((pl->learner.nstate ? pl->learner.nstate : 1) * sizeof(float));
-        if (!sy->lbase) return -1;
-        memcpy(sy->lbase, pl->learner.state, pl->learner.nstate * sizeof(float));
+        sy->lfix = calloc(pl->learner.nstate ? pl->learner.nstate : 1, sizeof(int64_t));
+        if (!sy->base || !sy->fix || !sy->lbase || !sy->lfix) return -1;
     }
     if (sy->nranker) {
         sy->rbase = malloc(sy->nranker * sizeof(float));
         sy->sbase = malloc(sy->nranker * sizeof(float));
-        if (!sy->rbase || !sy->sbase) return -1;
-        memcpy(sy->rbase, pl->ranker.params, sy->nranker * sizeof(float));
-        memcpy(sy->sbase, pl->ranker.state, sy->nranker * sizeof(float));
-        memcpy(sy->nbase, pl->ranker.norm, sizeof(sy->nbase));
+        sy->rfix = malloc(sy->nranker * sizeof(int64_t));
+        sy->sfix = malloc(sy->nranker * sizeof(int64_t));
+        if (!sy->rbase || !sy->sbase || !sy->rfix || !sy->sfix) return -1;
     }
     widest = sy->nmlp > widest ? sy->nmlp : widest;
     widest = sy->nhashed > widest ? sy->nhashed : widest;
@@ -129,6 +135,22 @@ static int alloc_all(rr_sync_t *sy, size_t items_max)
                    sy->decoded
                ? 0
                : -1;
+}
+
+/* The dense regions' bases are the weights, the rows' are taken anew on first sight. */
+static void take_all(rr_sync_t *sy)
+{
+    for (int r = 0; r < RR_SYNC_REGIONS; r++) {
+        float *w, *base;
+        int64_t *fix;
+        size_t n;
+        rr_sync_region(sy, r, &w, &base, &fix, &n);
+        if (n) rr_sync_take(w, base, fix, n);
+    }
+    if (sy->base_ready)
+        memset(sy->base_ready, 0, (sy->pl->store.items_max / 64 + 1) * sizeof(uint64_t));
+    rr_sync_norm_take(sy);
+    sy->synced = 0;
 }
 
 rr_sync_t *rr_sync_new(rr_pipeline_t *pl, rr_sync_quant_t q, char *errstr, size_t errlen)
@@ -159,6 +181,7 @@ rr_sync_t *rr_sync_new(rr_pipeline_t *pl, rr_sync_quant_t q, char *errstr, size_
         snprintf(errstr, errlen, "sync: out of memory");
         return NULL;
     }
+    take_all(sy);
     pl->hooks = (rr_pipeline_hooks_t){on_item_hit, on_train, sy};
     return sy;
 }
@@ -176,6 +199,10 @@ void rr_sync_free(rr_sync_t *sy)
     free(sy->rbase);
     free(sy->sbase);
     free(sy->lbase);
+    free(sy->fix);
+    free(sy->rfix);
+    free(sy->sfix);
+    free(sy->lfix);
     rr_sync_w_free(&sy->w);
     for (int k = 0; k < 3; k++) free(sy->str_stamp[k]), free(sy->str_idx[k]);
     free(sy->listed);
@@ -193,24 +220,14 @@ void rr_sync_mute(rr_sync_t *sy, int muted)
 
 void rr_sync_rebase(rr_sync_t *sy)
 {
-    for (int r = 0; r < RR_SYNC_REGIONS; r++) {
-        float *w, *base;
-        size_t n;
-        rr_sync_region(sy, r, &w, &base, &n);
-        if (n) memcpy(base, w, n * sizeof(float));
-    }
+    take_all(sy); /* the next merge snaps again, from this base */
     for (size_t i = 0; i < sy->ntouched; i++) {
         uint32_t iid = sy->touched[i];
-        memcpy(sy->base + sy->items_at + (size_t)iid * sy->dim,
-               rr_learner_item_row(&sy->pl->learner, iid), (size_t)sy->dim * sizeof(float));
-        size_t at = sy->items_state_at + (size_t)iid * sy->row_state;
-        memcpy(sy->lbase + at, sy->pl->learner.state + at, sy->row_state * sizeof(float));
         sy->touched_bits[iid / 64] &= ~(1ULL << (iid % 64));
     }
     sy->ntouched = 0;
     sy->trained = 0;
     sy->ranker_steps = sy->nranker ? sy->pl->ranker.steps : 0;
-    memcpy(sy->nbase, sy->pl->ranker.norm, sizeof(sy->nbase));
 }
 
 const rr_sync_stats_t *rr_sync_stats(const rr_sync_t *sy)
@@ -330,16 +347,6 @@ static void write_hits(rr_sync_t *sy)
     }
 }
 
-/* d = W − base goes out quantised as dq; the base takes s·dq and W gives up (1 − s)·dq, so
- * W − base keeps what quantisation lost for the next delta. */
-static void settle(float *w, float *base, const float *dq, size_t n, float s)
-{
-    for (size_t k = 0; k < n; k++) {
-        base[k] += s == 1.0f ? dq[k] : s * dq[k];
-        if (s != 1.0f) w[k] -= (1.0f - s) * dq[k];
-    }
-}
-
 static void write_rows(rr_sync_t *sy, float s)
 {
     size_t d = (size_t)sy->dim;
@@ -347,16 +354,18 @@ static void write_rows(rr_sync_t *sy, float s)
     for (size_t i = 0; i < sy->ntouched; i++) {
         uint32_t iid = sy->touched[i];
         float *w = rr_learner_item_row(&sy->pl->learner, iid);
-        float *base = sy->base + sy->items_at + (size_t)iid * d;
+        size_t at = sy->items_at + (size_t)iid * d;
+        float *base = sy->base + at;
         for (size_t k = 0; k < d; k++) sy->scratch[k] = w[k] - base[k];
         rr_sync_w_var(&sy->w, sy->str_idx[0][iid]);
         rr_sync_w_vec(&sy->w, sy->quant, sy->scratch, d, sy->decoded);
-        settle(w, base, sy->decoded, d, s);
-        size_t rs = sy->row_state, at = sy->items_state_at + (size_t)iid * rs;
+        rr_sync_settle(sy, w, base, sy->fix + at, sy->scratch, sy->decoded, d, s);
+        size_t rs = sy->row_state;
+        at = sy->items_state_at + (size_t)iid * rs;
         float *ws = sy->pl->learner.state + at, *bs = sy->lbase + at;
         for (size_t k = 0; k < rs; k++) sy->scratch[k] = ws[k] - bs[k];
         rr_sync_w_vec(&sy->w, sy->quant, sy->scratch, rs, sy->decoded);
-        settle(ws, bs, sy->decoded, rs, 1.0f);
+        rr_sync_settle(sy, ws, bs, sy->lfix + at, sy->scratch, sy->decoded, rs, 1.0f);
         sy->touched_bits[iid / 64] &= ~(1ULL << (iid % 64));
     }
 }
@@ -388,8 +397,9 @@ static size_t run_end(const float *w, const float *base, size_t at, size_t n)
 static void write_region(rr_sync_t *sy, int region, int changed, float s)
 {
     float *w, *base;
+    int64_t *fix;
     size_t n, nruns = 0;
-    rr_sync_region(sy, region, &w, &base, &n);
+    rr_sync_region(sy, region, &w, &base, &fix, &n);
     if (!changed) n = 0;
     for (size_t at = next_change(w, base, 0, n); at < n;
          at = next_change(w, base, run_end(w, base, at, n), n))
@@ -402,7 +412,7 @@ static void write_region(rr_sync_t *sy, int region, int changed, float s)
         rr_sync_w_var(&sy->w, at - end);
         rr_sync_w_var(&sy->w, len);
         rr_sync_w_vec(&sy->w, sy->quant, sy->scratch, len, sy->decoded);
-        settle(w + at, base + at, sy->decoded, len, s);
+        rr_sync_settle(sy, w + at, base + at, fix + at, sy->scratch, sy->decoded, len, s);
         end = stop;
     }
 }
@@ -423,7 +433,9 @@ static void write_ranker(rr_sync_t *sy, int moved)
         rr_sync_w_f64(&sy->w, d.mean);
         rr_sync_w_f64(&sy->w, d.m2);
         sy->nbase[k] = rk->norm[k];
+        rr_sync_norm_add(sy, k, &d);
     }
+    if (moved && sy->synced) rr_ranker_restored(rk);
     rr_sync_w_var(&sy->w, sy->nranker ? rk->steps - sy->ranker_steps : 0);
     sy->ranker_steps = sy->nranker ? rk->steps : 0;
 }

@@ -15,8 +15,12 @@
  * what was trained). Weight deltas are applied with a weight (rr_sync_merge_t): 1 adds
  * them (each event's update applied once everywhere, as an asynchronous parameter server
  * would), 1/N averages them (the own delta is scaled the same way at publication). Applying adds
- * to W and to the base, so a peer's delta is never published again as one's own. Deterministic: the
- * same sequence of publications and applications gives bit-identical bytes and state.
+ * to W and to the base, so a peer's delta is never published again as one's own. The base is
+ * kept in 64-bit fixed point, every delta (own and peers') added as integers, so it does not
+ * depend on the order of the additions; from the first merge on, W is that base wherever
+ * nothing unpublished is pending: instances that published and merged the same deltas (f32,
+ * nothing learned since) hold bit-identical weights. Deterministic: the same sequence of
+ * publications and applications gives bit-identical bytes and state.
  *
  * An rr_sync_t is attached to one pipeline (it sets pl->hooks) and must be freed before it.
  * Single-threaded, like the pipeline. */
@@ -73,17 +77,21 @@ const rr_sync_stats_t *rr_sync_stats(const rr_sync_t *sy);
 void rr_sync_mute(rr_sync_t *sy, int muted);
 /* Takes the current weights as the base: what was learned since the last publication is
  * dropped from the next delta (the replayed input's learning, which the peers already have).
- * Captured item-side events stay. */
+ * The fixed-point base starts again from these weights (as at rr_sync_new: the next merge
+ * snaps to it). Captured item-side events stay. */
 void rr_sync_rebase(rr_sync_t *sy);
 /* A fingerprint of the shared state, comparable between synced instances: the catalog and
  * interaction counts (items) and the co-occurrence counts (cooc) hashed item key by item key
- * (FNV-1a over the keys in byte order), and Σ|w|, Σw² of the weight regions (MLP, hashed rows,
- * ranker, then the optimiser state of the ranker, the MLP and the hashed rows), which two
- * instances hold equal up to float rounding (a peer adds W − base where the owner has W). Item
- * rows are left out: they are indexed by local id (their values start alike, seeded by item
- * key). Sorts the catalog: for a diagnostic request, not the hot path. RR_ERR_NOMEM. */
+ * (FNV-1a over the keys in byte order); the model exactly (model: FNV-1a over every weight's
+ * bits, the six regions in order, the ranker's feature statistics and step count, then each
+ * item's row and row state in item-key order, since
+ * ids are local); and Σ|w|, Σw² of the weight regions (MLP,
+ * hashed rows, ranker, then the optimiser state of the ranker, the MLP and the hashed rows).
+ * Instances that published and merged the same deltas, with nothing learned since, hold the
+ * same model (rr_sync_fixed.c). Sorts the catalog: for a diagnostic request, not the hot
+ * path. RR_ERR_NOMEM. */
 typedef struct rr_sync_digest_s {
-    uint64_t items, cooc;
+    uint64_t items, cooc, model;
     size_t nitems;
     uint64_t interactions, cooc_total;
     double weights[6][2]; /* per region of rr_sync_internal.h */

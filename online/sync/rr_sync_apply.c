@@ -128,16 +128,6 @@ static int read_hits(apply_t *a)
     return a->r.failed ? -1 : 0;
 }
 
-/* W and its base both take weight · d: the peer's learning is not ours to publish again. */
-static void add_scaled(float *w, float *base, const float *d, size_t n, float weight)
-{
-    for (size_t k = 0; k < n; k++) {
-        float x = weight == 1.0f ? d[k] : weight * d[k];
-        w[k] += x;
-        base[k] += x;
-    }
-}
-
 static int read_rows(apply_t *a)
 {
     rr_sync_t *sy = a->sy;
@@ -153,10 +143,12 @@ static int read_rows(apply_t *a)
         if (iid == RR_INTERN_NONE || iid >= sy->pl->learner.items_max) continue;
         rr_sync_row_base(sy, iid);
         float *w = rr_learner_item_row(&sy->pl->learner, iid);
-        add_scaled(w, sy->base + sy->items_at + (size_t)iid * sy->dim, sy->decoded, (size_t)sy->dim,
-                   a->m.rows);
-        size_t at = sy->items_state_at + (size_t)iid * sy->row_state;
-        add_scaled(sy->pl->learner.state + at, sy->lbase + at, acc, sy->row_state, 1.0f);
+        size_t at = sy->items_at + (size_t)iid * sy->dim;
+        rr_sync_merge_into(sy, w, sy->base + at, sy->fix + at, sy->decoded, (size_t)sy->dim,
+                           a->m.rows);
+        at = sy->items_state_at + (size_t)iid * sy->row_state;
+        rr_sync_merge_into(sy, sy->pl->learner.state + at, sy->lbase + at, sy->lfix + at, acc,
+                           sy->row_state, 1.0f);
     }
     return a->r.failed ? -1 : 0;
 }
@@ -164,8 +156,9 @@ static int read_rows(apply_t *a)
 static int read_region(apply_t *a, int region)
 {
     float *w, *base;
+    int64_t *fix;
     size_t n, at = 0;
-    rr_sync_region(a->sy, region, &w, &base, &n);
+    rr_sync_region(a->sy, region, &w, &base, &fix, &n);
     uint64_t nruns = rr_sync_r_var(&a->r);
     for (uint64_t i = 0; i < nruns && !a->r.failed; i++) {
         uint64_t skip = rr_sync_r_var(&a->r), len = rr_sync_r_var(&a->r);
@@ -173,10 +166,10 @@ static int read_region(apply_t *a, int region)
         at += skip;
         rr_sync_r_vec(&a->r, a->quant, a->sy->decoded, len);
         if (a->apply && !a->r.failed)
-            add_scaled(w + at, base + at, a->sy->decoded, len,
-                       region >= 3   ? 1.0f
-                       : region == 1 ? a->m.rows
-                                     : a->m.dense);
+            rr_sync_merge_into(a->sy, w + at, base + at, fix + at, a->sy->decoded, len,
+                               region >= 3   ? 1.0f
+                               : region == 1 ? a->m.rows
+                                             : a->m.dense);
         at += len;
     }
     return a->r.failed ? -1 : 0;
@@ -199,8 +192,7 @@ static int read_ranker(apply_t *a)
         d.m2 = rr_sync_r_f64(&a->r);
         if (!(d.m2 >= 0.0) || d.mean != d.mean) return -1;
         if (!a->apply || a->r.failed) continue;
-        rr_welford_merge(&rk->norm[k], &d);
-        rr_welford_merge(&sy->nbase[k], &d);
+        rr_sync_norm_add(sy, (int)k, &d);
     }
     uint64_t steps = rr_sync_r_var(&a->r);
     if (a->apply && !a->r.failed && nfeat) {
@@ -225,6 +217,7 @@ rr_err_t rr_sync_apply(rr_sync_t *sy, const uint8_t *buf, size_t len, const rr_s
 {
     for (int pass = 0; pass < 2; pass++) {
         apply_t a = {sy, {buf, buf + len, 0}, buf, pass, *m, RR_SYNC_F32, 0};
+        if (pass == 1) rr_sync_snap_all(sy); /* checked whole: from now on W is the shared base */
         if (read_all(&a)) return RR_E(DECODE);
     }
     sy->pl->epoch++; /* the shared state moved under every cached pool */

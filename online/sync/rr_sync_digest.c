@@ -65,6 +65,37 @@ static void hash_items(const rr_pipeline_t *pl, keyed_t *items, size_t n, keyed_
     }
 }
 
+/* Every weight's bits: the dense regions in order, the ranker's feature statistics and step
+ * count, then each item's row and its optimiser state by item key (a row not yet used as the
+ * values it will get). */
+static uint64_t hash_model(rr_sync_t *sy, const keyed_t *items, size_t n)
+{
+    uint64_t h = RR_HASH64_SEED;
+    for (int r = 0; r < RR_SYNC_REGIONS; r++) {
+        float *w, *base;
+        int64_t *fix;
+        size_t len;
+        rr_sync_region(sy, r, &w, &base, &fix, &len);
+        h = rr_hash64_more(h, &len, sizeof(len));
+        if (len) h = rr_hash64_more(h, w, len * sizeof(float));
+    }
+    const rr_ranker_t *rk = &sy->pl->ranker;
+    for (int k = 0; sy->nranker && k < rk->nfeat; k++)
+        h = rr_hash64_more(h, &rk->norm[k], sizeof(rk->norm[k])); /* count, mean, m2: no padding */
+    if (sy->nranker) h = rr_hash64_more(h, &rk->steps, sizeof(rk->steps));
+    const rr_learner_t *lr = &sy->pl->learner;
+    float tmp[RR_LEARNER_MAX_DIM];
+    for (size_t i = 0; sy->dim && i < n; i++) {
+        if (items[i].id >= lr->items_max) continue;
+        h = fnv_str(h, items[i].key);
+        h = rr_hash64_more(h, rr_learner_item_row_peek(lr, items[i].id, tmp),
+                           (size_t)sy->dim * sizeof(float));
+        h = rr_hash64_more(h, lr->state + sy->items_state_at + (size_t)items[i].id * sy->row_state,
+                           sy->row_state * sizeof(float));
+    }
+    return h;
+}
+
 rr_err_t rr_sync_digest(rr_sync_t *sy, rr_sync_digest_t *d)
 {
     const rr_pipeline_t *pl = sy->pl;
@@ -90,13 +121,15 @@ rr_err_t rr_sync_digest(rr_sync_t *sy, rr_sync_digest_t *d)
     hash_items(pl, items, n, nb, d);
     for (int r = 0; r < RR_SYNC_REGIONS; r++) {
         float *w, *base;
+        int64_t *fix;
         size_t len;
-        rr_sync_region(sy, r, &w, &base, &len);
+        rr_sync_region(sy, r, &w, &base, &fix, &len);
         for (size_t k = 0; k < len; k++) {
             d->weights[r][0] += fabs((double)w[k]);
             d->weights[r][1] += (double)w[k] * (double)w[k];
         }
     }
+    d->model = hash_model(sy, items, n);
     free(items);
     free(nb);
     return RR_OK;

@@ -38,6 +38,12 @@ typedef struct rr_sync_rstr_s {
     uint32_t iid; /* RR_INTERN_NONE until resolved */
 } rr_sync_rstr_t;
 
+/* A feature's shared statistics: the count, and Σx, Σx² in units of 2^-32 (rr_sync_fixed.c). */
+typedef struct rr_sync_nfix_s {
+    int64_t count;
+    __int128 s1, s2;
+} rr_sync_nfix_t;
+
 struct rr_sync_s {
     rr_pipeline_t *pl;
     rr_sync_quant_t quant;
@@ -57,11 +63,17 @@ struct rr_sync_s {
     int trained;
     int muted;             /* rr_sync_mute: hits are not captured */
     uint64_t ranker_steps; /* the ranker's steps at the last publication */
-    /* Weights at the last publication (plus every peer delta applied since). */
+    /* Weights at the last publication or merge: W − base is what this instance learned and
+     * has not published. */
     float *base;  /* [learner nparams]; item rows valid where base_ready */
     float *rbase; /* [nranker] */
     float *sbase; /* [nranker] the ranker's optimiser state */
     float *lbase; /* [learner nstate] the learner's optimiser state (MLP and hashed parts) */
+    /* The shared base, value · 2^RR_SYNC_FIX_SHIFT, beside each float base: the initial
+     * weights plus every delta published or merged (rr_sync_fixed.c). */
+    int64_t *fix, *rfix, *sfix, *lfix;
+    rr_sync_nfix_t nfix[RR_RANKER_MAX_FEATS]; /* the ranker's feature statistics, likewise */
+    int synced; /* a peer's delta was merged: W is snapped to float(fix) from then on */
     size_t nmlp_state, hashed_state_at, nhashed_state;
     size_t row_state, items_state_at;        /* an item row's optimiser floats, where they start */
     rr_welford_t nbase[RR_RANKER_MAX_FEATS]; /* the ranker's feature statistics */
@@ -79,11 +91,45 @@ struct rr_sync_s {
     rr_sync_stats_t stats;
 };
 
-/* The weight regions as (W, base, floats) of the pipeline; n = 0 when absent. */
-void rr_sync_region(rr_sync_t *sy, int region, float **w, float **base, size_t *n);
+/* The weight regions as (W, base, fixed-point base, floats) of the pipeline; n = 0 when
+ * absent. */
+void rr_sync_region(rr_sync_t *sy, int region, float **w, float **base, int64_t **fix, size_t *n);
 /* A slot to grow arrays by doubling (*cap elements of size each). 0, or -1 when out of memory. */
 int rr_sync_grow(void **arr, size_t *cap, size_t need, size_t size);
 /* Before an item row moves by a delta or a training step: its base is taken on first sight. */
 void rr_sync_row_base(rr_sync_t *sy, uint32_t iid);
+
+/* rr_sync_fixed.c. The fixed-point base, in units of 2^-32: a float of magnitude 2^-9 or more
+ * has no finer bits, so float(fix) rounds only smaller weights, by at most 2^-33 (far below a
+ * step lr·g); 30 bits above the point bound every weight and Adagrad sum (|v| < 2^30: a float
+ * Adagrad sum stops absorbing a clipped step, g² ≤ 25, at 2^29 already). 8 bytes per weight,
+ * beside the float base's 4 (item rows' only once synced: their pages are untouched before). */
+#define RR_SYNC_FIX_SHIFT 32 /* rr_sync_fix_of scales by 0x1p32 inline */
+/* x · 2^32 rounded to the nearest integer (halves away from zero), saturated at ±2^62; NaN 0.
+ * The one conversion every delta goes through. */
+int64_t rr_sync_fix_of(float x);
+/* v · 2^-32 as the nearest float (through double). */
+float rr_sync_float_of(int64_t v);
+/* base := w, fix := fix_of(w): nothing published, the shared base is the weights. */
+void rr_sync_take(float *w, float *base, int64_t *fix, size_t n);
+/* Publication of d = W − base, sent as dq (what the peers decode), the own weight s: fix takes
+ * s·dq. Once synced W := float(fix) + (d − dq), so in f32 W is the shared base exactly;
+ * before, W stays and base takes s·dq (W itself when nothing was lost). */
+void rr_sync_settle(rr_sync_t *sy, float *w, float *base, int64_t *fix, const float *d,
+                    const float *dq, size_t n, float s);
+/* A peer's d with weight: fix takes weight·d; W := float(fix) + what was not published yet
+ * (W − base). Call rr_sync_snap_all first. */
+void rr_sync_merge_into(rr_sync_t *sy, float *w, float *base, int64_t *fix, const float *d,
+                        size_t n, float weight);
+/* The ranker's statistics as they are (base and shared sums), at a take or rebase. */
+void rr_sync_norm_take(rr_sync_t *sy);
+/* A Welford summary d of rows trained on into feature k's shared sums: the own at publication
+ * (base already taking it), a peer's at merge (after rr_sync_snap_all). Once synced the
+ * statistics become the sums' plus what is not published yet (norm − base). Call
+ * rr_ranker_restored after. */
+void rr_sync_norm_add(rr_sync_t *sy, int k, const rr_welford_t *d);
+/* At the first merge: every region and taken row to float(fix) plus its unpublished part, so
+ * what was published before is the shared value too. Sets synced; no-op once set. */
+void rr_sync_snap_all(rr_sync_t *sy);
 
 #endif

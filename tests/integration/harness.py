@@ -24,6 +24,13 @@ def free_port():
         return s.getsockname()[1]
 
 
+def latest_checkpoint(directory):
+    """The newest ckpt-N.rrc of a checkpoint.dir."""
+    files = sorted((f for f in os.listdir(directory) if f.endswith(".rrc")),
+                   key=lambda f: int(f.split("-")[1].split(".")[0]))
+    return os.path.join(directory, files[-1])
+
+
 def read_frames(path):
     """The frames (varint length + message, as `rtrec-gen --format pb` writes) of a file."""
     with open(path, "rb") as f:

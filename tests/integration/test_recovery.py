@@ -41,12 +41,6 @@ def split_frames(path, parts):
             for k in range(parts)]
 
 
-def latest_checkpoint(directory):
-    files = sorted((f for f in os.listdir(directory) if f.endswith(".rrc")),
-                   key=lambda f: int(f.split("-")[1].split(".")[0]))
-    return os.path.join(directory, files[-1])
-
-
 class Recovery(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="rtrec-recovery-")
@@ -120,7 +114,7 @@ class Recovery(unittest.TestCase):
         self.assertEqual(code, 0, "exit status; log:\n" + eng.read_log()[-1500:])
         if kills:
             self.assertIn("restored", eng.read_log())
-        return latest_checkpoint(ckdir), redis
+        return harness.latest_checkpoint(ckdir), redis
 
     @staticmethod
     def wait_for_temp(ckdir, timeout=3.0):

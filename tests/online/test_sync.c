@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "rr_eval.h"
 #include "rr_sync.h"
+#include "rr_sync_internal.h"
 #include "rr_test.h"
 
 static const rr_sync_merge_t SUM = {1.0f, 1.0f};
@@ -78,6 +79,30 @@ static void test_wire(void)
     /* zlib's check value, and librdkafka's partition of a key (verified against a producer). */
     CHECK(rr_sync_crc32("123456789", 9) == 0xcbf43926u);
     rr_sync_w_free(&w);
+}
+
+/* The fixed-point conversion against the library's rounding: halves away from zero (llround),
+ * saturated, NaN to 0; and back (ldexp) to the nearest float. */
+static void test_fixed_point(void)
+{
+    uint64_t s = 5;
+    for (int i = 0; i < 200000; i++) {
+        uint32_t bits = (uint32_t)lcg(&s) ^ (uint32_t)(lcg(&s) << 31);
+        float x;
+        memcpy(&x, &bits, sizeof(x));
+        if (x != x) continue;
+        double v = ldexp((double)x, 32);
+        int64_t want = v >= 0x1p62    ? (int64_t)0x1p62
+                       : v <= -0x1p62 ? -(int64_t)0x1p62
+                                      : (int64_t)llround(v);
+        CHECK(rr_sync_fix_of(x) == want);
+        int64_t back = (int64_t)(lcg(&s) << 31) ^ (int64_t)lcg(&s);
+        CHECK(rr_sync_float_of(back) == (float)ldexp((double)back, -32));
+    }
+    CHECK(rr_sync_fix_of(0.5f * 0x1p-32f) == 1 && rr_sync_fix_of(-0.5f * 0x1p-32f) == -1);
+    CHECK(rr_sync_fix_of(0.25f * 0x1p-32f) == 0 && rr_sync_fix_of(1.5f * 0x1p-32f) == 2);
+    CHECK(rr_sync_fix_of(NAN) == 0 && rr_sync_fix_of(INFINITY) == (int64_t)0x1p62);
+    CHECK(rr_sync_float_of(rr_sync_fix_of(0.75f)) == 0.75f);
 }
 
 /* Two instances of one group, a and b, users split as the engine's consumer group would. */
@@ -295,6 +320,131 @@ static void test_determinism(void)
     }
 }
 
+/* Deltas in flight to one instance, applied at its own instants (copies: a publication's
+ * buffer is the publisher's until its next call). */
+typedef struct inbox_s {
+    uint8_t *buf[64];
+    size_t len[64], n;
+} inbox_t;
+
+static void inbox_publish(rr_sync_t *sy, inbox_t *to)
+{
+    const uint8_t *buf;
+    size_t len;
+    CHECK_INT(rr_sync_publish(sy, &SUM, &buf, &len), RR_OK);
+    if (!len || to->n == 64) return;
+    to->buf[to->n] = malloc(len);
+    memcpy(to->buf[to->n], buf, len);
+    to->len[to->n++] = len;
+}
+
+/* All of them, oldest first or newest first. */
+static void inbox_apply(rr_sync_t *sy, inbox_t *in, int newest_first)
+{
+    for (size_t i = 0; i < in->n; i++) {
+        size_t k = newest_first ? in->n - 1 - i : i;
+        CHECK_INT(rr_sync_apply(sy, in->buf[k], in->len[k], &SUM), RR_OK);
+        free(in->buf[k]);
+    }
+    in->n = 0;
+}
+
+static void check_same_bits(rr_pipeline_t *a, rr_sync_t *sa, rr_pipeline_t *b, rr_sync_t *sb)
+{
+    for (int r = 0; r < 6; r++) {
+        float *wa, *wb, *base;
+        int64_t *fix;
+        size_t na, nb;
+        rr_sync_region(sa, r, &wa, &base, &fix, &na);
+        rr_sync_region(sb, r, &wb, &base, &fix, &nb);
+        CHECK(na == nb && na > 0 && memcmp(wa, wb, na * sizeof(float)) == 0);
+    }
+    int rows = 0, dim = a->learner.cfg.dim;
+    for (int i = 0; i < NITEMS; i++) {
+        uint32_t x = item_of(a, i), y = item_of(b, i);
+        CHECK((x == RR_INTERN_NONE) == (y == RR_INTERN_NONE));
+        if (x == RR_INTERN_NONE || y == RR_INTERN_NONE) continue;
+        CHECK(memcmp(rr_learner_item_row(&a->learner, x), rr_learner_item_row(&b->learner, y),
+                     (size_t)dim * sizeof(float)) == 0);
+        CHECK(memcmp(a->learner.st_items + x, b->learner.st_items + y, sizeof(float)) == 0);
+        rows++;
+    }
+    CHECK(rows > NITEMS / 2);
+}
+
+/* Issue 15: two instances fed halves of a stream, each publishing at its own instants and
+ * merging the other's deltas at others (b newest first, as no order holds across the sync
+ * topic's partitions), end with bit-identical weights, optimiser state, item rows and ranker
+ * statistics after a last round, and with equal model digests; before that round they differ. */
+static void test_orders_exact(void)
+{
+    pair_t p;
+    pair_init(&p, RR_SYNC_F32);
+    CHECK(p.pl[0].learner.cfg.optim == RR_OPTIM_ADAGRAD); /* row state: one float per row */
+    inbox_t to[2] = {{{0}, {0}, 0}, {{0}, {0}, 0}};
+    uint64_t s = 11;
+    int64_t ts = 1700000000000LL;
+    for (int i = 0; i < NEV; i++) {
+        rr_event_t ev;
+        uint32_t uid;
+        gen_event(&ev, &s, &ts);
+        int inst = rr_sync_partition_of(ev.user_id, strlen(ev.user_id), 4) % 2;
+        CHECK_INT(rr_pipeline_apply(&p.pl[inst], &ev, &uid), RR_OK);
+        if (i % 53 == 52) inbox_publish(p.sy[0], &to[1]);
+        if (i % 71 == 70) inbox_publish(p.sy[1], &to[0]);
+        if (i % 89 == 88) inbox_apply(p.sy[0], &to[0], 0);
+        if (i % 157 == 156) inbox_apply(p.sy[1], &to[1], 1);
+    }
+    CHECK(p.pl[0].learner.flushes > 0 && p.pl[1].learner.flushes > 0);
+    CHECK(p.pl[0].ranker.steps > 0);
+    rr_sync_digest_t d[2];
+    for (int i = 0; i < 2; i++) CHECK_INT(rr_sync_digest(p.sy[i], &d[i]), RR_OK);
+    CHECK(d[0].model != d[1].model);          /* deltas unpublished and in flight */
+    for (int round = 0; round < 2; round++) { /* the second round sends nothing */
+        inbox_publish(p.sy[0], &to[1]);
+        inbox_publish(p.sy[1], &to[0]);
+        CHECK(round == 0 || (to[0].n == 0 && to[1].n == 0));
+        inbox_apply(p.sy[1], &to[1], 1);
+        inbox_apply(p.sy[0], &to[0], 0);
+    }
+    check_same_bits(&p.pl[0], p.sy[0], &p.pl[1], p.sy[1]);
+    for (int i = 0; i < 2; i++) CHECK_INT(rr_sync_digest(p.sy[i], &d[i]), RR_OK);
+    CHECK(d[0].model == d[1].model && d[0].items == d[1].items);
+    CHECK(p.pl[0].ranker.steps == p.pl[1].ranker.steps);
+    CHECK(p.pl[0].ranker.norm[0].count > 0);
+    CHECK(memcmp(p.pl[0].ranker.norm, p.pl[1].ranker.norm, sizeof(p.pl[0].ranker.norm)) == 0);
+    CHECK(memcmp(p.pl[0].ranker.mu, p.pl[1].ranker.mu, sizeof(p.pl[0].ranker.mu)) == 0);
+    pair_free(&p);
+}
+
+/* With int8, snapping to the shared base keeps what quantisation lost: after a round, a's
+ * weights differ from its base by exactly that (the next delta's share), and once synced its
+ * base is the shared one, equal to b's. */
+static void test_quant_remainder(void)
+{
+    pair_t p;
+    pair_init(&p, RR_SYNC_INT8);
+    pair_run(&p, 25);
+    pair_sync(&p);
+    CHECK(p.sy[0]->synced && p.sy[1]->synced);
+    double kept = 0;
+    for (int r = 0; r < 6; r++) {
+        float *w, *base, *wb, *baseb;
+        int64_t *fix, *fixb;
+        size_t n, nb;
+        rr_sync_region(p.sy[0], r, &w, &base, &fix, &n);
+        rr_sync_region(p.sy[1], r, &wb, &baseb, &fixb, &nb);
+        CHECK(n == nb && memcmp(fix, fixb, n * sizeof(int64_t)) == 0);
+        for (size_t k = 0; k < n; k++) {
+            CHECK(memcmp(&base[k], &baseb[k], sizeof(float)) == 0);
+            CHECK(base[k] == rr_sync_float_of(fix[k]));
+            kept += fabs((double)w[k] - base[k]);
+        }
+    }
+    CHECK(kept > 0);
+    pair_free(&p);
+}
+
 /* What b merged from a is not b's to publish: b's next delta carries b's own event only. */
 static void test_no_echo(void)
 {
@@ -331,6 +481,9 @@ static void test_no_echo(void)
     char errstr[128];
     rr_sync_t *sc = rr_sync_new(&c, RR_SYNC_F32, errstr, sizeof(errstr));
     CHECK_INT(rr_sync_apply(sc, buf, len, &SUM), RR_OK);
+    /* The first merge only puts the weights on the shared base's grid (rr_sync_fixed.c). */
+    for (size_t k = 0; k < c.learner.nparams; k++)
+        before[k] = rr_sync_float_of(rr_sync_fix_of(before[k]));
     CHECK(memcmp(before, c.learner.params, c.learner.nparams * sizeof(float)) == 0);
     CHECK_INT(c.cooc.pairs + c.segpop.total, 0 + 1);
     uint32_t iid = rr_intern_find(&c.store.items, ev.item_id);
@@ -441,6 +594,7 @@ static void test_digest_mute_rebase(void)
     CHECK(d[0].items == d[1].items && d[0].cooc == d[1].cooc && d[0].nitems == d[1].nitems);
     CHECK(d[0].interactions > NEV / 2 && d[0].interactions == d[1].interactions);
     CHECK(d[0].cooc_total > 0 && d[0].cooc_total == d[1].cooc_total);
+    CHECK(d[0].model == d[1].model); /* a last round: the weights are the shared base */
     for (int r = 0; r < 3; r++)
         for (int k = 0; k < 2; k++)
             CHECK(d[0].weights[r][k] > 0 &&
@@ -460,6 +614,7 @@ static void test_digest_mute_rebase(void)
     CHECK_INT(rr_sync_digest(p.sy[0], &after), RR_OK);
     CHECK(after.interactions > d[0].interactions && after.items != d[1].items);
     CHECK(after.weights[0][0] != d[0].weights[0][0]); /* it trained */
+    CHECK(after.model != d[0].model);
     rr_sync_rebase(p.sy[0]);
     const uint8_t *buf;
     size_t len;
@@ -468,6 +623,7 @@ static void test_digest_mute_rebase(void)
     pair_free(&p);
 }
 
-RR_TEST_MAIN(RR_TEST(test_wire), RR_TEST(test_digest_mute_rebase), RR_TEST(test_late_hit),
-             RR_TEST(test_no_echo), RR_TEST(test_two_halves_agree), RR_TEST(test_determinism),
-             RR_TEST(test_eval_one_instance))
+RR_TEST_MAIN(RR_TEST(test_wire), RR_TEST(test_fixed_point), RR_TEST(test_digest_mute_rebase),
+             RR_TEST(test_late_hit), RR_TEST(test_no_echo), RR_TEST(test_two_halves_agree),
+             RR_TEST(test_determinism), RR_TEST(test_eval_one_instance), RR_TEST(test_orders_exact),
+             RR_TEST(test_quant_remainder))
