@@ -1,12 +1,14 @@
 /* rr_sync_internal.h — the capture state shared by rr_sync.c (publish) and rr_sync_apply.c;
  * not API. The delta's layout, every integer a varint unless said:
- *   "RRS" 1 | u8 quant | item dim, MLP floats, hashed floats, ranker floats (shape check)
+ *   "RRS" 2 | u8 quant | item dim, MLP floats, hashed floats, ranker floats, MLP state floats,
+ *            hashed state floats, row state floats (shape check)
  *   strings: n, then n × (len, bytes)          item keys, category and brand names
  *   catalog: n × (item key, category + 1, brand + 1, f32 price)   0 = none / unknown
  *   hits:    n × (item key, u8 type, zig-zag ts − previous ts, 3 segments, nrecent, keys)
  *   rows:    n × (item key, vector of dim, vector of row state)   item rows and their
  *            optimiser state, W − base
- *   dense:   for MLP, hashed rows, ranker, ranker's Adagrad state: nruns × (skip, len, vector)
+ *   dense:   for MLP, hashed rows, ranker, then the optimiser state of ranker, MLP, hashed
+ *            rows: nruns × (skip, len, vector)
  *   ranker:  nfeat, then per feature the Welford statistics of the rows trained since:
  *            count (0: nothing, no more), f64 mean, f64 m2; then the steps taken since
  * A vector is f32, f16 or int8 (f32 scale first) as the header's quant says. */
