@@ -9,7 +9,8 @@
  * feature statistics and step count gained since. Each instance's optimiser then steps as if
  * it had seen every instance's gradients, its ranker standardises with the statistics of every
  * instance's training rows, and its warm-up counts every step (measured on rees46: leaving
- * these local cost 1.5% HR@10 at 4 instances, BENCHMARKS.md). Only user state stays local.
+ * these local cost 4 instances about 2 points of HR@10, BENCHMARKS.md). Only user state
+ * stays local.
  *
  * Merge: counts always add, optimiser sums and feature statistics too (they are counts of
  * what was trained). Weight deltas are applied with a weight (rr_sync_merge_t): 1 adds
