@@ -50,6 +50,9 @@ typedef struct eval_s {
     int ninst, pl_ready, partitions;
     size_t nslot, items_max; /* per-instance strides of pitem and shown */
     int64_t sync_ms, next_sync;
+    int64_t sync_events;   /* > 0: a sync point after every sync_events events instead */
+    const uint8_t *assign; /* rr_eval_sync_t.assign */
+    rr_eval_lists_t lists; /* when rtrec's lists are recomputed */
     rr_sync_merge_t merge; /* sync.merge's weights */
     int cold;              /* the target being scored is in the cold-start slice */
     int strip;             /* rr_eval_side_t.strip */
@@ -158,7 +161,7 @@ static void eval_mark_own(eval_t *ev, uint32_t user, uint8_t mark)
 /* One capture per instance when syncing; the merge rule and encoding from sync.*. */
 static rr_err_t eval_sync_init(eval_t *ev, const rr_config_t *cfg)
 {
-    if (ev->sync_ms <= 0) return RR_OK;
+    if (ev->sync_ms <= 0 && ev->sync_events <= 0) return RR_OK;
     int q = rr_sync_quant_parse(cfg->sync_quant);
     if (q < 0) return RR_E(CONFIG);
     if (rr_sync_merge_rule(cfg->sync_merge, ev->ninst, &ev->merge)) return RR_E(CONFIG);
@@ -265,8 +268,9 @@ static void eval_cover(eval_t *ev, int inst, uint32_t iid)
         ev->res->covered++;
 }
 
-/* rtrec's list is recomputed right before it is scored, so it reflects every earlier event:
- * the list the engine would publish with coalescing done (an upper bound on a live run). The
+/* With FRESH lists rtrec's list is recomputed right before it is scored, so it reflects every
+ * earlier event: the list the engine would publish with coalescing done (an upper bound on a
+ * live run). With HELD lists it is the one recomputed after the user's previous event. The
  * user's own instance scores it. */
 static void eval_score_rtrec(eval_t *ev, uint32_t user, uint32_t item)
 {
@@ -275,7 +279,7 @@ static void eval_score_rtrec(eval_t *ev, uint32_t user, uint32_t item)
     int inst = ev->inst[user];
     rr_pipeline_t *pl = &ev->pls[inst];
     double t0 = now_s();
-    rr_pipeline_refresh(pl, puid);
+    if (ev->lists == RR_EVAL_LISTS_FRESH) rr_pipeline_refresh(pl, puid);
     ev->res->rtrec_s += now_s() - t0;
     const rr_list_entry_t *list = rr_store_list(&pl->store, puid);
     uint32_t ids[RR_EVAL_K];
@@ -351,6 +355,9 @@ static void eval_apply_rtrec(eval_t *ev, const eval_ev_t *x, uint32_t user, uint
     rr_pipeline_t *pl = &ev->pls[ev->inst[user]];
     double t0 = now_s();
     rr_err_t err = rr_pipeline_apply(pl, &e, &puid);
+    /* HELD: the engine's refresh of the user it just applied an event of, with the engine's
+     * call (a batch of one when the loop keeps up). */
+    if (!err && ev->lists == RR_EVAL_LISTS_HELD) rr_pipeline_refresh_batch(pl, &puid, 1);
     ev->res->rtrec_s += now_s() - t0;
     if (err) {
         ev->res->dropped++;
@@ -362,11 +369,13 @@ static void eval_apply_rtrec(eval_t *ev, const eval_ev_t *x, uint32_t user, uint
 }
 
 /* The instance that consumes the user's partition: partition p goes to instance p mod N, what
- * the round-robin hand-out of a fresh group gives (and range's count when N divides P). */
+ * the round-robin hand-out of a fresh group gives (and range's count when N divides P), unless
+ * the caller gave the group's actual hand-out. */
 static int eval_instance(const eval_t *ev, const char *user_id)
 {
     if (ev->ninst == 1) return 0;
-    return rr_sync_partition_of(user_id, strlen(user_id), ev->partitions) % ev->ninst;
+    int p = rr_sync_partition_of(user_id, strlen(user_id), ev->partitions);
+    return ev->assign ? ev->assign[p] : p % ev->ninst;
 }
 
 /* A sync point: every instance publishes what it learned, in instance order, then merges every
@@ -434,13 +443,21 @@ static rr_err_t eval_sync_due(eval_t *ev, int64_t ts_ms)
     return eval_sync_round(ev);
 }
 
+/* By event count: a sync point before event i when i is a multiple of sync_events. */
+static rr_err_t eval_sync_due_events(eval_t *ev, size_t i)
+{
+    if (i == 0 || i % (uint64_t)ev->sync_events) return RR_OK;
+    return eval_sync_round(ev);
+}
+
 static rr_err_t eval_replay(eval_t *ev, FILE *progress, double t0)
 {
     double next_report = t0 + 1.0;
     int reported = 0;
     for (size_t i = 0; i < ev->nevs; i++) {
         const eval_ev_t *x = &ev->evs[ev->order[i].seq];
-        rr_err_t err = eval_sync_due(ev, x->ts_ms);
+        rr_err_t err =
+            ev->sync_events > 0 ? eval_sync_due_events(ev, i) : eval_sync_due(ev, x->ts_ms);
         if (!err) err = eval_step(ev, x);
         if (err) return err;
         ev->res->events++;
@@ -521,6 +538,11 @@ static void eval_model_metrics(const eval_t *ev, rr_eval_result_t *res)
         sum.logloss_sum += p->logloss_sum, sum.logloss_n += p->logloss_n;
         sum.auc_wins += p->auc_wins, sum.auc_pairs += p->auc_pairs;
     }
+    for (int i = 0; i < ev->pl_ready; i++) {
+        res->engine_targets += ev->pls[i].preq.targets;
+        res->engine_hits10 += ev->pls[i].preq.hits10;
+        res->engine_ndcg10 += ev->pls[i].preq.ndcg10;
+    }
     res->logloss = sum.logloss_n ? sum.logloss_sum / (double)sum.logloss_n : NAN;
     res->auc = sum.auc_pairs ? sum.auc_wins / (double)sum.auc_pairs : NAN;
     res->bytes_per_user = ev->pl_ready ? rr_pipeline_bytes_per_user(&ev->pls[0]) : 0;
@@ -545,10 +567,16 @@ static rr_err_t eval_sync_check(const rr_config_t *cfg, const rr_eval_sync_t *sy
                  sync->instances, RR_EVAL_MAX_INSTANCES, cfg->broker_partitions);
         return RR_E(CONFIG);
     }
-    if (sync->sync_ms < 0) {
-        snprintf(errstr, errlen, "--sync-ms must be >= 0");
+    if (sync->sync_ms < 0 || sync->sync_events < 0) {
+        snprintf(errstr, errlen, "--sync-ms and --sync-events must be >= 0");
         return RR_E(CONFIG);
     }
+    for (int p = 0; sync->assign && p < cfg->broker_partitions; p++)
+        if (sync->assign[p] >= sync->instances) {
+            snprintf(errstr, errlen, "--assign: partition %d to instance %d of %d", p,
+                     sync->assign[p], sync->instances);
+            return RR_E(CONFIG);
+        }
     return RR_OK;
 }
 
@@ -556,17 +584,29 @@ rr_err_t rr_eval_run_sync(const rr_config_t *cfg, const char *const *files, size
                           rr_format_t fmt, const rr_eval_side_t *side, const rr_eval_sync_t *sync,
                           FILE *progress, rr_eval_result_t *res, char *errstr, size_t errlen)
 {
+    return rr_eval_run_lists(cfg, files, nfiles, fmt, side, sync, RR_EVAL_LISTS_FRESH, progress,
+                             res, errstr, errlen);
+}
+
+rr_err_t rr_eval_run_lists(const rr_config_t *cfg, const char *const *files, size_t nfiles,
+                           rr_format_t fmt, const rr_eval_side_t *side, const rr_eval_sync_t *sync,
+                           rr_eval_lists_t lists, FILE *progress, rr_eval_result_t *res,
+                           char *errstr, size_t errlen)
+{
     double t0 = now_s();
     eval_t ev;
     memset(&ev, 0, sizeof(ev));
     memset(res, 0, sizeof(*res));
-    rr_eval_sync_t one = {1, 0};
+    rr_eval_sync_t one = {1, 0, 0, NULL};
     if (!sync) sync = &one;
     rr_err_t err = eval_sync_check(cfg, sync, errstr, errlen);
     if (err) return err;
     ev.res = res;
     ev.ninst = res->instances = sync->instances;
-    ev.sync_ms = res->sync_ms = sync->sync_ms;
+    ev.sync_events = res->sync_events = sync->sync_events;
+    ev.sync_ms = res->sync_ms = sync->sync_events > 0 ? 0 : sync->sync_ms;
+    ev.assign = sync->assign;
+    ev.lists = res->lists = lists;
     ev.next_sync = INT64_MIN;
     ev.partitions = cfg->broker_partitions;
     ev.strip = side && side->strip;

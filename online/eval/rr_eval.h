@@ -36,14 +36,24 @@ typedef struct rr_eval_side_s {
 } rr_eval_side_t;
 
 /* Scale-out simulated: events go to `instances` pipelines by their user's partition (the
- * producer's partitioner over broker.partitions, partition p to instance p mod instances), and
- * every sync_ms of event time each instance publishes its delta (instance order), then each
- * merges the others' (instance order), through online/sync with sync.merge and sync.quant.
- * sync_ms 0: never. {1, 0} is the plain run. */
+ * producer's partitioner over broker.partitions, partition p to instance p mod instances, or
+ * assign[p] when assign is not NULL: a group's actual hand-out), and every sync_ms of event
+ * time (or, with sync_events > 0, after every sync_events events of the stream instead: what a
+ * paced replay into engines syncing by wall clock gives) each instance publishes its delta
+ * (instance order), then each merges the others' (instance order), through online/sync with
+ * sync.merge and sync.quant. sync_ms 0 (and sync_events 0): never. {1, 0} is the plain run. */
 typedef struct rr_eval_sync_s {
     int instances;
     int64_t sync_ms;
+    int64_t sync_events;
+    const uint8_t *assign; /* [broker.partitions] instance of each partition; NULL: p mod N */
 } rr_eval_sync_t;
+
+/* Which list rtrec is scored with. FRESH (the default protocol): recomputed right before each
+ * target, from every earlier event. HELD: what `rtrec run` holds when its refresh keeps up: each
+ * instance recomputes a user's list right after applying that user's event, and a target is
+ * scored against the list the user holds then. */
+typedef enum { RR_EVAL_LISTS_FRESH, RR_EVAL_LISTS_HELD } rr_eval_lists_t;
 
 typedef struct rr_eval_result_s {
     uint64_t events;  /* events replayed */
@@ -69,9 +79,16 @@ typedef struct rr_eval_result_s {
     /* Scale-out (rr_eval_sync_t): hits and targets above are summed over the instances. */
     int instances;
     int64_t sync_ms;
+    int64_t sync_events;  /* > 0: sync points by event count (sync_ms is then 0) */
     uint64_t sync_rounds; /* sync points that had something to send */
     uint64_t sync_bytes;  /* deltas published, summed over instances */
     double span_s;        /* event time from the first event to the last */
+    /* The pipelines' own prequential counters (rr_preq_t, summed over instances): the engine's
+     * targets and hits (GET /sync, rtrec:stats hr10). Its targets are the pipeline's own rule;
+     * with lists HELD they count what `rtrec run` counts on the same stream. */
+    rr_eval_lists_t lists;
+    uint64_t engine_targets, engine_hits10;
+    double engine_ndcg10;
 } rr_eval_result_t;
 
 #define RR_EVAL_MAX_INSTANCES 64
@@ -89,10 +106,19 @@ rr_err_t rr_eval_run_side(const rr_config_t *cfg, const char *const *files, size
                           rr_eval_result_t *res, char *errstr, size_t errlen);
 
 /* rr_eval_run_side on `sync->instances` pipelines synced every sync->sync_ms (sync NULL: one,
- * never). More instances than broker.partitions is refused (some would get no events). */
+ * never). More instances than broker.partitions is refused (some would get no events), and so
+ * is an assign naming an instance past them. */
 rr_err_t rr_eval_run_sync(const rr_config_t *cfg, const char *const *files, size_t nfiles,
                           rr_format_t fmt, const rr_eval_side_t *side, const rr_eval_sync_t *sync,
                           FILE *progress, rr_eval_result_t *res, char *errstr, size_t errlen);
+/* rr_eval_run_sync with rtrec's lists as `lists` says. */
+rr_err_t rr_eval_run_lists(const rr_config_t *cfg, const char *const *files, size_t nfiles,
+                           rr_format_t fmt, const rr_eval_side_t *side, const rr_eval_sync_t *sync,
+                           rr_eval_lists_t lists, FILE *progress, rr_eval_result_t *res,
+                           char *errstr, size_t errlen);
+/* The pipelines' own HR@10 and NDCG@10 (engine_*); 0 without targets. */
+double rr_eval_engine_hr(const rr_eval_result_t *res);
+double rr_eval_engine_ndcg(const rr_eval_result_t *res);
 
 /* Bytes of sync deltas per second of event time (0 without sync or span). */
 double rr_eval_sync_bytes_per_s(const rr_eval_result_t *res);
@@ -113,7 +139,8 @@ int rr_eval_best_of_family(const rr_eval_result_t *res, const char *family);
  * {"trend_5m": {"hr10", "ndcg10", "cold_hr10", "cold_ndcg10"}, ...} for every anchor that ran,
  * best_trend, best_cat_trend (null without categories), best_anchor, best_anchor_hr10,
  * best_anchor_ndcg10, ratio_vs_best_anchor, anchors_s; instances, sync_ms, sync_rounds,
- * sync_bytes, sync_bytes_per_s, span_s). logloss and auc are "n/a" / null when the model is
+ * sync_bytes, sync_bytes_per_s, span_s, sync_events, lists ("fresh"/"held"), engine_targets,
+ * engine_hits10, engine_hr10, engine_ndcg10). logloss and auc are "n/a" / null when the model is
  * off. */
 void rr_eval_print_text(FILE *fp, const rr_eval_result_t *res, const char *const *files,
                         size_t nfiles, rr_format_t fmt);

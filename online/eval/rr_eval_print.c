@@ -24,6 +24,16 @@ double rr_eval_cold_ndcg(const rr_eval_result_t *res, int method)
     return res->cold_targets ? res->cold_ndcg_sum[method] / (double)res->cold_targets : 0.0;
 }
 
+double rr_eval_engine_hr(const rr_eval_result_t *res)
+{
+    return res->engine_targets ? (double)res->engine_hits10 / (double)res->engine_targets : 0.0;
+}
+
+double rr_eval_engine_ndcg(const rr_eval_result_t *res)
+{
+    return res->engine_targets ? res->engine_ndcg10 / (double)res->engine_targets : 0.0;
+}
+
 double rr_eval_coverage(const rr_eval_result_t *res)
 {
     return res->items ? (double)res->covered / (double)res->items : 0.0;
@@ -122,21 +132,33 @@ void rr_eval_print_text(FILE *fp, const rr_eval_result_t *res, const char *const
             fp,
             "\nlogloss    %.4f   auc %.4f   (the MLP, prequential: each batch before its step)\n",
             res->logloss, res->auc);
-    fprintf(fp, "rtrec      %.0f events/s (apply + refresh at targets, %.2f s)   wall %.2f s\n",
-            rr_eval_events_per_s(res), res->rtrec_s, res->wall_s);
+    fprintf(fp, "rtrec      %.0f events/s (apply + refresh %s, %.2f s)   wall %.2f s\n",
+            rr_eval_events_per_s(res),
+            res->lists == RR_EVAL_LISTS_HELD ? "after each event" : "at targets", res->rtrec_s,
+            res->wall_s);
     /* n bytes per user is n MB per million users. */
     fprintf(fp, "memory     %zu bytes per user slot (%zu MB at 1M users)\n", res->bytes_per_user,
             res->bytes_per_user);
     fprintf(fp, "coverage   %.4f (%llu of %llu items in some rtrec top-10 at a target)\n",
             rr_eval_coverage(res), (unsigned long long)res->covered,
             (unsigned long long)res->items);
-    if (res->instances > 1 || res->sync_ms > 0)
+    if (res->sync_events > 0)
+        fprintf(fp, "scale-out  %d instances, sync every %lld events: %llu rounds, %llu bytes\n",
+                res->instances, (long long)res->sync_events, (unsigned long long)res->sync_rounds,
+                (unsigned long long)res->sync_bytes);
+    else if (res->instances > 1 || res->sync_ms > 0)
         fprintf(fp,
                 "scale-out  %d instances, sync every %lld ms of event time%s: %llu rounds, "
                 "%llu bytes (%.1f B/s of event time over %.0f s)\n",
                 res->instances, (long long)res->sync_ms, res->sync_ms ? "" : " (never)",
                 (unsigned long long)res->sync_rounds, (unsigned long long)res->sync_bytes,
                 rr_eval_sync_bytes_per_s(res), res->span_s);
+    if (res->lists == RR_EVAL_LISTS_HELD)
+        fprintf(fp,
+                "engine     HR@10 %.4f  NDCG@10 %.4f over %llu targets (%llu hits; the "
+                "pipelines' own counters, lists held)\n",
+                rr_eval_engine_hr(res), rr_eval_engine_ndcg(res),
+                (unsigned long long)res->engine_targets, (unsigned long long)res->engine_hits10);
 }
 
 static void json_string(FILE *fp, const char *s)
@@ -226,6 +248,12 @@ void rr_eval_print_json(FILE *fp, const rr_eval_result_t *res, const char *const
             "\"sync_bytes_per_s\":%.3f,\"span_s\":%.3f,",
             res->instances, (long long)res->sync_ms, (unsigned long long)res->sync_rounds,
             (unsigned long long)res->sync_bytes, rr_eval_sync_bytes_per_s(res), res->span_s);
+    fprintf(fp,
+            "\"sync_events\":%lld,\"lists\":\"%s\",\"engine_targets\":%llu,\"engine_hits10\":%llu,"
+            "\"engine_hr10\":%.6f,\"engine_ndcg10\":%.6f,",
+            (long long)res->sync_events, res->lists == RR_EVAL_LISTS_HELD ? "held" : "fresh",
+            (unsigned long long)res->engine_targets, (unsigned long long)res->engine_hits10,
+            rr_eval_engine_hr(res), rr_eval_engine_ndcg(res));
     eval_json_anchors(fp, res);
     fprintf(fp, "}\n");
 }

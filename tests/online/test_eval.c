@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include "rr_baseline.h"
 #include "rr_eval.h"
+#include "rr_pipeline.h"
 #include "rr_test.h"
 
 /* Taobao CSV: user,item,category,behavior,ts. Counts after each line drive the comments. */
@@ -239,6 +240,121 @@ static void test_strip_side(void)
     unlink(data);
 }
 
+/* A taobao stream of n events in time order: 24 users, 40 items, the low ids popular (a
+ * fixed LCG), so lists hit and miss. */
+static void write_stream(const char *path, int n)
+{
+    FILE *fp = fopen(path, "w");
+    CHECK(fp != NULL);
+    if (!fp) return;
+    uint64_t x = 12345;
+    for (int i = 0; i < n; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        unsigned user = (unsigned)(x >> 33) % 24, a = (unsigned)(x >> 40) % 40;
+        unsigned item = a * ((unsigned)(x >> 50) % 40) / 40; /* skewed toward 0 */
+        fprintf(fp, "%u,i%u,c%u,pv,%d\n", user, item, item % 5, 1000 + i);
+    }
+    fclose(fp);
+}
+
+/* The reference for --lists held on one instance: a plain pipeline (configured as eval does
+ * for a recorded stream) fed the file in order, each user's list refreshed right after each of
+ * that user's events. */
+static void held_reference(const char *path, rr_preq_t *out)
+{
+    rr_config_t cfg;
+    rr_config_init(&cfg);
+    cfg.users_ttl_s = 0;
+    cfg.users_max_events_per_s = 0;
+    rr_pipeline_t pl;
+    CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
+    char errstr[256];
+    rr_reader_t *rd = rr_reader_open(path, RR_FMT_TAOBAO, errstr, sizeof(errstr));
+    CHECK(rd != NULL);
+    rr_event_t e;
+    uint32_t uid;
+    while (rd && rr_reader_next(rd, &e) == RR_OK)
+        if (rr_pipeline_apply(&pl, &e, &uid) == RR_OK) rr_pipeline_refresh(&pl, uid);
+    rr_reader_free(rd);
+    *out = pl.preq;
+    rr_pipeline_free(&pl);
+}
+
+/* --lists held counts with the pipeline's own rule what a pipeline refreshed after every event
+ * counts; the harness's targets and the default protocol's lists do not move. */
+static void test_lists_held(void)
+{
+    char path[] = "/tmp/rr_test_eval_hdXXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    write_stream(path, 600);
+    const char *files[] = {path};
+    rr_config_t cfg;
+    rr_config_init(&cfg);
+    rr_eval_result_t fresh, held;
+    char errstr[256], buf[8192];
+    CHECK_INT(rr_eval_run(&cfg, files, 1, RR_FMT_TAOBAO, NULL, &fresh, errstr, sizeof(errstr)),
+              RR_OK);
+    CHECK_INT(rr_eval_run_lists(&cfg, files, 1, RR_FMT_TAOBAO, NULL, NULL, RR_EVAL_LISTS_HELD, NULL,
+                                &held, errstr, sizeof(errstr)),
+              RR_OK);
+    rr_preq_t ref;
+    held_reference(path, &ref);
+    CHECK(ref.targets > 100 && ref.hits10 > 10 && ref.hits10 < ref.targets);
+    CHECK_INT(held.engine_targets, ref.targets);
+    CHECK_INT(held.engine_hits10, ref.hits10);
+    CHECK(fabs(held.engine_ndcg10 - ref.ndcg10) < 1e-9);
+    CHECK_INT(held.targets, fresh.targets);
+    CHECK(held.hits[RR_EVAL_RTREC] != fresh.hits[RR_EVAL_RTREC] ||
+          held.ndcg_sum[RR_EVAL_RTREC] != fresh.ndcg_sum[RR_EVAL_RTREC]); /* other lists */
+    CHECK_INT(fresh.lists, RR_EVAL_LISTS_FRESH);
+    json_of(&held, files, 1, RR_FMT_TAOBAO, buf, sizeof(buf));
+    CHECK(strstr(buf, "\"lists\":\"held\",\"engine_targets\":"));
+    CHECK(strstr(buf, "\"engine_hr10\":"));
+    unlink(path);
+}
+
+/* --sync-events: a round after every K events (each has something to send: every event
+ * teaches). --assign: every partition to instance 1 leaves instance 0 without events, so the
+ * engine counters are one instance's (a peer's merged deltas reach instance 0 only); an
+ * instance past --instances is refused. */
+static void test_sync_events_and_assign(void)
+{
+    char path[] = "/tmp/rr_test_eval_seXXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    write_stream(path, 600);
+    const char *files[] = {path};
+    rr_config_t cfg;
+    rr_config_init(&cfg);
+    rr_eval_result_t one, two;
+    char errstr[256];
+    rr_eval_sync_t s1 = {1, 0, 0, NULL};
+    CHECK_INT(rr_eval_run_lists(&cfg, files, 1, RR_FMT_TAOBAO, NULL, &s1, RR_EVAL_LISTS_HELD, NULL,
+                                &one, errstr, sizeof(errstr)),
+              RR_OK);
+    uint8_t all_to_1[4] = {1, 1, 1, 1};
+    rr_eval_sync_t s2 = {2, 1000, 50, all_to_1};
+    CHECK_INT(cfg.broker_partitions, 4);
+    CHECK_INT(rr_eval_run_lists(&cfg, files, 1, RR_FMT_TAOBAO, NULL, &s2, RR_EVAL_LISTS_HELD, NULL,
+                                &two, errstr, sizeof(errstr)),
+              RR_OK);
+    CHECK_INT(two.sync_rounds, 600 / 50 - 1); /* before events 50, 100, ..., 550 */
+    CHECK_INT(two.sync_ms, 0);
+    CHECK_INT(two.sync_events, 50);
+    CHECK_INT(two.engine_targets, one.engine_targets);
+    CHECK_INT(two.engine_hits10, one.engine_hits10);
+    uint8_t bad[4] = {0, 1, 2, 0};
+    s2.assign = bad;
+    CHECK_INT(rr_eval_run_lists(&cfg, files, 1, RR_FMT_TAOBAO, NULL, &s2, RR_EVAL_LISTS_HELD, NULL,
+                                &two, errstr, sizeof(errstr)),
+              RR_E(CONFIG));
+    CHECK(strstr(errstr, "--assign"));
+    unlink(path);
+}
+
 /* Popularity skips the caller's items and breaks ties by the lower (first-seen) id. */
 static void test_pop_order(void)
 {
@@ -260,6 +376,8 @@ int main(void)
     test_ml100k_order();
     test_side_files_and_cold_slice();
     test_strip_side();
+    test_lists_held();
+    test_sync_events_and_assign();
     if (rr_test_failures_) fprintf(stderr, "%d failure(s)\n", rr_test_failures_);
     return rr_test_failures_ != 0;
 }
