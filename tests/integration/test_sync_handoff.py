@@ -19,29 +19,19 @@ class SyncHandoff(unittest.TestCase):
     # The stream, the processes' clean-up and the engine's sync flags are test_sync's.
     setUp, tearDown = test_sync.Sync.setUp, test_sync.Sync.tearDown
     engine, replay = test_sync.Sync.engine, test_sync.Sync.replay
+    start_pair = test_sync.Sync.start_pair
 
     def test_killed_owner_counts_once(self):
-        broker = harness.Rtrec("-X", "broker.partitions=4", command="broker").start()
-        self.procs.append(broker)
-        redis = harness.Redis().start()
-        self.procs.append(redis)
-        ports = {n: harness.free_port() for n in "ab"}
-        ckdirs = {n: tempfile.mkdtemp(dir=self.tmp) for n in "ab"}
-        a, b = (self.engine(broker, redis, n, ports[n], (
-            "-X", f"checkpoint.dir={ckdirs[n]}", "-X", "checkpoint.interval_s=2")) for n in "ab")
-
-        def split():
-            pa, pb = a.held_partitions(), b.held_partitions()
-            return pa and pb and not (pa & pb) and (pa | pb) == {0, 1, 2, 3}
-        harness.wait_for("a partition split", split, timeout=45)
+        ckdirs = [tempfile.mkdtemp(dir=self.tmp) for _ in "ab"]
+        broker, redis, ports, a, b = self.start_pair(ckdirs, ("-X", "checkpoint.interval_s=2"))
         producer = self.replay(broker, rate=250)
         harness.wait_for("a to consume and publish", lambda: (lambda s: s["events_total"] > 100
-                         and s["published"] > 0)(get_sync(ports["a"])), timeout=30, interval=0.2)
-        before = set(os.listdir(ckdirs["a"]))
+                         and s["published"] > 0)(get_sync(ports[0])), timeout=30, interval=0.2)
+        before = set(os.listdir(ckdirs[0]))
         harness.wait_for("a checkpoint of a while the stream flows", lambda: any(
-            f.endswith(".rrc") for f in set(os.listdir(ckdirs["a"])) - before), timeout=30)
+            f.endswith(".rrc") for f in set(os.listdir(ckdirs[0])) - before), timeout=30)
         time.sleep(1.0)  # deltas published after that checkpoint: the survivor's replay overlaps them
-        at_kill = get_sync(ports["a"])
+        at_kill = get_sync(ports[0])
         a.proc.kill()  # SIGKILL: no final checkpoint, no last delta, no revocation
         a.proc.wait()
         a.proc = None
@@ -50,11 +40,11 @@ class SyncHandoff(unittest.TestCase):
                          timeout=60)
 
         def drained():
-            s = get_sync(ports["b"])
+            s = get_sync(ports[1])
             return s["interactions"] >= EVENTS and not s["pending"] and s
         s = harness.wait_for("b to count the whole stream", drained, timeout=60, interval=0.3)
         time.sleep(2.0)  # anything still to come would now be counted twice
-        s = get_sync(ports["b"])
+        s = get_sync(ports[1])
         print(f"a at the kill: {at_kill['events_total']} events, {at_kill['published']} deltas; "
               f"b: {s['interactions']} interactions, {s['handed_over']} events of a's partitions "
               f"replayed for their users only")
