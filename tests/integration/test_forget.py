@@ -33,10 +33,16 @@ class Forget(unittest.TestCase):
 
     def test_forget_user(self):
         p = Producer({"bootstrap.servers": self.rtrec.bootstrap})
-        for i, (user, item) in enumerate([("bob", "A"), ("bob", "B"), ("ann", "A"), ("ann", "C"),
-                                          ("cy", "B")]):
+        evs = [("bob", "A"), ("bob", "B"), ("ann", "A"), ("ann", "C"), ("cy", "B")]
+        # ann's and cy's first: the users sit on different partitions, read in no fixed order,
+        # and bob's list (he has seen A and B) can only hold C once ann's events are in.
+        for i in (2, 3, 4, 0, 1):
+            user, item = evs[i]
             p.produce("rtrec.events", key=user, value=event(user, item, ts=1_700_000_000_000 + i))
-        self.assertEqual(p.flush(10), 0)
+            self.assertEqual(p.flush(10), 0)
+            if i == 4:
+                harness.wait_for("ann's and cy's events applied", lambda: [self.redis.cli(
+                    "HGET", f"rtrec:portrait:{u}", "events") for u in ("ann", "cy")] == ["2", "1"])
         for key in ("rtrec:rec:bob", "rtrec:why:bob", "rtrec:portrait:bob"):
             harness.wait_for(key, lambda: self.redis.cli("EXISTS", key) == "1")
         harness.wait_for("3 users", lambda: self.redis.cli("HGET", "rtrec:stats", "users") == "3")
