@@ -175,12 +175,20 @@ static void window_close(rr_engine_t *en, int32_t p)
  * window whose end rebases the weights. (A peer's deltas are not taken: a partition handed
  * over is applied whole by its new owner, item side too, so it would count there twice either
  * way; see DESIGN.md.) */
+/* Entry i of the envelope's input: an events partition and the next offset the delta covers. */
+static void envelope_part(const envelope_t *e, uint32_t i, uint32_t *p, int64_t *off)
+{
+    *p = rr_ckpt_get_le32(e->parts + 12 * i);
+    *off = (int64_t)rr_ckpt_get_le64(e->parts + 12 * i + 4);
+}
+
 static void note_covered(rr_engine_t *en, const envelope_t *e)
 {
     rr_engine_sync_t *es = &en->sync;
     for (uint32_t i = 0; i < e->nparts; i++) {
-        uint32_t p = rr_ckpt_get_le32(e->parts + 12 * i);
-        int64_t off = (int64_t)rr_ckpt_get_le64(e->parts + 12 * i + 4);
+        uint32_t p;
+        int64_t off;
+        envelope_part(e, i, &p, &off);
         if (p >= RR_ENGINE_MAXPARTS || off <= es->covered[p]) continue;
         es->covered[p] = off;
         if (es->gating && off > en->next_off[0][p] && !es->window[p])
@@ -197,8 +205,9 @@ static void note_peer_covered(rr_engine_t *en, const envelope_t *e)
     rr_engine_sync_t *es = &en->sync;
     if (e->topic != events_topic_hash(en)) return; /* another topic's partitions */
     for (uint32_t i = 0; i < e->nparts; i++) {
-        uint32_t p = rr_ckpt_get_le32(e->parts + 12 * i);
-        int64_t off = (int64_t)rr_ckpt_get_le64(e->parts + 12 * i + 4);
+        uint32_t p;
+        int64_t off;
+        envelope_part(e, i, &p, &off);
         if (p < RR_ENGINE_MAXPARTS && off > es->peer_covered[p]) es->peer_covered[p] = off;
     }
 }
@@ -484,27 +493,28 @@ void rr_engine_sync_free(rr_engine_t *en)
  * count × (u32 events partition, u64 next offset the peers' deltas cover): a restart in the
  * middle of a handed-over partition's users-only replay must finish it the same way ---- */
 
-static rr_err_t save_peer_covered(const rr_engine_sync_t *es, rr_ckpt_writer_t *w)
+/* count, then count × (u32 partition, u64 offset) of the entries >= 0 of off[0..nparts). */
+static rr_err_t save_offsets(rr_ckpt_writer_t *w, const int64_t *off, int nparts)
 {
     uint32_t n = 0;
-    for (int p = 0; p < RR_ENGINE_MAXPARTS; p++) n += es->peer_covered[p] >= 0;
+    for (int p = 0; p < nparts; p++) n += off[p] >= 0;
     rr_err_t err = rr_ckpt_write_u32(w, n);
-    for (int p = 0; p < RR_ENGINE_MAXPARTS && !err; p++) {
-        if (es->peer_covered[p] < 0) continue;
+    for (int p = 0; p < nparts && !err; p++) {
+        if (off[p] < 0) continue;
         err = rr_ckpt_write_u32(w, (uint32_t)p);
-        if (!err) err = rr_ckpt_write_u64(w, (uint64_t)es->peer_covered[p]);
+        if (!err) err = rr_ckpt_write_u64(w, (uint64_t)off[p]);
     }
     return err;
 }
 
-static rr_err_t load_peer_covered(rr_engine_sync_t *es, rr_ckpt_cursor_t *c)
+static rr_err_t load_offsets(rr_ckpt_cursor_t *c, int64_t *off, int nparts)
 {
     uint32_t n = rr_ckpt_read_u32(c);
     for (uint32_t i = 0; i < n && !c->err; i++) {
         uint32_t p = rr_ckpt_read_u32(c);
-        uint64_t off = rr_ckpt_read_u64(c);
-        if (c->err || p >= RR_ENGINE_MAXPARTS) return RR_E(DECODE);
-        es->peer_covered[p] = (int64_t)off;
+        uint64_t at = rr_ckpt_read_u64(c);
+        if (c->err || p >= (uint32_t)nparts) return RR_E(DECODE);
+        off[p] = (int64_t)at;
     }
     return c->err ? RR_E(DECODE) : RR_OK;
 }
@@ -513,20 +523,13 @@ rr_err_t rr_engine_sync_save(const rr_engine_t *en, rr_ckpt_writer_t *w)
 {
     const rr_engine_sync_t *es = &en->sync;
     if (!es->sy) return RR_OK;
-    uint32_t n = 0;
-    for (int p = 0; p < RR_ENGINE_SYNC_PARTS; p++) n += es->applied_off[p] >= 0;
     uint32_t name_len = (uint32_t)strlen(es->instance);
     rr_err_t err = rr_ckpt_section_begin(w, RR_CKPT_SYNC, 0);
     if (!err) err = rr_ckpt_write_u32(w, SYNC_VERSION);
     if (!err) err = rr_ckpt_write_u32(w, name_len);
     if (!err) err = rr_ckpt_write(w, es->instance, name_len);
-    if (!err) err = rr_ckpt_write_u32(w, n);
-    for (int p = 0; p < RR_ENGINE_SYNC_PARTS && !err; p++) {
-        if (es->applied_off[p] < 0) continue;
-        err = rr_ckpt_write_u32(w, (uint32_t)p);
-        if (!err) err = rr_ckpt_write_u64(w, (uint64_t)es->applied_off[p]);
-    }
-    if (!err) err = save_peer_covered(es, w);
+    if (!err) err = save_offsets(w, es->applied_off, RR_ENGINE_SYNC_PARTS);
+    if (!err) err = save_offsets(w, es->peer_covered, RR_ENGINE_MAXPARTS);
     return err ? err : rr_ckpt_section_end(w);
 }
 
@@ -540,16 +543,11 @@ rr_err_t rr_engine_sync_load(rr_engine_t *en, const rr_ckpt_reader_t *r)
     rr_ckpt_cursor_init(&c, data, len);
     uint32_t version = rr_ckpt_read_u32(&c), name_len = rr_ckpt_read_u32(&c);
     const char *name = name_len < sizeof(es->writer) ? rr_ckpt_read_bytes(&c, name_len) : NULL;
-    uint32_t n = rr_ckpt_read_u32(&c);
     if (version < 1 || version > SYNC_VERSION || !name) return RR_E(DECODE);
     memcpy(es->writer, name, name_len);
     es->writer[name_len] = '\0';
-    for (uint32_t i = 0; i < n && !c.err; i++) {
-        uint32_t p = rr_ckpt_read_u32(&c);
-        uint64_t off = rr_ckpt_read_u64(&c);
-        if (c.err || p >= RR_ENGINE_SYNC_PARTS) return RR_E(DECODE);
-        es->start_off[p] = es->applied_off[p] = (int64_t)off;
-    }
-    if (!c.err && version >= 2) return load_peer_covered(es, &c);
-    return c.err ? RR_E(DECODE) : RR_OK;
+    rr_err_t err = load_offsets(&c, es->applied_off, RR_ENGINE_SYNC_PARTS);
+    memcpy(es->start_off, es->applied_off, sizeof(es->start_off));
+    if (!err && version >= 2) err = load_offsets(&c, es->peer_covered, RR_ENGINE_MAXPARTS);
+    return err;
 }
