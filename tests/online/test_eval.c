@@ -23,6 +23,14 @@ static const char *fixture_a = "1,A,c,pv,100\n"  /* u1 new: no target */
 static const char *fixture_b = "4,D,c,pv,111\n"  /* target 7 */
                                "4,A,c,pv,109\n"; /* u4 new */
 
+/* Creates the file named by the template (its XXXXXX filled in), empty. */
+static void make_temp(char *tmpl)
+{
+    int fd = mkstemp(tmpl);
+    CHECK(fd >= 0);
+    if (fd >= 0) close(fd);
+}
+
 static void write_file(const char *path, const char *text)
 {
     FILE *fp = fopen(path, "w");
@@ -74,10 +82,8 @@ static void check_anchor_keys(const char *json, int categories)
 static void test_fixture(void)
 {
     char a[] = "/tmp/rr_test_eval_aXXXXXX", b[] = "/tmp/rr_test_eval_bXXXXXX";
-    int fa = mkstemp(a), fb = mkstemp(b);
-    CHECK(fa >= 0 && fb >= 0);
-    close(fa);
-    close(fb);
+    make_temp(a);
+    make_temp(b);
     write_file(a, fixture_a);
     write_file(b, fixture_b);
     const char *files[] = {a, b};
@@ -133,9 +139,7 @@ static void test_fixture(void)
 static void test_ml100k_order(void)
 {
     char path[] = "/tmp/rr_test_eval_mlXXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0);
-    close(fd);
+    make_temp(path);
     write_file(path, "1\tA\t5\t200\n"
                      "3\tC\t4\t50\n"
                      "2\tA\t5\t100\n"
@@ -168,11 +172,7 @@ static void test_side_files_and_cold_slice(void)
     char data[] = "/tmp/rr_test_eval_sdXXXXXX", items[] = "/tmp/rr_test_eval_siXXXXXX",
          users[] = "/tmp/rr_test_eval_suXXXXXX";
     char *paths[] = {data, items, users};
-    for (int i = 0; i < 3; i++) {
-        int fd = mkstemp(paths[i]);
-        CHECK(fd >= 0);
-        close(fd);
-    }
+    for (int i = 0; i < 3; i++) make_temp(paths[i]);
     write_file(data, "1\t1\t5\t10\n1\t2\t5\t20\n1\t3\t5\t30\n1\t4\t5\t40\n1\t5\t5\t50\n"
                      "2\t1\t4\t15\n2\t3\t4\t35\n");
     write_file(items, "1|One (1995)|||u|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
@@ -209,9 +209,7 @@ static void test_side_files_and_cold_slice(void)
 static void test_strip_side(void)
 {
     char data[] = "/tmp/rr_test_eval_nsXXXXXX";
-    int fd = mkstemp(data);
-    CHECK(fd >= 0);
-    close(fd);
+    make_temp(data);
     write_file(data, "event_time,event_type,product_id,category_id,category_code,brand,price,"
                      "user_id,user_session\n"
                      "2019-10-01 00:00:00 UTC,view,1,11,shoes.running,acme,35.79,7,s\n"
@@ -285,9 +283,7 @@ static void held_reference(const char *path, rr_preq_t *out)
 static void test_lists_held(void)
 {
     char path[] = "/tmp/rr_test_eval_hdXXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0);
-    close(fd);
+    make_temp(path);
     write_stream(path, 600);
     const char *files[] = {path};
     rr_config_t cfg;
@@ -322,9 +318,7 @@ static void test_lists_held(void)
 static void test_sync_events_and_assign(void)
 {
     char path[] = "/tmp/rr_test_eval_seXXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0);
-    close(fd);
+    make_temp(path);
     write_stream(path, 600);
     const char *files[] = {path};
     rr_config_t cfg;
