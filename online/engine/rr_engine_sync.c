@@ -2,10 +2,11 @@
  * merged, both at the same instants (every sync.interval_ms, before each checkpoint, at a
  * revocation and at a graceful stop); see rr_engine_sync.h. A message's value is an envelope,
  * then rr_sync_publish's bytes; the envelope, little-endian:
- *   "RRE" 2 | u64 nonce (the publishing process's, new at every start) | u64 its event-time
- *   clock (ms) | u64 hash of its events topic's name | u32 n | n × (u32 events partition, u64
- *   next offset): the input it covers (partitions of that topic; "RRE" 1 lacks the hash and
- *   is read as covering an unknown topic).
+ *   "RRE" 3 | u64 nonce (the publishing process's, new at every start) | u64 its event-time
+ *   clock (ms) | u64 hash of its events topic's name | u64 seq (the process's publications so
+ *   far, this one included) | u32 n | n × (u32 events partition, u64 next offset): the input
+ *   it covers (partitions of that topic). "RRE" 2 lacks seq (read as 0: unknown), "RRE" 1 the
+ *   hash too (read as covering an unknown topic).
  * Loop thread only. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +17,12 @@
 #include "rr_engine_internal.h"
 #include "rr_log.h"
 
-#define ENVELOPE     32   /* the fixed part, before the partitions ("RRE" 1: 24) */
+#define ENVELOPE     40   /* the fixed part, before the partitions ("RRE" 2: 32, 1: 24) */
 #define FLUSH_MS     5000 /* at stop, how long the last delta may take to reach the broker */
 #define FLUSH_POLL   20
 #define GATE_POLL    20    /* ms between checks that the reader caught up, at start */
 #define GATE_MS      30000 /* then input flows anyway */
-#define SYNC_VERSION 2     /* 1 lacks the peers' coverage, read as none */
+#define SYNC_VERSION 3     /* 2 lacks the writer's nonce and seq, 1 the peers' coverage too */
 
 static const rr_sync_merge_t SUM = {1.0f, 1.0f}; /* the engine's only rule (config doc) */
 
@@ -29,6 +30,7 @@ typedef struct envelope_s {
     uint64_t nonce;
     int64_t ts_ms;
     uint64_t topic; /* rr_intern_hash of the events topic's name, 0 unknown */
+    uint64_t seq;   /* the publisher's publications so far, this one included; 0 unknown */
     uint32_t nparts;
     const uint8_t *parts; /* nparts × (u32, u64) */
     size_t at;            /* where the delta starts */
@@ -37,12 +39,13 @@ typedef struct envelope_s {
 static int envelope_parse(const void *value, size_t len, envelope_t *e)
 {
     const uint8_t *buf = value;
-    if (!buf || len < 24 || memcmp(buf, "RRE", 3) != 0 || (buf[3] != 1 && buf[3] != 2)) return -1;
-    size_t fixed = buf[3] == 1 ? 24 : ENVELOPE;
+    if (!buf || len < 24 || memcmp(buf, "RRE", 3) != 0 || buf[3] < 1 || buf[3] > 3) return -1;
+    size_t fixed = 16 + 8 * (size_t)buf[3];
     if (len < fixed) return -1;
     e->nonce = rr_ckpt_get_le64(buf + 4);
     e->ts_ms = (int64_t)rr_ckpt_get_le64(buf + 12);
-    e->topic = fixed == ENVELOPE ? rr_ckpt_get_le64(buf + 20) : 0;
+    e->topic = buf[3] >= 2 ? rr_ckpt_get_le64(buf + 20) : 0;
+    e->seq = buf[3] >= 3 ? rr_ckpt_get_le64(buf + 28) : 0;
     e->nparts = rr_ckpt_get_le32(buf + fixed - 4);
     if (e->nparts > RR_ENGINE_MAXPARTS || len < fixed + 12 * (size_t)e->nparts) return -1;
     e->parts = buf + fixed;
@@ -82,11 +85,12 @@ static size_t write_envelope(rr_engine_t *en, size_t room)
         if (!buf) return 0;
         es->out = buf, es->out_cap = head + room;
     }
-    memcpy(es->out, "RRE\2", 4);
+    memcpy(es->out, "RRE\3", 4);
     rr_ckpt_put_le64(es->out + 4, es->nonce);
     rr_ckpt_put_le64(es->out + 12, (uint64_t)en->pl.portrait.now_ms);
     rr_ckpt_put_le64(es->out + 20, events_topic_hash(en));
-    rr_ckpt_put_le32(es->out + 28, n);
+    rr_ckpt_put_le64(es->out + 28, es->seq);
+    rr_ckpt_put_le32(es->out + 36, n);
     uint8_t *at = es->out + ENVELOPE;
     for (int p = 0; p < RR_ENGINE_MAXPARTS; p++) {
         if (en->part_state[p] != RR_PART_OWNED || en->next_off[0][p] < 0) continue;
@@ -106,6 +110,7 @@ static void publish_own(rr_engine_t *en)
     size_t len, head = 0;
     rr_err_t err = rr_sync_publish(es->sy, &SUM, &buf, &len);
     if (!err && !len) return;
+    if (!err) es->seq++; /* the weights count it as published even if it is lost */
     if (!err && (head = write_envelope(en, len)) == 0) err = RR_E(NOMEM);
     if (!err) {
         memcpy(es->out + head, buf, len);
@@ -243,32 +248,37 @@ void rr_engine_sync_settle(rr_engine_t *en)
 
 /* The own key, read back: this process's deltas, an earlier life's (before the first of this
  * one: one key, one partition, so the order is total) or, after it, another live instance's
- * under the same name, which this one never merges: said once, loudly, and counted. */
-static void note_own(rr_engine_t *en, const rr_msg_t *msg, int mine)
+ * under the same name, which this one never merges: said once, loudly, and counted. 1 for a
+ * twin's. */
+static int note_own(rr_engine_t *en, const rr_msg_t *msg, int mine)
 {
     rr_engine_sync_t *es = &en->sync;
     es->own_read++;
     if (mine && es->first_own_off < 0) es->first_own_off = msg->offset;
-    if (mine || es->first_own_off < 0 || msg->offset < es->first_own_off) return;
+    if (mine || es->first_own_off < 0 || msg->offset < es->first_own_off) return 0;
     if (!es->twins++)
         RR_ERROR("sync: another instance publishes as %s; neither merges the other's deltas: "
                  "give each instance its own sync.instance",
                  es->instance);
+    return 1;
 }
 
-static void on_sync_message(void *opaque, const rr_msg_t *msg)
+/* A delta the restored state already holds: the checkpoint's writer published it before the
+ * checkpoint was taken (seq at most the checkpoint's), but had not read it back yet, so the
+ * sync offsets the checkpoint records are below it. Only when the state is another instance's:
+ * a restart's own earlier deltas go through note_covered instead. */
+static int in_state(const rr_engine_sync_t *es, const rr_msg_t *msg, const envelope_t *e)
 {
-    rr_engine_t *en = opaque;
+    size_t wlen = strlen(es->writer);
+    return es->adopted && es->writer_known && e->seq && e->nonce == es->writer_nonce &&
+           e->seq <= es->writer_seq && msg->key_len == wlen &&
+           memcmp(msg->key, es->writer, wlen) == 0;
+}
+
+/* Copied aside for the next instant: with buf NULL, only the offset moves then. */
+static void hold(rr_engine_t *en, const rr_msg_t *msg, int merge)
+{
     rr_engine_sync_t *es = &en->sync;
-    if (msg->partition < 0 || msg->partition >= RR_ENGINE_SYNC_PARTS) return;
-    size_t klen = strlen(es->instance);
-    int own = msg->key_len == klen && memcmp(msg->key, es->instance, klen) == 0;
-    envelope_t e;
-    int parsed = envelope_parse(msg->value, msg->len, &e) == 0;
-    int mine = parsed && e.nonce == es->nonce;
-    if (own) note_own(en, msg, mine);
-    if (own && parsed && !mine) note_covered(en, &e);
-    if (!own && parsed) note_peer_covered(en, &e);
     if (es->npending == es->pending_cap) {
         size_t cap = es->pending_cap ? 2 * es->pending_cap : 16;
         rr_engine_peer_delta_t *p = realloc(es->pending, cap * sizeof(*p));
@@ -279,7 +289,7 @@ static void on_sync_message(void *opaque, const rr_msg_t *msg)
         es->pending = p, es->pending_cap = cap;
     }
     rr_engine_peer_delta_t pd = {msg->partition, msg->offset, NULL, msg->len};
-    if (!own && msg->value && msg->len) {
+    if (merge && msg->value && msg->len) {
         pd.buf = malloc(msg->len);
         if (!pd.buf) {
             RR_ERROR("sync: out of memory holding a peer's delta: it is skipped");
@@ -288,6 +298,29 @@ static void on_sync_message(void *opaque, const rr_msg_t *msg)
         memcpy(pd.buf, msg->value, msg->len);
     }
     es->pending[es->npending++] = pd;
+}
+
+/* Merged: every delta of another instance, and, when the state came from another instance's
+ * checkpoint, this instance's earlier lives' too (that state lacks what they carried past its
+ * sync offsets, and they are then a peer's to this life); never this process's own, a twin's
+ * or one the restored state holds. */
+static void on_sync_message(void *opaque, const rr_msg_t *msg)
+{
+    rr_engine_t *en = opaque;
+    rr_engine_sync_t *es = &en->sync;
+    if (msg->partition < 0 || msg->partition >= RR_ENGINE_SYNC_PARTS) return;
+    size_t klen = strlen(es->instance);
+    int own = msg->key_len == klen && memcmp(msg->key, es->instance, klen) == 0;
+    envelope_t e;
+    int parsed = envelope_parse(msg->value, msg->len, &e) == 0;
+    int mine = parsed && e.nonce == es->nonce;
+    int twin = own && note_own(en, msg, mine);
+    int held = parsed && in_state(es, msg, &e);
+    int peer = !mine && !twin && (!own || es->adopted);
+    if (own && parsed && !mine && !es->adopted) note_covered(en, &e);
+    if (peer && parsed) note_peer_covered(en, &e);
+    es->in_state += (uint64_t)held;
+    hold(en, msg, peer && !held);
 }
 
 static int64_t sync_start_offset(void *opaque, const char *topic, int32_t partition)
@@ -345,6 +378,7 @@ static void on_sync_timer(uv_timer_t *timer)
     RR_INFO("sync: read %s to its end (%llu deltas); input of %d partitions was published "
             "before and is replayed without publishing it again",
             en->cfg.topic_sync, (unsigned long long)es->npending, es->windows);
+    apply_pending(en); /* caught up: the input meets the newest shared state */
     uv_timer_start(&es->timer, on_sync_timer, (uint64_t)en->cfg.sync_interval_ms,
                    (uint64_t)en->cfg.sync_interval_ms);
     en->sync.start_input(en);
@@ -417,11 +451,14 @@ rr_err_t rr_engine_sync_start(rr_engine_t *en, const char **kv, size_t nkv, char
         return RR_E(CONFIG);
     }
     name_instance(en);
-    if (es->writer[0] && strcmp(es->writer, es->instance) != 0)
-        RR_WARN("sync: the restored checkpoint was written by %s, not this instance (%s): its "
-                "deltas since that checkpoint are taken as already merged; give each instance "
-                "its own checkpoint.dir with sync on",
-                es->writer, es->instance);
+    es->adopted = es->writer[0] && strcmp(es->writer, es->instance) != 0;
+    if (es->adopted && !es->writer_known)
+        RR_WARN("sync: the restored checkpoint, %s's, predates SYNC/0 v3: its last deltas may be "
+                "merged twice here",
+                es->writer);
+    else if (es->adopted)
+        RR_INFO("sync: joining from %s's checkpoint; catching up past its sync offsets",
+                es->writer);
     /* After the restore: the base is the restored weights, so a delta holds only new learning. */
     es->sy =
         rr_sync_new(&en->pl, (rr_sync_quant_t)rr_sync_quant_parse(cfg->sync_quant), errstr, errlen);
@@ -491,7 +528,9 @@ void rr_engine_sync_free(rr_engine_t *en)
 /* ---- checkpoints: SYNC/0 = u32 version, u32 name length, the writer's sync.instance, u32
  * count, count × (u32 sync partition, u64 next offset merged), then (version 2) u32 count,
  * count × (u32 events partition, u64 next offset the peers' deltas cover): a restart in the
- * middle of a handed-over partition's users-only replay must finish it the same way ---- */
+ * middle of a handed-over partition's users-only replay must finish it the same way; then
+ * (version 3) u64 the writer's nonce, u64 its seq: the last own delta the state holds, which
+ * the writer may not have read back yet, so an instance joining from this state skips it ---- */
 
 /* count, then count × (u32 partition, u64 offset) of the entries >= 0 of off[0..nparts). */
 static rr_err_t save_offsets(rr_ckpt_writer_t *w, const int64_t *off, int nparts)
@@ -530,6 +569,8 @@ rr_err_t rr_engine_sync_save(const rr_engine_t *en, rr_ckpt_writer_t *w)
     if (!err) err = rr_ckpt_write(w, es->instance, name_len);
     if (!err) err = save_offsets(w, es->applied_off, RR_ENGINE_SYNC_PARTS);
     if (!err) err = save_offsets(w, es->peer_covered, RR_ENGINE_MAXPARTS);
+    if (!err) err = rr_ckpt_write_u64(w, es->nonce);
+    if (!err) err = rr_ckpt_write_u64(w, es->seq);
     return err ? err : rr_ckpt_section_end(w);
 }
 
@@ -549,5 +590,11 @@ rr_err_t rr_engine_sync_load(rr_engine_t *en, const rr_ckpt_reader_t *r)
     rr_err_t err = load_offsets(&c, es->applied_off, RR_ENGINE_SYNC_PARTS);
     memcpy(es->start_off, es->applied_off, sizeof(es->start_off));
     if (!err && version >= 2) err = load_offsets(&c, es->peer_covered, RR_ENGINE_MAXPARTS);
+    if (!err && version >= 3) {
+        es->writer_nonce = rr_ckpt_read_u64(&c);
+        es->writer_seq = rr_ckpt_read_u64(&c);
+        es->writer_known = 1;
+        if (c.err) err = RR_E(DECODE);
+    }
     return err;
 }
