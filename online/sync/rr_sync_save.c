@@ -221,6 +221,7 @@ static int read_ranker(load_t *l)
     if (nfeat != (uint64_t)(sy->nranker ? sy->pl->ranker.nfeat : 0)) return -1;
     for (uint64_t k = 0; k < nfeat && !l->r.failed; k++) {
         rr_sync_nfix_t f;
+        memset(&f, 0, sizeof(f)); /* its padding too: the array is compared whole */
         f.count = rr_sync_r_svar(&l->r);
         f.s1 = r_i128(&l->r);
         f.s2 = r_i128(&l->r);
