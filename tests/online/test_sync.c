@@ -884,7 +884,57 @@ static void test_checkpoint_import(void)
     check_checkpoint_import(0);
 }
 
+/* Other shapes: Adam's row state (2·dim + 1 floats) and the model off (the ranker alone). A
+ * pipeline that published once holds its own integer sum as its base; a second rr_sync on it
+ * takes the first one's base through the export, and neither takes the other shape's. */
+static void test_export_shapes(void)
+{
+    rr_pipeline_t pl[2];
+    rr_sync_t *sy[2], *again[2];
+    uint8_t *exp[2];
+    size_t len[2];
+    char errstr[128];
+    for (int v = 0; v < 2; v++) {
+        rr_config_t cfg;
+        test_config(&cfg);
+        if (v == 0) snprintf(cfg.model_optimizer, sizeof(cfg.model_optimizer), "adam");
+        if (v == 1) cfg.model_enabled = 0;
+        CHECK_INT(rr_pipeline_init(&pl[v], &cfg), RR_OK);
+        sy[v] = rr_sync_new(&pl[v], RR_SYNC_F32, errstr, sizeof(errstr));
+        uint64_t s = 31;
+        int64_t ts = 1700000000000LL;
+        for (int i = 0; i < 600; i++) {
+            rr_event_t ev;
+            uint32_t uid;
+            gen_event(&ev, &s, &ts);
+            CHECK_INT(rr_pipeline_apply(&pl[v], &ev, &uid), RR_OK);
+        }
+        const uint8_t *buf;
+        size_t n;
+        CHECK_INT(rr_sync_publish(sy[v], &SUM, &buf, &n), RR_OK);
+        CHECK(n > 0 && pl[v].ranker.steps > 0 && pl[v].model_on == !v);
+        CHECK_INT(rr_sync_export(sy[v], &exp[v], &len[v]), RR_OK);
+        again[v] = rr_sync_new(&pl[v], RR_SYNC_F32, errstr, sizeof(errstr));
+        CHECK(base_hash(again[v]) != base_hash(sy[v]));
+    }
+    CHECK(sy[0]->row_state == 2 * (size_t)sy[0]->dim + 1 && sy[1]->dim == 0);
+    for (int v = 0; v < 2; v++) {
+        uint64_t before = base_hash(again[v]);
+        CHECK_INT(rr_sync_import(again[v], exp[!v], len[!v]), RR_E(DECODE));
+        CHECK(base_hash(again[v]) == before);
+        CHECK_INT(rr_sync_import(again[v], exp[v], len[v]), RR_OK);
+        CHECK(base_hash(again[v]) == base_hash(sy[v]));
+    }
+    for (int v = 0; v < 2; v++) {
+        free(exp[v]);
+        rr_sync_free(again[v]);
+        rr_sync_free(sy[v]);
+        rr_pipeline_free(&pl[v]);
+    }
+}
+
 RR_TEST_MAIN(RR_TEST(test_wire), RR_TEST(test_fixed_point), RR_TEST(test_digest_mute_rebase),
              RR_TEST(test_late_hit), RR_TEST(test_no_echo), RR_TEST(test_two_halves_agree),
              RR_TEST(test_determinism), RR_TEST(test_eval_one_instance), RR_TEST(test_orders_exact),
-             RR_TEST(test_quant_remainder), RR_TEST(test_checkpoint_import))
+             RR_TEST(test_quant_remainder), RR_TEST(test_checkpoint_import),
+             RR_TEST(test_export_shapes))
