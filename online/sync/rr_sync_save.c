@@ -3,7 +3,8 @@
  * exact integer sums, whether a peer's delta was merged); see rr_sync.h, the layout in
  * rr_sync_internal.h. The base is written as its difference from rr_sync_fix_of(W), what a
  * restore would take: mostly zeros (weights untouched since their take, or small enough for a
- * float to hold every bit) and otherwise under half a float ulp, a few bits. */
+ * float to hold every bit), otherwise a few bits (once synced W is float(fix): under half a
+ * float ulp; before, what the float sum's rounding drifted from the integer one). */
 #include <stdlib.h>
 #include <string.h>
 #include "rr_sync_internal.h"
