@@ -81,6 +81,19 @@ void rr_sync_mute(rr_sync_t *sy, int muted);
  * The fixed-point base starts again from these weights (as at rr_sync_new: the next merge
  * snaps to it). Captured item-side events stay. */
 void rr_sync_rebase(rr_sync_t *sy);
+/* The shared base's state that the weights alone do not give back, for a checkpoint: whether a
+ * peer's delta was merged (synced), the fixed-point base as its difference from
+ * rr_sync_fix_of(W) (per weight region, and per item row whose base was taken, with its
+ * optimiser state), and the ranker statistics' integer sums. *buf is malloc'd (the caller frees
+ * it; the engine calls this in its forked checkpoint writer), *len its size. Only reads sy and
+ * its pipeline. RR_ERR_NOMEM. */
+rr_err_t rr_sync_export(const rr_sync_t *sy, uint8_t **buf, size_t *len);
+/* Right after rr_sync_new on a pipeline restored from the checkpoint the export came with (same
+ * weights, same item ids): the base becomes the exporter's, bit for bit. The float base is the
+ * restored weights (as rr_sync_new took them: nothing is pending), so what the exporter had not
+ * published is not published again from here. RR_ERR_DECODE when malformed or of another
+ * model's shape (checked whole first: nothing changes then). */
+rr_err_t rr_sync_import(rr_sync_t *sy, const uint8_t *buf, size_t len);
 /* A fingerprint of the shared state, comparable between synced instances: the catalog and
  * interaction counts (items) and the co-occurrence counts (cooc) hashed item key by item key
  * (FNV-1a over the keys in byte order); the model exactly (model: FNV-1a over every weight's

@@ -152,6 +152,13 @@ void rr_sync_norm_add(rr_sync_t *sy, int k, const rr_welford_t *d)
     if (sy->synced) snap_norm(sy, k);
 }
 
+void rr_sync_norm_snap(rr_sync_t *sy)
+{
+    if (!sy->nranker) return;
+    for (int k = 0; k < sy->pl->ranker.nfeat; k++) snap_norm(sy, k);
+    rr_ranker_restored(&sy->pl->ranker);
+}
+
 void rr_sync_snap_all(rr_sync_t *sy)
 {
     if (sy->synced) return;
@@ -163,7 +170,6 @@ void rr_sync_snap_all(rr_sync_t *sy)
         snap(w, base, fix, n);
     }
     if (sy->dim) snap_rows(sy);
-    for (int k = 0; sy->nranker && k < sy->pl->ranker.nfeat; k++) snap_norm(sy, k);
-    if (sy->nranker) rr_ranker_restored(&sy->pl->ranker);
+    rr_sync_norm_snap(sy);
     sy->synced = 1;
 }

@@ -11,7 +11,15 @@
  *            rows: nruns × (skip, len, vector)
  *   ranker:  nfeat, then per feature the Welford statistics of the rows trained since:
  *            count (0: nothing, no more), f64 mean, f64 m2; then the steps taken since
- * A vector is f32, f16 or int8 (f32 scale first) as the header's quant says. */
+ * A vector is f32, f16 or int8 (f32 scale first) as the header's quant says.
+ * The export of the shared base for a checkpoint (rr_sync_save.c), varints likewise:
+ *   "RRF" 1 | u8 synced | item dim, MLP floats, hashed floats, ranker floats, MLP state floats,
+ *            hashed state floats, row state floats, item rows (learner items_max) (shape check)
+ *   dense:   per region of rr_sync_region: n, nruns × (skip, len, len zig-zag residuals)
+ *            where a residual is fix − rr_sync_fix_of(W), runs of zeros skipped
+ *   rows:    n × (item id, ascending; dim residuals of the row, row state residuals of its
+ *            optimiser state), every row whose base was taken
+ *   ranker:  nfeat, then per feature zig-zag count, s1 and s2 (16 bytes each, little-endian) */
 #ifndef RR_SYNC_INTERNAL_H
 #define RR_SYNC_INTERNAL_H
 #include "rr_sync.h"
@@ -130,6 +138,9 @@ void rr_sync_norm_take(rr_sync_t *sy);
  * statistics become the sums' plus what is not published yet (norm − base). Call
  * rr_ranker_restored after. */
 void rr_sync_norm_add(rr_sync_t *sy, int k, const rr_welford_t *d);
+/* Every feature := the shared sums' statistics plus the rows trained on since the last
+ * publication (norm − nbase), then rr_ranker_restored. */
+void rr_sync_norm_snap(rr_sync_t *sy);
 /* At the first merge: every region and taken row to float(fix) plus its unpublished part, so
  * what was published before is the shared value too. Sets synced; no-op once set. */
 void rr_sync_snap_all(rr_sync_t *sy);
