@@ -440,6 +440,19 @@ static rr_err_t start_reader(rr_engine_t *en, const char **kv, size_t nkv, char 
     return RR_OK;
 }
 
+/* The restored checkpoint's shared base (SYNC/1), else (an older checkpoint, another model's
+ * shape) the restored weights as rr_sync_new took them: exact only up to rounding then. */
+static void import_base(rr_engine_t *en)
+{
+    rr_engine_sync_t *es = &en->sync;
+    if (!es->base) return;
+    if (rr_sync_import(es->sy, es->base, es->base_len) != RR_OK)
+        RR_WARN("sync: the checkpoint's shared base does not fit this model: merging on from "
+                "its weights, which agree with the peers' only up to rounding");
+    free(es->base);
+    es->base = NULL;
+}
+
 rr_err_t rr_engine_sync_start(rr_engine_t *en, const char **kv, size_t nkv, char *errstr,
                               size_t errlen)
 {
@@ -463,6 +476,7 @@ rr_err_t rr_engine_sync_start(rr_engine_t *en, const char **kv, size_t nkv, char
     es->sy =
         rr_sync_new(&en->pl, (rr_sync_quant_t)rr_sync_quant_parse(cfg->sync_quant), errstr, errlen);
     if (!es->sy) return RR_E(NOMEM);
+    import_base(en);
     /* A delta can be large (every item row a busy interval moved): room well past the 1 MB
      * default, which the reader's fetches allow too (fetch.max.bytes 50 MB). */
     const char *defaults[] = {"message.max.bytes", "33554432", "linger.ms", "0"};
@@ -522,6 +536,7 @@ void rr_engine_sync_free(rr_engine_t *en)
     for (size_t i = 0; i < es->npending; i++) free(es->pending[i].buf);
     free(es->pending);
     free(es->out);
+    free(es->base);
     memset(es, 0, sizeof(*es));
 }
 
@@ -558,6 +573,21 @@ static rr_err_t load_offsets(rr_ckpt_cursor_t *c, int64_t *off, int nparts)
     return c->err ? RR_E(DECODE) : RR_OK;
 }
 
+/* SYNC/1: the fixed-point shared base (rr_sync_export), which the weights alone do not give
+ * back: a restored instance, restarted or joining, merges on from the writer's base bit for
+ * bit. Written by the checkpoint child, which may allocate. */
+static rr_err_t save_base(const rr_engine_sync_t *es, rr_ckpt_writer_t *w)
+{
+    uint8_t *buf;
+    size_t len;
+    rr_err_t err = rr_sync_export(es->sy, &buf, &len);
+    if (err) return err;
+    err = rr_ckpt_section_begin(w, RR_CKPT_SYNC, 1);
+    if (!err) err = rr_ckpt_write(w, buf, len);
+    free(buf);
+    return err ? err : rr_ckpt_section_end(w);
+}
+
 rr_err_t rr_engine_sync_save(const rr_engine_t *en, rr_ckpt_writer_t *w)
 {
     const rr_engine_sync_t *es = &en->sync;
@@ -571,7 +601,8 @@ rr_err_t rr_engine_sync_save(const rr_engine_t *en, rr_ckpt_writer_t *w)
     if (!err) err = save_offsets(w, es->peer_covered, RR_ENGINE_MAXPARTS);
     if (!err) err = rr_ckpt_write_u64(w, es->nonce);
     if (!err) err = rr_ckpt_write_u64(w, es->seq);
-    return err ? err : rr_ckpt_section_end(w);
+    if (!err) err = rr_ckpt_section_end(w);
+    return err ? err : save_base(es, w);
 }
 
 rr_err_t rr_engine_sync_load(rr_engine_t *en, const rr_ckpt_reader_t *r)
@@ -595,6 +626,13 @@ rr_err_t rr_engine_sync_load(rr_engine_t *en, const rr_ckpt_reader_t *r)
         es->writer_seq = rr_ckpt_read_u64(&c);
         es->writer_known = 1;
         if (c.err) err = RR_E(DECODE);
+    }
+    /* Kept until rr_engine_sync_start has its rr_sync_t (after the whole restore). */
+    if (!err && rr_ckpt_find(r, RR_CKPT_SYNC, 1, &data, &len) == RR_OK && len) {
+        es->base = malloc(len);
+        if (!es->base) return RR_E(NOMEM);
+        memcpy(es->base, data, len);
+        es->base_len = len;
     }
     return err;
 }

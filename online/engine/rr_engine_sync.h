@@ -33,10 +33,12 @@ typedef struct rr_engine_sync_s {
     /* The writer's process and its publications when it took that checkpoint (0: unknown, a
      * checkpoint before SYNC/0 v3): its deltas up to there are in the state. */
     uint64_t writer_nonce, writer_seq;
-    int writer_known;   /* SYNC/0 v3 gave them */
-    int adopted;        /* the state is another instance's: a join (rr_engine_sync_start) */
-    uint64_t seq;       /* own publications of this process (the envelope's seq) */
-    uint64_t in_state;  /* deltas read that the restored state already held: not merged */
+    int writer_known;  /* SYNC/0 v3 gave them */
+    int adopted;       /* the state is another instance's: a join (rr_engine_sync_start) */
+    uint64_t seq;      /* own publications of this process (the envelope's seq) */
+    uint64_t in_state; /* deltas read that the restored state already held: not merged */
+    uint8_t *base;     /* the restored SYNC/1 until rr_engine_sync_start imports it */
+    size_t base_len;
     char instance[256]; /* the key of the own deltas */
     int reader_started, timer_open;
     rr_engine_peer_delta_t *pending;
