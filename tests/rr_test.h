@@ -3,10 +3,12 @@
 #ifndef RR_TEST_H
 #define RR_TEST_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
+#include <unistd.h>
 
 static int rr_test_failures_;
 
@@ -57,6 +59,21 @@ typedef struct {
     {                                                                                              \
 #fn, fn                                                                                    \
     }
+
+/* Removes a flat temporary directory (a test's checkpoints): 0, or -1 if anything stayed. */
+static inline int rr_test_remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    char path[512];
+    int rc = d ? 0 : -1;
+    for (struct dirent *de; d && (de = readdir(d)) != NULL;) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        if (unlink(path) != 0) rc = -1;
+    }
+    if (d) closedir(d);
+    return rmdir(dir) == 0 ? rc : -1;
+}
 
 /* Runs the cases named on the command line, or all; exit status 1 if any check failed. */
 static inline int rr_test_main(int argc, char **argv, const rr_test_case_t *cases, size_t n)

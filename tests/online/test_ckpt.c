@@ -15,19 +15,6 @@ static char *make_dir(char *buf)
     return mkdtemp(buf);
 }
 
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    char path[512];
-    for (struct dirent *de; d && (de = readdir(d)) != NULL;) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        unlink(path);
-    }
-    if (d) closedir(d);
-    rmdir(dir);
-}
-
 static int file_exists(const char *dir, const char *name)
 {
     char path[512];
@@ -167,7 +154,7 @@ static void test_roundtrip(void)
     rr_ckpt_close(r);
 out:
     free(big);
-    remove_dir(dir);
+    rr_test_remove_dir(dir);
 }
 
 /* Every byte flipped (two ways), every truncation and one appended byte must fail open. */
@@ -217,7 +204,7 @@ static void test_corruption(void)
     CHECK(rr_ckpt_open(bad, errstr, sizeof(errstr)) == NULL);
     CHECK(strstr(errstr, "section MODL/0 at offset 40: checksum mismatch") != NULL);
     free(file);
-    remove_dir(dir);
+    rr_test_remove_dir(dir);
 }
 
 static void skip_count(void *opaque, const char *path, const char *why)
@@ -275,7 +262,7 @@ static void test_open_latest(void)
     CHECK_INT(skipped, 3);
     CHECK(err != RR_OK && err != RR_E(NOT_FOUND) && r == NULL);
     CHECK(strstr(errstr, "ckpt-3.rrc") && strstr(errstr, "ckpt-1.rrc"));
-    remove_dir(dir);
+    rr_test_remove_dir(dir);
 }
 
 static void test_prune(void)
@@ -295,7 +282,7 @@ static void test_prune(void)
     CHECK_INT(rr_ckpt_prune(dir, 1), RR_OK); /* clamped to 2 */
     CHECK(!file_exists(dir, "ckpt-3.rrc"));
     CHECK(file_exists(dir, "ckpt-4.rrc") && file_exists(dir, "ckpt-5.rrc"));
-    remove_dir(dir);
+    rr_test_remove_dir(dir);
 }
 
 static void test_deterministic(void)
@@ -312,8 +299,8 @@ static void test_deterministic(void)
     CHECK(a && b && n1 == n2 && memcmp(a, b, n1) == 0);
     free(a);
     free(b);
-    remove_dir(d1);
-    remove_dir(d2);
+    rr_test_remove_dir(d1);
+    rr_test_remove_dir(d2);
 }
 
 static void test_misuse(void)
@@ -339,7 +326,7 @@ static void test_misuse(void)
     CHECK(rr_ckpt_begin("/nonexistent/dir", 1, errstr, sizeof(errstr)) == NULL);
     rr_ckpt_abort(NULL);
     rr_ckpt_close(NULL);
-    remove_dir(dir);
+    rr_test_remove_dir(dir);
 }
 
 RR_TEST_MAIN(RR_TEST(test_xxh64), RR_TEST(test_roundtrip), RR_TEST(test_corruption),

@@ -283,19 +283,6 @@ static char *make_dir(char *buf)
     return mkdtemp(buf);
 }
 
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    char path[512];
-    for (struct dirent *de; d && (de = readdir(d)) != NULL;) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        unlink(path);
-    }
-    if (d) closedir(d);
-    rmdir(dir);
-}
-
 /* Saves pl as dir/ckpt-<seq>.rrc into path; returns the file size (0 on failure). */
 static long save_ckpt(const rr_pipeline_t *pl, const char *dir, uint64_t seq, char *path)
 {
@@ -389,7 +376,7 @@ static void resume_case(const char *optimizer)
         rr_pipeline_free(&b);
     }
     rr_pipeline_free(&a);
-    remove_dir(dir);
+    rr_test_remove_dir(dir);
     free(ops);
 }
 
@@ -425,7 +412,7 @@ static void test_sections_by_partition(void)
     CHECK(r && rr_ckpt_find(r, RR_CKPT_USRS, 0, &data, &len) == RR_OK);
     rr_ckpt_close(r);
     rr_pipeline_free(&a);
-    remove_dir(dir);
+    rr_test_remove_dir(dir);
     free(ops);
 }
 
@@ -448,7 +435,7 @@ static void test_incompatible_config(void)
     CHECK(strstr(errstr, "model.enabled") != NULL);
     rr_pipeline_free(&b);
     rr_pipeline_free(&a);
-    remove_dir(dir);
+    rr_test_remove_dir(dir);
     free(ops);
 }
 
@@ -491,7 +478,7 @@ static void test_corrupt(void)
     CHECK(strstr(errstr, "META: section missing") != NULL);
     rr_pipeline_free(&b);
     rr_pipeline_free(&a);
-    remove_dir(dir);
+    rr_test_remove_dir(dir);
     free(ops);
 }
 
@@ -548,7 +535,7 @@ static void test_bad_payloads(void)
     CHECK(failed > 0 && loaded > 0);
     rr_ckpt_close(r);
     rr_pipeline_free(&a);
-    remove_dir(dir);
+    rr_test_remove_dir(dir);
     free(ops);
 }
 

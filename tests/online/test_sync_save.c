@@ -43,19 +43,6 @@ static rr_sync_t *ckpt_restore(rr_pipeline_t *pl, const char *dir)
     return sy;
 }
 
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    char path[512];
-    for (struct dirent *de; d && (de = readdir(d)) != NULL;) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        CHECK(unlink(path) == 0);
-    }
-    if (d) closedir(d);
-    CHECK(rmdir(dir) == 0);
-}
-
 static uint64_t fnv(uint64_t h, const void *data, size_t n)
 {
     const uint8_t *p = data;
@@ -226,7 +213,7 @@ static void check_checkpoint_import(int synced)
     ckpt_save(&p.pl[0], dir);
     rr_pipeline_t c, d; /* c takes the export, d does not */
     rr_sync_t *sc = ckpt_restore(&c, dir), *sd = ckpt_restore(&d, dir);
-    remove_dir(dir);
+    CHECK(rr_test_remove_dir(dir) == 0);
     /* rr_sync_new's base is not a's: neither the weights' fixed point nor the ranker's sums. */
     CHECK(base_hash(sc) != base_hash(p.sy[0]));
     CHECK(memcmp(sd->fix, p.sy[0]->fix, c.learner.nparams * sizeof(int64_t)) != 0);
