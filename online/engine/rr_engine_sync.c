@@ -320,6 +320,7 @@ static void on_sync_message(void *opaque, const rr_msg_t *msg)
     if (own && parsed && !mine && !es->adopted) note_covered(en, &e);
     if (peer && parsed) note_peer_covered(en, &e);
     es->in_state += (uint64_t)held;
+    es->earlier += (uint64_t)(own && peer && !held);
     hold(en, msg, peer && !held);
 }
 

@@ -37,6 +37,7 @@ typedef struct rr_engine_sync_s {
     int adopted;       /* the state is another instance's: a join (rr_engine_sync_start) */
     uint64_t seq;      /* own publications of this process (the envelope's seq) */
     uint64_t in_state; /* deltas read that the restored state already held: not merged */
+    uint64_t earlier;  /* own earlier lives' deltas merged as a peer's (the state is another's) */
     uint8_t *base;     /* the restored SYNC/1 until rr_engine_sync_start imports it */
     size_t base_len;
     char instance[256]; /* the key of the own deltas */

@@ -99,17 +99,19 @@ static void on_sync_get(void *opaque, const rr_http_req_t *req, const char *rest
     rr_metrics_buf_t *b = resp->body;
     rr_metrics_printf(b, "{\"instance\":");
     rr_metrics_json_str(b, es->instance);
-    rr_metrics_printf(
-        b,
-        ",\"published\":%llu,\"applied\":%llu,\"own_read\":%llu,\"twins\":%llu,"
-        "\"replayed\":%llu,\"handed_over\":%llu,\"in_state\":%llu,\"pending\":%zu,"
-        "\"events_total\":%llu,\"targets\":%llu,\"hits10\":%llu,"
-        "\"applied_offsets\":",
-        (unsigned long long)ss->published, (unsigned long long)ss->applied,
-        (unsigned long long)es->own_read, (unsigned long long)es->twins,
-        (unsigned long long)es->replayed, (unsigned long long)es->handed,
-        (unsigned long long)es->in_state, es->npending, (unsigned long long)en->pl.events_total,
-        (unsigned long long)en->pl.preq.targets, (unsigned long long)en->pl.preq.hits10);
+    rr_metrics_printf(b,
+                      ",\"published\":%llu,\"applied\":%llu,\"own_read\":%llu,\"twins\":%llu,"
+                      "\"replayed\":%llu,\"handed_over\":%llu,\"in_state\":%llu,\"earlier_merged\":"
+                      "%llu,\"pending\":%zu,"
+                      "\"events_total\":%llu,\"targets\":%llu,\"hits10\":%llu,"
+                      "\"applied_offsets\":",
+                      (unsigned long long)ss->published, (unsigned long long)ss->applied,
+                      (unsigned long long)es->own_read, (unsigned long long)es->twins,
+                      (unsigned long long)es->replayed, (unsigned long long)es->handed,
+                      (unsigned long long)es->in_state, (unsigned long long)es->earlier,
+                      es->npending, (unsigned long long)en->pl.events_total,
+                      (unsigned long long)en->pl.preq.targets,
+                      (unsigned long long)en->pl.preq.hits10);
     json_offsets(b, es->applied_off, RR_ENGINE_SYNC_PARTS);
     rr_metrics_printf(b, ",\"start_offsets\":");
     json_offsets(b, es->start_off, RR_ENGINE_SYNC_PARTS);
