@@ -11,6 +11,13 @@
 #define NF      RR_F__COUNT
 #define TINY    1e-4f
 
+/* A candidate in the admission heap: 8 plain bytes, where a list entry's bit-fields would cost
+ * a mask on every comparison of the heap's many. */
+typedef struct cand_s {
+    float score; /* its strongest source's normalised score */
+    uint32_t item;
+} cand_t;
+
 typedef struct rr_rank_s {
     rr_rank_src_t src;
     rr_rank_fn rank;
@@ -22,7 +29,7 @@ typedef struct rr_rank_s {
     float *px,
         *contrib; /* [RR_RECOMMEND_POOL_MAX × NF]: the pool's rows and what each feature did */
     float *prob, *dots;
-    rr_list_entry_t *cand; /* [RR_RANK_MAX_CAND] by best source, then by probability */
+    cand_t *cand; /* [RR_RANK_MAX_CAND] the admission heap, by best source */
     /* The user of the current gather. */
     uint32_t recent[NREC];
     float wpos[NREC];   /* p/len: the newest recent item weighs 1 */
@@ -60,7 +67,7 @@ rr_err_t rr_rank_enable(rr_recommender_t *rec, const rr_rank_src_t *src, rr_rank
     rk->x = calloc((size_t)RR_RANK_MAX_CAND * NF, sizeof(float));
     rk->prob = calloc(RR_RANK_MAX_CAND, sizeof(float));
     rk->dots = calloc(RR_RANK_MAX_CAND, sizeof(float));
-    rk->cand = calloc(RR_RANK_MAX_CAND, sizeof(rr_list_entry_t));
+    rk->cand = calloc(RR_RANK_MAX_CAND, sizeof(cand_t));
     rk->px = calloc((size_t)RR_RECOMMEND_POOL_MAX * NF, sizeof(float));
     rk->contrib = calloc((size_t)RR_RECOMMEND_POOL_MAX * NF, sizeof(float));
     if (!rk->cos || !rk->nbr || !rk->x || !rk->prob || !rk->dots || !rk->cand || !rk->px ||
@@ -139,16 +146,43 @@ static void user_context(rr_rank_t *rk, const rr_store_t *st, uint32_t uid)
     rk->activity = log1pf((float)st->user[uid].nevents);
 }
 
-/* The three co-occurrence views of an item, summed over the recent items in their order:
- * recency-weighted counts, position-weighted cosine, and the newest co-occurring recent item's
- * position weight. */
-static inline void cooc_accum(const rr_rank_t *rk, const rr_store_t *st, size_t r, uint32_t item,
-                              uint32_t count, float *co, float *cos, float *nbr)
+#define SCAN_CHUNK 256 /* row slots compacted at a time */
+
+/* One recent item's neighbour row into the three co-occurrence views, each neighbour's summed
+ * over the recent items in their order: recency-weighted counts, position-weighted cosine, and
+ * the newest co-occurring recent item's position weight. A visit per neighbour of 20 rows of up
+ * to 256 is most of a gather, so the loop has no branch to mispredict: a row is half empty
+ * slots at random, compacted first; the touched set grows by a store and an add; the row's
+ * constants sit in locals (the stores into the scratch could alias them). */
+static void scan_row(rr_recommender_t *rec, rr_rank_t *rk, const rr_item_t *items,
+                     const rr_cooc_row_t *row, size_t r)
 {
-    float nn = (float)st->item[rk->recent[r]].interactions * (float)st->item[item].interactions;
-    *co += rk->wdecay[r] * (float)count;
-    *cos += rk->wpos[r] * (float)count / sqrtf(nn > 1 ? nn : 1);
-    if (rk->wpos[r] > *nbr) *nbr = rk->wpos[r];
+    float *co = rec->co, *cos = rk->cos, *nbr = rk->nbr;
+    uint8_t *mark = rec->mark;
+    uint32_t *touched = rec->touched;
+    size_t ntouched = rec->ntouched;
+    const float wdecay = rk->wdecay[r], wpos = rk->wpos[r];
+    const float n_r = (float)items[rk->recent[r]].interactions;
+    rr_cooc_nb_t nbs[SCAN_CHUNK];
+    for (uint32_t at = 0; at < row->cap; at += SCAN_CHUNK) {
+        uint32_t end = row->cap - at < SCAN_CHUNK ? row->cap : at + SCAN_CHUNK, n = 0;
+        for (uint32_t s = at; s < end; s++) {
+            nbs[n] = row->slots[s];
+            n += row->slots[s].item != 0;
+        }
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t item = nbs[k].item - 1;
+            float count = (float)nbs[k].count;
+            float nn = n_r * (float)items[item].interactions;
+            co[item] += wdecay * count;
+            cos[item] += wpos * count / sqrtf(nn > 1 ? nn : 1);
+            nbr[item] = wpos > nbr[item] ? wpos : nbr[item];
+            touched[ntouched] = item; /* kept only if new */
+            ntouched += !mark[item];
+            mark[item] = 1;
+        }
+    }
+    rec->ntouched = ntouched;
 }
 
 /* Every neighbour of the user's recent items, with its co-occurrence views in scratch. */
@@ -157,14 +191,7 @@ static void scan_cooc(rr_recommender_t *rec, rr_rank_t *rk, const rr_store_t *st
 {
     for (size_t r = 0; r < rk->nrecent; r++) {
         const rr_cooc_row_t *row = rr_cooc_row(co, rk->recent[r]);
-        if (!row) continue;
-        for (uint32_t s = 0; s < row->cap; s++) {
-            const rr_cooc_nb_t *nb = &row->slots[s];
-            if (!nb->item) continue;
-            uint32_t item = nb->item - 1;
-            cooc_accum(rk, st, r, item, nb->count, &rec->co[item], &rk->cos[item], &rk->nbr[item]);
-            rr_rec_touch(rec, item);
-        }
+        if (row) scan_row(rec, rk, st->item, row, r);
     }
 }
 
@@ -326,25 +353,31 @@ static inline int worse(const rr_list_entry_t *a, const rr_list_entry_t *b)
     return a->score < b->score || (a->score == b->score && a->item > b->item);
 }
 
+/* The same order on the admission heap's entries. */
+static inline int cand_worse(const cand_t *a, const cand_t *b)
+{
+    return a->score < b->score || (a->score == b->score && a->item > b->item);
+}
+
 /* Restores the min-heap (worst at the root) below slot i. */
-static void heap_down(rr_list_entry_t *h, size_t n, size_t i)
+static void heap_down(cand_t *h, size_t n, size_t i)
 {
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < n && worse(&h[l], &h[m])) m = l;
-        if (r < n && worse(&h[r], &h[m])) m = r;
+        if (l < n && cand_worse(&h[l], &h[m])) m = l;
+        if (r < n && cand_worse(&h[r], &h[m])) m = r;
         if (m == i) return;
-        rr_list_entry_t t = h[i];
+        cand_t t = h[i];
         h[i] = h[m];
         h[m] = t;
         i = m;
     }
 }
 
-static void heap_up(rr_list_entry_t *h, size_t i)
+static void heap_up(cand_t *h, size_t i)
 {
-    while (i > 0 && worse(&h[i], &h[(i - 1) / 2])) {
-        rr_list_entry_t t = h[i];
+    while (i > 0 && cand_worse(&h[i], &h[(i - 1) / 2])) {
+        cand_t t = h[i];
         h[i] = h[(i - 1) / 2];
         h[(i - 1) / 2] = t;
         i = (i - 1) / 2;
@@ -373,7 +406,7 @@ static size_t admit(rr_recommender_t *rec, const rr_store_t *st, uint32_t uid)
     cooc_maxima(rec);
     admit_scale_t k;
     admit_scales(rk, &k);
-    rr_list_entry_t *h = rk->cand;
+    cand_t *h = rk->cand;
     size_t n = 0;
     for (size_t i = 0; i < rec->ntouched; i++) {
         uint32_t item = rec->touched[i];
@@ -381,7 +414,7 @@ static size_t admit(rr_recommender_t *rec, const rr_store_t *st, uint32_t uid)
         /* Most lose to the heap's worst: no entry is built for them. */
         if (n == RR_RANK_MAX_CAND && (s < h[0].score || (s == h[0].score && item > h[0].item)))
             continue;
-        rr_list_entry_t e = rr_list_entry(item, s, RR_REASON_NONE);
+        cand_t e = {s, item};
         /* An item nobody has touched yet has nothing to be ranked by (and the event that just
          * created one must not change the pool it is trained against). */
         if (!st->item[item].interactions || rr_rec_excluded(st, uid, item)) continue;
