@@ -68,11 +68,15 @@ static void refresh_scaling(rr_ranker_t *rk)
 static void standardise(const rr_ranker_t *rk, float *xn, const float *x, int n)
 {
     int f = rk->nfeat;
+    /* Local copies: the stores into xn could alias rk's, which would be reloaded per entry. */
+    float mu[RR_RANKER_MAX_FEATS], inv_sd[RR_RANKER_MAX_FEATS];
+    memcpy(mu, rk->mu, (size_t)f * sizeof(float));
+    memcpy(inv_sd, rk->inv_sd, (size_t)f * sizeof(float));
     for (int i = 0; i < n; i++) {
         const float *in = x + (size_t)i * f;
         float *out = xn + (size_t)i * f;
         for (int k = 0; k < f; k++) {
-            float z = (in[k] - rk->mu[k]) * rk->inv_sd[k];
+            float z = (in[k] - mu[k]) * inv_sd[k];
             out[k] = z > 8.f ? 8.f : z < -8.f ? -8.f : z;
         }
     }

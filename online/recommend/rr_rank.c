@@ -10,6 +10,7 @@
 #define TREND_K 64 /* each trend's top items joining the candidates */
 #define NF      RR_F__COUNT
 #define TINY    1e-4f
+#define LOG1P_N 1024 /* counts whose log1p is looked up, not computed */
 
 /* A candidate in the admission heap: 8 plain bytes, where a list entry's bit-fields would cost
  * a mask on every comparison of the heap's many. */
@@ -49,6 +50,7 @@ typedef struct rr_rank_s {
     size_t cache_n;
     uint32_t cache_items[RR_RANK_MAX_CAND];
     float activity;
+    float log1p_n[LOG1P_N]; /* log1pf(k): counts are features of every candidate */
 } rr_rank_t;
 
 rr_err_t rr_rank_enable(rr_recommender_t *rec, const rr_rank_src_t *src, rr_rank_fn rank,
@@ -62,6 +64,7 @@ rr_err_t rr_rank_enable(rr_recommender_t *rec, const rr_rank_src_t *src, rr_rank
     rk->explain = explain;
     rk->dot = dot;
     rk->opaque = opaque;
+    for (int k = 0; k < LOG1P_N; k++) rk->log1p_n[k] = log1pf((float)k);
     rk->cos = calloc(rec->items_max, sizeof(float));
     rk->nbr = calloc(rec->items_max, sizeof(float));
     rk->x = calloc((size_t)RR_RANK_MAX_CAND * NF, sizeof(float));
@@ -233,6 +236,12 @@ static void ungather(rr_recommender_t *rec)
     rr_rec_reset(rec);
 }
 
+/* log1pf((float)n), the same bits, from the table when n is small. */
+static inline float log1p_count(const rr_rank_t *rk, uint32_t n)
+{
+    return n < LOG1P_N ? rk->log1p_n[n] : log1pf((float)n);
+}
+
 static float ratio(double v, float max)
 {
     return max > 0 ? (float)(v / max) : 0;
@@ -253,7 +262,7 @@ static void features_of(const rr_recommender_t *rec, const rr_store_t *st, const
     x[RR_F_COS_REL] = ratio(v[1], rk->cos_max);
     x[RR_F_NB_RECENCY] = v[2];
     x[RR_F_CO_LAST] =
-        rk->nrecent ? log1pf((float)rr_cooc_get(co, rk->recent[rk->nrecent - 1], item)) : 0;
+        rk->nrecent ? log1p_count(rk, rr_cooc_get(co, rk->recent[rk->nrecent - 1], item)) : 0;
     float aff = map_get(rk->cats, rk->cat_aff, rk->ncats, it->category);
     x[RR_F_CAT_AFF] = aff;
     /* Category sets are kept best first: the top is the first. */
@@ -271,7 +280,7 @@ static void features_of(const rr_recommender_t *rec, const rr_store_t *st, const
         x[RR_F_TREND_1H + h] = logf(TINY + t);
         x[RR_F_CAT_TREND_1H + h] = aff * t;
     }
-    x[RR_F_POP] = log1pf((float)it->interactions);
+    x[RR_F_POP] = log1p_count(rk, it->interactions);
     int64_t first = rk->src.item_first_ms[item], last = rk->src.item_last_ms[item];
     x[RR_F_AGE] = first ? log1pf((float)(now - first) / 3.6e6f) : 0;
     x[RR_F_IDLE] = last ? log1pf((float)(now - last) / 6e4f) : log1pf(1e6f);
@@ -472,17 +481,14 @@ static void explain_rows(rr_recommender_t *rec, const rr_store_t *st, const rr_t
     }
 }
 
-/* The same for a pool whose rows are the candidates' in rk->x (items[0..ncand)). */
+/* The same for a pool whose rows are the candidates' in rk->x, each entry's row in its
+ * `because` (rr_rank_pool puts it there; explain_rows replaces it with the real one). */
 static void explain(rr_recommender_t *rec, const rr_store_t *st, const rr_trending_t *tr,
-                    const uint32_t *items, size_t ncand, rr_list_entry_t *pool, size_t npool,
-                    float co_max, float tr_max)
+                    rr_list_entry_t *pool, size_t npool, float co_max, float tr_max)
 {
     rr_rank_t *rk = rec->rank;
-    for (size_t i = 0; i < npool; i++) {
-        size_t at = 0;
-        while (at < ncand && items[at] != pool[i].item) at++;
-        memcpy(rk->px + i * NF, rk->x + at * NF, NF * sizeof(float));
-    }
+    for (size_t i = 0; i < npool; i++)
+        memcpy(rk->px + i * NF, rk->x + rr_list_because(&pool[i]) * NF, NF * sizeof(float));
     explain_rows(rec, st, tr, pool, npool, co_max, tr_max);
 }
 
@@ -515,9 +521,10 @@ size_t rr_rank_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t
     for (size_t i = 0; i < ncand; i++) {
         rr_list_entry_t e = rr_list_entry(items[i], rk->prob[i], RR_REASON_NONE);
         if (npool == cap && !worse(&pool[npool - 1], &e)) continue;
+        rr_list_set_because(&e, (uint32_t)i); /* its row, for explain */
         npool = rr_rec_list_insert(pool, npool, cap, e);
     }
-    explain(rec, st, tr, items, ncand, pool, npool, co_max, tr_max);
+    explain(rec, st, tr, pool, npool, co_max, tr_max);
     ungather(rec);
     return npool;
 }
