@@ -199,8 +199,9 @@ float rr_mlp_backward(const rr_mlp_t *mlp, const float *x, int B, float *ws, con
         /* d(in) = delta · Wᵀ; below a hidden layer, only units that were active pass it on. */
         if (l > 0) {
             rr_sgemm(0, 1, B, din, dout, 1.0f, delta, dout, w, dout, 0.0f, delta2, din);
+            /* A select, not a branch: about half the units are active, at random. */
             for (size_t k = 0; k < (size_t)B * din; k++)
-                if (!(in[k] > 0.0f)) delta2[k] = 0.0f;
+                delta2[k] = in[k] > 0.0f ? delta2[k] : 0.0f;
             float *t = delta;
             delta = delta2;
             delta2 = t;
