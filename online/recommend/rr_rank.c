@@ -356,31 +356,34 @@ static void add_dots(rr_rank_t *rk, uint32_t uid, const uint32_t *items, size_t 
     }
 }
 
-/* (score, item) order of the admission heap: a is worse than b (ties: the higher id). */
+/* (score, item) order of the admission heap and the pool: a is worse than b (ties: the higher
+ * id). */
 static inline int worse(const rr_list_entry_t *a, const rr_list_entry_t *b)
 {
     return a->score < b->score || (a->score == b->score && a->item > b->item);
 }
 
-/* The same order on the admission heap's entries. */
+/* The same order on the admission heap's entries, without a branch (see heap_down). */
 static inline int cand_worse(const cand_t *a, const cand_t *b)
 {
-    return a->score < b->score || (a->score == b->score && a->item > b->item);
+    return (a->score < b->score) | ((a->score == b->score) & (a->item > b->item));
 }
 
-/* Restores the min-heap (worst at the root) below slot i. */
+/* Restores the min-heap (worst at the root) below slot i: its entry sinks while a child is
+ * worse, the worse child picked by a select. An admission's comparisons go either way at
+ * random and the heap is 8 levels deep, so branches here mispredicted about once a level. The
+ * order is strict (no two entries share an item): this is the heap the three-way comparison
+ * of each entry with its two children built, slot for slot. */
 static void heap_down(cand_t *h, size_t n, size_t i)
 {
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < n && cand_worse(&h[l], &h[m])) m = l;
-        if (r < n && cand_worse(&h[r], &h[m])) m = r;
-        if (m == i) return;
-        cand_t t = h[i];
-        h[i] = h[m];
-        h[m] = t;
-        i = m;
+    cand_t e = h[i];
+    for (size_t l = 2 * i + 1; l < n; l = 2 * i + 1) {
+        size_t c = l + (size_t)(l + 1 < n && cand_worse(&h[l + 1], &h[l]));
+        if (!cand_worse(&h[c], &e)) break;
+        h[i] = h[c];
+        i = c;
     }
+    h[i] = e;
 }
 
 static void heap_up(cand_t *h, size_t i)
