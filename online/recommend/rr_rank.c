@@ -43,6 +43,8 @@ typedef struct rr_rank_s {
     int has_price;
     uint32_t last_cat;
     float tr_max[RR_NTRENDS];
+    uint32_t trend_top[RR_NTRENDS][TREND_K]; /* each trend's best, best first */
+    size_t ntrend_top[RR_NTRENDS];
     float co_max, cos_max; /* over the pool's candidates */
     /* The last pool ranked: its candidates' features stay valid until state changes. */
     uint32_t cache_uid;
@@ -51,6 +53,7 @@ typedef struct rr_rank_s {
     uint32_t cache_items[RR_RANK_MAX_CAND];
     float activity;
     float log1p_n[LOG1P_N]; /* log1pf(k): counts are features of every candidate */
+    uint8_t reason[NF];     /* rr_feature_reason of each, for every pooled row's reason */
 } rr_rank_t;
 
 rr_err_t rr_rank_enable(rr_recommender_t *rec, const rr_rank_src_t *src, rr_rank_fn rank,
@@ -65,6 +68,7 @@ rr_err_t rr_rank_enable(rr_recommender_t *rec, const rr_rank_src_t *src, rr_rank
     rk->dot = dot;
     rk->opaque = opaque;
     for (int k = 0; k < LOG1P_N; k++) rk->log1p_n[k] = log1pf((float)k);
+    for (int f = 0; f < NF; f++) rk->reason[f] = (uint8_t)(rr_feature_reason((rr_feature_t)f) & 7);
     rk->cos = calloc(rec->items_max, sizeof(float));
     rk->nbr = calloc(rec->items_max, sizeof(float));
     rk->x = calloc((size_t)RR_RANK_MAX_CAND * NF, sizeof(float));
@@ -205,10 +209,11 @@ static void user_and_maxima(rr_recommender_t *rec, const rr_store_t *st, uint32_
     rk->nrecent = rr_store_recent(st, uid, rk->recent);
     user_context(rk, st, uid);
     rr_rec_recency_weights(rec, rk->nrecent, rk->wdecay);
-    for (int h = 0; h < RR_NTRENDS; h++) {
-        uint32_t id;
-        float score;
-        rk->tr_max[h] = rr_trending_top(&rk->src.trends[h], &id, &score, 1) ? score : 0;
+    for (int h = 0; h < RR_NTRENDS; h++) { /* one sort of each trend's set: its top and max */
+        float scores[TREND_K];
+        size_t n = rr_trending_top(&rk->src.trends[h], rk->trend_top[h], scores, TREND_K);
+        rk->ntrend_top[h] = n;
+        rk->tr_max[h] = n ? scores[0] : 0;
     }
 }
 
@@ -221,11 +226,8 @@ static void gather(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t 
     scan_cooc(rec, rk, st, co);
     rr_rec_add_category(rec, st, tr, ct, rk->recent, rk->wdecay, rk->nrecent);
     if (rec->retrieve && rec->p.retrieve_k > 0) rr_rec_add_retrieved(rec, uid);
-    for (int h = 0; h < RR_NTRENDS; h++) {
-        uint32_t ids[TREND_K];
-        size_t n = rr_trending_top(&rk->src.trends[h], ids, NULL, TREND_K);
-        for (size_t i = 0; i < n; i++) rr_rec_touch(rec, ids[i]);
-    }
+    for (int h = 0; h < RR_NTRENDS; h++)
+        for (size_t i = 0; i < rk->ntrend_top[h]; i++) rr_rec_touch(rec, rk->trend_top[h][i]);
 }
 
 static void ungather(rr_recommender_t *rec)
@@ -444,10 +446,10 @@ static size_t admit(rr_recommender_t *rec, const rr_store_t *st, uint32_t uid)
 /* The reason family whose features raised the score most, or RR_REASON_NONE if none did. A
  * family the item has no evidence in (no co-occurrence with a recent item, a category the user
  * has not touched) can still push the score up by its absence; that is no reason to show. */
-static int top_reason(const float *contrib, const float *x)
+static int top_reason(const rr_rank_t *rk, const float *contrib, const float *x)
 {
     float sum[8] = {0};
-    for (int f = 0; f < NF; f++) sum[rr_feature_reason((rr_feature_t)f) & 7] += contrib[f];
+    for (int f = 0; f < NF; f++) sum[rk->reason[f]] += contrib[f];
     sum[RR_REASON_COOC] = x[RR_F_CO_LOG] > 0 ? sum[RR_REASON_COOC] : 0;
     sum[RR_REASON_CATEGORY] = x[RR_F_CAT_AFF] > 0 ? sum[RR_REASON_CATEGORY] : 0;
     int best = RR_REASON_NONE;
@@ -468,7 +470,7 @@ static void explain_rows(rr_recommender_t *rec, const rr_store_t *st, const rr_t
     for (size_t i = 0; i < npool; i++) {
         float score = pool[i].score;
         const float *x = rk->px + i * NF;
-        int reason = rk->explain ? top_reason(rk->contrib + i * NF, x) : RR_REASON_NONE;
+        int reason = rk->explain ? top_reason(rk, rk->contrib + i * NF, x) : RR_REASON_NONE;
         rr_list_entry_t e = rr_rec_blend(rec, st, tr, pool[i].item, co_max, tr_max);
         if (reason != RR_REASON_NONE && reason != (int)e.reason) {
             e = rr_list_entry(pool[i].item, score, (rr_reason_t)reason);
