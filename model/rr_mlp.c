@@ -170,6 +170,20 @@ static float bce_head(const float *logit, int B, const float *labels, const floa
     return (float)(loss / wsum);
 }
 
+/* Layer l's dW = inᵀ · delta (in B×din, delta B×dout) and db = column sums of delta (plain
+ * loop: fixed order), into grads' layout. */
+static void param_grads(const rr_mlp_t *mlp, int l, const float *in, int B, const float *delta,
+                        float *grads)
+{
+    int din = mlp->dim[l], dout = mlp->dim[l + 1];
+    float *gw = grads + mlp->w_off[l]; /* din×dout */
+    float *gb = grads + mlp->b_off[l]; /* dout */
+    rr_sgemm(1, 0, din, dout, B, 1.0f, in, din, delta, dout, 0.0f, gw, dout);
+    memset(gb, 0, (size_t)dout * sizeof(float));
+    for (int i = 0; i < B; i++)
+        for (int j = 0; j < dout; j++) gb[j] += delta[(size_t)i * dout + j];
+}
+
 float rr_mlp_backward(const rr_mlp_t *mlp, const float *x, int B, float *ws, const float *labels,
                       const float *weights, float *grads, float *dx)
 {
@@ -181,18 +195,13 @@ float rr_mlp_backward(const rr_mlp_t *mlp, const float *x, int B, float *ws, con
         int din = mlp->dim[l], dout = mlp->dim[l + 1];
         const float *in = l == 0 ? x : ws_act(mlp, ws, B, l); /* B×din */
         const float *w = mlp->params + mlp->w_off[l];         /* din×dout */
-        float *gw = grads + mlp->w_off[l];                    /* din×dout */
-        float *gb = grads + mlp->b_off[l];                    /* dout */
-        /* dW = inᵀ · delta; db = column sums of delta (plain loop: fixed order). */
-        rr_sgemm(1, 0, din, dout, B, 1.0f, in, din, delta, dout, 0.0f, gw, dout);
-        memset(gb, 0, (size_t)dout * sizeof(float));
-        for (int i = 0; i < B; i++)
-            for (int j = 0; j < dout; j++) gb[j] += delta[(size_t)i * dout + j];
+        if (grads) param_grads(mlp, l, in, B, delta, grads);
         /* d(in) = delta · Wᵀ; below a hidden layer, only units that were active pass it on. */
         if (l > 0) {
             rr_sgemm(0, 1, B, din, dout, 1.0f, delta, dout, w, dout, 0.0f, delta2, din);
+            /* A select, not a branch: about half the units are active, at random. */
             for (size_t k = 0; k < (size_t)B * din; k++)
-                if (!(in[k] > 0.0f)) delta2[k] = 0.0f;
+                delta2[k] = in[k] > 0.0f ? delta2[k] : 0.0f;
             float *t = delta;
             delta = delta2;
             delta2 = t;

@@ -62,7 +62,8 @@ float rr_mlp_logit(const rr_mlp_t *mlp, const float *ws, int B, int i);
  * Loss = sum_i w_i · BCE(logit_i, y_i) / sum_i w_i: the weighted mean, so the step size does not
  * depend on B or on the event weights' scale. labels y_i in [0, 1]; weights NULL means all 1;
  * weights must be >= 0 and if they sum to 0 the loss and gradients are 0.
- * grads (rr_mlp_param_count floats, layout of params) is OVERWRITTEN, not accumulated.
+ * grads (rr_mlp_param_count floats, layout of params) is OVERWRITTEN, not accumulated; NULL
+ * skips the parameter gradients (a caller that wants dx alone: dx is the same either way).
  * dx (B×in_dim), unless NULL, receives dLoss/dx, e.g. to update the input embeddings.
  * Uses the scratch part of ws; the activations stay valid. Returns the loss. */
 float rr_mlp_backward(const rr_mlp_t *mlp, const float *x, int B, float *ws, const float *labels,

@@ -716,7 +716,9 @@ void rr_learner_dot_with(const rr_learner_t *lr, const rr_store_t *st, uint32_t 
         out[i] = 0;
         if (items[i] >= lr->items_max) continue;
         const float *v = item_row_read(lr, items[i], tmp);
-        for (int j = 0; j < d; j++) out[i] += u[j] * v[j];
+        float dot = 0; /* a local: out[i] could alias v, so it would be stored and reloaded */
+        for (int j = 0; j < d; j++) dot += u[j] * v[j];
+        out[i] = dot;
     }
 }
 

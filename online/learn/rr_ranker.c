@@ -68,11 +68,15 @@ static void refresh_scaling(rr_ranker_t *rk)
 static void standardise(const rr_ranker_t *rk, float *xn, const float *x, int n)
 {
     int f = rk->nfeat;
+    /* Local copies: the stores into xn could alias rk's, which would be reloaded per entry. */
+    float mu[RR_RANKER_MAX_FEATS], inv_sd[RR_RANKER_MAX_FEATS];
+    memcpy(mu, rk->mu, (size_t)f * sizeof(float));
+    memcpy(inv_sd, rk->inv_sd, (size_t)f * sizeof(float));
     for (int i = 0; i < n; i++) {
         const float *in = x + (size_t)i * f;
         float *out = xn + (size_t)i * f;
         for (int k = 0; k < f; k++) {
-            float z = (in[k] - rk->mu[k]) * rk->inv_sd[k];
+            float z = (in[k] - mu[k]) * inv_sd[k];
             out[k] = z > 8.f ? 8.f : z < -8.f ? -8.f : z;
         }
     }
@@ -81,7 +85,7 @@ static void standardise(const rr_ranker_t *rk, float *xn, const float *x, int n)
 /* The ranker's own scratch, as the _with functions take it. */
 static rr_ranker_scratch_t own_scratch(rr_ranker_t *rk)
 {
-    rr_ranker_scratch_t sc = {.xn = rk->xn, .ws = rk->ws, .grads = rk->grads};
+    rr_ranker_scratch_t sc = {.xn = rk->xn, .ws = rk->ws};
     return sc;
 }
 
@@ -90,8 +94,7 @@ rr_err_t rr_ranker_scratch_init(const rr_ranker_t *rk, rr_ranker_scratch_t *sc)
     sc->owned = 1;
     sc->xn = calloc((size_t)rk->ws_rows * (size_t)rk->nfeat, sizeof(float));
     sc->ws = calloc(rr_mlp_workspace_floats(&rk->mlp.cfg, rk->ws_rows), sizeof(float));
-    sc->grads = calloc(rk->nparams, sizeof(float));
-    if (sc->xn && sc->ws && sc->grads) return RR_OK;
+    if (sc->xn && sc->ws) return RR_OK;
     rr_ranker_scratch_free(sc);
     return RR_E(NOMEM);
 }
@@ -101,7 +104,6 @@ void rr_ranker_scratch_free(rr_ranker_scratch_t *sc)
     if (sc->owned) {
         free(sc->xn);
         free(sc->ws);
-        free(sc->grads);
     }
     memset(sc, 0, sizeof(*sc));
 }
@@ -124,8 +126,8 @@ void rr_ranker_score_with(const rr_ranker_t *rk, rr_ranker_scratch_t *sc, const 
 }
 
 /* The backward pass of the loss "every row is a negative": dLoss/dlogit_i = sigmoid(z_i) / n > 0,
- * so dx_i is the logit's gradient times a positive factor. rk->grads is scratch here (a step
- * overwrites it). */
+ * so dx_i is the logit's gradient times a positive factor. Only dx: the parameters' gradients,
+ * half the backward's work, would be thrown away. */
 void rr_ranker_contributions(rr_ranker_t *rk, const float *x, int n, float *out)
 {
     rr_ranker_scratch_t sc = own_scratch(rk);
@@ -139,7 +141,7 @@ void rr_ranker_contributions_with(const rr_ranker_t *rk, rr_ranker_scratch_t *sc
     if (n > RR_RANKER_SCORE_ROWS) n = RR_RANKER_SCORE_ROWS;
     standardise(rk, sc->xn, x, n);
     rr_mlp_forward(&rk->mlp, sc->xn, n, sc->ws, NULL);
-    rr_mlp_backward(&rk->mlp, sc->xn, n, sc->ws, rk->zeros, NULL, sc->grads, out);
+    rr_mlp_backward(&rk->mlp, sc->xn, n, sc->ws, rk->zeros, NULL, NULL, out);
     for (size_t k = 0; k < (size_t)n * (size_t)rk->nfeat; k++) out[k] *= sc->xn[k];
     sc->rows_explained += (uint64_t)n;
 }

@@ -38,7 +38,7 @@ typedef struct rr_ranker_s {
 /* Scoring scratch: what score and contributions write besides their output. The ranker has its
  * own (the functions without _with); another thread scoring while nothing trains uses its own. */
 typedef struct rr_ranker_scratch_s {
-    float *xn, *ws, *grads; /* standardised rows, MLP workspace, the attribution's gradients */
+    float *xn, *ws;                       /* standardised rows, MLP workspace */
     uint64_t rows_scored, rows_explained; /* rows through a forward; and a backward as well */
     int owned;                            /* allocated by rr_ranker_scratch_init */
 } rr_ranker_scratch_t;

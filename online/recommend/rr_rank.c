@@ -10,6 +10,14 @@
 #define TREND_K 64 /* each trend's top items joining the candidates */
 #define NF      RR_F__COUNT
 #define TINY    1e-4f
+#define LOG1P_N 1024 /* counts whose log1p is looked up, not computed */
+
+/* A candidate in the admission heap: 8 plain bytes, where a list entry's bit-fields would cost
+ * a mask on every comparison of the heap's many. */
+typedef struct cand_s {
+    float score; /* its strongest source's normalised score */
+    uint32_t item;
+} cand_t;
 
 typedef struct rr_rank_s {
     rr_rank_src_t src;
@@ -22,7 +30,7 @@ typedef struct rr_rank_s {
     float *px,
         *contrib; /* [RR_RECOMMEND_POOL_MAX × NF]: the pool's rows and what each feature did */
     float *prob, *dots;
-    rr_list_entry_t *cand; /* [RR_RANK_MAX_CAND] by best source, then by probability */
+    cand_t *cand; /* [RR_RANK_MAX_CAND] the admission heap, by best source */
     /* The user of the current gather. */
     uint32_t recent[NREC];
     float wpos[NREC];   /* p/len: the newest recent item weighs 1 */
@@ -35,6 +43,8 @@ typedef struct rr_rank_s {
     int has_price;
     uint32_t last_cat;
     float tr_max[RR_NTRENDS];
+    uint32_t trend_top[RR_NTRENDS][TREND_K]; /* each trend's best, best first */
+    size_t ntrend_top[RR_NTRENDS];
     float co_max, cos_max; /* over the pool's candidates */
     /* The last pool ranked: its candidates' features stay valid until state changes. */
     uint32_t cache_uid;
@@ -42,6 +52,8 @@ typedef struct rr_rank_s {
     size_t cache_n;
     uint32_t cache_items[RR_RANK_MAX_CAND];
     float activity;
+    float log1p_n[LOG1P_N]; /* log1pf(k): counts are features of every candidate */
+    uint8_t reason[NF];     /* rr_feature_reason of each, for every pooled row's reason */
 } rr_rank_t;
 
 rr_err_t rr_rank_enable(rr_recommender_t *rec, const rr_rank_src_t *src, rr_rank_fn rank,
@@ -55,12 +67,14 @@ rr_err_t rr_rank_enable(rr_recommender_t *rec, const rr_rank_src_t *src, rr_rank
     rk->explain = explain;
     rk->dot = dot;
     rk->opaque = opaque;
+    for (int k = 0; k < LOG1P_N; k++) rk->log1p_n[k] = log1pf((float)k);
+    for (int f = 0; f < NF; f++) rk->reason[f] = (uint8_t)(rr_feature_reason((rr_feature_t)f) & 7);
     rk->cos = calloc(rec->items_max, sizeof(float));
     rk->nbr = calloc(rec->items_max, sizeof(float));
     rk->x = calloc((size_t)RR_RANK_MAX_CAND * NF, sizeof(float));
     rk->prob = calloc(RR_RANK_MAX_CAND, sizeof(float));
     rk->dots = calloc(RR_RANK_MAX_CAND, sizeof(float));
-    rk->cand = calloc(RR_RANK_MAX_CAND, sizeof(rr_list_entry_t));
+    rk->cand = calloc(RR_RANK_MAX_CAND, sizeof(cand_t));
     rk->px = calloc((size_t)RR_RECOMMEND_POOL_MAX * NF, sizeof(float));
     rk->contrib = calloc((size_t)RR_RECOMMEND_POOL_MAX * NF, sizeof(float));
     if (!rk->cos || !rk->nbr || !rk->x || !rk->prob || !rk->dots || !rk->cand || !rk->px ||
@@ -139,16 +153,43 @@ static void user_context(rr_rank_t *rk, const rr_store_t *st, uint32_t uid)
     rk->activity = log1pf((float)st->user[uid].nevents);
 }
 
-/* The three co-occurrence views of an item, summed over the recent items in their order:
- * recency-weighted counts, position-weighted cosine, and the newest co-occurring recent item's
- * position weight. */
-static inline void cooc_accum(const rr_rank_t *rk, const rr_store_t *st, size_t r, uint32_t item,
-                              uint32_t count, float *co, float *cos, float *nbr)
+#define SCAN_CHUNK 256 /* row slots compacted at a time */
+
+/* One recent item's neighbour row into the three co-occurrence views, each neighbour's summed
+ * over the recent items in their order: recency-weighted counts, position-weighted cosine, and
+ * the newest co-occurring recent item's position weight. A visit per neighbour of 20 rows of up
+ * to 256 is most of a gather, so the loop has no branch to mispredict: a row is half empty
+ * slots at random, compacted first; the touched set grows by a store and an add; the row's
+ * constants sit in locals (the stores into the scratch could alias them). */
+static void scan_row(rr_recommender_t *rec, rr_rank_t *rk, const rr_item_t *items,
+                     const rr_cooc_row_t *row, size_t r)
 {
-    float nn = (float)st->item[rk->recent[r]].interactions * (float)st->item[item].interactions;
-    *co += rk->wdecay[r] * (float)count;
-    *cos += rk->wpos[r] * (float)count / sqrtf(nn > 1 ? nn : 1);
-    if (rk->wpos[r] > *nbr) *nbr = rk->wpos[r];
+    float *co = rec->co, *cos = rk->cos, *nbr = rk->nbr;
+    uint8_t *mark = rec->mark;
+    uint32_t *touched = rec->touched;
+    size_t ntouched = rec->ntouched;
+    const float wdecay = rk->wdecay[r], wpos = rk->wpos[r];
+    const float n_r = (float)items[rk->recent[r]].interactions;
+    rr_cooc_nb_t nbs[SCAN_CHUNK];
+    for (uint32_t at = 0; at < row->cap; at += SCAN_CHUNK) {
+        uint32_t end = row->cap - at < SCAN_CHUNK ? row->cap : at + SCAN_CHUNK, n = 0;
+        for (uint32_t s = at; s < end; s++) {
+            nbs[n] = row->slots[s];
+            n += row->slots[s].item != 0;
+        }
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t item = nbs[k].item - 1;
+            float count = (float)nbs[k].count;
+            float nn = n_r * (float)items[item].interactions;
+            co[item] += wdecay * count;
+            cos[item] += wpos * count / sqrtf(nn > 1 ? nn : 1);
+            nbr[item] = wpos > nbr[item] ? wpos : nbr[item];
+            touched[ntouched] = item; /* kept only if new */
+            ntouched += !mark[item];
+            mark[item] = 1;
+        }
+    }
+    rec->ntouched = ntouched;
 }
 
 /* Every neighbour of the user's recent items, with its co-occurrence views in scratch. */
@@ -157,14 +198,7 @@ static void scan_cooc(rr_recommender_t *rec, rr_rank_t *rk, const rr_store_t *st
 {
     for (size_t r = 0; r < rk->nrecent; r++) {
         const rr_cooc_row_t *row = rr_cooc_row(co, rk->recent[r]);
-        if (!row) continue;
-        for (uint32_t s = 0; s < row->cap; s++) {
-            const rr_cooc_nb_t *nb = &row->slots[s];
-            if (!nb->item) continue;
-            uint32_t item = nb->item - 1;
-            cooc_accum(rk, st, r, item, nb->count, &rec->co[item], &rk->cos[item], &rk->nbr[item]);
-            rr_rec_touch(rec, item);
-        }
+        if (row) scan_row(rec, rk, st->item, row, r);
     }
 }
 
@@ -175,10 +209,11 @@ static void user_and_maxima(rr_recommender_t *rec, const rr_store_t *st, uint32_
     rk->nrecent = rr_store_recent(st, uid, rk->recent);
     user_context(rk, st, uid);
     rr_rec_recency_weights(rec, rk->nrecent, rk->wdecay);
-    for (int h = 0; h < RR_NTRENDS; h++) {
-        uint32_t id;
-        float score;
-        rk->tr_max[h] = rr_trending_top(&rk->src.trends[h], &id, &score, 1) ? score : 0;
+    for (int h = 0; h < RR_NTRENDS; h++) { /* one sort of each trend's set: its top and max */
+        float scores[TREND_K];
+        size_t n = rr_trending_top(&rk->src.trends[h], rk->trend_top[h], scores, TREND_K);
+        rk->ntrend_top[h] = n;
+        rk->tr_max[h] = n ? scores[0] : 0;
     }
 }
 
@@ -191,11 +226,8 @@ static void gather(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t 
     scan_cooc(rec, rk, st, co);
     rr_rec_add_category(rec, st, tr, ct, rk->recent, rk->wdecay, rk->nrecent);
     if (rec->retrieve && rec->p.retrieve_k > 0) rr_rec_add_retrieved(rec, uid);
-    for (int h = 0; h < RR_NTRENDS; h++) {
-        uint32_t ids[TREND_K];
-        size_t n = rr_trending_top(&rk->src.trends[h], ids, NULL, TREND_K);
-        for (size_t i = 0; i < n; i++) rr_rec_touch(rec, ids[i]);
-    }
+    for (int h = 0; h < RR_NTRENDS; h++)
+        for (size_t i = 0; i < rk->ntrend_top[h]; i++) rr_rec_touch(rec, rk->trend_top[h][i]);
 }
 
 static void ungather(rr_recommender_t *rec)
@@ -204,6 +236,12 @@ static void ungather(rr_recommender_t *rec)
     for (size_t i = 0; i < rec->ntouched; i++)
         rk->cos[rec->touched[i]] = rk->nbr[rec->touched[i]] = 0;
     rr_rec_reset(rec);
+}
+
+/* log1pf((float)n), the same bits, from the table when n is small. */
+static inline float log1p_count(const rr_rank_t *rk, uint32_t n)
+{
+    return n < LOG1P_N ? rk->log1p_n[n] : log1pf((float)n);
 }
 
 static float ratio(double v, float max)
@@ -226,7 +264,7 @@ static void features_of(const rr_recommender_t *rec, const rr_store_t *st, const
     x[RR_F_COS_REL] = ratio(v[1], rk->cos_max);
     x[RR_F_NB_RECENCY] = v[2];
     x[RR_F_CO_LAST] =
-        rk->nrecent ? log1pf((float)rr_cooc_get(co, rk->recent[rk->nrecent - 1], item)) : 0;
+        rk->nrecent ? log1p_count(rk, rr_cooc_get(co, rk->recent[rk->nrecent - 1], item)) : 0;
     float aff = map_get(rk->cats, rk->cat_aff, rk->ncats, it->category);
     x[RR_F_CAT_AFF] = aff;
     /* Category sets are kept best first: the top is the first. */
@@ -244,7 +282,7 @@ static void features_of(const rr_recommender_t *rec, const rr_store_t *st, const
         x[RR_F_TREND_1H + h] = logf(TINY + t);
         x[RR_F_CAT_TREND_1H + h] = aff * t;
     }
-    x[RR_F_POP] = log1pf((float)it->interactions);
+    x[RR_F_POP] = log1p_count(rk, it->interactions);
     int64_t first = rk->src.item_first_ms[item], last = rk->src.item_last_ms[item];
     x[RR_F_AGE] = first ? log1pf((float)(now - first) / 3.6e6f) : 0;
     x[RR_F_IDLE] = last ? log1pf((float)(now - last) / 6e4f) : log1pf(1e6f);
@@ -320,31 +358,40 @@ static void add_dots(rr_rank_t *rk, uint32_t uid, const uint32_t *items, size_t 
     }
 }
 
-/* (score, item) order of the admission heap: a is worse than b (ties: the higher id). */
+/* (score, item) order of the admission heap and the pool: a is worse than b (ties: the higher
+ * id). */
 static inline int worse(const rr_list_entry_t *a, const rr_list_entry_t *b)
 {
     return a->score < b->score || (a->score == b->score && a->item > b->item);
 }
 
-/* Restores the min-heap (worst at the root) below slot i. */
-static void heap_down(rr_list_entry_t *h, size_t n, size_t i)
+/* The same order on the admission heap's entries, without a branch (see heap_down). */
+static inline int cand_worse(const cand_t *a, const cand_t *b)
 {
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < n && worse(&h[l], &h[m])) m = l;
-        if (r < n && worse(&h[r], &h[m])) m = r;
-        if (m == i) return;
-        rr_list_entry_t t = h[i];
-        h[i] = h[m];
-        h[m] = t;
-        i = m;
-    }
+    return (a->score < b->score) | ((a->score == b->score) & (a->item > b->item));
 }
 
-static void heap_up(rr_list_entry_t *h, size_t i)
+/* Restores the min-heap (worst at the root) below slot i: its entry sinks while a child is
+ * worse, the worse child picked by a select. An admission's comparisons go either way at
+ * random and the heap is 8 levels deep, so branches here mispredicted about once a level. The
+ * order is strict (no two entries share an item): this is the heap the three-way comparison
+ * of each entry with its two children built, slot for slot. */
+static void heap_down(cand_t *h, size_t n, size_t i)
 {
-    while (i > 0 && worse(&h[i], &h[(i - 1) / 2])) {
-        rr_list_entry_t t = h[i];
+    cand_t e = h[i];
+    for (size_t l = 2 * i + 1; l < n; l = 2 * i + 1) {
+        size_t c = l + (size_t)(l + 1 < n && cand_worse(&h[l + 1], &h[l]));
+        if (!cand_worse(&h[c], &e)) break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = e;
+}
+
+static void heap_up(cand_t *h, size_t i)
+{
+    while (i > 0 && cand_worse(&h[i], &h[(i - 1) / 2])) {
+        cand_t t = h[i];
         h[i] = h[(i - 1) / 2];
         h[(i - 1) / 2] = t;
         i = (i - 1) / 2;
@@ -373,7 +420,7 @@ static size_t admit(rr_recommender_t *rec, const rr_store_t *st, uint32_t uid)
     cooc_maxima(rec);
     admit_scale_t k;
     admit_scales(rk, &k);
-    rr_list_entry_t *h = rk->cand;
+    cand_t *h = rk->cand;
     size_t n = 0;
     for (size_t i = 0; i < rec->ntouched; i++) {
         uint32_t item = rec->touched[i];
@@ -381,7 +428,7 @@ static size_t admit(rr_recommender_t *rec, const rr_store_t *st, uint32_t uid)
         /* Most lose to the heap's worst: no entry is built for them. */
         if (n == RR_RANK_MAX_CAND && (s < h[0].score || (s == h[0].score && item > h[0].item)))
             continue;
-        rr_list_entry_t e = rr_list_entry(item, s, RR_REASON_NONE);
+        cand_t e = {s, item};
         /* An item nobody has touched yet has nothing to be ranked by (and the event that just
          * created one must not change the pool it is trained against). */
         if (!st->item[item].interactions || rr_rec_excluded(st, uid, item)) continue;
@@ -399,10 +446,10 @@ static size_t admit(rr_recommender_t *rec, const rr_store_t *st, uint32_t uid)
 /* The reason family whose features raised the score most, or RR_REASON_NONE if none did. A
  * family the item has no evidence in (no co-occurrence with a recent item, a category the user
  * has not touched) can still push the score up by its absence; that is no reason to show. */
-static int top_reason(const float *contrib, const float *x)
+static int top_reason(const rr_rank_t *rk, const float *contrib, const float *x)
 {
     float sum[8] = {0};
-    for (int f = 0; f < NF; f++) sum[rr_feature_reason((rr_feature_t)f) & 7] += contrib[f];
+    for (int f = 0; f < NF; f++) sum[rk->reason[f]] += contrib[f];
     sum[RR_REASON_COOC] = x[RR_F_CO_LOG] > 0 ? sum[RR_REASON_COOC] : 0;
     sum[RR_REASON_CATEGORY] = x[RR_F_CAT_AFF] > 0 ? sum[RR_REASON_CATEGORY] : 0;
     int best = RR_REASON_NONE;
@@ -423,7 +470,7 @@ static void explain_rows(rr_recommender_t *rec, const rr_store_t *st, const rr_t
     for (size_t i = 0; i < npool; i++) {
         float score = pool[i].score;
         const float *x = rk->px + i * NF;
-        int reason = rk->explain ? top_reason(rk->contrib + i * NF, x) : RR_REASON_NONE;
+        int reason = rk->explain ? top_reason(rk, rk->contrib + i * NF, x) : RR_REASON_NONE;
         rr_list_entry_t e = rr_rec_blend(rec, st, tr, pool[i].item, co_max, tr_max);
         if (reason != RR_REASON_NONE && reason != (int)e.reason) {
             e = rr_list_entry(pool[i].item, score, (rr_reason_t)reason);
@@ -439,17 +486,14 @@ static void explain_rows(rr_recommender_t *rec, const rr_store_t *st, const rr_t
     }
 }
 
-/* The same for a pool whose rows are the candidates' in rk->x (items[0..ncand)). */
+/* The same for a pool whose rows are the candidates' in rk->x, each entry's row in its
+ * `because` (rr_rank_pool puts it there; explain_rows replaces it with the real one). */
 static void explain(rr_recommender_t *rec, const rr_store_t *st, const rr_trending_t *tr,
-                    const uint32_t *items, size_t ncand, rr_list_entry_t *pool, size_t npool,
-                    float co_max, float tr_max)
+                    rr_list_entry_t *pool, size_t npool, float co_max, float tr_max)
 {
     rr_rank_t *rk = rec->rank;
-    for (size_t i = 0; i < npool; i++) {
-        size_t at = 0;
-        while (at < ncand && items[at] != pool[i].item) at++;
-        memcpy(rk->px + i * NF, rk->x + at * NF, NF * sizeof(float));
-    }
+    for (size_t i = 0; i < npool; i++)
+        memcpy(rk->px + i * NF, rk->x + rr_list_because(&pool[i]) * NF, NF * sizeof(float));
     explain_rows(rec, st, tr, pool, npool, co_max, tr_max);
 }
 
@@ -482,9 +526,10 @@ size_t rr_rank_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t
     for (size_t i = 0; i < ncand; i++) {
         rr_list_entry_t e = rr_list_entry(items[i], rk->prob[i], RR_REASON_NONE);
         if (npool == cap && !worse(&pool[npool - 1], &e)) continue;
+        rr_list_set_because(&e, (uint32_t)i); /* its row, for explain */
         npool = rr_rec_list_insert(pool, npool, cap, e);
     }
-    explain(rec, st, tr, items, ncand, pool, npool, co_max, tr_max);
+    explain(rec, st, tr, pool, npool, co_max, tr_max);
     ungather(rec);
     return npool;
 }

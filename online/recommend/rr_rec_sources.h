@@ -39,7 +39,7 @@ typedef struct rr_recommender_s {
     float *cat;        /* [items_max] category affinity × popularity share */
     float *emb;        /* [items_max] retrieval score / best retrieval score */
     uint8_t *mark;     /* [items_max] 1 = in touched[] */
-    uint32_t *touched; /* candidate ids */
+    uint32_t *touched; /* [items_max + 1] candidate ids */
     size_t ntouched;
     size_t items_max;
     rr_rec_params_t p;

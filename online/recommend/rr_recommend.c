@@ -24,7 +24,8 @@ rr_err_t rr_recommender_init(rr_recommender_t *rec, size_t items_max, const rr_r
     rec->cat = calloc(items_max, sizeof(*rec->cat));
     rec->emb = calloc(items_max, sizeof(*rec->emb));
     rec->mark = calloc(items_max, sizeof(*rec->mark));
-    rec->touched = calloc(items_max, sizeof(*rec->touched));
+    /* One spare slot: the ranker's gather writes each neighbour there before it knows it is new. */
+    rec->touched = calloc(items_max + 1, sizeof(*rec->touched));
     rec->p = *p;
     size_t pooled = (size_t)RR_RECOMMEND_BATCH * pool_cap(rec);
     rec->pools = calloc(pooled, sizeof(*rec->pools));
