@@ -34,16 +34,19 @@ class Forget(unittest.TestCase):
     def test_forget_user(self):
         p = Producer({"bootstrap.servers": self.rtrec.bootstrap})
         evs = [("bob", "A"), ("bob", "B"), ("ann", "A"), ("ann", "C"), ("cy", "B")]
-        # ann's and cy's first: the users sit on different partitions, read in no fixed order,
-        # and bob's list (he has seen A and B) can only hold C once ann's events are in.
-        for i in (2, 3, 4, 0, 1):
+        # cy's, then ann's, then bob's, each applied before the next: the users sit on
+        # different partitions, read in no fixed order, and a list holds only items that exist
+        # when its user's event is applied: ann's (A, C seen) needs cy's B, bob's (A, B) ann's C.
+        waits = {4: ("cy", "1"), 3: ("ann", "2")}
+        for i in (4, 2, 3, 0, 1):
             user, item = evs[i]
             p.produce("rtrec.events", key=user, value=event(user, item, ts=1_700_000_000_000 + i))
             self.assertEqual(p.flush(10), 0)
-            if i == 4:
-                harness.wait_for("ann's and cy's events applied", lambda: [self.redis.cli(
-                    "HGET", f"rtrec:portrait:{u}", "events") for u in ("ann", "cy")] == ["2", "1"])
-        for key in ("rtrec:rec:bob", "rtrec:why:bob", "rtrec:portrait:bob"):
+            if i in waits:
+                u, n = waits[i]
+                harness.wait_for(f"{u}'s events applied", lambda: self.redis.cli(
+                    "HGET", f"rtrec:portrait:{u}", "events") == n)
+        for key in ("rtrec:rec:bob", "rtrec:why:bob", "rtrec:portrait:bob", "rtrec:rec:ann"):
             harness.wait_for(key, lambda: self.redis.cli("EXISTS", key) == "1")
         harness.wait_for("3 users", lambda: self.redis.cli("HGET", "rtrec:stats", "users") == "3")
 
