@@ -174,12 +174,6 @@ static void window_close(rr_engine_t *en, int32_t p)
     RR_INFO("sync: replayed the input earlier deltas carried; publishing resumes past it");
 }
 
-/* An earlier life's delta says which input it covered: a restart replays the input past its
- * checkpoint, which those deltas already carried to the peers, so it is applied here (the
- * checkpoint lacks it) without being published again. Read during the start gate, it opens a
- * window whose end rebases the weights. (A peer's deltas are not taken: a partition handed
- * over is applied whole by its new owner, item side too, so it would count there twice either
- * way; see DESIGN.md.) */
 /* Entry i of the envelope's input: an events partition and the next offset the delta covers. */
 static void envelope_part(const envelope_t *e, uint32_t i, uint32_t *p, int64_t *off)
 {
@@ -187,6 +181,11 @@ static void envelope_part(const envelope_t *e, uint32_t i, uint32_t *p, int64_t 
     *off = (int64_t)rr_ckpt_get_le64(e->parts + 12 * i + 4);
 }
 
+/* An earlier life's delta says which input it covered: a restart from its own checkpoint
+ * replays the input past it, which those deltas already carried to the peers, so it is applied
+ * here (the checkpoint lacks it) without being published again. Read during the start gate, it
+ * opens a window whose end rebases the weights. (Restored from another instance's checkpoint,
+ * those deltas are merged like a peer's instead, and note_peer_covered takes them.) */
 static void note_covered(rr_engine_t *en, const envelope_t *e)
 {
     rr_engine_sync_t *es = &en->sync;
@@ -263,16 +262,21 @@ static int note_own(rr_engine_t *en, const rr_msg_t *msg, int mine)
     return 1;
 }
 
+/* The message's key is name: the instance that published it. */
+static int key_is(const rr_msg_t *msg, const char *name)
+{
+    size_t len = strlen(name);
+    return msg->key_len == len && memcmp(msg->key, name, len) == 0;
+}
+
 /* A delta the restored state already holds: the checkpoint's writer published it before the
  * checkpoint was taken (seq at most the checkpoint's), but had not read it back yet, so the
  * sync offsets the checkpoint records are below it. Only when the state is another instance's:
  * a restart's own earlier deltas go through note_covered instead. */
 static int in_state(const rr_engine_sync_t *es, const rr_msg_t *msg, const envelope_t *e)
 {
-    size_t wlen = strlen(es->writer);
     return es->adopted && es->writer_known && e->seq && e->nonce == es->writer_nonce &&
-           e->seq <= es->writer_seq && msg->key_len == wlen &&
-           memcmp(msg->key, es->writer, wlen) == 0;
+           e->seq <= es->writer_seq && key_is(msg, es->writer);
 }
 
 /* Copied aside for the next instant: with buf NULL, only the offset moves then. */
@@ -309,8 +313,7 @@ static void on_sync_message(void *opaque, const rr_msg_t *msg)
     rr_engine_t *en = opaque;
     rr_engine_sync_t *es = &en->sync;
     if (msg->partition < 0 || msg->partition >= RR_ENGINE_SYNC_PARTS) return;
-    size_t klen = strlen(es->instance);
-    int own = msg->key_len == klen && memcmp(msg->key, es->instance, klen) == 0;
+    int own = key_is(msg, es->instance);
     envelope_t e;
     int parsed = envelope_parse(msg->value, msg->len, &e) == 0;
     int mine = parsed && e.nonce == es->nonce;
