@@ -11,6 +11,7 @@
 
 #define SAVE_MAGIC "RRF\1"
 #define ZERO_GAP   2 /* a zero inside a run costs a byte; a new run's skip and length two */
+#define NSHAPE     8 /* the header's shape fields (shape_of) */
 
 /* fix − fix_of(w), wrapping like the base's own additions. */
 static int64_t residual(const float *w, const int64_t *fix, size_t k)
@@ -38,18 +39,23 @@ static size_t run_end(const float *w, const int64_t *fix, size_t at, size_t n)
     return last + 1;
 }
 
+/* The model's shape as the header states it, and the import checks it. */
+static void shape_of(const rr_sync_t *sy, uint64_t s[NSHAPE])
+{
+    uint64_t v[NSHAPE] = {(uint64_t)sy->dim, sy->nmlp,
+                          sy->nhashed,       sy->nranker,
+                          sy->nmlp_state,    sy->nhashed_state,
+                          sy->row_state,     sy->dim ? sy->pl->learner.items_max : 0};
+    memcpy(s, v, sizeof(v));
+}
+
 static void export_header(rr_sync_writer_t *w, const rr_sync_t *sy)
 {
+    uint64_t shape[NSHAPE];
+    shape_of(sy, shape);
     rr_sync_w_bytes(w, SAVE_MAGIC, 4);
     rr_sync_w_u8(w, (uint8_t)(sy->synced != 0));
-    rr_sync_w_var(w, (uint64_t)sy->dim);
-    rr_sync_w_var(w, sy->nmlp);
-    rr_sync_w_var(w, sy->nhashed);
-    rr_sync_w_var(w, sy->nranker);
-    rr_sync_w_var(w, sy->nmlp_state);
-    rr_sync_w_var(w, sy->nhashed_state);
-    rr_sync_w_var(w, sy->row_state);
-    rr_sync_w_var(w, sy->dim ? sy->pl->learner.items_max : 0);
+    for (int k = 0; k < NSHAPE; k++) rr_sync_w_var(w, shape[k]);
 }
 
 /* A region as (n, nruns, runs of residuals); counted first, as the count leads. */
@@ -145,11 +151,9 @@ static int read_header(load_t *l)
     const uint8_t *magic = rr_sync_r_bytes(&l->r, 4);
     if (!magic || memcmp(magic, SAVE_MAGIC, 4) != 0) return -1;
     uint8_t synced = rr_sync_r_u8(&l->r);
-    uint64_t want[8] = {(uint64_t)sy->dim, sy->nmlp,
-                        sy->nhashed,       sy->nranker,
-                        sy->nmlp_state,    sy->nhashed_state,
-                        sy->row_state,     sy->dim ? sy->pl->learner.items_max : 0};
-    for (int k = 0; k < 8; k++)
+    uint64_t want[NSHAPE];
+    shape_of(sy, want);
+    for (int k = 0; k < NSHAPE; k++)
         if (rr_sync_r_var(&l->r) != want[k]) return -1; /* another model's shape */
     if (synced > 1 || l->r.failed) return -1;
     l->synced = synced;
