@@ -39,6 +39,18 @@ void test_config(rr_config_t *cfg)
     cfg->recs_retrieve_k = 8;
 }
 
+void feed(rr_pipeline_t *pl, uint64_t seed, int64_t ts0, int n)
+{
+    uint64_t s = seed;
+    int64_t ts = ts0;
+    for (int i = 0; i < n; i++) {
+        rr_event_t ev;
+        uint32_t uid;
+        gen_event(&ev, &s, &ts);
+        CHECK_INT(rr_pipeline_apply(pl, &ev, &uid), RR_OK);
+    }
+}
+
 void pair_init(pair_t *p, rr_sync_quant_t q)
 {
     rr_config_t cfg;

@@ -18,6 +18,8 @@ uint64_t lcg(uint64_t *s);
 void gen_event(rr_event_t *ev, uint64_t *s, int64_t *ts);
 /* Small tables, mini-batches of 4, 8 candidates per source. */
 void test_config(rr_config_t *cfg);
+/* n events of the stream that seed and ts0 start, applied to pl (each checked). */
+void feed(rr_pipeline_t *pl, uint64_t seed, int64_t ts0, int n);
 
 typedef struct pair_s {
     rr_pipeline_t pl[2];

@@ -502,15 +502,8 @@ static void test_digest_mute_rebase(void)
             CHECK(d[0].weights[r][k] > 0 &&
                   fabs(d[0].weights[r][k] - d[1].weights[r][k]) < 1e-5 * d[0].weights[r][k]);
     /* pl[0] alone, muted: its state moves, its next delta is empty once rebased. */
-    uint64_t s = 99;
-    int64_t ts = 1800000000000LL;
     rr_sync_mute(p.sy[0], 1);
-    for (int i = 0; i < 200; i++) {
-        rr_event_t ev;
-        uint32_t uid;
-        gen_event(&ev, &s, &ts);
-        rr_pipeline_apply(&p.pl[0], &ev, &uid);
-    }
+    feed(&p.pl[0], 99, 1800000000000LL, 200);
     rr_sync_mute(p.sy[0], 0);
     rr_sync_digest_t after;
     CHECK_INT(rr_sync_digest(p.sy[0], &after), RR_OK);

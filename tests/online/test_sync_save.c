@@ -118,14 +118,7 @@ static void check_same_model(rr_sync_t *sa, rr_sync_t *sc)
 /* b's events alone, then b's delta: the buffer stays b's until its next publication. */
 static void run_b(pair_t *p, const uint8_t **buf, size_t *len)
 {
-    uint64_t s = 23;
-    int64_t ts = 1900000000000LL;
-    for (int i = 0; i < 300; i++) {
-        rr_event_t ev;
-        uint32_t uid;
-        gen_event(&ev, &s, &ts);
-        CHECK_INT(rr_pipeline_apply(&p->pl[1], &ev, &uid), RR_OK);
-    }
+    feed(&p->pl[1], 23, 1900000000000LL, 300);
     rr_pipeline_train_flush(&p->pl[1]);
     CHECK_INT(rr_sync_publish(p->sy[1], &SUM, buf, len), RR_OK);
     CHECK(*len > 0);
@@ -272,14 +265,7 @@ static void test_export_shapes(void)
         if (v == 1) cfg.model_enabled = 0;
         CHECK_INT(rr_pipeline_init(&pl[v], &cfg), RR_OK);
         sy[v] = rr_sync_new(&pl[v], RR_SYNC_F32, errstr, sizeof(errstr));
-        uint64_t s = 31;
-        int64_t ts = 1700000000000LL;
-        for (int i = 0; i < 600; i++) {
-            rr_event_t ev;
-            uint32_t uid;
-            gen_event(&ev, &s, &ts);
-            CHECK_INT(rr_pipeline_apply(&pl[v], &ev, &uid), RR_OK);
-        }
+        feed(&pl[v], 31, 1700000000000LL, 600);
         const uint8_t *buf;
         size_t n;
         CHECK_INT(rr_sync_publish(sy[v], &SUM, &buf, &n), RR_OK);
