@@ -1,6 +1,7 @@
 /* rr_mlp.c — forward and backward of the scoring MLP (see rr_mlp.h), llm.c style: the math reads
  * top to bottom, tensors are pointers into caller blocks, GEMMs go through rr_blas. */
 #include "rr_mlp.h"
+#include "rr_loss.h"
 
 #include <math.h>
 #include <string.h>
@@ -151,25 +152,6 @@ float rr_mlp_logit(const rr_mlp_t *mlp, const float *ws, int B, int i)
     return ws[act_offset(mlp, B, mlp->nlayers) + (size_t)i];
 }
 
-/* delta (B) = dLoss/dlogit for the weighted-mean BCE; returns the loss.
- * BCE(z, y) = max(z, 0) - z·y + log1p(exp(-|z|)), which never overflows; d/dz = sigmoid(z) - y. */
-static float bce_head(const float *logit, int B, const float *labels, const float *weights,
-                      float *delta)
-{
-    double wsum = 0.0, loss = 0.0;
-    for (int i = 0; i < B; i++) wsum += weights ? weights[i] : 1.0f;
-    if (!(wsum > 0.0)) {
-        memset(delta, 0, (size_t)B * sizeof(float));
-        return 0.0f;
-    }
-    for (int i = 0; i < B; i++) {
-        float z = logit[i], y = labels[i], w = weights ? weights[i] : 1.0f;
-        loss += w * ((double)fmaxf(z, 0.0f) - (double)z * y + log1p(exp(-fabs((double)z))));
-        delta[i] = (float)(w * (sigmoid_stable(z) - y) / wsum);
-    }
-    return (float)(loss / wsum);
-}
-
 /* Layer l's dW = inᵀ · delta (in B×din, delta B×dout) and db = column sums of delta (plain
  * loop: fixed order), into grads' layout. */
 static void param_grads(const rr_mlp_t *mlp, int l, const float *in, int B, const float *delta,
@@ -184,13 +166,13 @@ static void param_grads(const rr_mlp_t *mlp, int l, const float *in, int B, cons
         for (int j = 0; j < dout; j++) gb[j] += delta[(size_t)i * dout + j];
 }
 
-float rr_mlp_backward(const rr_mlp_t *mlp, const float *x, int B, float *ws, const float *labels,
-                      const float *weights, float *grads, float *dx)
+/* From delta (B) = dLoss/dlogit down through every layer: the parameters' gradients into grads
+ * (unless NULL) and dLoss/dx into dx (unless NULL). */
+static void backward_layers(const rr_mlp_t *mlp, const float *x, int B, float *ws, float *delta,
+                            float *grads, float *dx)
 {
     /* delta (B×dim[l+1]) = dLoss/d(pre-activation of layer l); delta2 (B×dim[l]) one layer down */
-    float *delta = ws + delta_offset(mlp, B, 0);
     float *delta2 = ws + delta_offset(mlp, B, 1);
-    float loss = bce_head(ws_act(mlp, ws, B, mlp->nlayers), B, labels, weights, delta);
     for (int l = mlp->nlayers - 1; l >= 0; l--) {
         int din = mlp->dim[l], dout = mlp->dim[l + 1];
         const float *in = l == 0 ? x : ws_act(mlp, ws, B, l); /* B×din */
@@ -209,5 +191,21 @@ float rr_mlp_backward(const rr_mlp_t *mlp, const float *x, int B, float *ws, con
             rr_sgemm(0, 1, B, din, dout, 1.0f, delta, dout, w, dout, 0.0f, dx, din);
         }
     }
+}
+
+float rr_mlp_backward(const rr_mlp_t *mlp, const float *x, int B, float *ws, const float *labels,
+                      const float *weights, float *grads, float *dx)
+{
+    float *delta = ws + delta_offset(mlp, B, 0);
+    float loss = rr_bce_grad(ws_act(mlp, ws, B, mlp->nlayers), labels, weights, B, delta);
+    backward_layers(mlp, x, B, ws, delta, grads, dx);
     return loss;
+}
+
+void rr_mlp_backward_logits(const rr_mlp_t *mlp, const float *x, int B, float *ws,
+                            const float *dlogit, float *grads, float *dx)
+{
+    float *delta = ws + delta_offset(mlp, B, 0);
+    memcpy(delta, dlogit, (size_t)B * sizeof(float));
+    backward_layers(mlp, x, B, ws, delta, grads, dx);
 }

@@ -68,5 +68,9 @@ float rr_mlp_logit(const rr_mlp_t *mlp, const float *ws, int B, int i);
  * Uses the scratch part of ws; the activations stay valid. Returns the loss. */
 float rr_mlp_backward(const rr_mlp_t *mlp, const float *x, int B, float *ws, const float *labels,
                       const float *weights, float *grads, float *dx);
+/* The same backward pass from the caller's dLoss/dlogit (B floats) instead of the BCE's: for a
+ * loss the MLP does not know, e.g. a softmax over groups of rows. */
+void rr_mlp_backward_logits(const rr_mlp_t *mlp, const float *x, int B, float *ws,
+                            const float *dlogit, float *grads, float *dx);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rr_ranker.h"
+#include "rr_loss.h"
 
 static void refresh_scaling(rr_ranker_t *rk);
 
@@ -15,7 +16,7 @@ rr_err_t rr_ranker_init(rr_ranker_t *rk, int nfeat, int max_rows, float lr, uint
     mc.hidden[1] = 16;
     mc.seed = seed ^ 0x52414e4bULL; /* "RANK": not the embedding MLP's stream */
     rk->nfeat = nfeat;
-    rk->nparams = rr_mlp_param_count(&mc);
+    rk->nparams = rr_mlp_param_count(&mc) + (size_t)nfeat; /* the MLP's, then the linear part's */
     rk->max_rows = max_rows;
     rk->ws_rows = max_rows > RR_RANKER_SCORE_ROWS ? max_rows : RR_RANKER_SCORE_ROWS;
     rk->params = calloc(rk->nparams, sizeof(float));
@@ -26,13 +27,18 @@ rr_err_t rr_ranker_init(rr_ranker_t *rk, int nfeat, int max_rows, float lr, uint
     rk->weights = calloc((size_t)max_rows, sizeof(float));
     rk->xn = calloc((size_t)rk->ws_rows * (size_t)nfeat, sizeof(float));
     rk->ws = calloc(rr_mlp_workspace_floats(&mc, rk->ws_rows), sizeof(float));
-    rk->zeros = calloc((size_t)rk->ws_rows, sizeof(float));
+    rk->ones = malloc((size_t)rk->ws_rows * sizeof(float));
+    rk->dz = calloc((size_t)rk->ws_rows, sizeof(float));
+    rk->z = calloc((size_t)rk->ws_rows, sizeof(float));
+    rk->dbce = calloc((size_t)rk->ws_rows, sizeof(float));
     if (!rk->params || !rk->grads || !rk->state || !rk->x || !rk->labels || !rk->weights ||
-        !rk->xn || !rk->ws || !rk->zeros) {
+        !rk->xn || !rk->ws || !rk->ones || !rk->dz || !rk->z || !rk->dbce) {
         rr_ranker_free(rk);
         return RR_E(NOMEM);
     }
+    for (int i = 0; i < rk->ws_rows; i++) rk->ones[i] = 1.0f;
     rr_mlp_init(&rk->mlp, &mc, rk->params);
+    rk->lin = rk->params + rr_mlp_param_count(&mc); /* starts at 0: the MLP's start alone */
     rk->opt = rr_optim_default(RR_OPTIM_ADAGRAD, lr);
     rr_welford_reset(rk->norm, nfeat);
     refresh_scaling(rk);
@@ -49,7 +55,10 @@ void rr_ranker_free(rr_ranker_t *rk)
     free(rk->weights);
     free(rk->xn);
     free(rk->ws);
-    free(rk->zeros);
+    free(rk->ones);
+    free(rk->dz);
+    free(rk->z);
+    free(rk->dbce);
     memset(rk, 0, sizeof(*rk));
 }
 
@@ -114,20 +123,40 @@ void rr_ranker_score(rr_ranker_t *rk, const float *x, size_t n, float *out)
     rr_ranker_score_with(rk, &sc, x, n, out);
 }
 
+static float sigmoid(float z)
+{
+    return z >= 0 ? 1.0f / (1.0f + expf(-z)) : expf(z) / (1.0f + expf(z));
+}
+
+/* Logits of m standardised rows after the MLP's forward on ws: its logit plus the linear
+ * part's. */
+static void logits(const rr_ranker_t *rk, const float *xn, int m, const float *ws, float *z)
+{
+    int f = rk->nfeat;
+    for (int i = 0; i < m; i++) {
+        const float *row = xn + (size_t)i * f;
+        float lin = 0;
+        for (int k = 0; k < f; k++) lin += rk->lin[k] * row[k];
+        z[i] = rr_mlp_logit(&rk->mlp, ws, m, i) + lin;
+    }
+}
+
 void rr_ranker_score_with(const rr_ranker_t *rk, rr_ranker_scratch_t *sc, const float *x, size_t n,
                           float *out)
 {
     for (size_t at = 0; at < n; at += (size_t)RR_RANKER_SCORE_ROWS) {
         int m = (int)(n - at < RR_RANKER_SCORE_ROWS ? n - at : RR_RANKER_SCORE_ROWS);
         standardise(rk, sc->xn, x + at * (size_t)rk->nfeat, m);
-        rr_mlp_forward(&rk->mlp, sc->xn, m, sc->ws, out + at);
+        rr_mlp_forward(&rk->mlp, sc->xn, m, sc->ws, NULL);
+        logits(rk, sc->xn, m, sc->ws, out + at);
+        for (int i = 0; i < m; i++) out[at + (size_t)i] = sigmoid(out[at + (size_t)i]);
         sc->rows_scored += (uint64_t)m;
     }
 }
 
-/* The backward pass of the loss "every row is a negative": dLoss/dlogit_i = sigmoid(z_i) / n > 0,
- * so dx_i is the logit's gradient times a positive factor. Only dx: the parameters' gradients,
- * half the backward's work, would be thrown away. */
+/* Gradient × input: each row's dlogit/dx' (the MLP's by a backward from dlogit = 1, plus the
+ * linear part's weights) times x'. Only dx: the parameters' gradients, half the backward's
+ * work, would be thrown away. */
 void rr_ranker_contributions(rr_ranker_t *rk, const float *x, int n, float *out)
 {
     rr_ranker_scratch_t sc = own_scratch(rk);
@@ -141,8 +170,9 @@ void rr_ranker_contributions_with(const rr_ranker_t *rk, rr_ranker_scratch_t *sc
     if (n > RR_RANKER_SCORE_ROWS) n = RR_RANKER_SCORE_ROWS;
     standardise(rk, sc->xn, x, n);
     rr_mlp_forward(&rk->mlp, sc->xn, n, sc->ws, NULL);
-    rr_mlp_backward(&rk->mlp, sc->xn, n, sc->ws, rk->zeros, NULL, NULL, out);
-    for (size_t k = 0; k < (size_t)n * (size_t)rk->nfeat; k++) out[k] *= sc->xn[k];
+    rr_mlp_backward_logits(&rk->mlp, sc->xn, n, sc->ws, rk->ones, NULL, out);
+    size_t f = (size_t)rk->nfeat;
+    for (size_t k = 0; k < (size_t)n * f; k++) out[k] = (out[k] + rk->lin[k % f]) * sc->xn[k];
     sc->rows_explained += (uint64_t)n;
 }
 
@@ -158,6 +188,17 @@ void rr_ranker_stage(rr_ranker_t *rk, const float *x, const float *labels, const
     rk->nrows += n;
 }
 
+/* The linear part's gradient: sum over the rows of dLoss/dlogit × x'. */
+static void linear_grads(const rr_ranker_t *rk, int n, float *g)
+{
+    size_t f = (size_t)rk->nfeat;
+    for (size_t k = 0; k < f; k++) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += (double)rk->dz[i] * rk->xn[(size_t)i * f + k];
+        g[k] = (float)sum;
+    }
+}
+
 void rr_ranker_flush(rr_ranker_t *rk)
 {
     int n = rk->nrows;
@@ -167,7 +208,14 @@ void rr_ranker_flush(rr_ranker_t *rk)
     refresh_scaling(rk);
     standardise(rk, rk->xn, rk->x, n);
     rr_mlp_forward(&rk->mlp, rk->xn, n, rk->ws, NULL);
-    rr_mlp_backward(&rk->mlp, rk->xn, n, rk->ws, rk->labels, rk->weights, rk->grads, NULL);
+    logits(rk, rk->xn, n, rk->ws, rk->z);
+    /* The pool's order is what counts (softmax over each positive's group), and the pointwise
+     * term keeps the logits calibrated, so a candidate's score reads as a probability. */
+    rr_softmax_groups(rk->z, rk->labels, n, rk->dz);
+    rr_bce_grad(rk->z, rk->labels, rk->weights, n, rk->dbce);
+    for (int i = 0; i < n; i++) rk->dz[i] += RR_RANKER_BCE * rk->dbce[i];
+    rr_mlp_backward_logits(&rk->mlp, rk->xn, n, rk->ws, rk->dz, rk->grads, NULL);
+    linear_grads(rk, n, rk->grads + (rk->lin - rk->params));
     rr_clip_grad_norm(rk->grads, rk->nparams, 5.0f);
     rr_optim_step(&rk->opt, rk->params, rk->grads, rk->state, rk->nparams);
     rk->steps++;

@@ -57,8 +57,8 @@ void rr_rank_score(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t 
                    const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid,
                    const uint32_t *items, size_t n, rr_list_entry_t *out);
 /* Training rows for user uid's positive pos, from the state before it: row 0 is pos (label 1,
- * weight 1/2), then the user's current list and up to 2 other candidates picked by *rng
- * (label 0, weights summing to 1/2). x gets RR_RANK_MAX_ROWS × RR_F__COUNT floats at most.
+ * weight 1/2), then up to 15 other candidates of the pool picked uniformly by *rng (label 0,
+ * weights summing to 1/2). x gets RR_RANK_MAX_ROWS × RR_F__COUNT floats at most.
  * Returns the row count (0 when the user has no candidates to compare with). */
 int rr_rank_train_rows(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
                        const rr_trending_t *tr, const rr_cattop_t *ct, uint32_t uid, uint32_t pos,
