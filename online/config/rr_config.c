@@ -158,7 +158,7 @@ static const rr_config_prop_t props[] = {
     {"dedupe.window", N(dedupe_window), "100000", 0, 1e8, 0,
      "an event_id seen within this many events is a duplicate and skipped; 0 = off"},
     {"items.max", N(items_max), "1000000", 16, 1e8, 0, "hard cap on catalog items"},
-    {"cooc.max_neighbors", N(cooc_max_neighbors), "256", 8, 65536, 0,
+    {"cooc.max_neighbors", N(cooc_max_neighbors), "512", 8, 65536, 0,
      "co-occurrence neighbours kept per item (the weakest are dropped)"},
     {"consumer.budget", N(consumer_budget), "64", 1, 1e6, 0,
      "messages handled per loop turn before yielding"},

@@ -11,7 +11,7 @@
 
 #define RR_RANK_MAX_CAND 256 /* candidates the ranker scores per user, by best source first */
 #define RR_RANK_MAX_ROWS 16  /* training rows per positive: it and 15 others from its pool */
-#define RR_RANK_WARMUP   16  /* ranker steps (about 4 positives each) before it orders lists */
+#define RR_RANK_WARMUP   1   /* ranker steps (about 4 positives each) before it orders lists */
 
 /* What the features read besides the recommender's own sources. */
 typedef struct rr_rank_src_s {
