@@ -3,7 +3,8 @@
 #include <string.h>
 #include "rr_loss.h"
 
-static float sigmoid_stable(float z)
+/* exp is only ever taken of a non-positive number. */
+float rr_sigmoid(float z)
 {
     if (z >= 0.0f) return 1.0f / (1.0f + expf(-z));
     float e = expf(z);
@@ -22,7 +23,7 @@ float rr_bce_grad(const float *z, const float *y, const float *w, int n, float *
     for (int i = 0; i < n; i++) {
         float zi = z[i], wi = w ? w[i] : 1.0f;
         loss += wi * ((double)fmaxf(zi, 0.0f) - (double)zi * y[i] + log1p(exp(-fabs((double)zi))));
-        dz[i] = (float)(wi * (sigmoid_stable(zi) - y[i]) / wsum);
+        dz[i] = (float)(wi * (rr_sigmoid(zi) - y[i]) / wsum);
     }
     return (float)(loss / wsum);
 }

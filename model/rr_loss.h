@@ -3,6 +3,9 @@
 #ifndef RR_LOSS_H
 #define RR_LOSS_H
 
+/* 1 / (1 + e^-z), without overflow for any z: a logit's probability. */
+float rr_sigmoid(float z);
+
 /* Weighted-mean binary cross-entropy: Loss = sum_i w_i · BCE(z_i, y_i) / sum_i w_i, so the step
  * does not depend on n or on the weights' scale. y_i in [0, 1]; w NULL means all 1; weights
  * >= 0, and if they sum to 0 the loss and dz are 0. Returns the loss. */

@@ -118,14 +118,6 @@ void rr_mlp_init(rr_mlp_t *mlp, const rr_mlp_config_t *cfg, float *params)
     }
 }
 
-/* Overflow-free logistic: exp is only ever taken of a non-positive number. */
-static float sigmoid_stable(float z)
-{
-    if (z >= 0.0f) return 1.0f / (1.0f + expf(-z));
-    float e = expf(z);
-    return e / (1.0f + e);
-}
-
 void rr_mlp_forward(const rr_mlp_t *mlp, const float *x, int B, float *ws, float *prob)
 {
     const float *in = x; /* B×dim[l] */
@@ -143,7 +135,7 @@ void rr_mlp_forward(const rr_mlp_t *mlp, const float *x, int B, float *ws, float
     }
     if (prob) {
         const float *logit = ws_act(mlp, ws, B, mlp->nlayers);
-        for (int i = 0; i < B; i++) prob[i] = sigmoid_stable(logit[i]);
+        for (int i = 0; i < B; i++) prob[i] = rr_sigmoid(logit[i]);
     }
 }
 

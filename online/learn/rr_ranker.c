@@ -123,11 +123,6 @@ void rr_ranker_score(rr_ranker_t *rk, const float *x, size_t n, float *out)
     rr_ranker_score_with(rk, &sc, x, n, out);
 }
 
-static float sigmoid(float z)
-{
-    return z >= 0 ? 1.0f / (1.0f + expf(-z)) : expf(z) / (1.0f + expf(z));
-}
-
 /* Logits of m standardised rows after the MLP's forward on ws: its logit plus the linear
  * part's. */
 static void logits(const rr_ranker_t *rk, const float *xn, int m, const float *ws, float *z)
@@ -149,7 +144,7 @@ void rr_ranker_score_with(const rr_ranker_t *rk, rr_ranker_scratch_t *sc, const 
         standardise(rk, sc->xn, x + at * (size_t)rk->nfeat, m);
         rr_mlp_forward(&rk->mlp, sc->xn, m, sc->ws, NULL);
         logits(rk, sc->xn, m, sc->ws, out + at);
-        for (int i = 0; i < m; i++) out[at + (size_t)i] = sigmoid(out[at + (size_t)i]);
+        for (int i = 0; i < m; i++) out[at + (size_t)i] = rr_sigmoid(out[at + (size_t)i]);
         sc->rows_scored += (uint64_t)m;
     }
 }

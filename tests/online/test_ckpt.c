@@ -241,7 +241,7 @@ static void test_open_latest(void)
 
     /* Corrupt newest: fall back to 2, reporting the skip. */
     snprintf(path, sizeof(path), "%s/ckpt-3.rrc", dir);
-    size_t len;
+    size_t len = 0;
     unsigned char *file = slurp(path, &len);
     file[len / 2] ^= 0x10;
     spit(path, file, len);
@@ -294,7 +294,7 @@ static void test_deterministic(void)
     write_small(d2, 7);
     snprintf(p1, sizeof(p1), "%s/ckpt-7.rrc", d1);
     snprintf(p2, sizeof(p2), "%s/ckpt-7.rrc", d2);
-    size_t n1, n2;
+    size_t n1 = 0, n2 = 0;
     unsigned char *a = slurp(p1, &n1), *b = slurp(p2, &n2);
     CHECK(a && b && n1 == n2 && memcmp(a, b, n1) == 0);
     free(a);
