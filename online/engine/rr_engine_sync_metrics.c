@@ -101,8 +101,8 @@ static void on_sync_get(void *opaque, const rr_http_req_t *req, const char *rest
     rr_metrics_json_str(b, es->instance);
     rr_metrics_printf(b,
                       ",\"published\":%llu,\"applied\":%llu,\"own_read\":%llu,\"twins\":%llu,"
-                      "\"replayed\":%llu,\"handed_over\":%llu,\"in_state\":%llu,\"earlier_merged\":"
-                      "%llu,\"pending\":%zu,"
+                      "\"replayed\":%llu,\"handed_over\":%llu,\"in_state\":%llu,"
+                      "\"earlier_merged\":%llu,\"pending\":%zu,"
                       "\"events_total\":%llu,\"targets\":%llu,\"hits10\":%llu,"
                       "\"applied_offsets\":",
                       (unsigned long long)ss->published, (unsigned long long)ss->applied,

@@ -358,14 +358,8 @@ static void add_dots(rr_rank_t *rk, uint32_t uid, const uint32_t *items, size_t 
     }
 }
 
-/* (score, item) order of the admission heap and the pool: a is worse than b (ties: the higher
- * id). */
-static inline int worse(const rr_list_entry_t *a, const rr_list_entry_t *b)
-{
-    return a->score < b->score || (a->score == b->score && a->item > b->item);
-}
-
-/* The same order on the admission heap's entries, without a branch (see heap_down). */
+/* The lists' order (rr_rec_before) on the admission heap's entries, without a branch (see
+ * heap_down): a is worse than b. */
 static inline int cand_worse(const cand_t *a, const cand_t *b)
 {
     return (a->score < b->score) | ((a->score == b->score) & (a->item > b->item));
@@ -425,10 +419,9 @@ static size_t admit(rr_recommender_t *rec, const rr_store_t *st, uint32_t uid)
     for (size_t i = 0; i < rec->ntouched; i++) {
         uint32_t item = rec->touched[i];
         float s = best_source(rec, item, &k);
-        /* Most lose to the heap's worst: no entry is built for them. */
-        if (n == RR_RANK_MAX_CAND && (s < h[0].score || (s == h[0].score && item > h[0].item)))
-            continue;
         cand_t e = {s, item};
+        /* Most lose to the heap's worst, before their exclusion lookups. */
+        if (n == RR_RANK_MAX_CAND && cand_worse(&e, &h[0])) continue;
         /* An item nobody has touched yet has nothing to be ranked by (and the event that just
          * created one must not change the pool it is trained against). */
         if (!st->item[item].interactions || rr_rec_excluded(st, uid, item)) continue;
@@ -525,7 +518,7 @@ size_t rr_rank_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t
     if (cap > RR_RECOMMEND_POOL_MAX) cap = RR_RECOMMEND_POOL_MAX;
     for (size_t i = 0; i < ncand; i++) {
         rr_list_entry_t e = rr_list_entry(items[i], rk->prob[i], RR_REASON_NONE);
-        if (npool == cap && !worse(&pool[npool - 1], &e)) continue;
+        if (npool == cap && !rr_rec_before(e.score, e.item, &pool[npool - 1])) continue;
         rr_list_set_because(&e, (uint32_t)i); /* its row, for explain */
         npool = rr_rec_list_insert(pool, npool, cap, e);
     }

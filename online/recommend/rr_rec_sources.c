@@ -85,9 +85,7 @@ int rr_rec_excluded(const rr_store_t *st, uint32_t uid, uint32_t item)
 size_t rr_rec_list_insert(rr_list_entry_t *list, size_t n, size_t cap, rr_list_entry_t e)
 {
     size_t pos = n;
-    while (pos > 0 && (list[pos - 1].score < e.score ||
-                       (list[pos - 1].score == e.score && list[pos - 1].item > e.item)))
-        pos--;
+    while (pos > 0 && rr_rec_before(e.score, e.item, &list[pos - 1])) pos--;
     if (pos >= cap) return n;
     size_t moved = (n < cap ? n : cap - 1) - pos;
     memmove(&list[pos + 1], &list[pos], moved * sizeof(*list));

@@ -70,6 +70,12 @@ void rr_rec_add_retrieved(rr_recommender_t *rec, uint32_t uid);
 int rr_rec_excluded(const rr_store_t *st, uint32_t uid, uint32_t item);
 /* Inserts into a list kept sorted by score (ties: lower id first); drops the tail at cap. */
 size_t rr_rec_list_insert(rr_list_entry_t *list, size_t n, size_t cap, rr_list_entry_t e);
+/* The lists' order: does (score, item) go before entry e? Higher score first; ties: the lower id
+ * first. */
+static inline int rr_rec_before(float score, uint32_t item, const rr_list_entry_t *e)
+{
+    return e->score < score || (e->score == score && e->item > item);
+}
 /* The four sources' parts (co-occurrence, category, trending, retrieval) in *c, *g, *t, *r;
  * returns their sum, the blended score. */
 float rr_rec_blend_parts(const rr_recommender_t *rec, const rr_trending_t *tr, uint32_t item,

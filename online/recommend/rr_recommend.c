@@ -86,12 +86,6 @@ static float add_cooc(rr_recommender_t *rec, const rr_cooc_t *co, const uint32_t
     return best;
 }
 
-/* Would (score, item) go before last, the last entry of a full list? (list_insert's order) */
-static inline int list_admits(const rr_list_entry_t *last, float score, uint32_t item)
-{
-    return last->score < score || (last->score == score && last->item > item);
-}
-
 /* The recent item with the largest count toward `item`: what a co-occurrence reason names. */
 static uint32_t strongest_source(const rr_cooc_t *co, const uint32_t *recent, size_t nrecent,
                                  uint32_t item)
@@ -150,7 +144,7 @@ static size_t fill_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_tr
         float c, g, t, r;
         float score = rr_rec_blend_parts(rec, tr, item, co_max, tr_max, &c, &g, &t, &r);
         /* Most candidates lose to a full pool's last entry: skip their exclusion lookups. */
-        if (npool == cap && !list_admits(&pool[npool - 1], score, item)) continue;
+        if (npool == cap && !rr_rec_before(score, item, &pool[npool - 1])) continue;
         if (rr_rec_excluded(st, uid, item)) continue;
         npool =
             rr_rec_list_insert(pool, npool, cap, rr_rec_blend(rec, st, tr, item, co_max, tr_max));
