@@ -200,6 +200,34 @@ static void load_list(const rr_store_t *st, uint32_t uid, rr_ckpt_cursor_t *c)
     }
 }
 
+/* The 512 bits, then whether the filter grew (0 or RR_SEEN_BIG_WORDS) and its words. */
+static void save_seen(const rr_store_t *st, rr_pckpt_enc_t *e, uint32_t uid)
+{
+    for (int k = 0; k < RR_SEEN_WORDS; k++)
+        rr_pckpt_u64(e, st->seen[(size_t)uid * RR_SEEN_WORDS + k]);
+    const uint64_t *big = rr_store_seen_grown(st, uid);
+    rr_pckpt_u32(e, big ? RR_SEEN_BIG_WORDS : 0);
+    for (int k = 0; big && k < RR_SEEN_BIG_WORDS; k++) rr_pckpt_u64(e, big[k]);
+}
+
+/* A grown filter the reader's pool has no room for is dropped: the user's later items are then
+ * offered again (with the same configuration as the writer's, there is always room). */
+static void load_seen(rr_store_t *st, rr_ckpt_cursor_t *c, uint32_t uid)
+{
+    for (int k = 0; k < RR_SEEN_WORDS; k++)
+        st->seen[(size_t)uid * RR_SEEN_WORDS + k] = rr_ckpt_read_u64(c);
+    uint32_t nbig = rr_ckpt_read_u32(c);
+    if (nbig != 0 && nbig != RR_SEEN_BIG_WORDS) {
+        if (!c->err) c->err = RR_E(DECODE);
+        return;
+    }
+    uint64_t *big = nbig ? rr_store_seen_grow(st, uid) : NULL;
+    for (uint32_t k = 0; k < nbig; k++) {
+        uint64_t w = rr_ckpt_read_u64(c);
+        if (big) big[k] = w;
+    }
+}
+
 static void save_user(const rr_pipeline_t *pl, uint32_t uid, rr_pckpt_enc_t *e)
 {
     const rr_store_t *st = &pl->store;
@@ -207,8 +235,7 @@ static void save_user(const rr_pipeline_t *pl, uint32_t uid, rr_pckpt_enc_t *e)
     rr_pckpt_u32(e, uid);
     save_user_record(&st->user[uid], e);
     save_ring_data(st, e, uid);
-    for (int k = 0; k < RR_SEEN_WORDS; k++)
-        rr_pckpt_u64(e, st->seen[(size_t)uid * RR_SEEN_WORDS + k]);
+    save_seen(st, e, uid);
     save_portrait(&pl->portrait.user[uid], e);
 }
 
@@ -219,8 +246,7 @@ void rr_pckpt_read_user_body(rr_pipeline_t *pl, uint32_t uid, uint32_t sub, rr_c
     if (!c->err && sub_of(&st->user[uid]) != sub) c->err = RR_E(DECODE);
     load_ring_data(st, c, uid);
     if (!c->err && !rings_ok(st, uid)) c->err = RR_E(DECODE);
-    for (int k = 0; k < RR_SEEN_WORDS; k++)
-        st->seen[(size_t)uid * RR_SEEN_WORDS + k] = rr_ckpt_read_u64(c);
+    load_seen(st, c, uid);
     load_portrait(&pl->portrait.user[uid], c);
 }
 

@@ -58,6 +58,7 @@ typedef struct rr_config_s {
     int metrics_port;
     rr_config_str_t http_bind;
     int users_max;
+    int users_seen_pool;
     int users_ttl_s;
     int users_max_events_per_s;
     int dedupe_window;

@@ -178,6 +178,7 @@ rr_err_t rr_pipeline_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     pl->recent_window = (uint32_t)cfg->recs_recent;
     rr_err_t err = rr_store_init(&pl->store, (size_t)cfg->users_max, (size_t)cfg->items_max,
                                  (uint32_t)cfg->recs_recent, (uint32_t)cfg->recs_n);
+    if (!err) err = rr_store_seen_pool(&pl->store, (size_t)cfg->users_seen_pool);
     if (!err)
         err = rr_cooc_init(&pl->cooc, (size_t)cfg->items_max, (uint32_t)cfg->cooc_max_neighbors);
     if (!err)
@@ -386,7 +387,8 @@ size_t rr_pipeline_bytes_per_user(const rr_pipeline_t *pl)
     size_t intern = rr_intern_bytes_per_id(15);
     size_t bytes = sizeof(rr_user_t) + st->nrecent_max * sizeof(uint32_t) +
                    RR_BOUGHT_MAX * sizeof(uint32_t) + RR_SEEN_WORDS * sizeof(uint64_t) +
-                   st->list_max * sizeof(rr_list_entry_t) + intern + sizeof(rr_portrait_t);
+                   sizeof(*st->seen_slot) + st->list_max * sizeof(rr_list_entry_t) + intern +
+                   sizeof(rr_portrait_t);
     return bytes;
 }
 

@@ -41,9 +41,11 @@ rr_err_t rr_store_init(rr_store_t *st, size_t users_max, size_t items_max, uint3
     st->recent = calloc(users_max * nrecent, sizeof(*st->recent));
     st->bought = calloc(users_max * RR_BOUGHT_MAX, sizeof(*st->bought));
     st->seen = calloc(users_max * RR_SEEN_WORDS, sizeof(*st->seen));
+    st->seen_slot = calloc(users_max, sizeof(*st->seen_slot));
     st->lists = calloc(users_max * list_max, sizeof(*st->lists));
     st->item = calloc(items_max, sizeof(*st->item));
-    if (!st->user || !st->recent || !st->bought || !st->seen || !st->lists || !st->item) {
+    if (!st->user || !st->recent || !st->bought || !st->seen || !st->seen_slot || !st->lists ||
+        !st->item) {
         rr_store_free(st);
         return RR_E(NOMEM);
     }
@@ -60,10 +62,15 @@ void rr_store_free(rr_store_t *st)
     free(st->recent);
     free(st->bought);
     free(st->seen);
+    free(st->seen_slot);
+    free(st->seen_pool);
+    free(st->seen_free);
     free(st->lists);
     free(st->item);
     memset(st, 0, sizeof(*st));
 }
+
+static void seen_shrink(rr_store_t *st, uint32_t uid);
 
 rr_err_t rr_store_user(rr_store_t *st, const char *user_id, uint32_t *uid, int *is_new)
 {
@@ -71,6 +78,7 @@ rr_err_t rr_store_user(rr_store_t *st, const char *user_id, uint32_t *uid, int *
     if (err == RR_OK && *is_new) {
         memset(&st->user[*uid], 0, sizeof(st->user[*uid]));
         memset(&st->seen[(size_t)*uid * RR_SEEN_WORDS], 0, RR_SEEN_WORDS * sizeof(*st->seen));
+        seen_shrink(st, *uid); /* none: rr_store_forget returned it */
         st->user[*uid].partition = -1;
     }
     return err;
@@ -146,7 +154,8 @@ static int ring_has(const uint32_t *ring, uint8_t n, uint32_t v)
     return 0;
 }
 
-/* The two bit positions of an item in a 512-bit filter, from one multiplicative hash. */
+/* Both filters take an item's k = 2 bit positions from one multiplicative hash; the grown one
+ * from another multiplier, so an item whose bits collide in one rarely collides in the other. */
 static void seen_bits(uint32_t iid, uint32_t *a, uint32_t *b)
 {
     uint64_t h = (uint64_t)(iid + 1) * 0x9e3779b97f4a7c15ULL;
@@ -154,27 +163,113 @@ static void seen_bits(uint32_t iid, uint32_t *a, uint32_t *b)
     *b = (uint32_t)(h >> 46) & 511;
 }
 
-int rr_store_has_seen(const rr_store_t *st, uint32_t uid, uint32_t iid)
+static void big_bits(uint32_t iid, uint32_t *a, uint32_t *b)
 {
-    const uint64_t *f = &st->seen[(size_t)uid * RR_SEEN_WORDS];
-    uint32_t a, b;
-    seen_bits(iid, &a, &b);
+    uint64_t h = (uint64_t)(iid + 1) * 0xd6e8feb86659fd93ULL;
+    *a = (uint32_t)(h >> 53);
+    *b = (uint32_t)(h >> 42) & 2047;
+}
+
+static int bits_test(const uint64_t *f, uint32_t a, uint32_t b)
+{
     return (f[a >> 6] >> (a & 63) & 1) && (f[b >> 6] >> (b & 63) & 1);
 }
 
-static void seen_add(rr_store_t *st, uint32_t uid, uint32_t iid)
+static void bits_set(uint64_t *f, uint32_t a, uint32_t b)
 {
-    uint64_t *f = &st->seen[(size_t)uid * RR_SEEN_WORDS];
-    uint32_t a, b;
-    seen_bits(iid, &a, &b);
     f[a >> 6] |= 1ULL << (a & 63);
     f[b >> 6] |= 1ULL << (b & 63);
+}
+
+static uint64_t *seen_small(const rr_store_t *st, uint32_t uid)
+{
+    return &st->seen[(size_t)uid * RR_SEEN_WORDS];
+}
+
+const uint64_t *rr_store_seen_grown(const rr_store_t *st, uint32_t uid)
+{
+    uint32_t slot = st->seen_slot[uid];
+    return slot ? &st->seen_pool[(size_t)(slot - 1) * RR_SEEN_BIG_WORDS] : NULL;
+}
+
+int rr_store_has_seen(const rr_store_t *st, uint32_t uid, uint32_t iid)
+{
+    uint32_t a, b;
+    seen_bits(iid, &a, &b);
+    if (bits_test(seen_small(st, uid), a, b)) return 1;
+    const uint64_t *big = rr_store_seen_grown(st, uid);
+    if (!big) return 0;
+    big_bits(iid, &a, &b);
+    return bits_test(big, a, b);
+}
+
+rr_err_t rr_store_seen_pool(rr_store_t *st, size_t n)
+{
+    if (st->seen_pool_max || n == 0) return RR_OK;
+    if (n > UINT32_MAX - 1) return RR_E(INVAL);
+    st->seen_pool = calloc(n * RR_SEEN_BIG_WORDS, sizeof(*st->seen_pool));
+    st->seen_free = calloc(n, sizeof(*st->seen_free));
+    if (!st->seen_pool || !st->seen_free) {
+        free(st->seen_pool);
+        free(st->seen_free);
+        st->seen_pool = NULL;
+        st->seen_free = NULL;
+        return RR_E(NOMEM);
+    }
+    for (size_t k = 0; k < n; k++) st->seen_free[k] = (uint32_t)(n - 1 - k); /* slot 0 first */
+    st->seen_pool_max = st->seen_nfree = n;
+    return RR_OK;
+}
+
+uint64_t *rr_store_seen_grow(rr_store_t *st, uint32_t uid)
+{
+    if (st->seen_slot[uid]) return (uint64_t *)rr_store_seen_grown(st, uid);
+    if (st->seen_nfree == 0) return NULL;
+    uint32_t slot = st->seen_free[--st->seen_nfree];
+    st->seen_slot[uid] = slot + 1;
+    uint64_t *big = &st->seen_pool[(size_t)slot * RR_SEEN_BIG_WORDS];
+    memset(big, 0, RR_SEEN_BIG_WORDS * sizeof(*big));
+    return big;
+}
+
+/* The user's grown filter back to the pool, if it has one. */
+static void seen_shrink(rr_store_t *st, uint32_t uid)
+{
+    uint32_t slot = st->seen_slot[uid];
+    if (!slot) return;
+    st->seen_slot[uid] = 0;
+    st->seen_free[st->seen_nfree++] = slot - 1;
+}
+
+static int small_full(const uint64_t *f)
+{
+    int set = 0;
+    for (int k = 0; k < RR_SEEN_WORDS; k++) set += __builtin_popcountll(f[k]);
+    return set >= RR_SEEN_FULL_BITS;
+}
+
+/* Into the grown filter when the user has one or its 512 bits are full enough to get one; the
+ * 512 bits, frozen from then on, keep answering for the items before. */
+static void seen_add(rr_store_t *st, uint32_t uid, uint32_t iid)
+{
+    uint64_t *small = seen_small(st, uid);
+    uint64_t *big = (uint64_t *)rr_store_seen_grown(st, uid);
+    if (!big && st->seen_nfree && small_full(small)) big = rr_store_seen_grow(st, uid);
+    uint32_t a, b;
+    if (big) {
+        big_bits(iid, &a, &b);
+        bits_set(big, a, b);
+    } else {
+        seen_bits(iid, &a, &b);
+        bits_set(small, a, b);
+    }
 }
 
 void rr_store_seen_reset(rr_store_t *st, uint32_t uid)
 {
     const rr_user_t *u = &st->user[uid];
-    memset(&st->seen[(size_t)uid * RR_SEEN_WORDS], 0, RR_SEEN_WORDS * sizeof(*st->seen));
+    seen_shrink(st, uid);
+    memset(seen_small(st, uid), 0, RR_SEEN_WORDS * sizeof(*st->seen));
     for (uint8_t k = 0; k < u->nrecent; k++)
         seen_add(st, uid, st->recent[(size_t)uid * st->nrecent_max + k]);
     for (uint8_t k = 0; k < u->nbought; k++)
@@ -261,6 +356,7 @@ void rr_store_forget(rr_store_t *st, uint32_t uid)
     if (!rr_intern_key(&st->users, uid)) return;
     memset(&st->user[uid], 0, sizeof(st->user[uid]));
     memset(&st->seen[(size_t)uid * RR_SEEN_WORDS], 0, RR_SEEN_WORDS * sizeof(*st->seen));
+    seen_shrink(st, uid);
     memset(rr_store_list(st, uid), 0, st->list_max * sizeof(rr_list_entry_t));
     rr_intern_remove(&st->users, uid);
 }

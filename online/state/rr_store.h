@@ -12,7 +12,11 @@
 
 #define RR_BOUGHT_MAX 16 /* latest purchases kept per user, excluded from lists */
 #define RR_SEEN_WORDS 8  /* 512-bit Bloom filter per user of every item touched (k = 2) */
-#define RR_SHOWN_MAX  4  /* latest impressions (shown, not yet clicked) kept per user */
+/* A user's filter grows by RR_SEEN_BIG_WORDS words, from a pool, once its first 512 bits have
+ * RR_SEEN_FULL_BITS set (about 33 items, 1.6% false positives): see rr_store_has_seen. */
+#define RR_SEEN_BIG_WORDS 32
+#define RR_SEEN_FULL_BITS 64
+#define RR_SHOWN_MAX      4 /* latest impressions (shown, not yet clicked) kept per user */
 
 typedef enum {
     RR_REASON_NONE = 0, /* reasons fit the 3 bits of rr_list_entry_t.reason */
@@ -96,10 +100,14 @@ typedef struct rr_item_s {
 
 typedef struct rr_store_s {
     rr_intern_t users, items, categories, brands;
-    rr_user_t *user;        /* [users_max] */
-    uint32_t *recent;       /* [users_max][nrecent_max], a ring per user */
-    uint32_t *bought;       /* [users_max][RR_BOUGHT_MAX], a ring per user */
-    uint64_t *seen;         /* [users_max][RR_SEEN_WORDS] Bloom filter of touched items */
+    rr_user_t *user;     /* [users_max] */
+    uint32_t *recent;    /* [users_max][nrecent_max], a ring per user */
+    uint32_t *bought;    /* [users_max][RR_BOUGHT_MAX], a ring per user */
+    uint64_t *seen;      /* [users_max][RR_SEEN_WORDS] Bloom filter of touched items */
+    uint32_t *seen_slot; /* [users_max] 1 + the user's slot of seen_pool; 0 = none */
+    uint64_t *seen_pool; /* [seen_pool_max][RR_SEEN_BIG_WORDS] the grown filters */
+    uint32_t *seen_free; /* [seen_pool_max] a stack of the free slots */
+    size_t seen_pool_max, seen_nfree;
     rr_list_entry_t *lists; /* [users_max][list_max] */
     rr_item_t *item;        /* [items_max] */
     size_t users_max, items_max;
@@ -177,10 +185,22 @@ static inline int rr_store_unreleased(const rr_store_t *st, uint32_t uid, uint32
     return it->release_s && !it->interactions &&
            (int64_t)it->release_s * 1000 > st->user[uid].last_ts_ms;
 }
-/* Probably touched by the user at some time (Bloom filter: no false negatives; false positives
- * grow with the user's history, ~3% at 50 items). Lists skip such items: a shop rarely wants
- * to show what was already seen, and memory stays fixed per user. */
+/* Probably touched by the user at some time (Bloom filters: no false negatives). Lists skip
+ * such items: a shop rarely wants to show what was already seen. The first ~33 items go into
+ * the user's 512 bits; from there a user who keeps going gets 2,048 more bits from a pool of
+ * rr_store_seen_pool slots, and later items go there: false positives stay near 1.6% + 2% at
+ * 100 items and 1.6% + 6% at 300, where 512 bits alone would wrongly skip 10% and 50% of the
+ * catalog (what every list of a long-lived user pays). With the pool taken, a user keeps
+ * filling its 512 bits. */
 int rr_store_has_seen(const rr_store_t *st, uint32_t uid, uint32_t iid);
+/* Sets up a pool of n grown filters (256 bytes each; calloc'd, so untouched slots cost no
+ * memory); none before this. Call once, after rr_store_init. RR_ERR_NOMEM. */
+rr_err_t rr_store_seen_pool(rr_store_t *st, size_t n);
+/* The user's grown filter (RR_SEEN_BIG_WORDS words), NULL if it has none. */
+const uint64_t *rr_store_seen_grown(const rr_store_t *st, uint32_t uid);
+/* Gives the user a cleared grown filter if it has none; NULL when the pool is taken. For a
+ * restore, which then fills it. */
+uint64_t *rr_store_seen_grow(rr_store_t *st, uint32_t uid);
 /* Rebuilds the seen filter from the recent and bought rings alone: for a user whose item ids
  * were renumbered (restored from another instance), whose older filter bits mean nothing. */
 void rr_store_seen_reset(rr_store_t *st, uint32_t uid);

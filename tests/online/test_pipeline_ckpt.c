@@ -11,7 +11,8 @@
 
 /* ---- A deterministic stream: views to purchases, impressions, searches, duplicate event ids,
  * bursts (flood), idle gaps (expiry), more users than users.max (eviction), catalog updates and
- * one FORGET_USER, User messages (demographics) before and after users' first events.
+ * one FORGET_USER, users who browse the whole catalog (grown seen filters), User messages
+ * (demographics) before and after users' first events.
  * ---------------------------------------------------------------------------- */
 
 enum { NEV = 2400, NUSERS = 70, NITEMS = 160 };
@@ -42,6 +43,10 @@ static void gen_event(op_t *op, uint64_t *s, int64_t *ts, int *last, int i)
     if (r % 300 == 0) *ts += 5LL * 3600 * 1000;             /* idle gaps: users expire */
     int user = r % 7 == 0 ? *last : (int)(lcg(s) % NUSERS); /* bursts of one user: floods */
     int item = (int)(lcg(s) % (lcg(s) % 4 ? 40 : NITEMS));
+    if (i >= NEV / 2 - 400 && i < NEV / 2) { /* three users browse the whole catalog */
+        user = i % 3;
+        item = (int)(lcg(s) % NITEMS);
+    }
     ev->type = types[lcg(s) % (sizeof(types) / sizeof(types[0]))];
     ev->ts_ms = *ts;
     snprintf(ev->user_id, sizeof(ev->user_id), "u%d", user);
@@ -105,6 +110,7 @@ static rr_config_t test_config(int dim)
     cfg.users_max_events_per_s = 2;
     cfg.dedupe_window = 64;
     cfg.cooc_max_neighbors = 8;
+    cfg.users_seen_pool = 2; /* fewer than the users whose filters fill: one goes without */
     cfg.recs_n = 10;
     cfg.model_enabled = 1;
     cfg.model_dim = dim;
@@ -177,6 +183,14 @@ static void check_store(const rr_store_t *a, const rr_store_t *b)
     SAME(a->recent, b->recent, nu * a->nrecent_max * sizeof(uint32_t));
     SAME(a->bought, b->bought, nu * RR_BOUGHT_MAX * sizeof(uint32_t));
     SAME(a->seen, b->seen, nu * RR_SEEN_WORDS * sizeof(uint64_t));
+    /* Grown seen filters by content: a restore hands out the pool's slots in its own order. */
+    CHECK_INT(a->seen_nfree, b->seen_nfree);
+    for (size_t u = 0; u < nu; u++) {
+        const uint64_t *x = rr_store_seen_grown(a, (uint32_t)u),
+                       *y = rr_store_seen_grown(b, (uint32_t)u);
+        CHECK(!x == !y);
+        if (x && y) SAME(x, y, RR_SEEN_BIG_WORDS * sizeof(uint64_t));
+    }
     check_lists(a, b, nu);
     for (size_t i = 0; i < ni; i++) {
         const rr_item_t *x = &a->item[i], *y = &b->item[i];
@@ -334,6 +348,13 @@ static int split_with_free_ids(const op_t *ops, const rr_config_t *cfg)
 }
 
 /* Stop at k, checkpoint, restore, finish: the same state as never stopping, for several k. */
+static size_t grown_filters(const rr_store_t *st)
+{
+    size_t n = 0;
+    for (uint32_t u = 0; u < st->users.next_id; u++) n += rr_store_seen_grown(st, u) != NULL;
+    return n;
+}
+
 static void resume_case(const char *optimizer)
 {
     op_t *ops = gen_stream();
@@ -363,9 +384,11 @@ static void resume_case(const char *optimizer)
     CHECK(make_dir(dir) != NULL);
     const int splits[] = {
         0, NEV / 4, split_with_free_ids(ops, &cfg), NEV / 2, NEV / 2 + 1, 3 * NEV / 4, NEV};
+    int pool_out = 0;
     for (size_t s = 0; s < sizeof(splits) / sizeof(splits[0]); s++) {
         CHECK_INT(rr_pipeline_init(&b, &cfg), RR_OK);
         run(&b, ops, 0, splits[s]);
+        pool_out |= splits[s] == NEV / 2 && grown_filters(&b.store) && b.store.seen_nfree == 0;
         long size = save_ckpt(&b, dir, s + 1, path);
         rr_pipeline_free(&b);
         CHECK_INT(load_ckpt(&b, &cfg, path, errstr, sizeof(errstr)), RR_OK);
@@ -375,6 +398,7 @@ static void resume_case(const char *optimizer)
         printf("%s split %d: checkpoint %ld bytes\n", optimizer, splits[s], size);
         rr_pipeline_free(&b);
     }
+    CHECK(pool_out); /* a checkpoint held grown seen filters, with the pool taken */
     rr_pipeline_free(&a);
     rr_test_remove_dir(dir);
     free(ops);
