@@ -186,10 +186,15 @@ static uint64_t *seen_small(const rr_store_t *st, uint32_t uid)
     return &st->seen[(size_t)uid * RR_SEEN_WORDS];
 }
 
-const uint64_t *rr_store_seen_grown(const rr_store_t *st, uint32_t uid)
+static uint64_t *seen_big(const rr_store_t *st, uint32_t uid)
 {
     uint32_t slot = st->seen_slot[uid];
     return slot ? &st->seen_pool[(size_t)(slot - 1) * RR_SEEN_BIG_WORDS] : NULL;
+}
+
+const uint64_t *rr_store_seen_grown(const rr_store_t *st, uint32_t uid)
+{
+    return seen_big(st, uid);
 }
 
 int rr_store_has_seen(const rr_store_t *st, uint32_t uid, uint32_t iid)
@@ -197,7 +202,7 @@ int rr_store_has_seen(const rr_store_t *st, uint32_t uid, uint32_t iid)
     uint32_t a, b;
     seen_bits(iid, &a, &b);
     if (bits_test(seen_small(st, uid), a, b)) return 1;
-    const uint64_t *big = rr_store_seen_grown(st, uid);
+    const uint64_t *big = seen_big(st, uid);
     if (!big) return 0;
     big_bits(iid, &a, &b);
     return bits_test(big, a, b);
@@ -223,7 +228,7 @@ rr_err_t rr_store_seen_pool(rr_store_t *st, size_t n)
 
 uint64_t *rr_store_seen_grow(rr_store_t *st, uint32_t uid)
 {
-    if (st->seen_slot[uid]) return (uint64_t *)rr_store_seen_grown(st, uid);
+    if (st->seen_slot[uid]) return seen_big(st, uid);
     if (st->seen_nfree == 0) return NULL;
     uint32_t slot = st->seen_free[--st->seen_nfree];
     st->seen_slot[uid] = slot + 1;
@@ -253,7 +258,7 @@ static int small_full(const uint64_t *f)
 static void seen_add(rr_store_t *st, uint32_t uid, uint32_t iid)
 {
     uint64_t *small = seen_small(st, uid);
-    uint64_t *big = (uint64_t *)rr_store_seen_grown(st, uid);
+    uint64_t *big = seen_big(st, uid);
     if (!big && st->seen_nfree && small_full(small)) big = rr_store_seen_grow(st, uid);
     uint32_t a, b;
     if (big) {

@@ -188,9 +188,9 @@ static inline int rr_store_unreleased(const rr_store_t *st, uint32_t uid, uint32
 /* Probably touched by the user at some time (Bloom filters: no false negatives). Lists skip
  * such items: a shop rarely wants to show what was already seen. The first ~33 items go into
  * the user's 512 bits; from there a user who keeps going gets 2,048 more bits from a pool of
- * rr_store_seen_pool slots, and later items go there: false positives stay near 1.6% + 2% at
- * 100 items and 1.6% + 6% at 300, where 512 bits alone would wrongly skip 10% and 50% of the
- * catalog (what every list of a long-lived user pays). With the pool taken, a user keeps
+ * rr_store_seen_pool slots, and later items go there: false positives stay near 2% at 100 items
+ * and 7% at 300, where 512 bits alone would wrongly skip 10% and 50% of the catalog (what every
+ * list of a long-lived user pays). With the pool taken, a user keeps
  * filling its 512 bits. */
 int rr_store_has_seen(const rr_store_t *st, uint32_t uid, uint32_t iid);
 /* Sets up a pool of n grown filters (256 bytes each; calloc'd, so untouched slots cost no
