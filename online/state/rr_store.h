@@ -190,8 +190,7 @@ static inline int rr_store_unreleased(const rr_store_t *st, uint32_t uid, uint32
  * the user's 512 bits; from there a user who keeps going gets 2,048 more bits from a pool of
  * rr_store_seen_pool slots, and later items go there: false positives stay near 2% at 100 items
  * and 7% at 300, where 512 bits alone would wrongly skip 10% and 50% of the catalog (what every
- * list of a long-lived user pays). With the pool taken, a user keeps
- * filling its 512 bits. */
+ * list of a long-lived user pays). With the pool taken, a user keeps filling its 512 bits. */
 int rr_store_has_seen(const rr_store_t *st, uint32_t uid, uint32_t iid);
 /* Sets up a pool of n grown filters (256 bytes each; calloc'd, so untouched slots cost no
  * memory); none before this. Call once, after rr_store_init. RR_ERR_NOMEM. */
