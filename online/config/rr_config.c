@@ -164,6 +164,9 @@ static const rr_config_prop_t props[] = {
     {"items.max", N(items_max), "1000000", 16, 1e8, 0, "hard cap on catalog items"},
     {"cooc.max_neighbors", N(cooc_max_neighbors), "512", 8, 65536, 0,
      "co-occurrence neighbours kept per item (the weakest are dropped)"},
+    {"cooc.weighted", N(cooc_weighted), "1", 0, 1, 0,
+     "1 = a pair counts by how close the two interactions were in the user's sequence (8 next to "
+     "each other, 1 twenty back); 0 = every pair counts 1, as the item-kNN baseline"},
     {"consumer.budget", N(consumer_budget), "64", 1, 1e6, 0,
      "messages handled per loop turn before yielding"},
     {"consumer.assignment", C(consumer_assignment, "cooperative", "eager"), "cooperative", 0, 0, 0,

@@ -64,6 +64,7 @@ typedef struct rr_config_s {
     int dedupe_window;
     int items_max;
     int cooc_max_neighbors;
+    int cooc_weighted;
     int consumer_budget;
     rr_config_str_t consumer_assignment;
     int consumer_session_timeout_ms;

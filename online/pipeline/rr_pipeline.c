@@ -181,6 +181,7 @@ rr_err_t rr_pipeline_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     if (!err) err = rr_store_seen_pool(&pl->store, (size_t)cfg->users_seen_pool);
     if (!err)
         err = rr_cooc_init(&pl->cooc, (size_t)cfg->items_max, (uint32_t)cfg->cooc_max_neighbors);
+    if (!err) rr_cooc_weigh(&pl->cooc, cfg->cooc_weighted);
     if (!err)
         err = rr_trending_init(&pl->trending, (size_t)cfg->items_max, cfg->trending_half_life_s);
     if (!err) err = rr_cattop_init(&pl->cattop, (size_t)cfg->items_max);

@@ -109,18 +109,32 @@ static rr_err_t row_make_room(rr_cooc_t *co, rr_cooc_row_t *row)
     return err;
 }
 
-static rr_err_t row_increment(rr_cooc_t *co, uint32_t a, uint32_t b)
+static rr_err_t row_increment(rr_cooc_t *co, uint32_t a, uint32_t b, uint32_t by)
 {
     rr_cooc_row_t *row = &co->rows[a];
     rr_cooc_nb_t *nb = row_find(row, b);
     if (nb) {
-        nb->count++;
+        nb->count += by;
         return RR_OK;
     }
     rr_err_t err = row_make_room(co, row);
     if (err) return err;
-    row_put(row, b, 1);
+    row_put(row, b, by);
     return RR_OK;
+}
+
+void rr_cooc_weigh(rr_cooc_t *co, int on)
+{
+    co->weighted = on;
+}
+
+/* RR_COOC_UNIT·(p/n)² rounded to the nearest integer, at least 1 (integers: the same count on
+ * every machine, which checkpoints and synced peers compare). */
+static uint32_t pair_weight(size_t p, size_t n)
+{
+    uint64_t num = 2 * (uint64_t)RR_COOC_UNIT * p * p + (uint64_t)n * n, den = 2 * (uint64_t)n * n;
+    uint32_t w = (uint32_t)(num / den);
+    return w ? w : 1;
 }
 
 rr_err_t rr_cooc_add(rr_cooc_t *co, uint32_t item, const uint32_t *prev, size_t nprev)
@@ -132,8 +146,9 @@ rr_err_t rr_cooc_add(rr_cooc_t *co, uint32_t item, const uint32_t *prev, size_t 
         int seen = 0; /* a pair counts once per event even if prev repeats an item */
         for (size_t j = i + 1; j < nprev && !seen; j++) seen = prev[j] == other;
         if (seen) continue;
-        rr_err_t err = row_increment(co, item, other);
-        if (!err) err = row_increment(co, other, item);
+        uint32_t by = co->weighted ? pair_weight(i + 1, nprev) : 1;
+        rr_err_t err = row_increment(co, item, other, by);
+        if (!err) err = row_increment(co, other, item, by);
         if (err) return err;
         co->pairs++;
     }

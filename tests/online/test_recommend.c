@@ -55,15 +55,25 @@ static void test_dirty(void)
     rr_dirty_free(&d);
 }
 
+/* A weighted pair's count, as rr_cooc.h states it: 8·(p/n)² rounded, at least 1. */
+static uint32_t naive_weight(uint32_t p, uint32_t n)
+{
+    long w = lround(8.0 * ((double)p / n) * ((double)p / n));
+    return w < 1 ? 1 : (uint32_t)w;
+}
+
 /* Naive item-kNN: every event against the distinct earlier items of the same user in the
- * window, as the item-kNN baseline defines it (DESIGN.md, "Measuring quality"). */
-static void test_cooc_vs_naive(void)
+ * window, as the item-kNN baseline defines it (DESIGN.md, "Measuring quality"); weighted, each
+ * pair by the earlier item's position among them (the newest of its repeats). */
+static void cooc_vs_naive(int weighted)
 {
     enum { NI = 30, NU = 5, NEV = 400, WIN = 6 };
     static uint32_t naive[NI][NI];
+    memset(naive, 0, sizeof(naive));
     uint32_t hist[NU][NEV], nh[NU] = {0};
     rr_cooc_t co;
     CHECK_INT(rr_cooc_init(&co, NI, 1000), RR_OK);
+    rr_cooc_weigh(&co, weighted);
     uint64_t s = 12345;
     for (int e = 0; e < NEV; e++) {
         s = s * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -73,9 +83,10 @@ static void test_cooc_vs_naive(void)
             uint32_t other = hist[u][j];
             int dup = 0;
             for (uint32_t k = j + 1; k < nh[u]; k++) dup |= hist[u][k] == other;
+            uint32_t w = weighted ? naive_weight(j - start + 1, nh[u] - start) : 1;
             if (other != item && !dup) {
-                naive[item][other]++;
-                naive[other][item]++;
+                naive[item][other] += w;
+                naive[other][item] += w;
             }
         }
         CHECK_INT(rr_cooc_add(&co, item, &hist[u][start], nh[u] - start), RR_OK);
@@ -86,6 +97,24 @@ static void test_cooc_vs_naive(void)
         for (uint32_t b = 0; b < NI; b++) mismatches += rr_cooc_get(&co, a, b) != naive[a][b];
     CHECK_INT(mismatches, 0);
     CHECK_INT(co.evicted, 0);
+    rr_cooc_free(&co);
+}
+
+static void test_cooc_vs_naive(void)
+{
+    cooc_vs_naive(0);
+    cooc_vs_naive(1);
+    /* The weights themselves: next to each other 8, ten back of twenty 2, twenty back 1. */
+    rr_cooc_t co;
+    CHECK_INT(rr_cooc_init(&co, 40, 1000), RR_OK);
+    rr_cooc_weigh(&co, 1);
+    uint32_t prev[20];
+    for (uint32_t i = 0; i < 20; i++) prev[i] = 1 + i;
+    CHECK_INT(rr_cooc_add(&co, 0, prev, 20), RR_OK);
+    CHECK_INT(rr_cooc_get(&co, 0, 20), 8);
+    CHECK_INT(rr_cooc_get(&co, 20, 0), 8);
+    CHECK_INT(rr_cooc_get(&co, 0, 11), 2);
+    CHECK_INT(rr_cooc_get(&co, 0, 1), 1);
     rr_cooc_free(&co);
 }
 
@@ -169,6 +198,7 @@ static void test_scenario(void)
     cfg.items_max = 64;
     cfg.model_enabled = 0; /* the sources alone; test_scenario_model adds the MLP */
     cfg.recs_ranker = 0;   /* the hand-weighted blend, whose scores this test checks */
+    cfg.cooc_weighted = 0; /* each pair counts 1, as the arithmetic below */
     rr_pipeline_t pl;
     CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
     play_alice(&pl);
