@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rr_blas.h"
+#include "rr_gemm_rows.h"
 #include "rr_rng.h"
 
 rr_mlp_config_t rr_mlp_config_default(int in_dim)
@@ -128,7 +129,7 @@ void rr_mlp_forward(const rr_mlp_t *mlp, const float *x, int B, float *ws, float
         float *out = ws_act(mlp, ws, B, l + 1);       /* B×dout (the logits when l = L-1) */
         /* out = in · W + b: broadcast b into out, then accumulate the product (beta = 1). */
         for (int i = 0; i < B; i++) memcpy(out + (size_t)i * dout, b, (size_t)dout * sizeof(float));
-        rr_sgemm(0, 0, B, dout, din, 1.0f, in, din, w, dout, 1.0f, out, dout);
+        rr_gemm_rows(0, B, dout, din, in, din, w, dout, 1, out, dout);
         if (l < mlp->nlayers - 1)
             for (size_t k = 0; k < (size_t)B * dout; k++) out[k] = out[k] > 0.0f ? out[k] : 0.0f;
         in = out;
@@ -172,7 +173,7 @@ static void backward_layers(const rr_mlp_t *mlp, const float *x, int B, float *w
         if (grads) param_grads(mlp, l, in, B, delta, grads);
         /* d(in) = delta · Wᵀ; below a hidden layer, only units that were active pass it on. */
         if (l > 0) {
-            rr_sgemm(0, 1, B, din, dout, 1.0f, delta, dout, w, dout, 0.0f, delta2, din);
+            rr_gemm_rows(1, B, din, dout, delta, dout, w, dout, 0, delta2, din);
             /* A select, not a branch: about half the units are active, at random. */
             for (size_t k = 0; k < (size_t)B * din; k++)
                 delta2[k] = in[k] > 0.0f ? delta2[k] : 0.0f;
@@ -180,7 +181,7 @@ static void backward_layers(const rr_mlp_t *mlp, const float *x, int B, float *w
             delta = delta2;
             delta2 = t;
         } else if (dx) {
-            rr_sgemm(0, 1, B, din, dout, 1.0f, delta, dout, w, dout, 0.0f, dx, din);
+            rr_gemm_rows(1, B, din, dout, delta, dout, w, dout, 0, dx, din);
         }
     }
 }

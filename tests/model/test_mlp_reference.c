@@ -1,5 +1,6 @@
 /* test_mlp_reference — rr_mlp forward and backward against the naive double-precision
- * reference in mlp_ref.h, over several layer configs and batch sizes (1 takes the sgemv path). */
+ * reference in mlp_ref.h, over several layer configs and batch sizes (1 takes rr_gemm_rows'
+ * single-row blocks; widths below 8 its scalar tail), and rows independent of their batch. */
 #include <stdio.h>
 
 #include "mlp_ref.h"
@@ -87,16 +88,19 @@ static void check_config(const rr_mlp_config_t *cfg, int B, int use_weights)
 
 static void test_configs_and_batches(void)
 {
-    rr_mlp_config_t cfgs[5] = {
+    rr_mlp_config_t cfgs[6] = {
         rr_mlp_config_default(48),
         {.in_dim = 7, .nhidden = 2, .hidden = {16, 8}, .seed = 3},
         {.in_dim = 5, .nhidden = 0, .seed = 4},
         {.in_dim = 10, .nhidden = 3, .hidden = {12, 3, 6}, .init_scale = 1.5f, .seed = 5},
-        /* width-1 layers take rr_sgemm's one-row (sgemv) path in both directions */
+        /* width-1 layers: rr_gemm_rows' scalar tail, and rr_sgemm's one-row (sgemv) path for
+         * the weights' gradients */
         {.in_dim = 1, .nhidden = 2, .hidden = {1, 3}, .seed = 6},
+        /* dx of the first layer as a dot product per output (too large to lay out transposed) */
+        {.in_dim = 300, .nhidden = 1, .hidden = {64}, .seed = 7},
     };
     int batches[3] = {1, 5, 17};
-    for (int c = 0; c < 5; c++)
+    for (int c = 0; c < 6; c++)
         for (int b = 0; b < 3; b++)
             for (int wgt = 0; wgt < 2; wgt++) check_config(&cfgs[c], batches[b], wgt);
     printf("max abs diff over all: %.3e\n", worst_abs);
@@ -152,5 +156,61 @@ static void test_extreme_logits(void)
     CHECK(isfinite(grads[0]) && isfinite(grads[1]));
 }
 
+/* A row's probability and its dLoss/dx are the same bits alone, in a batch of 256 and at any
+ * place in a batch of any size: a score must not depend on which rows shared its pass (the
+ * ranker's two refresh threads split a batch anywhere; its pool cache and a restart score the
+ * same rows apart). rr_gemm_rows gives it by construction; the OpenBLAS calls it replaced
+ * (sgemv for one row, sgemm for more) kept it for these shapes but broke it inside the pipeline
+ * on a machine whose OpenBLAS picked the Haswell kernel (test_online_ranker's pool cache and
+ * test_online_refresh_threads failed there): this pins the property on the kernel itself. */
+static void rows_independent_of_batch(int in, int h1, int h2)
+{
+    enum { B = 256, IN = 320 };
+    CHECK(in <= IN);
+    rr_mlp_config_t cfg = {.in_dim = in, .nhidden = 2, .hidden = {h1, h2}, .seed = 5};
+    rr_mlp_t mlp;
+    size_t np = rr_mlp_param_count(&cfg), nws = rr_mlp_workspace_floats(&cfg, B);
+    float *params = malloc(np * sizeof(float)), *ws = malloc(nws * sizeof(float));
+    float *x = malloc((size_t)B * IN * sizeof(float)), *dx = malloc((size_t)B * IN * sizeof(float));
+    float prob[B], one[1], dx1[IN], y[B], w[B];
+    rr_mlp_init(&mlp, &cfg, params);
+    rr_rng_t rng;
+    rr_rng_seed(&rng, 77);
+    for (int k = 0; k < B * in; k++) x[k] = rr_rng_normal(&rng);
+    for (int i = 0; i < B; i++) y[i] = (float)(i % 2), w[i] = 1.0f;
+    rr_mlp_forward(&mlp, x, B, ws, prob);
+    rr_mlp_backward(&mlp, x, B, ws, y, w, NULL, dx);
+    int differ = 0;
+    for (int i = 0; i < B; i++) {
+        rr_mlp_forward(&mlp, x + (size_t)i * in, 1, ws, one);
+        rr_mlp_backward(&mlp, x + (size_t)i * in, 1, ws, &y[i], &w[i], NULL, dx1);
+        differ += memcmp(&one[0], &prob[i], sizeof(float)) != 0;
+        /* The batch's loss is the mean over 256 rows: its dx is the single row's times 2^-8,
+         * exactly (a power of two scales every product and sum without rounding). */
+        for (int k = 0; k < in; k++) dx1[k] *= 1.0f / B;
+        differ += memcmp(dx1, dx + (size_t)i * in, (size_t)in * sizeof(float)) != 0;
+    }
+    for (int start = 1; start < B; start += 37) /* batches of every size, from mid-way */
+        for (int n = 2; start + n <= B; n = n * 2 + 1) {
+            float part[B];
+            rr_mlp_forward(&mlp, x + (size_t)start * in, n, ws, part);
+            differ += memcmp(part, prob + start, (size_t)n * sizeof(float)) != 0;
+        }
+    CHECK_INT(differ, 0);
+    free(params);
+    free(ws);
+    free(x);
+    free(dx);
+}
+
+/* The ranker's shape, the embedding model's (a wider input, 64 and 32 hidden), and one whose
+ * first layer is too large to lay out transposed. */
+static void test_rows_independent_of_batch(void)
+{
+    rows_independent_of_batch(28, 32, 16);
+    rows_independent_of_batch(150, 64, 32);
+    rows_independent_of_batch(300, 64, 32); /* dx of a 300×64 layer: a dot product per output */
+}
+
 RR_TEST_MAIN(RR_TEST(test_configs_and_batches), RR_TEST(test_sizes), RR_TEST(test_zero_weights),
-             RR_TEST(test_extreme_logits))
+             RR_TEST(test_extreme_logits), RR_TEST(test_rows_independent_of_batch))
