@@ -9,7 +9,7 @@
 
 #include "rr_mlp.h"
 
-#define REF_MAXW 128
+#define REF_MAXW 512 /* widest layer a reference config may have (their inputs included) */
 
 /* Forward of one sample: act[l] (l = 0..L) gets the layer inputs/outputs; returns the logit. */
 static double ref_forward_one(const rr_mlp_t *mlp, const double *p, const float *x,
