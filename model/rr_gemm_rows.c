@@ -87,8 +87,9 @@ INLINE void row_dots(int n, int k, const float *a, const float *b, int ldb, floa
 #define BT_MAX 16384 /* Bᵀ laid out on the stack up to this many floats (64 KiB) */
 
 /* One build per vector width on x86-64, chosen once at load (an ifunc); within a build a row's
- * bits depend on the row alone. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+ * bits depend on the row alone. Not under ThreadSanitizer: the ifunc's resolver runs while the
+ * dynamic linker relocates, before TSan's runtime is up, and its instrumented code crashes. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 #define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define VECTOR_CLONES
