@@ -33,6 +33,8 @@ typedef struct rr_rank_s {
     cand_t *cand; /* [RR_RANK_MAX_CAND] the admission heap, by best source */
     /* The user of the current gather. */
     uint32_t recent[NREC];
+    uint8_t tied[NREC]; /* recent[r]'s event had recent[r - 1]'s time */
+    uint8_t pos[NREC];  /* recent[r]'s position from the oldest, ties sharing their newest's */
     float wpos[NREC];   /* p/len: the newest recent item weighs 1 */
     float wdecay[NREC]; /* recs.recency_decay per step back */
     size_t nrecent;
@@ -128,6 +130,15 @@ static float map_get(const uint32_t *ids, const float *w, size_t n, uint32_t id)
     return 0;
 }
 
+/* Each recent item's position from the oldest (0), the items of one time taking the newest's:
+ * their order is the input's, not the user's (51% of ml-100k's consecutive ratings by one user
+ * share their second). */
+static void positions(rr_rank_t *rk)
+{
+    for (size_t r = rk->nrecent; r-- > 0;)
+        rk->pos[r] = r + 1 < rk->nrecent && rk->tied[r + 1] ? rk->pos[r + 1] : (uint8_t)r;
+}
+
 /* Who the user is lately: position weights, category and brand shares, price level. */
 static void user_context(rr_rank_t *rk, const rr_store_t *st, uint32_t uid)
 {
@@ -136,7 +147,7 @@ static void user_context(rr_rank_t *rk, const rr_store_t *st, uint32_t uid)
     rk->ncats = rk->nbrands = 0;
     for (size_t r = 0; r < n; r++) {
         const rr_item_t *it = &st->item[rk->recent[r]];
-        rk->wpos[r] = (float)(r + 1) / (float)n;
+        rk->wpos[r] = (float)(rk->pos[r] + 1) / (float)n;
         total += rk->wpos[r];
         rk->ncats = map_add(rk->cats, rk->cat_aff, rk->ncats, it->category, rk->wpos[r]);
         rk->nbrands = map_add(rk->brands, rk->brand_aff, rk->nbrands, it->brand, rk->wpos[r]);
@@ -206,9 +217,12 @@ static void scan_cooc(rr_recommender_t *rec, rr_rank_t *rk, const rr_store_t *st
 static void user_and_maxima(rr_recommender_t *rec, const rr_store_t *st, uint32_t uid)
 {
     rr_rank_t *rk = rec->rank;
-    rk->nrecent = rr_store_recent(st, uid, rk->recent);
+    rk->nrecent = rr_store_recent_tied(st, uid, rk->recent, rk->tied);
+    positions(rk);
     user_context(rk, st, uid);
     rr_rec_recency_weights(rec, rk->nrecent, rk->wdecay);
+    for (size_t r = 0; r < rk->nrecent; r++) /* pos[r] >= r: its weight is not yet replaced */
+        rk->wdecay[r] = rk->wdecay[rk->pos[r]];
     for (int h = 0; h < RR_NTRENDS; h++) { /* one sort of each trend's set: its top and max */
         float scores[TREND_K];
         size_t n = rr_trending_top(&rk->src.trends[h], rk->trend_top[h], scores, TREND_K);

@@ -150,7 +150,7 @@ static void ring_push(uint32_t *ring, uint8_t *n, uint8_t *head, uint32_t cap, u
 static int ring_has(const uint32_t *ring, uint8_t n, uint32_t v)
 {
     for (uint8_t i = 0; i < n; i++)
-        if (ring[i] == v) return 1;
+        if ((ring[i] & ~RR_RECENT_TIED) == v) return 1;
     return 0;
 }
 
@@ -276,7 +276,7 @@ void rr_store_seen_reset(rr_store_t *st, uint32_t uid)
     seen_shrink(st, uid);
     memset(seen_small(st, uid), 0, RR_SEEN_WORDS * sizeof(*st->seen));
     for (uint8_t k = 0; k < u->nrecent; k++)
-        seen_add(st, uid, st->recent[(size_t)uid * st->nrecent_max + k]);
+        seen_add(st, uid, st->recent[(size_t)uid * st->nrecent_max + k] & ~RR_RECENT_TIED);
     for (uint8_t k = 0; k < u->nbought; k++)
         seen_add(st, uid, st->bought[(size_t)uid * RR_BOUGHT_MAX + k]);
 }
@@ -297,6 +297,7 @@ void rr_store_touch(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t
 void rr_store_touch_user(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t *ev)
 {
     rr_user_t *u = &st->user[uid];
+    uint32_t tied = u->nrecent && ev->ts_ms == u->last_ts_ms ? RR_RECENT_TIED : 0;
     if (u->nevents == 0) { /* last = max(0, every time), first = the first event's time */
         if (ev->ts_ms > u->last_ts_ms) u->last_ts_ms = ev->ts_ms;
         u->first_gap_ms = gap_ms(u->last_ts_ms, ev->ts_ms, 0);
@@ -310,7 +311,7 @@ void rr_store_touch_user(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_ev
     if (iid == RR_INTERN_NONE) return;
     seen_add(st, uid, iid);
     ring_push(&st->recent[(size_t)uid * st->nrecent_max], &u->nrecent, &u->recent_head,
-              st->nrecent_max, iid);
+              st->nrecent_max, iid | tied);
     uint32_t *bought = &st->bought[(size_t)uid * RR_BOUGHT_MAX];
     if (ev->type == RR_EV_PURCHASE && !ring_has(bought, u->nbought, iid))
         ring_push(bought, &u->nbought, &u->bought_head, RR_BOUGHT_MAX, iid);
@@ -320,7 +321,20 @@ size_t rr_store_recent(const rr_store_t *st, uint32_t uid, uint32_t *out)
 {
     const rr_user_t *u = &st->user[uid];
     const uint32_t *ring = &st->recent[(size_t)uid * st->nrecent_max];
-    for (uint8_t i = 0; i < u->nrecent; i++) out[i] = ring[(u->recent_head + i) % st->nrecent_max];
+    for (uint8_t i = 0; i < u->nrecent; i++)
+        out[i] = ring[(u->recent_head + i) % st->nrecent_max] & ~RR_RECENT_TIED;
+    return u->nrecent;
+}
+
+size_t rr_store_recent_tied(const rr_store_t *st, uint32_t uid, uint32_t *out, uint8_t *tied)
+{
+    const rr_user_t *u = &st->user[uid];
+    const uint32_t *ring = &st->recent[(size_t)uid * st->nrecent_max];
+    for (uint8_t i = 0; i < u->nrecent; i++) {
+        uint32_t v = ring[(u->recent_head + i) % st->nrecent_max];
+        out[i] = v & ~RR_RECENT_TIED;
+        tied[i] = (v & RR_RECENT_TIED) != 0;
+    }
     return u->nrecent;
 }
 

@@ -1,13 +1,16 @@
 /* test_ranker.c — the learned ranker: the model learns which feature separates positives from
  * their pool and is deterministic; the pipeline trains it on the pool it ranks, with the same
  * features whether the pool was just ranked or is gathered anew; after warm-up it orders the
- * lists, each entry with the reason whose features raised its score. */
+ * lists, each entry with the reason whose features raised its score; a user's events of one
+ * time share a position, through a partition's hand-over too. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "rr_config.h"
 #include "rr_pipeline.h"
+#include "rr_pipeline_ckpt_part.h"
 #include "rr_test.h"
 
 #define NF 6
@@ -273,6 +276,91 @@ static void test_score_matches_lists(void)
     check_score_matches_lists(0);
 }
 
+/* The candidate x's NB_RECENCY for user key: the position weight of the newest recent item it
+ * co-occurs with. */
+static float nb_recency(rr_pipeline_t *pl, const char *key, const char *item)
+{
+    uint32_t uid = rr_intern_find(&pl->store.users, key);
+    uint32_t x = rr_intern_find(&pl->store.items, item);
+    CHECK(uid != RR_INTERN_NONE && x != RR_INTERN_NONE);
+    float rows[RR_RANK_MAX_ROWS * RR_F__COUNT], labels[RR_RANK_MAX_ROWS], w[RR_RANK_MAX_ROWS];
+    uint64_t rng = 3;
+    int n = rr_rank_train_rows(&pl->rec, &pl->store, &pl->cooc, &pl->trending, &pl->cattop, uid, x,
+                               &rng, rows, labels, w);
+    CHECK(n >= 2);
+    return n >= 2 ? rows[RR_F_NB_RECENCY] : -1;
+}
+
+/* The tie bits of user key's recent items, oldest first, as a string of 0 and 1. */
+static void tie_bits(const rr_pipeline_t *pl, const char *key, char *out)
+{
+    uint32_t uid = rr_intern_find(&pl->store.users, key), items[64];
+    uint8_t tied[64];
+    size_t n = uid == RR_INTERN_NONE ? 0 : rr_store_recent_tied(&pl->store, uid, items, tied);
+    for (size_t k = 0; k < n; k++) out[k] = (char)('0' + tied[k]);
+    out[n] = 0;
+}
+
+/* Events of one time have no order the engine can know, so the ranker gives them the newest's
+ * position: u sees a, then b and c at one time; w the same three a minute apart. x co-occurs
+ * with b alone (v saw b, then x and y), so its NB_RECENCY is b's position weight: 3/3 for u,
+ * 2/3 for w. The tie bits survive a partition's hand-over to a pipeline numbering the items
+ * differently. */
+static void test_tied_events_share_a_position(void)
+{
+    rr_config_t cfg = small_config();
+    rr_pipeline_t pl, dst;
+    CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
+    CHECK_INT(rr_pipeline_init(&dst, &cfg), RR_OK);
+    const int64_t t = 1700000000000LL;
+    view(&pl, "v", "b", "k", t);
+    view(&pl, "v", "x", "k", t + 60000);
+    view(&pl, "v", "y", "k", t + 120000);
+    view(&pl, "u", "a", "k", t + 180000);
+    view(&pl, "u", "b", "k", t + 240000);
+    view(&pl, "u", "c", "k", t + 240000);
+    view(&pl, "w", "a", "k", t + 300000);
+    view(&pl, "w", "b", "k", t + 360000);
+    view(&pl, "w", "c", "k", t + 420000);
+    char bits[65];
+    tie_bits(&pl, "u", bits);
+    CHECK_STR(bits, "001");
+    tie_bits(&pl, "w", bits);
+    CHECK_STR(bits, "000");
+    CHECK(rr_store_is_recent(&pl.store, rr_intern_find(&pl.store.users, "u"),
+                             rr_intern_find(&pl.store.items, "c")));
+    CHECK_NEAR(nb_recency(&pl, "u", "x"), 1.0, 1e-6);
+    CHECK_NEAR(nb_recency(&pl, "w", "x"), 2.0 / 3.0, 1e-6);
+
+    view(&dst, "q", "c", "k", t); /* dst numbers c first */
+    for (uint32_t uid = 0; uid < rr_intern_bound(&pl.store.users); uid++)
+        pl.store.user[uid].partition = 2;
+    char dir[] = "/tmp/rr_tie_test.XXXXXX", errstr[256] = "", path[512];
+    CHECK(mkdtemp(dir) != NULL);
+    rr_ckpt_writer_t *wr = rr_ckpt_begin(dir, 1, errstr, sizeof(errstr));
+    CHECK(wr != NULL);
+    CHECK_INT(rr_pipeline_save_part(&pl, 2, wr), RR_OK);
+    CHECK_INT(rr_ckpt_commit(wr), RR_OK);
+    snprintf(path, sizeof(path), "%s/ckpt-1.rrc", dir);
+    rr_ckpt_reader_t *r = rr_ckpt_open(path, errstr, sizeof(errstr));
+    CHECK(r != NULL);
+    size_t nusers = 0;
+    CHECK_INT(rr_pipeline_load_part(&dst, r, 2, &nusers, errstr, sizeof(errstr)), RR_OK);
+    CHECK_INT(nusers, 3);
+    tie_bits(&dst, "u", bits);
+    CHECK_STR(bits, "001");
+    uint32_t du = rr_intern_find(&dst.store.users, "u"), items[64];
+    CHECK_INT(rr_store_recent(&dst.store, du, items), 3);
+    CHECK_STR(rr_intern_key(&dst.store.items, items[2]), "c");
+    CHECK(rr_intern_find(&dst.store.items, "c") != rr_intern_find(&pl.store.items, "c"));
+    rr_ckpt_close(r);
+    unlink(path);
+    rmdir(dir);
+    rr_pipeline_free(&pl);
+    rr_pipeline_free(&dst);
+}
+
 RR_TEST_MAIN(RR_TEST(test_ranker_learns), RR_TEST(test_ranker_contributions),
              RR_TEST(test_ranker_deterministic), RR_TEST(test_pool_cache_is_exact),
-             RR_TEST(test_ranker_orders_lists), RR_TEST(test_score_matches_lists))
+             RR_TEST(test_ranker_orders_lists), RR_TEST(test_score_matches_lists),
+             RR_TEST(test_tied_events_share_a_position))
