@@ -131,7 +131,7 @@ static const rr_config_prop_t props[] = {
     {"recs.ranker_train_every", N(recs_ranker_train_every), "4", 1, 1000, 0,
      "the learned ranker trains on one target event in this many (chosen by a hash of user, "
      "item and event count, so runs repeat); each training gathers the user's whole pool"},
-    {"recs.ranker_train_all", N(recs_ranker_train_all), "5000", 0, 1e9, 0,
+    {"recs.ranker_train_all", N(recs_ranker_train_all), "20000", 0, 1e9, 0,
      "the learned ranker trains on every target event until it has taken this many steps, and "
      "on one in recs.ranker_train_every after that (0: recs.ranker_train_every from the start)"},
     {"recs.retrieve_k", N(recs_retrieve_k), "0", 0, 400, 0,
