@@ -58,19 +58,17 @@ INLINE void tail(int j0, int R, int n, int k, const float *a, int lda, const flo
         }
 }
 
-INLINE void rows4(int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc)
-{
-    int j0 = block_4x2(0, n, k, a, lda, b, ldb, c, ldc);
-    j0 = block_4x1(j0, n, k, a, lda, b, ldb, c, ldc);
-    tail(j0, 4, n, k, a, lda, b, ldb, c, ldc);
-}
-
-INLINE void rows1(int n, int k, const float *a, const float *b, int ldb, float *c)
-{
-    int j0 = block_1x2(0, n, k, a, 0, b, ldb, c, 0);
-    j0 = block_1x1(j0, n, k, a, 0, b, ldb, c, 0);
-    tail(j0, 1, n, k, a, 0, b, ldb, c, 0);
-}
+/* Rows [0, R) of c: the widest blocks, then the narrower, then the tail. */
+#define ROWS(R)                                                                                    \
+    INLINE void rows_##R(int n, int k, const float *a, int lda, const float *b, int ldb, float *c, \
+                         int ldc)                                                                  \
+    {                                                                                              \
+        int j0 = block_##R##x2(0, n, k, a, lda, b, ldb, c, ldc);                                   \
+        j0 = block_##R##x1(j0, n, k, a, lda, b, ldb, c, ldc);                                      \
+        tail(j0, R, n, k, a, lda, b, ldb, c, ldc);                                                 \
+    }
+ROWS(4)
+ROWS(1)
 
 /* The outputs of one row of c += a · Bᵀ (B n×k), when Bᵀ is too large to lay out: a dot
  * product each, in the same p order. */
@@ -112,13 +110,13 @@ VECTOR_CLONES void rr_gemm_rows(int trans_b, int m, int n, int k, const float *a
     int i = 0;
     if (!trans_b)
         for (; i + 4 <= m; i += 4)
-            rows4(n, k, a + (size_t)i * lda, lda, b, ldb, c + (size_t)i * ldc, ldc);
+            rows_4(n, k, a + (size_t)i * lda, lda, b, ldb, c + (size_t)i * ldc, ldc);
     for (; i < m; i++) {
         const float *ar = a + (size_t)i * lda;
         float *cr = c + (size_t)i * ldc;
         if (trans_b)
             row_dots(n, k, ar, b, ldb, cr);
         else
-            rows1(n, k, ar, b, ldb, cr);
+            rows_1(n, k, ar, lda, b, ldb, cr, ldc);
     }
 }
