@@ -7,10 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
+#include "part_move.h"
 #include "rr_config.h"
 #include "rr_pipeline.h"
-#include "rr_pipeline_ckpt_part.h"
 #include "rr_test.h"
 
 #define NF 6
@@ -335,27 +334,13 @@ static void test_tied_events_share_a_position(void)
     view(&dst, "q", "c", "k", t); /* dst numbers c first */
     for (uint32_t uid = 0; uid < rr_intern_bound(&pl.store.users); uid++)
         pl.store.user[uid].partition = 2;
-    char dir[] = "/tmp/rr_tie_test.XXXXXX", errstr[256] = "", path[512];
-    CHECK(mkdtemp(dir) != NULL);
-    rr_ckpt_writer_t *wr = rr_ckpt_begin(dir, 1, errstr, sizeof(errstr));
-    CHECK(wr != NULL);
-    CHECK_INT(rr_pipeline_save_part(&pl, 2, wr), RR_OK);
-    CHECK_INT(rr_ckpt_commit(wr), RR_OK);
-    snprintf(path, sizeof(path), "%s/ckpt-1.rrc", dir);
-    rr_ckpt_reader_t *r = rr_ckpt_open(path, errstr, sizeof(errstr));
-    CHECK(r != NULL);
-    size_t nusers = 0;
-    CHECK_INT(rr_pipeline_load_part(&dst, r, 2, &nusers, errstr, sizeof(errstr)), RR_OK);
-    CHECK_INT(nusers, 3);
+    CHECK_INT(part_move(&pl, &dst, 2), 3);
     tie_bits(&dst, "u", bits);
     CHECK_STR(bits, "001");
     uint32_t du = rr_intern_find(&dst.store.users, "u"), items[64];
     CHECK_INT(rr_store_recent(&dst.store, du, items), 3);
     CHECK_STR(rr_intern_key(&dst.store.items, items[2]), "c");
     CHECK(rr_intern_find(&dst.store.items, "c") != rr_intern_find(&pl.store.items, "c"));
-    rr_ckpt_close(r);
-    unlink(path);
-    rmdir(dir);
     rr_pipeline_free(&pl);
     rr_pipeline_free(&dst);
 }

@@ -7,9 +7,8 @@
 #include <unistd.h>
 #include <stdio.h>
 #include <string.h>
-#include "rr_ckpt.h"
 #include "rr_config.h"
-#include "rr_pipeline_ckpt_part.h"
+#include "part_move.h"
 #include "rr_pipeline.h"
 #include "rr_test.h"
 #include "rr_text.h"
@@ -395,17 +394,7 @@ static void test_partition_snapshot(void)
     uint32_t dave = rr_intern_find(&a.store.users, "dave");
     a.store.user[carol].partition = 2;
     a.store.user[dave].partition = 1;
-    char dir[] = "/tmp/rr_text_test.XXXXXX", path[512], errstr[256] = "";
-    CHECK(mkdtemp(dir) != NULL);
-    rr_ckpt_writer_t *w = rr_ckpt_begin(dir, 1, errstr, sizeof(errstr));
-    CHECK(w != NULL);
-    CHECK_INT(rr_pipeline_save_part(&a, 2, w), RR_OK);
-    CHECK_INT(rr_ckpt_commit(w), RR_OK);
-    snprintf(path, sizeof(path), "%s/ckpt-1.rrc", dir);
-    rr_ckpt_reader_t *r = rr_ckpt_open(path, errstr, sizeof(errstr));
-    CHECK(r != NULL);
-    size_t n = 0;
-    CHECK_INT(rr_pipeline_load_part(&b, r, 2, &n, errstr, sizeof(errstr)), RR_OK);
+    size_t n = part_move(&a, &b, 2);
     CHECK_INT(n, 1);
     uint32_t bc = rr_intern_find(&b.store.users, "carol");
     CHECK(bc != RR_INTERN_NONE && rr_intern_find(&b.store.users, "dave") == RR_INTERN_NONE);
@@ -414,9 +403,6 @@ static void test_partition_snapshot(void)
     CHECK(ua && ub && memcmp(ua->hash, ub->hash, sizeof(ua->hash)) == 0);
     CHECK(ua && ub && memcmp(ua->term, ub->term, sizeof(ua->term)) == 0 && ua->ts_ms == ub->ts_ms);
     CHECK_STR(rr_text_last_query(&b.text, bc), "Red Dress 连衣裙");
-    rr_ckpt_close(r);
-    unlink(path);
-    rmdir(dir);
     rr_pipeline_free(&a);
     rr_pipeline_free(&b);
 }
