@@ -540,7 +540,9 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
     else if (status == 0)
         uv_ip4_name((const struct sockaddr_in *)ai->ai_addr, addr, sizeof(addr));
     uv_freeaddrinfo(res);
-    if (status != 0 || rr->closing)
+    if (rr->closing) /* not uv_strerror(0): the text of a code it does not know is leaked */
+        connect_failed(rr, "closing");
+    else if (status != 0)
         connect_failed(rr, uv_strerror(status));
     else
         connect_addr(rr, addr);
