@@ -105,9 +105,9 @@ static void map_ring(const remap_t *m, uint32_t *ring, uint32_t cap, uint8_t n, 
                      rr_ckpt_cursor_t *c)
 {
     for (uint32_t k = 0; k < n; k++) {
-        uint32_t *slot = &ring[(head + k) % cap], tied = *slot & RR_RECENT_TIED;
-        uint32_t id = map_id(m, MAP_ITEM, *slot & ~RR_RECENT_TIED, c);
-        *slot = id == RR_INTERN_NONE ? 0 : id | tied; /* an item the reader could not add: none */
+        uint32_t *slot = &ring[(head + k) % cap], flags = *slot & RR_RECENT_FLAGS;
+        uint32_t id = map_id(m, MAP_ITEM, *slot & ~RR_RECENT_FLAGS, c);
+        *slot = id == RR_INTERN_NONE ? 0 : id | flags; /* an item the reader could not add: none */
     }
 }
 

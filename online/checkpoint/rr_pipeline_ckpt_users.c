@@ -26,12 +26,12 @@ static void load_ring_data(rr_store_t *st, rr_ckpt_cursor_t *c, uint32_t uid)
         st->bought[(size_t)uid * RR_BOUGHT_MAX + k] = rr_ckpt_read_u32(c);
 }
 
-/* The valid entries of a ring (n from head) must be item ids (a recent item's with its tie
- * bit): lookups index by them. */
+/* The valid entries of a ring (n from head) must be item ids (a recent item's with its flags):
+ * lookups index by them. */
 static int ring_ok(const uint32_t *ring, uint32_t cap, uint8_t n, uint8_t head, size_t items_max)
 {
     for (uint32_t k = 0; k < n; k++)
-        if ((ring[(head + k) % cap] & ~RR_RECENT_TIED) >= items_max) return 0;
+        if ((ring[(head + k) % cap] & ~RR_RECENT_FLAGS) >= items_max) return 0;
     return 1;
 }
 

@@ -150,7 +150,7 @@ static void ring_push(uint32_t *ring, uint8_t *n, uint8_t *head, uint32_t cap, u
 static int ring_has(const uint32_t *ring, uint8_t n, uint32_t v)
 {
     for (uint8_t i = 0; i < n; i++)
-        if ((ring[i] & ~RR_RECENT_TIED) == v) return 1;
+        if ((ring[i] & ~RR_RECENT_FLAGS) == v) return 1;
     return 0;
 }
 
@@ -276,7 +276,7 @@ void rr_store_seen_reset(rr_store_t *st, uint32_t uid)
     seen_shrink(st, uid);
     memset(seen_small(st, uid), 0, RR_SEEN_WORDS * sizeof(*st->seen));
     for (uint8_t k = 0; k < u->nrecent; k++)
-        seen_add(st, uid, st->recent[(size_t)uid * st->nrecent_max + k] & ~RR_RECENT_TIED);
+        seen_add(st, uid, st->recent[(size_t)uid * st->nrecent_max + k] & ~RR_RECENT_FLAGS);
     for (uint8_t k = 0; k < u->nbought; k++)
         seen_add(st, uid, st->bought[(size_t)uid * RR_BOUGHT_MAX + k]);
 }
@@ -294,10 +294,31 @@ void rr_store_touch(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t
     rr_store_touch_user(st, uid, iid, ev);
 }
 
+/* The user's newest recent entry, NULL when the ring is empty. */
+static uint32_t *recent_newest(rr_store_t *st, uint32_t uid)
+{
+    const rr_user_t *u = &st->user[uid];
+    if (!u->nrecent) return NULL;
+    return &st->recent[(size_t)uid * st->nrecent_max +
+                       (u->recent_head + u->nrecent - 1u) % st->nrecent_max];
+}
+
+/* The flags of a new recent entry (rr_store.h), and the newest entry's LATEST kept true: cleared
+ * when this event moves the user's time on, or when the new entry takes its place. */
+static uint32_t recent_flags(uint32_t *newest, const rr_user_t *u, const rr_event_t *ev, int item)
+{
+    uint32_t flags = ev->ts_ms >= u->last_ts_ms ? RR_RECENT_LATEST : 0;
+    if (newest && (*newest & RR_RECENT_LATEST) && ev->ts_ms == u->last_ts_ms &&
+        (ev->flags & RR_EVF_TS)) /* an event without a time is not simultaneous with anything */
+        flags |= RR_RECENT_TIED;
+    if (newest && (item || ev->ts_ms > u->last_ts_ms)) *newest &= ~RR_RECENT_LATEST;
+    return flags;
+}
+
 void rr_store_touch_user(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t *ev)
 {
     rr_user_t *u = &st->user[uid];
-    uint32_t tied = u->nrecent && ev->ts_ms == u->last_ts_ms ? RR_RECENT_TIED : 0;
+    uint32_t flags = recent_flags(recent_newest(st, uid), u, ev, iid != RR_INTERN_NONE);
     if (u->nevents == 0) { /* last = max(0, every time), first = the first event's time */
         if (ev->ts_ms > u->last_ts_ms) u->last_ts_ms = ev->ts_ms;
         u->first_gap_ms = gap_ms(u->last_ts_ms, ev->ts_ms, 0);
@@ -311,7 +332,7 @@ void rr_store_touch_user(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_ev
     if (iid == RR_INTERN_NONE) return;
     seen_add(st, uid, iid);
     ring_push(&st->recent[(size_t)uid * st->nrecent_max], &u->nrecent, &u->recent_head,
-              st->nrecent_max, iid | tied);
+              st->nrecent_max, iid | flags);
     uint32_t *bought = &st->bought[(size_t)uid * RR_BOUGHT_MAX];
     if (ev->type == RR_EV_PURCHASE && !ring_has(bought, u->nbought, iid))
         ring_push(bought, &u->nbought, &u->bought_head, RR_BOUGHT_MAX, iid);
@@ -322,7 +343,7 @@ size_t rr_store_recent(const rr_store_t *st, uint32_t uid, uint32_t *out)
     const rr_user_t *u = &st->user[uid];
     const uint32_t *ring = &st->recent[(size_t)uid * st->nrecent_max];
     for (uint8_t i = 0; i < u->nrecent; i++)
-        out[i] = ring[(u->recent_head + i) % st->nrecent_max] & ~RR_RECENT_TIED;
+        out[i] = ring[(u->recent_head + i) % st->nrecent_max] & ~RR_RECENT_FLAGS;
     return u->nrecent;
 }
 
@@ -332,7 +353,7 @@ size_t rr_store_recent_tied(const rr_store_t *st, uint32_t uid, uint32_t *out, u
     const uint32_t *ring = &st->recent[(size_t)uid * st->nrecent_max];
     for (uint8_t i = 0; i < u->nrecent; i++) {
         uint32_t v = ring[(u->recent_head + i) % st->nrecent_max];
-        out[i] = v & ~RR_RECENT_TIED;
+        out[i] = v & ~RR_RECENT_FLAGS;
         tied[i] = (v & RR_RECENT_TIED) != 0;
     }
     return u->nrecent;

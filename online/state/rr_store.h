@@ -175,10 +175,14 @@ void rr_store_touch(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t
 void rr_store_touch_user(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t *ev);
 /* The user's recent items, oldest first, into out (cap >= nrecent_max). Returns count. */
 size_t rr_store_recent(const rr_store_t *st, uint32_t uid, uint32_t *out);
-/* A recent item's ring entry carries this bit when its event had the same time as the user's
- * event before it: the two have no order the engine can know (ratings entered in one second, a
- * clickstream's timestamps in whole seconds). Item ids stay below it (items.max <= 1e8). */
-#define RR_RECENT_TIED 0x80000000u
+/* A recent item's ring entry keeps two flags above the item id (ids stay below 2^30: items.max
+ * <= 1e8). TIED: its event had the time of the user's item event before it, so the two have no
+ * order the engine can know (ratings entered in one second, timestamps in whole seconds).
+ * LATEST, on the newest entry only: its time is still the user's latest event time (a later
+ * event without an item clears it), which is how the next item event knows it is tied. */
+#define RR_RECENT_TIED   0x80000000u
+#define RR_RECENT_LATEST 0x40000000u
+#define RR_RECENT_FLAGS  (RR_RECENT_TIED | RR_RECENT_LATEST)
 /* rr_store_recent, and tied[i] = 1 when out[i]'s event had the same time as out[i - 1]'s
  * (tied[0] may speak of an item the ring has dropped). */
 size_t rr_store_recent_tied(const rr_store_t *st, uint32_t uid, uint32_t *out, uint8_t *tied);
