@@ -340,11 +340,7 @@ void rr_store_touch_user(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_ev
 
 size_t rr_store_recent(const rr_store_t *st, uint32_t uid, uint32_t *out)
 {
-    const rr_user_t *u = &st->user[uid];
-    const uint32_t *ring = &st->recent[(size_t)uid * st->nrecent_max];
-    for (uint8_t i = 0; i < u->nrecent; i++)
-        out[i] = ring[(u->recent_head + i) % st->nrecent_max] & ~RR_RECENT_FLAGS;
-    return u->nrecent;
+    return rr_store_recent_tied(st, uid, out, NULL);
 }
 
 size_t rr_store_recent_tied(const rr_store_t *st, uint32_t uid, uint32_t *out, uint8_t *tied)
@@ -354,7 +350,7 @@ size_t rr_store_recent_tied(const rr_store_t *st, uint32_t uid, uint32_t *out, u
     for (uint8_t i = 0; i < u->nrecent; i++) {
         uint32_t v = ring[(u->recent_head + i) % st->nrecent_max];
         out[i] = v & ~RR_RECENT_FLAGS;
-        tied[i] = (v & RR_RECENT_TIED) != 0;
+        if (tied) tied[i] = (v & RR_RECENT_TIED) != 0;
     }
     return u->nrecent;
 }
