@@ -106,7 +106,7 @@ static void map_ring(const remap_t *m, uint32_t *ring, uint32_t cap, uint8_t n, 
 {
     for (uint32_t k = 0; k < n; k++) {
         uint32_t *slot = &ring[(head + k) % cap], flags = *slot & RR_RECENT_FLAGS;
-        uint32_t id = map_id(m, MAP_ITEM, *slot & ~RR_RECENT_FLAGS, c);
+        uint32_t id = map_id(m, MAP_ITEM, rr_recent_item(*slot), c);
         *slot = id == RR_INTERN_NONE ? 0 : id | flags; /* an item the reader could not add: none */
     }
 }

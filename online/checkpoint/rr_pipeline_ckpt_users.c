@@ -31,7 +31,7 @@ static void load_ring_data(rr_store_t *st, rr_ckpt_cursor_t *c, uint32_t uid)
 static int ring_ok(const uint32_t *ring, uint32_t cap, uint8_t n, uint8_t head, size_t items_max)
 {
     for (uint32_t k = 0; k < n; k++)
-        if ((ring[(head + k) % cap] & ~RR_RECENT_FLAGS) >= items_max) return 0;
+        if (rr_recent_item(ring[(head + k) % cap]) >= items_max) return 0;
     return 1;
 }
 

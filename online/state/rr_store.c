@@ -150,7 +150,7 @@ static void ring_push(uint32_t *ring, uint8_t *n, uint8_t *head, uint32_t cap, u
 static int ring_has(const uint32_t *ring, uint8_t n, uint32_t v)
 {
     for (uint8_t i = 0; i < n; i++)
-        if ((ring[i] & ~RR_RECENT_FLAGS) == v) return 1;
+        if (rr_recent_item(ring[i]) == v) return 1;
     return 0;
 }
 
@@ -276,7 +276,7 @@ void rr_store_seen_reset(rr_store_t *st, uint32_t uid)
     seen_shrink(st, uid);
     memset(seen_small(st, uid), 0, RR_SEEN_WORDS * sizeof(*st->seen));
     for (uint8_t k = 0; k < u->nrecent; k++)
-        seen_add(st, uid, st->recent[(size_t)uid * st->nrecent_max + k] & ~RR_RECENT_FLAGS);
+        seen_add(st, uid, rr_recent_item(st->recent[(size_t)uid * st->nrecent_max + k]));
     for (uint8_t k = 0; k < u->nbought; k++)
         seen_add(st, uid, st->bought[(size_t)uid * RR_BOUGHT_MAX + k]);
 }
@@ -349,7 +349,7 @@ size_t rr_store_recent_tied(const rr_store_t *st, uint32_t uid, uint32_t *out, u
     const uint32_t *ring = &st->recent[(size_t)uid * st->nrecent_max];
     for (uint8_t i = 0; i < u->nrecent; i++) {
         uint32_t v = ring[(u->recent_head + i) % st->nrecent_max];
-        out[i] = v & ~RR_RECENT_FLAGS;
+        out[i] = rr_recent_item(v);
         if (tied) tied[i] = (v & RR_RECENT_TIED) != 0;
     }
     return u->nrecent;

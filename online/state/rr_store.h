@@ -183,6 +183,11 @@ size_t rr_store_recent(const rr_store_t *st, uint32_t uid, uint32_t *out);
 #define RR_RECENT_TIED   0x80000000u
 #define RR_RECENT_LATEST 0x40000000u
 #define RR_RECENT_FLAGS  (RR_RECENT_TIED | RR_RECENT_LATEST)
+/* The item id of a ring entry, its flags off. */
+static inline uint32_t rr_recent_item(uint32_t entry)
+{
+    return entry & ~RR_RECENT_FLAGS;
+}
 /* rr_store_recent, and tied[i] = 1 when out[i]'s event had the same time as out[i - 1]'s
  * (tied[0] may speak of an item the ring has dropped); tied NULL: not asked. */
 size_t rr_store_recent_tied(const rr_store_t *st, uint32_t uid, uint32_t *out, uint8_t *tied);
