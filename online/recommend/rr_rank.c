@@ -220,9 +220,9 @@ static void user_and_maxima(rr_recommender_t *rec, const rr_store_t *st, uint32_
     rk->nrecent = rr_store_recent_tied(st, uid, rk->recent, rk->tied);
     positions(rk);
     user_context(rk, st, uid);
-    rr_rec_recency_weights(rec, rk->nrecent, rk->wdecay);
-    for (size_t r = 0; r < rk->nrecent; r++) /* pos[r] >= r: its weight is not yet replaced */
-        rk->wdecay[r] = rk->wdecay[rk->pos[r]];
+    float by_pos[NREC]; /* the decay of each position; ties take their newest's */
+    rr_rec_recency_weights(rec, rk->nrecent, by_pos);
+    for (size_t r = 0; r < rk->nrecent; r++) rk->wdecay[r] = by_pos[rk->pos[r]];
     for (int h = 0; h < RR_NTRENDS; h++) { /* one sort of each trend's set: its top and max */
         float scores[TREND_K];
         size_t n = rr_trending_top(&rk->src.trends[h], rk->trend_top[h], scores, TREND_K);
