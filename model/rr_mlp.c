@@ -119,19 +119,35 @@ void rr_mlp_init(rr_mlp_t *mlp, const rr_mlp_config_t *cfg, float *params)
     }
 }
 
+/* out = in · W_l + b_l: broadcast b into out, then accumulate the product (beta = 1). */
+static void layer_pre(const rr_mlp_t *mlp, int l, const float *in, int B, float *out)
+{
+    int din = mlp->dim[l], dout = mlp->dim[l + 1];
+    const float *w = mlp->params + mlp->w_off[l]; /* din×dout */
+    const float *b = mlp->params + mlp->b_off[l]; /* dout */
+    for (int i = 0; i < B; i++) memcpy(out + (size_t)i * dout, b, (size_t)dout * sizeof(float));
+    rr_gemm_rows(0, B, dout, din, in, din, w, dout, 1, out, dout);
+}
+
 void rr_mlp_forward(const rr_mlp_t *mlp, const float *x, int B, float *ws, float *prob)
 {
-    const float *in = x; /* B×dim[l] */
-    for (int l = 0; l < mlp->nlayers; l++) {
-        int din = mlp->dim[l], dout = mlp->dim[l + 1];
-        const float *w = mlp->params + mlp->w_off[l]; /* din×dout */
-        const float *b = mlp->params + mlp->b_off[l]; /* dout */
-        float *out = ws_act(mlp, ws, B, l + 1);       /* B×dout (the logits when l = L-1) */
-        /* out = in · W + b: broadcast b into out, then accumulate the product (beta = 1). */
-        for (int i = 0; i < B; i++) memcpy(out + (size_t)i * dout, b, (size_t)dout * sizeof(float));
-        rr_gemm_rows(0, B, dout, din, in, din, w, dout, 1, out, dout);
-        if (l < mlp->nlayers - 1)
-            for (size_t k = 0; k < (size_t)B * dout; k++) out[k] = out[k] > 0.0f ? out[k] : 0.0f;
+    layer_pre(mlp, 0, x, B, rr_mlp_first(mlp, ws, B));
+    rr_mlp_forward_first(mlp, B, ws, prob);
+}
+
+float *rr_mlp_first(const rr_mlp_t *mlp, float *ws, int B)
+{
+    return ws_act(mlp, ws, B, 1);
+}
+
+void rr_mlp_forward_first(const rr_mlp_t *mlp, int B, float *ws, float *prob)
+{
+    float *in = ws_act(mlp, ws, B, 1); /* B×dim[l] (the logits when l = L) */
+    for (int l = 1; l < mlp->nlayers; l++) {
+        size_t n = (size_t)B * mlp->dim[l];
+        for (size_t k = 0; k < n; k++) in[k] = in[k] > 0.0f ? in[k] : 0.0f; /* ReLU */
+        float *out = ws_act(mlp, ws, B, l + 1);
+        layer_pre(mlp, l, in, B, out);
         in = out;
     }
     if (prob) {

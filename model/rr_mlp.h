@@ -55,6 +55,13 @@ void rr_mlp_attach(rr_mlp_t *mlp, const rr_mlp_config_t *cfg, float *params);
  * prob is NULL, prob[i] = sigmoid(logit_i). Does not allocate. */
 void rr_mlp_forward(const rr_mlp_t *mlp, const float *x, int B, float *ws, float *prob);
 
+/* The same forward pass for a caller that computes the first layer's pre-activations
+ * x · W_0 + b_0 its own way (rows sharing part of their input compute that part once): it
+ * writes them (B×dim[1]) where rr_mlp_first points, then rr_mlp_forward_first applies the ReLU
+ * and the other layers, leaving ws and prob as rr_mlp_forward does. */
+float *rr_mlp_first(const rr_mlp_t *mlp, float *ws, int B);
+void rr_mlp_forward_first(const rr_mlp_t *mlp, int B, float *ws, float *prob);
+
 /* Logit of row i after rr_mlp_forward on the same ws and B. */
 float rr_mlp_logit(const rr_mlp_t *mlp, const float *ws, int B, int i);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "rr_learner.h"
 #include "rr_learner_internal.h"
+#include "rr_gemm_rows.h"
 
 enum { TAG_ITEM = 2, TAG_CAT = 3, TAG_BRAND = 4 }; /* 1 was the per-user rows' */
 
@@ -145,9 +146,10 @@ static rr_err_t alloc_scratch(rr_learner_t *lr)
     lr->topn = calloc(lr->topn_floats, sizeof(float));
     lr->sampler = calloc(lr->cfg.sampler_size, sizeof(uint32_t));
     lr->name_rows = calloc(4 * RR_LEARNER_NAME_CACHE, sizeof(uint32_t));
+    lr->fold = calloc(rr_learner_fold_floats(lr), sizeof(float));
     lr->item_ready = calloc(lr->items_max / 64 + 1, sizeof(uint64_t));
     if (!lr->grads || !lr->ws || !lr->x || !lr->prob || !lr->topn || !lr->ubatch || !lr->sampler ||
-        !lr->name_rows || !lr->item_ready)
+        !lr->name_rows || !lr->fold || !lr->item_ready)
         return RR_E(NOMEM);
     lr->labels = lr->prob + B;
     lr->weights = lr->prob + 2 * B;
@@ -270,7 +272,8 @@ void rr_learner_set_item_keys(rr_learner_t *lr, const rr_intern_t *in)
 
 void rr_learner_free(rr_learner_t *lr)
 {
-    float *fl[] = {lr->params, lr->state, lr->grads, lr->ws, lr->x, lr->prob, lr->topn, lr->ubatch};
+    float *fl[] = {lr->params, lr->state, lr->grads,  lr->ws,  lr->x,
+                   lr->prob,   lr->topn,  lr->ubatch, lr->fold};
     for (size_t k = 0; k < sizeof(fl) / sizeof(fl[0]); k++) free(fl[k]);
     free_stage(&lr->stage);
     free(lr->sampler);
@@ -548,6 +551,7 @@ static rr_learner_scratch_t own_scratch(rr_learner_t *lr)
     rr_learner_scratch_t sc = {.x = lr->x,
                                .ws = lr->ws,
                                .prob = lr->prob,
+                               .fold = lr->fold,
                                .topn = lr->topn,
                                .ubatch = lr->ubatch,
                                .topn_floats = lr->topn_floats,
@@ -564,10 +568,12 @@ rr_err_t rr_learner_scratch_init(const rr_learner_t *lr, rr_learner_scratch_t *s
     sc->x = calloc((size_t)B * lr->in_dim, sizeof(float));
     sc->ws = calloc(rr_mlp_workspace_floats(&lr->mlp.cfg, B), sizeof(float));
     sc->prob = calloc((size_t)B, sizeof(float));
+    sc->fold = calloc(rr_learner_fold_floats(lr), sizeof(float));
     sc->topn = calloc(sc->topn_floats, sizeof(float));
     sc->ubatch = calloc((size_t)RR_LEARNER_RETRIEVE_BATCH * lr->cfg.dim, sizeof(float));
     sc->name_rows = calloc(4 * RR_LEARNER_NAME_CACHE, sizeof(uint32_t));
-    if (sc->x && sc->ws && sc->prob && sc->topn && sc->ubatch && sc->name_rows) return RR_OK;
+    if (sc->x && sc->ws && sc->prob && sc->fold && sc->topn && sc->ubatch && sc->name_rows)
+        return RR_OK;
     rr_learner_scratch_free(sc);
     return RR_E(NOMEM);
 }
@@ -575,7 +581,7 @@ rr_err_t rr_learner_scratch_init(const rr_learner_t *lr, rr_learner_scratch_t *s
 void rr_learner_scratch_free(rr_learner_scratch_t *sc)
 {
     if (sc->owned) {
-        float *fl[] = {sc->x, sc->ws, sc->prob, sc->topn, sc->ubatch};
+        float *fl[] = {sc->x, sc->ws, sc->prob, sc->fold, sc->topn, sc->ubatch};
         for (size_t k = 0; k < sizeof(fl) / sizeof(fl[0]); k++) free(fl[k]);
         free(sc->name_rows);
     }
@@ -590,30 +596,32 @@ void rr_learner_score(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_
     rr_learner_score_batch(lr, st, pt, now_ms, &uid, 1, items, first, out_probs);
 }
 
-/* One forward over the B rows built in sc->x; row b's probability goes to out_probs[slot[b]].
- * The forward always takes score_batch rows (the rest zero): GEMM's summation order may depend
- * on the row count, so a fixed shape makes an item's probability the same whichever items
- * share its batch (the ranker's MLP feature must not depend on how candidates were chunked). */
+/* One forward over the B item rows built in sc->x against the user's fold in sc->fold; row b's
+ * probability goes to out_probs[slot[b]]. Each row's result depends on that row alone
+ * (rr_gemm_rows), so no batch is padded: an item's probability is the same whichever items
+ * share its pass. */
 static void score_rows(const rr_learner_t *lr, rr_learner_scratch_t *sc, int B, const size_t *slot,
                        float *out_probs)
 {
-    int full = lr->cfg.score_batch;
-    memset(sc->x + (size_t)B * lr->in_dim, 0, (size_t)(full - B) * lr->in_dim * sizeof(float));
-    rr_mlp_forward(&lr->mlp, sc->x, full, sc->ws, sc->prob);
-    sc->rows_scored += (uint64_t)full;
+    int K = rr_learner_fold_cols(lr), H = lr->mlp.dim[1];
+    const float *base = sc->fold + (size_t)K * H;
+    float *pre = rr_mlp_first(&lr->mlp, sc->ws, B);
+    for (int b = 0; b < B; b++) memcpy(pre + (size_t)b * H, base, (size_t)H * sizeof(float));
+    rr_gemm_rows(0, B, H, K, sc->x, K, sc->fold, H, 1, pre, H);
+    rr_mlp_forward_first(&lr->mlp, B, sc->ws, sc->prob);
+    sc->rows_scored += (uint64_t)B;
     for (int b = 0; b < B; b++) out_probs[slot[b]] = sc->prob[b];
 }
 
-/* An input row for scoring: fill_row with the rows read, not initialised. */
+/* An item's own row for scoring, from rows read, not initialised. */
 static void score_row(const rr_learner_t *lr, rr_learner_scratch_t *sc, const rr_store_t *st,
-                      const rr_portrait_table_t *pt, uint32_t uid, const rr_learner_user_t *uc,
-                      uint32_t iid, float *x)
+                      const rr_portrait_table_t *pt, uint32_t uid, uint32_t iid, float *xi)
 {
     float tmp[RR_LEARNER_MAX_DIM];
     uint32_t crow, brow;
     const float *v = item_row_read(lr, iid, tmp);
     item_rows_cached(lr, st, iid, sc->name_rows, &crow, &brow);
-    fill_row(lr, st, pt, uid, uc, iid, v, crow, brow, x);
+    rr_learner_fold_item(lr, st, pt, uid, iid, v, crow, brow, xi);
 }
 
 void rr_learner_score_batch(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
@@ -624,6 +632,7 @@ void rr_learner_score_batch(rr_learner_t *lr, const rr_store_t *st, const rr_por
     rr_learner_score_batch_with(lr, &sc, st, pt, now_ms, uids, nusers, items, first, out_probs);
 }
 
+/* Each user's items in passes of up to score_batch rows, against that user's fold. */
 void rr_learner_score_batch_with(const rr_learner_t *lr, rr_learner_scratch_t *sc,
                                  const rr_store_t *st, const rr_portrait_table_t *pt,
                                  int64_t now_ms, const uint32_t *uids, size_t nusers,
@@ -631,23 +640,25 @@ void rr_learner_score_batch_with(const rr_learner_t *lr, rr_learner_scratch_t *s
 {
     rr_learner_user_t uc;
     size_t slot[4096]; /* out index of each batch row (score_batch <= 4096) */
-    int in = lr->in_dim, B = 0;
+    int K = rr_learner_fold_cols(lr), B = 0;
     for (size_t k = 0; k < nusers; k++) {
         uint32_t uid = uids[k];
         int known = uid < lr->users_max;
-        if (known) user_ctx_read(lr, st, pt, uid, now_ms, &uc); /* once per user */
+        if (known) {
+            user_ctx_read(lr, st, pt, uid, now_ms, &uc);
+            rr_learner_fold_user(lr, &uc, sc->fold);
+        }
         for (size_t i = first[k]; i < first[k + 1]; i++) {
             out_probs[i] = 0.0f;
             if (!known || items[i] >= lr->items_max) continue;
-            score_row(lr, sc, st, pt, uid, &uc, items[i], sc->x + (size_t)B * in);
+            score_row(lr, sc, st, pt, uid, items[i], sc->x + (size_t)B * K);
             slot[B++] = i;
-            if (B == lr->cfg.score_batch) {
+            if (B == lr->cfg.score_batch || i + 1 == first[k + 1]) {
                 score_rows(lr, sc, B, slot, out_probs);
                 B = 0;
             }
         }
     }
-    if (B > 0) score_rows(lr, sc, B, slot, out_probs);
 }
 
 int rr_learner_retrieve(rr_learner_t *lr, const rr_store_t *st, uint32_t uid, int K,

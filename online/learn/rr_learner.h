@@ -46,7 +46,7 @@ typedef struct rr_learner_config_s {
     int hidden[RR_MLP_MAX_HIDDEN]; /* widths (64, 32) */
     int negatives;                 /* per positive, 0..RR_LEARNER_MAX_NEG (4) */
     int batch_events;              /* events per SGD step, 1..RR_LEARNER_MAX_EVENTS (32) */
-    int score_batch;               /* candidates per forward in rr_learner_score (64) */
+    int score_batch;               /* candidates per forward in rr_learner_score, at most (64) */
     rr_optim_kind_t optim;         /* (Adagrad) */
     float lr_mlp, lr_embed;        /* (0.05, 0.05) */
     float l2;                      /* coupled L2 on the rows/params updated (0) */
@@ -120,6 +120,7 @@ typedef struct rr_learner_s {
     /* Scratch, sized at init. */
     int batch_max;
     float *grads, *ws, *x, *prob, *labels, *weights, *topn; /* scoring (and grads) */
+    float *fold;   /* a user's folded first layer, for scoring */
     float *ubatch; /* [RR_LEARNER_RETRIEVE_BATCH × dim] user rows of a batched retrieval */
     size_t topn_floats;
 } rr_learner_t;
@@ -131,6 +132,7 @@ typedef struct rr_learner_s {
  * _with use the learner's own. */
 typedef struct rr_learner_scratch_s {
     float *x, *ws, *prob; /* [score_batch × in_dim], MLP workspace, [score_batch] */
+    float *fold;          /* a user's folded first layer (rr_learner_fold.c) */
     float *topn, *ubatch; /* retrieval blocks, [RR_LEARNER_RETRIEVE_BATCH × dim] */
     size_t topn_floats;
     uint32_t *name_rows;  /* [2][RR_LEARNER_NAME_CACHE] (id + 1, hashed row) */
@@ -216,12 +218,17 @@ void rr_learner_score(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_
                       uint32_t uid, int64_t now_ms, const uint32_t *items, size_t n,
                       float *out_probs);
 /* The same for nusers users at once: items[first[u] .. first[u + 1]) are uids[u]'s, and their
- * probabilities go to the same places of out_probs. Rows of different users share forwards of
- * score_batch rows (always that many, padded with zeros), so each probability is bit-identical
- * to the one rr_learner_score gives, whatever else shares its forward. */
+ * probabilities go to the same places of out_probs. Each user's part of the first layer is
+ * computed once (rr_learner_fold.c), then its items in forwards of up to score_batch rows; a
+ * row's result depends on that row alone, so each probability is bit-identical to the one
+ * rr_learner_score gives, whatever else shares its forward. */
 void rr_learner_score_batch(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
                             int64_t now_ms, const uint32_t *uids, size_t nusers,
                             const uint32_t *items, const size_t *first, float *out_probs);
+
+/* Floating-point operations of one scored row: a forward without the user's columns of the
+ * first layer (rr_mlp_flops_per_row's count otherwise; the once-per-user fold not counted). */
+double rr_learner_score_flops_per_row(const rr_learner_t *lr);
 
 /* u·v of user uid (the mean of its recent items' rows) with each of items[0..n) (0 for ids out
  * of range). */

@@ -37,5 +37,14 @@ int rr_learner_text_col(const rr_learner_t *lr);
 /* Writes the MLP input row x (in_dim floats) of (uid, iid) from the user's context uc. */
 void rr_learner_build_row(rr_learner_t *lr, const rr_store_t *st, const rr_portrait_table_t *pt,
                           uint32_t uid, const rr_learner_user_t *uc, uint32_t iid, float *x);
+/* Scoring one user's items (rr_learner_fold.c): the user's part of the MLP's first layer folded
+ * once into a bias and the weights of the item's own columns, so a row is only those columns. */
+int rr_learner_fold_cols(const rr_learner_t *lr);      /* width of an item's own row */
+size_t rr_learner_fold_floats(const rr_learner_t *lr); /* of a fold: weights, then the bias */
+void rr_learner_fold_user(const rr_learner_t *lr, const rr_learner_user_t *uc, float *fold);
+/* The item's own row [v ; cat ; brand ; t ; pair features] (rr_learner_fold_cols floats). */
+void rr_learner_fold_item(const rr_learner_t *lr, const rr_store_t *st,
+                          const rr_portrait_table_t *pt, uint32_t uid, uint32_t iid, const float *v,
+                          uint32_t crow, uint32_t brow, float *xi);
 
 #endif

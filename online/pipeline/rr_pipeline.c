@@ -395,16 +395,18 @@ size_t rr_pipeline_bytes_per_user(const rr_pipeline_t *pl)
 
 double rr_pipeline_model_flops(const rr_pipeline_t *pl)
 {
-    double learner = 0, ranker = 0;
-    if (pl->model_on) learner = 3.0 * (double)pl->learner.rows_trained;
+    double trained = 0, scored = 0, ranker = 0;
+    if (pl->model_on) trained = 3.0 * (double)pl->learner.rows_trained;
     if (pl->ranker_on) ranker = 3.0 * (double)pl->ranker.rows_trained;
     for (int i = 0; i < RR_PIPELINE_THREADS_MAX; i++) {
         const rr_refresh_ctx_t *cx = &pl->ctx[i];
-        learner += (double)cx->learn.rows_scored;
+        scored += (double)cx->learn.rows_scored;
         ranker += (double)cx->rank.rows_scored + 3.0 * (double)cx->rank.rows_explained;
     }
     double f = 0;
-    if (pl->model_on) f += learner * rr_mlp_flops_per_row(&pl->learner.mlp);
+    if (pl->model_on)
+        f += trained * rr_mlp_flops_per_row(&pl->learner.mlp) +
+             scored * rr_learner_score_flops_per_row(&pl->learner);
     if (pl->ranker_on) f += ranker * rr_mlp_flops_per_row(&pl->ranker.mlp);
     return f;
 }

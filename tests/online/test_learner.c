@@ -500,6 +500,48 @@ static void test_side_changes_score(void)
     }
 }
 
+/* Scoring folds the user's columns of the first layer into a bias and the item columns' weights
+ * (rr_learner_fold.c); the probability must be the full input row's through rr_mlp_forward, the
+ * naive path, with demographics, titles and a search in play, whatever batch the item is in. */
+static void test_folded_score_vs_full_row(void)
+{
+    rr_learner_config_t cfg = rr_learner_config_default();
+    cfg.sampler_size = 1024;
+    cfg.score_batch = 8; /* 20 items: two full passes and a short one */
+    sim_t sim;
+    sim_init(&sim, &cfg);
+    rr_text_table_t tt;
+    CHECK_INT(rr_text_init(&tt, NU, NI), RR_OK);
+    rr_learner_set_text(&sim.lr, &tt);
+    set_title(&tt, 20, "waterproof hiking boots");
+    set_title(&tt, 21, "hiking socks");
+    for (int e = 0; e < 600; e++) sim_event(&sim, e, 1, NULL, NULL);
+    set_demographics(&sim.pt, 4, 45, "engineer");
+    rr_text_search(&tt, 4, "hiking boots", T0);
+    uint32_t items[20];
+    float folded[20], one, *x = calloc((size_t)sim.lr.in_dim, sizeof(float));
+    float *ws = calloc(rr_mlp_workspace_floats(&sim.lr.mlp.cfg, 1), sizeof(float));
+    for (uint32_t uid = 3; uid < 6; uid++) {
+        for (int i = 0; i < 20; i++) items[i] = (uint32_t)(11 + 3 * i) % NI;
+        rr_learner_score(&sim.lr, &sim.st, &sim.pt, uid, T0, items, 20, folded);
+        rr_learner_user_t uc;
+        rr_learner_user_ctx(&sim.lr, &sim.st, &sim.pt, uid, T0, &uc);
+        for (int i = 0; i < 20; i++) {
+            rr_learner_build_row(&sim.lr, &sim.st, &sim.pt, uid, &uc, items[i], x);
+            float full;
+            rr_mlp_forward(&sim.lr.mlp, x, 1, ws, &full);
+            CHECK(full > 0 && full < 1);
+            CHECK_NEAR(folded[i], full, 1e-5 * full);
+            rr_learner_score(&sim.lr, &sim.st, &sim.pt, uid, T0, &items[i], 1, &one);
+            CHECK(one == folded[i]); /* alone or in a pass of eight: the same bits */
+        }
+    }
+    free(x);
+    free(ws);
+    rr_text_free(&tt);
+    sim_free(&sim);
+}
+
 static int skip_odd(void *ctx, int user, uint32_t item)
 {
     (void)ctx, (void)user;
@@ -565,4 +607,5 @@ RR_TEST_MAIN(RR_TEST(test_learns_with_portrait), RR_TEST(test_learns_embeddings_
              RR_TEST(test_determinism), RR_TEST(test_impressions_first),
              RR_TEST(test_embedding_gradients), RR_TEST(test_retrieve_vs_brute_force),
              RR_TEST(test_no_state_per_user), RR_TEST(test_side_gradients),
-             RR_TEST(test_text_vector_reference), RR_TEST(test_side_changes_score))
+             RR_TEST(test_text_vector_reference), RR_TEST(test_side_changes_score),
+             RR_TEST(test_folded_score_vs_full_row))
