@@ -20,6 +20,7 @@ extern const double rr_trend_half_life_s[RR_NTRENDS];
     X(CO_REL, COOC, "the same over the user's best candidate's")                                   \
     X(COS, COOC, "cosine co-occurrence with recent items, position-weighted")                      \
     X(COS_REL, COOC, "the same over the user's best candidate's")                                  \
+    X(COS_RATED, COOC, "the cosine weighted by the recent item's rating minus the user's mean")    \
     X(CO_LAST, COOC, "co-occurrence with the latest item (log)")                                   \
     X(NB_RECENCY, COOC, "position weight of the latest recent item it co-occurs with")             \
     X(CAT_AFF, CATEGORY, "share of recent items in its category")                                  \

@@ -25,18 +25,21 @@ typedef struct rr_rank_s {
     rr_explain_fn explain;
     rr_dot_fn dot;
     void *opaque;
-    float *cos, *nbr; /* [items_max], zero between calls, like rec->co */
-    float *x;         /* [RR_RANK_MAX_CAND × NF] */
+    float *cos, *nbr, *cos_rated; /* [items_max], zero between calls, like rec->co */
+    float *x;                     /* [RR_RANK_MAX_CAND × NF] */
     float *px,
         *contrib; /* [RR_RECOMMEND_POOL_MAX × NF]: the pool's rows and what each feature did */
     float *prob, *dots;
     cand_t *cand; /* [RR_RANK_MAX_CAND] the admission heap, by best source */
     /* The user of the current gather. */
     uint32_t recent[NREC];
-    uint8_t tied[NREC]; /* recent[r]'s event had recent[r - 1]'s time */
-    uint8_t pos[NREC];  /* recent[r]'s position from the oldest, ties sharing their newest's */
-    float wpos[NREC];   /* p/len: the newest recent item weighs 1 */
-    float wdecay[NREC]; /* recs.recency_decay per step back */
+    uint8_t tied[NREC];   /* recent[r]'s event had recent[r - 1]'s time */
+    uint8_t pos[NREC];    /* recent[r]'s position from the oldest, ties sharing their newest's */
+    uint8_t rating[NREC]; /* recent[r]'s rating, 1..7 (0: its event was not a rating) */
+    float wrated[NREC];   /* wpos × (rating - the rated recent items' mean); 0 unrated */
+    int any_rated;        /* some wrated is not 0: cos_rated is in use for this gather */
+    float wpos[NREC];     /* p/len: the newest recent item weighs 1 */
+    float wdecay[NREC];   /* recs.recency_decay per step back */
     size_t nrecent;
     uint32_t cats[NREC], brands[NREC];
     float cat_aff[NREC], brand_aff[NREC];
@@ -73,14 +76,15 @@ rr_err_t rr_rank_enable(rr_recommender_t *rec, const rr_rank_src_t *src, rr_rank
     for (int f = 0; f < NF; f++) rk->reason[f] = (uint8_t)(rr_feature_reason((rr_feature_t)f) & 7);
     rk->cos = calloc(rec->items_max, sizeof(float));
     rk->nbr = calloc(rec->items_max, sizeof(float));
+    rk->cos_rated = calloc(rec->items_max, sizeof(float));
     rk->x = calloc((size_t)RR_RANK_MAX_CAND * NF, sizeof(float));
     rk->prob = calloc(RR_RANK_MAX_CAND, sizeof(float));
     rk->dots = calloc(RR_RANK_MAX_CAND, sizeof(float));
     rk->cand = calloc(RR_RANK_MAX_CAND, sizeof(cand_t));
     rk->px = calloc((size_t)RR_RECOMMEND_POOL_MAX * NF, sizeof(float));
     rk->contrib = calloc((size_t)RR_RECOMMEND_POOL_MAX * NF, sizeof(float));
-    if (!rk->cos || !rk->nbr || !rk->x || !rk->prob || !rk->dots || !rk->cand || !rk->px ||
-        !rk->contrib) {
+    if (!rk->cos || !rk->nbr || !rk->cos_rated || !rk->x || !rk->prob || !rk->dots || !rk->cand ||
+        !rk->px || !rk->contrib) {
         rr_rank_free(rec);
         return RR_E(NOMEM);
     }
@@ -99,6 +103,7 @@ void rr_rank_free(rr_recommender_t *rec)
     if (!rk) return;
     free(rk->cos);
     free(rk->nbr);
+    free(rk->cos_rated);
     free(rk->x);
     free(rk->prob);
     free(rk->dots);
@@ -139,6 +144,31 @@ static void positions(rr_rank_t *rk)
         rk->pos[r] = r + 1 < rk->nrecent && rk->tied[r + 1] ? rk->pos[r + 1] : (uint8_t)r;
 }
 
+/* Each recent item's position weight times how much above or below the user's mean rating of
+ * the rated recent items it was rated: the cosine view of what the user liked (COS_RATED).
+ * 0 for items whose event was not a rating, and everywhere on a stream without ratings. */
+static void rated_weights(rr_rank_t *rk)
+{
+    float sum = 0;
+    int nrated = 0;
+    for (size_t r = 0; r < rk->nrecent; r++) {
+        sum += rk->rating[r];
+        nrated += rk->rating[r] != 0;
+    }
+    float mean = nrated ? sum / (float)nrated : 0;
+    rk->any_rated = 0;
+    for (size_t r = 0; r < rk->nrecent; r++) {
+        rk->wrated[r] = rk->rating[r] ? rk->wpos[r] * ((float)rk->rating[r] - mean) : 0;
+        rk->any_rated |= rk->wrated[r] != 0;
+    }
+}
+
+/* item's COS_RATED view: read only when this gather wrote it. */
+static float rated_cos(const rr_rank_t *rk, uint32_t item)
+{
+    return rk->any_rated ? rk->cos_rated[item] : 0;
+}
+
 /* Who the user is lately: position weights, category and brand shares, price level. */
 static void user_context(rr_rank_t *rk, const rr_store_t *st, uint32_t uid)
 {
@@ -156,6 +186,7 @@ static void user_context(rr_rank_t *rk, const rr_store_t *st, uint32_t uid)
             np++;
         }
     }
+    rated_weights(rk);
     for (size_t k = 0; k < rk->ncats; k++) rk->cat_aff[k] /= total;
     for (size_t k = 0; k < rk->nbrands; k++) rk->brand_aff[k] /= total;
     rk->has_price = np > 0;
@@ -166,20 +197,22 @@ static void user_context(rr_rank_t *rk, const rr_store_t *st, uint32_t uid)
 
 #define SCAN_CHUNK 256 /* row slots compacted at a time */
 
-/* One recent item's neighbour row into the three co-occurrence views, each neighbour's summed
- * over the recent items in their order: recency-weighted counts, position-weighted cosine, and
- * the newest co-occurring recent item's position weight. A visit per neighbour of 20 rows of up
+/* One recent item's neighbour row into the four co-occurrence views, each neighbour's summed
+ * over the recent items in their order: recency-weighted counts, position-weighted cosine, the
+ * same weighted by the recent item's rating against the mean, and the newest co-occurring recent
+ * item's position weight. A visit per neighbour of 20 rows of up
  * to 256 is most of a gather, so the loop has no branch to mispredict: a row is half empty
  * slots at random, compacted first; the touched set grows by a store and an add; the row's
  * constants sit in locals (the stores into the scratch could alias them). */
 static void scan_row(rr_recommender_t *rec, rr_rank_t *rk, const rr_item_t *items,
                      const rr_cooc_row_t *row, size_t r)
 {
-    float *co = rec->co, *cos = rk->cos, *nbr = rk->nbr;
+    float *co = rec->co, *cos = rk->cos, *cos_rated = rk->cos_rated, *nbr = rk->nbr;
     uint8_t *mark = rec->mark;
     uint32_t *touched = rec->touched;
     size_t ntouched = rec->ntouched;
-    const float wdecay = rk->wdecay[r], wpos = rk->wpos[r];
+    const float wdecay = rk->wdecay[r], wpos = rk->wpos[r], wrated = rk->wrated[r];
+    const int rated = wrated != 0; /* most streams have no ratings: their rows skip the view */
     const float n_r = (float)items[rk->recent[r]].interactions;
     rr_cooc_nb_t nbs[SCAN_CHUNK];
     for (uint32_t at = 0; at < row->cap; at += SCAN_CHUNK) {
@@ -193,7 +226,9 @@ static void scan_row(rr_recommender_t *rec, rr_rank_t *rk, const rr_item_t *item
             float count = (float)nbs[k].count;
             float nn = n_r * (float)items[item].interactions;
             co[item] += wdecay * count;
-            cos[item] += wpos * count / sqrtf(nn > 1 ? nn : 1);
+            float c = count / sqrtf(nn > 1 ? nn : 1);
+            cos[item] += wpos * c;
+            if (rated) cos_rated[item] += wrated * c; /* the same way for a whole row */
             nbr[item] = wpos > nbr[item] ? wpos : nbr[item];
             touched[ntouched] = item; /* kept only if new */
             ntouched += !mark[item];
@@ -217,7 +252,7 @@ static void scan_cooc(rr_recommender_t *rec, rr_rank_t *rk, const rr_store_t *st
 static void user_and_maxima(rr_recommender_t *rec, const rr_store_t *st, uint32_t uid)
 {
     rr_rank_t *rk = rec->rank;
-    rk->nrecent = rr_store_recent_tied(st, uid, rk->recent, rk->tied);
+    rk->nrecent = rr_store_recent_flags(st, uid, rk->recent, rk->tied, rk->rating);
     positions(rk);
     user_context(rk, st, uid);
     float by_pos[NREC]; /* the decay of each position; ties take their newest's */
@@ -249,6 +284,8 @@ static void ungather(rr_recommender_t *rec)
     rr_rank_t *rk = rec->rank;
     for (size_t i = 0; i < rec->ntouched; i++)
         rk->cos[rec->touched[i]] = rk->nbr[rec->touched[i]] = 0;
+    /* Untouched unless a recent item was rated: a store per neighbour is a cache miss each. */
+    for (size_t i = 0; rk->any_rated && i < rec->ntouched; i++) rk->cos_rated[rec->touched[i]] = 0;
     rr_rec_reset(rec);
 }
 
@@ -276,6 +313,7 @@ static void features_of(const rr_recommender_t *rec, const rr_store_t *st, const
     x[RR_F_CO_REL] = ratio(v[0], rk->co_max);
     x[RR_F_COS] = v[1];
     x[RR_F_COS_REL] = ratio(v[1], rk->cos_max);
+    x[RR_F_COS_RATED] = v[3];
     x[RR_F_NB_RECENCY] = v[2];
     x[RR_F_CO_LAST] =
         rk->nrecent ? log1p_count(rk, rr_cooc_get(co, rk->recent[rk->nrecent - 1], item)) : 0;
@@ -515,7 +553,7 @@ size_t rr_rank_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t
     float co_max = 0;
     for (size_t i = 0; i < ncand; i++) {
         uint32_t item = items[i] = rk->cand[i].item;
-        float v[3] = {rec->co[item], rk->cos[item], rk->nbr[item]};
+        float v[4] = {rec->co[item], rk->cos[item], rk->nbr[item], rated_cos(rk, item)};
         features_of(rec, st, co, ct, tr, item, v, rk->x + i * NF);
         if (rec->co[item] > co_max) co_max = rec->co[item];
     }
@@ -549,7 +587,7 @@ static void score_chunk(rr_recommender_t *rec, const rr_store_t *st, const rr_co
     rr_rank_t *rk = rec->rank;
     for (size_t i = 0; i < n; i++) {
         uint32_t item = items[i];
-        float v[3] = {rec->co[item], rk->cos[item], rk->nbr[item]};
+        float v[4] = {rec->co[item], rk->cos[item], rk->nbr[item], rated_cos(rk, item)};
         features_of(rec, st, co, ct, tr, item, v, rk->x + i * NF);
     }
     add_dots(rk, uid, items, n, rk->x);
@@ -659,7 +697,7 @@ static size_t train_features(rr_recommender_t *rec, const rr_store_t *st, const 
     uint32_t items[RR_RANK_MAX_ROWS];
     for (size_t k = 0; k < n; k++) {
         uint32_t item = items[k] = rk->cand[rows[k]].item;
-        float v[3] = {rec->co[item], rk->cos[item], rk->nbr[item]};
+        float v[4] = {rec->co[item], rk->cos[item], rk->nbr[item], rated_cos(rk, item)};
         features_of(rec, st, co, ct, tr, item, v, x + k * NF);
     }
     add_dots(rk, uid, items, n, x);

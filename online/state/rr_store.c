@@ -315,6 +315,14 @@ static uint32_t recent_flags(uint32_t *newest, const rr_user_t *u, const rr_even
     return flags;
 }
 
+/* A RATE event's value as a ring entry's rating bits (rr_store.h); 0 for any other event. */
+static uint32_t rating_bits(const rr_event_t *ev)
+{
+    if (ev->type != RR_EV_RATE || !(ev->value > 0)) return 0;
+    uint32_t code = ev->value < 1.5f ? 1 : ev->value >= 6.5f ? 7 : (uint32_t)(ev->value + 0.5f);
+    return code << RR_RECENT_RATING_SHIFT;
+}
+
 void rr_store_touch_user(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t *ev)
 {
     rr_user_t *u = &st->user[uid];
@@ -332,7 +340,7 @@ void rr_store_touch_user(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_ev
     if (iid == RR_INTERN_NONE) return;
     seen_add(st, uid, iid);
     ring_push(&st->recent[(size_t)uid * st->nrecent_max], &u->nrecent, &u->recent_head,
-              st->nrecent_max, iid | flags);
+              st->nrecent_max, iid | flags | rating_bits(ev));
     uint32_t *bought = &st->bought[(size_t)uid * RR_BOUGHT_MAX];
     if (ev->type == RR_EV_PURCHASE && !ring_has(bought, u->nbought, iid))
         ring_push(bought, &u->nbought, &u->bought_head, RR_BOUGHT_MAX, iid);
@@ -340,10 +348,11 @@ void rr_store_touch_user(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_ev
 
 size_t rr_store_recent(const rr_store_t *st, uint32_t uid, uint32_t *out)
 {
-    return rr_store_recent_tied(st, uid, out, NULL);
+    return rr_store_recent_flags(st, uid, out, NULL, NULL);
 }
 
-size_t rr_store_recent_tied(const rr_store_t *st, uint32_t uid, uint32_t *out, uint8_t *tied)
+size_t rr_store_recent_flags(const rr_store_t *st, uint32_t uid, uint32_t *out, uint8_t *tied,
+                             uint8_t *rating)
 {
     const rr_user_t *u = &st->user[uid];
     const uint32_t *ring = &st->recent[(size_t)uid * st->nrecent_max];
@@ -351,6 +360,7 @@ size_t rr_store_recent_tied(const rr_store_t *st, uint32_t uid, uint32_t *out, u
         uint32_t v = ring[(u->recent_head + i) % st->nrecent_max];
         out[i] = rr_recent_item(v);
         if (tied) tied[i] = (v & RR_RECENT_TIED) != 0;
+        if (rating) rating[i] = (uint8_t)rr_recent_rating(v);
     }
     return u->nrecent;
 }

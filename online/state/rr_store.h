@@ -175,22 +175,33 @@ void rr_store_touch(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t
 void rr_store_touch_user(rr_store_t *st, uint32_t uid, uint32_t iid, const rr_event_t *ev);
 /* The user's recent items, oldest first, into out (cap >= nrecent_max). Returns count. */
 size_t rr_store_recent(const rr_store_t *st, uint32_t uid, uint32_t *out);
-/* A recent item's ring entry keeps two flags above the item id (ids stay below 2^30: items.max
- * <= 1e8). TIED: its event had the time of the user's item event before it, so the two have no
- * order the engine can know (ratings entered in one second, timestamps in whole seconds).
- * LATEST, on the newest entry only: its time is still the user's latest event time (a later
- * event without an item clears it), which is how the next item event knows it is tied. */
-#define RR_RECENT_TIED   0x80000000u
-#define RR_RECENT_LATEST 0x40000000u
-#define RR_RECENT_FLAGS  (RR_RECENT_TIED | RR_RECENT_LATEST)
+/* A recent item's ring entry keeps flags and a rating above the item id (ids stay below 2^27:
+ * items.max <= 1e8). TIED: its event had the time of the user's item event before it, so the
+ * two have no order the engine can know (ratings entered in one second, timestamps in whole
+ * seconds). LATEST, on the newest entry only: its time is still the user's latest event time (a
+ * later event without an item clears it), which is how the next item event knows it is tied.
+ * RATING: a RATE event's value rounded into 1..7 (0: the event was not a rating), what the user
+ * thought of the item, in three spare bits. */
+#define RR_RECENT_TIED         0x80000000u
+#define RR_RECENT_LATEST       0x40000000u
+#define RR_RECENT_RATING       0x38000000u
+#define RR_RECENT_RATING_SHIFT 27
+#define RR_RECENT_FLAGS        (RR_RECENT_TIED | RR_RECENT_LATEST | RR_RECENT_RATING)
 /* The item id of a ring entry, its flags off. */
 static inline uint32_t rr_recent_item(uint32_t entry)
 {
     return entry & ~RR_RECENT_FLAGS;
 }
+/* The rating of a ring entry: 1..7, 0 when its event was not a rating. */
+static inline uint32_t rr_recent_rating(uint32_t entry)
+{
+    return (entry & RR_RECENT_RATING) >> RR_RECENT_RATING_SHIFT;
+}
 /* rr_store_recent, and tied[i] = 1 when out[i]'s event had the same time as out[i - 1]'s
- * (tied[0] may speak of an item the ring has dropped); tied NULL: not asked. */
-size_t rr_store_recent_tied(const rr_store_t *st, uint32_t uid, uint32_t *out, uint8_t *tied);
+ * (tied[0] may speak of an item the ring has dropped), rating[i] out[i]'s rating
+ * (rr_recent_rating); NULL: not asked. */
+size_t rr_store_recent_flags(const rr_store_t *st, uint32_t uid, uint32_t *out, uint8_t *tied,
+                             uint8_t *rating);
 int rr_store_has_bought(const rr_store_t *st, uint32_t uid, uint32_t iid);
 int rr_store_is_recent(const rr_store_t *st, uint32_t uid, uint32_t iid);
 /* 1 while item is not out yet for the user: its Item.available_from_ms is past the user's latest

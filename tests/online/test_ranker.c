@@ -101,7 +101,7 @@ static void test_ranker_deterministic(void)
 }
 
 static void event(rr_pipeline_t *pl, const char *user, const char *item, const char *cat,
-                  rr_event_type_t type, int64_t ts)
+                  rr_event_type_t type, float value, int64_t ts)
 {
     rr_event_t ev;
     memset(&ev, 0, sizeof(ev));
@@ -109,6 +109,7 @@ static void event(rr_pipeline_t *pl, const char *user, const char *item, const c
     snprintf(ev.item_id, sizeof(ev.item_id), "%s", item);
     snprintf(ev.category, sizeof(ev.category), "%s", cat);
     ev.type = type;
+    ev.value = value;
     ev.ts_ms = ts;
     ev.flags = RR_EVF_TS;
     uint32_t uid;
@@ -116,9 +117,15 @@ static void event(rr_pipeline_t *pl, const char *user, const char *item, const c
     rr_pipeline_refresh(pl, uid);
 }
 
+/* A RATE event of value stars. */
+static void rate(rr_pipeline_t *pl, const char *user, const char *item, float stars, int64_t ts)
+{
+    event(pl, user, item, "", RR_EV_RATE, stars, ts);
+}
+
 static void view(rr_pipeline_t *pl, const char *user, const char *item, const char *cat, int64_t ts)
 {
-    event(pl, user, item, cat, RR_EV_VIEW, ts);
+    event(pl, user, item, cat, RR_EV_VIEW, 0, ts);
 }
 
 /* Users walk through clusters of items: each user's next item is usually a neighbour of the
@@ -281,9 +288,8 @@ static void test_score_matches_lists(void)
     check_score_matches_lists(0);
 }
 
-/* The candidate x's NB_RECENCY for user key: the position weight of the newest recent item it
- * co-occurs with. */
-static float nb_recency(rr_pipeline_t *pl, const char *key, const char *item)
+/* Feature f of candidate x for user key, from its training row. */
+static float feature(rr_pipeline_t *pl, const char *key, const char *item, rr_feature_t f)
 {
     uint32_t uid = rr_intern_find(&pl->store.users, key);
     uint32_t x = rr_intern_find(&pl->store.items, item);
@@ -293,7 +299,21 @@ static float nb_recency(rr_pipeline_t *pl, const char *key, const char *item)
     int n = rr_rank_train_rows(&pl->rec, &pl->store, &pl->cooc, &pl->trending, &pl->cattop, uid, x,
                                &rng, rows, labels, w);
     CHECK(n >= 2);
-    return n >= 2 ? rows[RR_F_NB_RECENCY] : -1;
+    return n >= 2 ? rows[f] : -1;
+}
+
+/* The position weight of the newest recent item x co-occurs with. */
+static float nb_recency(rr_pipeline_t *pl, const char *key, const char *item)
+{
+    return feature(pl, key, item, RR_F_NB_RECENCY);
+}
+
+/* Every user of src moves to dst as partition 2 does in a rebalance; returns how many. */
+static int hand_over(rr_pipeline_t *src, rr_pipeline_t *dst)
+{
+    for (uint32_t uid = 0; uid < rr_intern_bound(&src->store.users); uid++)
+        src->store.user[uid].partition = 2;
+    return part_move(src, dst, 2);
 }
 
 /* The tie bits of user key's recent items, oldest first, as a string of 0 and 1. */
@@ -301,7 +321,8 @@ static void tie_bits(const rr_pipeline_t *pl, const char *key, char *out)
 {
     uint32_t uid = rr_intern_find(&pl->store.users, key), items[64];
     uint8_t tied[64];
-    size_t n = uid == RR_INTERN_NONE ? 0 : rr_store_recent_tied(&pl->store, uid, items, tied);
+    size_t n =
+        uid == RR_INTERN_NONE ? 0 : rr_store_recent_flags(&pl->store, uid, items, tied, NULL);
     for (size_t k = 0; k < n; k++) out[k] = (char)('0' + tied[k]);
     out[n] = 0;
 }
@@ -329,7 +350,7 @@ static void test_tied_events_share_a_position(void)
     view(&pl, "w", "c", "k", t + 420000);
     view(&pl, "s", "a", "k", t + 480000);
     view(&pl, "s", "b", "k", t + 540000);
-    event(&pl, "s", "x", "k", RR_EV_IMPRESSION, t + 600000);
+    event(&pl, "s", "x", "k", RR_EV_IMPRESSION, 0, t + 600000);
     view(&pl, "s", "c", "k", t + 600000);
     char bits[65];
     tie_bits(&pl, "u", bits);
@@ -344,9 +365,7 @@ static void test_tied_events_share_a_position(void)
     CHECK_NEAR(nb_recency(&pl, "w", "x"), 2.0 / 3.0, 1e-6);
 
     view(&dst, "q", "c", "k", t); /* dst numbers c first */
-    for (uint32_t uid = 0; uid < rr_intern_bound(&pl.store.users); uid++)
-        pl.store.user[uid].partition = 2;
-    CHECK_INT(part_move(&pl, &dst, 2), 4);
+    CHECK_INT(hand_over(&pl, &dst), 4);
     tie_bits(&dst, "u", bits);
     CHECK_STR(bits, "001");
     uint32_t du = rr_intern_find(&dst.store.users, "u"), items[64];
@@ -357,7 +376,60 @@ static void test_tied_events_share_a_position(void)
     rr_pipeline_free(&dst);
 }
 
+/* The ratings of user key's recent items, oldest first, as digits. */
+static void rating_digits(const rr_pipeline_t *pl, const char *key, char *out)
+{
+    uint32_t uid = rr_intern_find(&pl->store.users, key), items[64];
+    uint8_t rating[64];
+    size_t n =
+        uid == RR_INTERN_NONE ? 0 : rr_store_recent_flags(&pl->store, uid, items, NULL, rating);
+    for (size_t k = 0; k < n; k++) out[k] = (char)('0' + rating[k]);
+    out[n] = 0;
+}
+
+/* A recent item's rating weighs its cosine by how far it sits from the user's mean rating: u
+ * rates a 5 and then b 1 (mean 3), so x, seen with a alone (by v), gets a's share of COS times
+ * 5 - 3, and y, seen with b alone, b's times 1 - 3. A user who only views has none. The ring keeps
+ * each rating (half stars round: 4.5 → 5, 0.5 → 1), through a partition's hand-over too. */
+static void test_ratings_weigh_the_cosine(void)
+{
+    rr_config_t cfg = small_config();
+    rr_pipeline_t pl, dst;
+    CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
+    CHECK_INT(rr_pipeline_init(&dst, &cfg), RR_OK);
+    const int64_t t = 1700000000000LL;
+    rate(&pl, "v", "a", 4.5f, t);
+    rate(&pl, "v", "x", 0.5f, t + 60000);
+    rate(&pl, "z", "b", 3, t + 120000);
+    rate(&pl, "z", "y", 3, t + 180000);
+    rate(&pl, "u", "a", 5, t + 240000);
+    rate(&pl, "u", "b", 1, t + 300000);
+    view(&pl, "w", "a", "k", t + 360000);
+    view(&pl, "w", "b", "k", t + 420000);
+    char digits[65];
+    rating_digits(&pl, "v", digits);
+    CHECK_STR(digits, "51");
+    rating_digits(&pl, "u", digits);
+    CHECK_STR(digits, "51");
+    rating_digits(&pl, "w", digits);
+    CHECK_STR(digits, "00");
+    float cos_x = feature(&pl, "u", "x", RR_F_COS), cos_y = feature(&pl, "u", "y", RR_F_COS);
+    CHECK(cos_x > 0);
+    CHECK_NEAR(cos_y, 2 * cos_x, 1e-5); /* the same counts and norms, b's weight twice a's */
+    CHECK_NEAR(feature(&pl, "u", "x", RR_F_COS_RATED), (5 - 3) * cos_x, 1e-5);
+    CHECK_NEAR(feature(&pl, "u", "y", RR_F_COS_RATED), (1 - 3) * cos_y, 1e-5);
+    CHECK(feature(&pl, "w", "x", RR_F_COS) > 0);
+    CHECK_NEAR(feature(&pl, "w", "x", RR_F_COS_RATED), 0, 0);
+
+    view(&dst, "q", "b", "k", t);       /* dst numbers b first */
+    CHECK_INT(hand_over(&pl, &dst), 4); /* v, z, u, w */
+    rating_digits(&dst, "u", digits);
+    CHECK_STR(digits, "51");
+    rr_pipeline_free(&pl);
+    rr_pipeline_free(&dst);
+}
+
 RR_TEST_MAIN(RR_TEST(test_ranker_learns), RR_TEST(test_ranker_contributions),
              RR_TEST(test_ranker_deterministic), RR_TEST(test_pool_cache_is_exact),
              RR_TEST(test_ranker_orders_lists), RR_TEST(test_score_matches_lists),
-             RR_TEST(test_tied_events_share_a_position))
+             RR_TEST(test_tied_events_share_a_position), RR_TEST(test_ratings_weigh_the_cosine))
