@@ -199,11 +199,12 @@ static void user_context(rr_rank_t *rk, const rr_store_t *st, uint32_t uid)
 
 /* One recent item's neighbour row into the four co-occurrence views, each neighbour's summed
  * over the recent items in their order: recency-weighted counts, position-weighted cosine, the
- * same weighted by the recent item's rating against the mean, and the newest co-occurring recent
- * item's position weight. A visit per neighbour of 20 rows of up
- * to 256 is most of a gather, so the loop has no branch to mispredict: a row is half empty
- * slots at random, compacted first; the touched set grows by a store and an add; the row's
- * constants sit in locals (the stores into the scratch could alias them). */
+ * same weighted by the recent item's rating against the mean, and the newest co-occurring
+ * recent item's position weight. A visit per neighbour of 20 rows of up to 256 is most of a
+ * gather, so the loop has no branch to mispredict: a row is half empty slots at random,
+ * compacted first; the touched set grows by a store and an add; the rated view's test goes the
+ * same way for the whole row; the row's constants sit in locals (the stores into the scratch
+ * could alias them). */
 static void scan_row(rr_recommender_t *rec, rr_rank_t *rk, const rr_item_t *items,
                      const rr_cooc_row_t *row, size_t r)
 {
@@ -228,7 +229,7 @@ static void scan_row(rr_recommender_t *rec, rr_rank_t *rk, const rr_item_t *item
             co[item] += wdecay * count;
             float c = count / sqrtf(nn > 1 ? nn : 1);
             cos[item] += wpos * c;
-            if (rated) cos_rated[item] += wrated * c; /* the same way for a whole row */
+            if (rated) cos_rated[item] += wrated * c;
             nbr[item] = wpos > nbr[item] ? wpos : nbr[item];
             touched[ntouched] = item; /* kept only if new */
             ntouched += !mark[item];
