@@ -653,11 +653,13 @@ void rr_learner_score_batch_with(const rr_learner_t *lr, rr_learner_scratch_t *s
             if (!known || items[i] >= lr->items_max) continue;
             score_row(lr, sc, st, pt, uid, items[i], sc->x + (size_t)B * K);
             slot[B++] = i;
-            if (B == lr->cfg.score_batch || i + 1 == first[k + 1]) {
+            if (B == lr->cfg.score_batch) {
                 score_rows(lr, sc, B, slot, out_probs);
                 B = 0;
             }
         }
+        if (B > 0) score_rows(lr, sc, B, slot, out_probs); /* before the next user's fold */
+        B = 0;
     }
 }
 

@@ -542,6 +542,32 @@ static void test_folded_score_vs_full_row(void)
     sim_free(&sim);
 }
 
+/* A batch across users where a user's items end with an id out of range: that id scores 0 and
+ * every other item what it scores alone, the last user's included. */
+static void test_score_batch_skips_unknown_ids(void)
+{
+    rr_learner_config_t cfg = rr_learner_config_default();
+    cfg.sampler_size = 1024;
+    sim_t sim;
+    sim_init(&sim, &cfg);
+    for (int e = 0; e < 300; e++) sim_event(&sim, e, 1, NULL, NULL);
+    uint32_t uids[2] = {3, 4}, bad = (uint32_t)sim.lr.items_max;
+    uint32_t items[6] = {11, 14, bad, 17, 20, bad};
+    size_t first[3] = {0, 3, 6};
+    float batch[6], one;
+    rr_learner_score_batch(&sim.lr, &sim.st, &sim.pt, T0, uids, 2, items, first, batch);
+    for (int i = 0; i < 6; i++) {
+        if (items[i] == bad) {
+            CHECK_NEAR(batch[i], 0, 0);
+            continue;
+        }
+        rr_learner_score(&sim.lr, &sim.st, &sim.pt, uids[i / 3], T0, &items[i], 1, &one);
+        CHECK(one > 0);
+        CHECK(one == batch[i]);
+    }
+    sim_free(&sim);
+}
+
 static int skip_odd(void *ctx, int user, uint32_t item)
 {
     (void)ctx, (void)user;
@@ -608,4 +634,4 @@ RR_TEST_MAIN(RR_TEST(test_learns_with_portrait), RR_TEST(test_learns_embeddings_
              RR_TEST(test_embedding_gradients), RR_TEST(test_retrieve_vs_brute_force),
              RR_TEST(test_no_state_per_user), RR_TEST(test_side_gradients),
              RR_TEST(test_text_vector_reference), RR_TEST(test_side_changes_score),
-             RR_TEST(test_folded_score_vs_full_row))
+             RR_TEST(test_folded_score_vs_full_row), RR_TEST(test_score_batch_skips_unknown_ids))
