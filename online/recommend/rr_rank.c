@@ -163,10 +163,15 @@ static void rated_weights(rr_rank_t *rk)
     }
 }
 
-/* item's COS_RATED view: read only when this gather wrote it. */
-static float rated_cos(const rr_rank_t *rk, uint32_t item)
+/* The gathered co-occurrence views of item, as features_of reads them: counts, cosine,
+ * neighbour recency, and the rated cosine (read only when this gather wrote it). */
+static void cooc_views(const rr_recommender_t *rec, uint32_t item, float v[4])
 {
-    return rk->any_rated ? rk->cos_rated[item] : 0;
+    const rr_rank_t *rk = rec->rank;
+    v[0] = rec->co[item];
+    v[1] = rk->cos[item];
+    v[2] = rk->nbr[item];
+    v[3] = rk->any_rated ? rk->cos_rated[item] : 0;
 }
 
 /* Who the user is lately: position weights, category and brand shares, price level. */
@@ -554,7 +559,8 @@ size_t rr_rank_pool(rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t
     float co_max = 0;
     for (size_t i = 0; i < ncand; i++) {
         uint32_t item = items[i] = rk->cand[i].item;
-        float v[4] = {rec->co[item], rk->cos[item], rk->nbr[item], rated_cos(rk, item)};
+        float v[4];
+        cooc_views(rec, item, v);
         features_of(rec, st, co, ct, tr, item, v, rk->x + i * NF);
         if (rec->co[item] > co_max) co_max = rec->co[item];
     }
@@ -588,7 +594,8 @@ static void score_chunk(rr_recommender_t *rec, const rr_store_t *st, const rr_co
     rr_rank_t *rk = rec->rank;
     for (size_t i = 0; i < n; i++) {
         uint32_t item = items[i];
-        float v[4] = {rec->co[item], rk->cos[item], rk->nbr[item], rated_cos(rk, item)};
+        float v[4];
+        cooc_views(rec, item, v);
         features_of(rec, st, co, ct, tr, item, v, rk->x + i * NF);
     }
     add_dots(rk, uid, items, n, rk->x);
@@ -698,7 +705,8 @@ static size_t train_features(rr_recommender_t *rec, const rr_store_t *st, const 
     uint32_t items[RR_RANK_MAX_ROWS];
     for (size_t k = 0; k < n; k++) {
         uint32_t item = items[k] = rk->cand[rows[k]].item;
-        float v[4] = {rec->co[item], rk->cos[item], rk->nbr[item], rated_cos(rk, item)};
+        float v[4];
+        cooc_views(rec, item, v);
         features_of(rec, st, co, ct, tr, item, v, x + k * NF);
     }
     add_dots(rk, uid, items, n, x);
