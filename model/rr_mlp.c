@@ -142,7 +142,7 @@ float *rr_mlp_first(const rr_mlp_t *mlp, float *ws, int B)
 
 void rr_mlp_forward_first(const rr_mlp_t *mlp, int B, float *ws, float *prob)
 {
-    float *in = ws_act(mlp, ws, B, 1); /* B×dim[l] (the logits when l = L) */
+    float *in = ws_act(mlp, ws, B, 1); /* B×dim[l]: layer l's input, ReLU applied in place first */
     for (int l = 1; l < mlp->nlayers; l++) {
         size_t n = (size_t)B * mlp->dim[l];
         for (size_t k = 0; k < n; k++) in[k] = in[k] > 0.0f ? in[k] : 0.0f; /* ReLU */
