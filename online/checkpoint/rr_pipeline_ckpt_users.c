@@ -201,31 +201,35 @@ static void load_list(const rr_store_t *st, uint32_t uid, rr_ckpt_cursor_t *c)
     }
 }
 
-/* The 512 bits, then whether the filter grew (0 or RR_SEEN_BIG_WORDS) and its words. */
+/* The 512 bits, then how many blocks the filter grew and their words, oldest first. */
 static void save_seen(const rr_store_t *st, rr_pckpt_enc_t *e, uint32_t uid)
 {
     for (int k = 0; k < RR_SEEN_WORDS; k++)
         rr_pckpt_u64(e, st->seen[(size_t)uid * RR_SEEN_WORDS + k]);
-    const uint64_t *big = rr_store_seen_grown(st, uid);
-    rr_pckpt_u32(e, big ? RR_SEEN_BIG_WORDS : 0);
-    for (int k = 0; big && k < RR_SEEN_BIG_WORDS; k++) rr_pckpt_u64(e, big[k]);
+    const uint64_t *blocks[RR_SEEN_MAX_BLOCKS];
+    size_t n = rr_store_seen_blocks(st, uid, blocks);
+    rr_pckpt_u32(e, (uint32_t)n);
+    for (size_t b = 0; b < n; b++)
+        for (int k = 0; k < RR_SEEN_BIG_WORDS; k++) rr_pckpt_u64(e, blocks[b][k]);
 }
 
-/* A grown filter the reader's pool has no room for is dropped: the user's later items are then
- * offered again (with the same configuration as the writer's, there is always room). */
+/* A block the reader's pool has no room for is dropped: the user's items in it are then offered
+ * again (with the same configuration as the writer's, there is always room). */
 static void load_seen(rr_store_t *st, rr_ckpt_cursor_t *c, uint32_t uid)
 {
     for (int k = 0; k < RR_SEEN_WORDS; k++)
         st->seen[(size_t)uid * RR_SEEN_WORDS + k] = rr_ckpt_read_u64(c);
-    uint32_t nbig = rr_ckpt_read_u32(c);
-    if (nbig != 0 && nbig != RR_SEEN_BIG_WORDS) {
+    uint32_t n = rr_ckpt_read_u32(c);
+    if (n > RR_SEEN_MAX_BLOCKS) {
         if (!c->err) c->err = RR_E(DECODE);
         return;
     }
-    uint64_t *big = nbig ? rr_store_seen_grow(st, uid) : NULL;
-    for (uint32_t k = 0; k < nbig; k++) {
-        uint64_t w = rr_ckpt_read_u64(c);
-        if (big) big[k] = w;
+    for (uint32_t b = 0; b < n && !c->err; b++) {
+        uint64_t *block = rr_store_seen_grow(st, uid);
+        for (int k = 0; k < RR_SEEN_BIG_WORDS; k++) {
+            uint64_t w = rr_ckpt_read_u64(c);
+            if (block) block[k] = w;
+        }
     }
 }
 

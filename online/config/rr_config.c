@@ -152,9 +152,9 @@ static const rr_config_prop_t props[] = {
     {"users.max", N(users_max), "1000000", 16, 1e8, 0,
      "hard cap on users held; the least recently active are evicted"},
     {"users.seen_pool", N(users_seen_pool), "65536", 0, 1e8, 0,
-     "users at once whose seen-items filter grows by 2,048 bits (256 bytes) past ~33 items, so "
-     "lists stop skipping items they never saw (10% of the catalog at 100 items, 50% at 300 "
-     "with 512 bits); 0 = none"},
+     "blocks of 2,048 bits (256 bytes) by which users' seen-items filters grow: one past ~26 "
+     "items, another every ~126, so lists stop skipping items the user never saw (0.2% of the "
+     "catalog at 100 items and 1% at 600, against 9% and 96% with 512 bits); 0 = none"},
     {"users.ttl_s", N(users_ttl_s), "7776000", 0, 2e9, 0,
      "users idle this long (event time) are forgotten, in memory and Redis; 0 = never"},
     {"users.max_events_per_s", N(users_max_events_per_s), "100", 0, 1e9, 0,

@@ -155,8 +155,8 @@ static void render_model(const rr_engine_t *en, rr_metrics_buf_t *out)
                      en->ckpt_pause_max_ms / 1e3);
     rr_metrics_gauge(out, "rtrec_users", "Users held.", NULL, (double)pl->store.users.count);
     rr_metrics_gauge(out, "rtrec_users_seen_grown",
-                     "Users whose seen filter has grown (of users.seen_pool; when all are taken, "
-                     "long histories skip more unseen items).",
+                     "Blocks of grown seen filters in use (of users.seen_pool; when all are "
+                     "taken, long histories skip more unseen items).",
                      NULL, (double)(pl->store.seen_pool_max - pl->store.seen_nfree));
     rr_metrics_gauge(out, "rtrec_items", "Items held.", NULL, (double)pl->store.items.count);
 }

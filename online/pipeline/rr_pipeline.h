@@ -176,7 +176,7 @@ size_t rr_pipeline_portrait_text(rr_pipeline_t *pl, uint32_t uid, const char **f
                                  const char **values, size_t cap);
 /* Bytes reserved per user slot: store arrays, interning, portrait and the learner's embedding
  * row with its optimiser state. Fixed at init, so 1M users cost this × 1M once touched. The
- * grown seen filters are a pool apart: users.seen_pool × 256 bytes at most. */
+ * grown seen filters' blocks are a pool apart: users.seen_pool × 256 bytes at most. */
 size_t rr_pipeline_bytes_per_user(const rr_pipeline_t *pl);
 /* Floating-point operations of both models so far (training, scoring, explaining; counted by
  * rows times rr_mlp_flops_per_row): the model's share of the work, for FLOPs per event. */

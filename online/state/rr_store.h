@@ -11,12 +11,16 @@
 #include "rr_intern.h"
 
 #define RR_BOUGHT_MAX 16 /* latest purchases kept per user, excluded from lists */
-#define RR_SEEN_WORDS 8  /* 512-bit Bloom filter per user of every item touched (k = 2) */
-/* A user's filter grows by RR_SEEN_BIG_WORDS words, from a pool, once its first 512 bits have
- * RR_SEEN_FULL_BITS set (about 33 items, 1.6% false positives): see rr_store_has_seen. */
-#define RR_SEEN_BIG_WORDS 32
-#define RR_SEEN_FULL_BITS 64
-#define RR_SHOWN_MAX      4 /* latest impressions (shown, not yet clicked) kept per user */
+#define RR_SEEN_WORDS 8  /* 512-bit Bloom filter per user of every item touched (k = 4) */
+/* A user's filter grows by blocks of RR_SEEN_BIG_WORDS words from a pool: the first once its 512
+ * bits have RR_SEEN_FULL_BITS set (about 26 items, 0.12% false positives), the next each time the
+ * newest block has RR_SEEN_BLOCK_FULL_BITS (about 126 items, 0.23%), RR_SEEN_MAX_BLOCKS at most
+ * (about 2,000 items; the last then keeps filling): see rr_store_has_seen. */
+#define RR_SEEN_BIG_WORDS       32
+#define RR_SEEN_FULL_BITS       96
+#define RR_SEEN_BLOCK_FULL_BITS 448
+#define RR_SEEN_MAX_BLOCKS      16
+#define RR_SHOWN_MAX            4 /* latest impressions (shown, not yet clicked) kept per user */
 
 typedef enum {
     RR_REASON_NONE = 0, /* reasons fit the 3 bits of rr_list_entry_t.reason */
@@ -104,8 +108,9 @@ typedef struct rr_store_s {
     uint32_t *recent;    /* [users_max][nrecent_max], a ring per user */
     uint32_t *bought;    /* [users_max][RR_BOUGHT_MAX], a ring per user */
     uint64_t *seen;      /* [users_max][RR_SEEN_WORDS] Bloom filter of touched items */
-    uint32_t *seen_slot; /* [users_max] 1 + the user's slot of seen_pool; 0 = none */
-    uint64_t *seen_pool; /* [seen_pool_max][RR_SEEN_BIG_WORDS] the grown filters */
+    uint32_t *seen_slot; /* [users_max] 1 + the slot of the user's newest block; 0 = none */
+    uint64_t *seen_pool; /* [seen_pool_max][RR_SEEN_BIG_WORDS] the grown filters' blocks */
+    uint32_t *seen_next; /* [seen_pool_max] 1 + the slot of the block before this one; 0 = none */
     uint32_t *seen_free; /* [seen_pool_max] a stack of the free slots */
     size_t seen_pool_max, seen_nfree;
     rr_list_entry_t *lists; /* [users_max][list_max] */
@@ -212,20 +217,22 @@ static inline int rr_store_unreleased(const rr_store_t *st, uint32_t uid, uint32
     return it->release_s && !it->interactions &&
            (int64_t)it->release_s * 1000 > st->user[uid].last_ts_ms;
 }
-/* Probably touched by the user at some time (Bloom filters: no false negatives). Lists skip
- * such items: a shop rarely wants to show what was already seen. The first ~33 items go into
- * the user's 512 bits; from there a user who keeps going gets 2,048 more bits from a pool of
- * rr_store_seen_pool slots, and later items go there: false positives stay near 2% at 100 items
- * and 7% at 300, where 512 bits alone would wrongly skip 10% and 50% of the catalog (what every
- * list of a long-lived user pays). With the pool taken, a user keeps filling its 512 bits. */
+/* Probably touched by the user at some time (Bloom filters, k = 4: no false negatives). Lists
+ * skip such items: a shop rarely wants to show what was already seen. The first ~26 items go
+ * into the user's 512 bits; from there a user who keeps going gets blocks of 2,048 bits from a
+ * pool of rr_store_seen_pool slots, a new one every ~126 items, each answering for its own:
+ * false positives stay near 0.2% at 100 items and 1% at 600, where 512 bits alone would wrongly
+ * skip 9% and 96% of the catalog (what every list of a long-lived user pays, and the item it
+ * would have wanted among them). With the pool taken, a user keeps filling what it has. */
 int rr_store_has_seen(const rr_store_t *st, uint32_t uid, uint32_t iid);
-/* Sets up a pool of n grown filters (256 bytes each; calloc'd, so untouched slots cost no
- * memory); none before this. Call once, after rr_store_init. RR_ERR_NOMEM. */
+/* Sets up a pool of n blocks (256 bytes each; calloc'd, so untouched slots cost no memory);
+ * none before this. Call once, after rr_store_init. RR_ERR_NOMEM. */
 rr_err_t rr_store_seen_pool(rr_store_t *st, size_t n);
-/* The user's grown filter (RR_SEEN_BIG_WORDS words), NULL if it has none. */
-const uint64_t *rr_store_seen_grown(const rr_store_t *st, uint32_t uid);
-/* Gives the user a cleared grown filter if it has none; NULL when the pool is taken. For a
- * restore, which then fills it. */
+/* The user's grown blocks, oldest first (RR_SEEN_BIG_WORDS words each), into out; how many. */
+size_t rr_store_seen_blocks(const rr_store_t *st, uint32_t uid,
+                            const uint64_t *out[RR_SEEN_MAX_BLOCKS]);
+/* Gives the user a new, cleared newest block; NULL when the pool is taken or the user has
+ * RR_SEEN_MAX_BLOCKS. For a restore, which fills them oldest first. */
 uint64_t *rr_store_seen_grow(rr_store_t *st, uint32_t uid);
 /* Rebuilds the seen filter from the recent and bought rings alone: for a user whose item ids
  * were renumbered (restored from another instance), whose older filter bits mean nothing. */

@@ -43,9 +43,9 @@ static void gen_event(op_t *op, uint64_t *s, int64_t *ts, int *last, int i)
     if (r % 300 == 0) *ts += 5LL * 3600 * 1000;             /* idle gaps: users expire */
     int user = r % 7 == 0 ? *last : (int)(lcg(s) % NUSERS); /* bursts of one user: floods */
     int item = (int)(lcg(s) % (lcg(s) % 4 ? 40 : NITEMS));
-    if (i >= NEV / 2 - 400 && i < NEV / 2) { /* three users browse the whole catalog */
-        user = i % 3;
-        item = (int)(lcg(s) % NITEMS);
+    if (i >= NEV / 2 - 600 && i < NEV / 2) { /* two users browse twice the catalog */
+        user = i % 2;
+        item = (int)(lcg(s) % (2 * NITEMS));
     }
     ev->type = types[lcg(s) % (sizeof(types) / sizeof(types[0]))];
     ev->ts_ms = *ts;
@@ -110,7 +110,7 @@ static rr_config_t test_config(int dim)
     cfg.users_max_events_per_s = 2;
     cfg.dedupe_window = 64;
     cfg.cooc_max_neighbors = 8;
-    cfg.users_seen_pool = 2; /* fewer than the users whose filters fill: one goes without */
+    cfg.users_seen_pool = 3; /* fewer than the blocks the filters would take: one goes without */
     cfg.recs_n = 10;
     cfg.model_enabled = 1;
     cfg.model_dim = dim;
@@ -186,10 +186,10 @@ static void check_store(const rr_store_t *a, const rr_store_t *b)
     /* Grown seen filters by content: a restore hands out the pool's slots in its own order. */
     CHECK_INT(a->seen_nfree, b->seen_nfree);
     for (size_t u = 0; u < nu; u++) {
-        const uint64_t *x = rr_store_seen_grown(a, (uint32_t)u),
-                       *y = rr_store_seen_grown(b, (uint32_t)u);
-        CHECK(!x == !y);
-        if (x && y) SAME(x, y, RR_SEEN_BIG_WORDS * sizeof(uint64_t));
+        const uint64_t *x[RR_SEEN_MAX_BLOCKS], *y[RR_SEEN_MAX_BLOCKS];
+        size_t n = rr_store_seen_blocks(a, (uint32_t)u, x);
+        CHECK_INT(rr_store_seen_blocks(b, (uint32_t)u, y), n);
+        for (size_t k = 0; k < n; k++) SAME(x[k], y[k], RR_SEEN_BIG_WORDS * sizeof(uint64_t));
     }
     check_lists(a, b, nu);
     for (size_t i = 0; i < ni; i++) {
@@ -348,10 +348,16 @@ static int split_with_free_ids(const op_t *ops, const rr_config_t *cfg)
 }
 
 /* Stop at k, checkpoint, restore, finish: the same state as never stopping, for several k. */
-static size_t grown_filters(const rr_store_t *st)
+static size_t grown_filters(const rr_store_t *st, size_t *most_blocks)
 {
     size_t n = 0;
-    for (uint32_t u = 0; u < st->users.next_id; u++) n += rr_store_seen_grown(st, u) != NULL;
+    *most_blocks = 0;
+    for (uint32_t u = 0; u < st->users.next_id; u++) {
+        const uint64_t *blocks[RR_SEEN_MAX_BLOCKS];
+        size_t k = rr_store_seen_blocks(st, u, blocks);
+        n += k > 0;
+        *most_blocks = k > *most_blocks ? k : *most_blocks;
+    }
     return n;
 }
 
@@ -384,11 +390,14 @@ static void resume_case(const char *optimizer)
     CHECK(make_dir(dir) != NULL);
     const int splits[] = {
         0, NEV / 4, split_with_free_ids(ops, &cfg), NEV / 2, NEV / 2 + 1, 3 * NEV / 4, NEV};
-    int pool_out = 0;
+    int pool_out = 0, chained = 0;
     for (size_t s = 0; s < sizeof(splits) / sizeof(splits[0]); s++) {
         CHECK_INT(rr_pipeline_init(&b, &cfg), RR_OK);
         run(&b, ops, 0, splits[s]);
-        pool_out |= splits[s] == NEV / 2 && grown_filters(&b.store) && b.store.seen_nfree == 0;
+        size_t most_blocks;
+        size_t grown = grown_filters(&b.store, &most_blocks);
+        pool_out |= splits[s] == NEV / 2 && grown && b.store.seen_nfree == 0;
+        chained |= most_blocks >= 2;
         long size = save_ckpt(&b, dir, s + 1, path);
         rr_pipeline_free(&b);
         CHECK_INT(load_ckpt(&b, &cfg, path, errstr, sizeof(errstr)), RR_OK);
@@ -399,6 +408,7 @@ static void resume_case(const char *optimizer)
         rr_pipeline_free(&b);
     }
     CHECK(pool_out); /* a checkpoint held grown seen filters, with the pool taken */
+    CHECK(chained);  /* and a filter of more than one block */
     rr_pipeline_free(&a);
     rr_test_remove_dir(dir);
     free(ops);

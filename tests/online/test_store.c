@@ -1,6 +1,7 @@
 /* test_store.c — the users' seen filters: no false negatives, ever; false positives measured
- * on the items a user never touched, with the grown filter against 512 bits alone; the pool's
- * slots taken, exhausted, returned by forgetting and by a reset; a reused id starts clean. */
+ * on the items a user never touched, with the grown blocks against 512 bits alone; a chain of
+ * blocks for a long history, capped; the pool's slots taken, exhausted, returned by forgetting
+ * and by a reset; a reused id starts clean. */
 #include <stdint.h>
 #include <stdio.h>
 #include "rr_store.h"
@@ -46,6 +47,12 @@ static double false_share(const rr_store_t *st, uint32_t uid, int i0, int n)
     return (double)fp / others;
 }
 
+static size_t blocks(const rr_store_t *st, uint32_t uid)
+{
+    const uint64_t *b[RR_SEEN_MAX_BLOCKS];
+    return rr_store_seen_blocks(st, uid, b);
+}
+
 static void catalog(rr_store_t *st)
 {
     uint32_t uid = user(st, "catalog");
@@ -64,17 +71,17 @@ static void test_false_positives(void)
     uint32_t a = user(&plain, "a"), b = user(&grown, "a");
     view(&plain, a, 1000, 20);
     view(&grown, b, 1000, 20);
-    CHECK(rr_store_seen_grown(&grown, b) == NULL); /* 20 items fit 512 bits */
+    CHECK_INT(blocks(&grown, b), 0); /* 20 items fit 512 bits */
     double p20 = false_share(&grown, b, 1000, 20);
     view(&plain, a, 1020, 180);
     view(&grown, b, 1020, 180);
-    CHECK(rr_store_seen_grown(&grown, b) != NULL);
+    CHECK_INT(blocks(&grown, b), 2); /* ~26 items in the 512 bits, ~126 a block */
     double p_plain = false_share(&plain, a, 1000, 200), p_grown = false_share(&grown, b, 1000, 200);
-    printf("false positives: 20 items %.3f; 200 items %.3f (512 bits alone %.3f)\n", p20, p_grown,
+    printf("false positives: 20 items %.4f; 200 items %.4f (512 bits alone %.3f)\n", p20, p_grown,
            p_plain);
-    CHECK(p20 < 0.01);
-    CHECK(p_plain > 0.2);  /* (1 - e^(-400/512))^2 = 0.29 */
-    CHECK(p_grown < 0.06); /* 1.6% frozen + (1 - e^(-334/2048))^2 = 2.3% */
+    CHECK(p20 < 0.005);    /* (1 - e^(-80/512))^4 = 0.05% */
+    CHECK(p_plain > 0.2);  /* (1 - e^(-800/512))^4 = 39% */
+    CHECK(p_grown < 0.01); /* 0.12% + 0.23% frozen, 48 items in the newest block */
     rr_store_free(&plain);
     rr_store_free(&grown);
 }
@@ -88,25 +95,53 @@ static void test_pool(void)
     uint32_t a = user(&st, "a"), b = user(&st, "b");
     view(&st, a, 100, 60);
     view(&st, b, 200, 60);
-    CHECK(rr_store_seen_grown(&st, a) != NULL);
-    CHECK(rr_store_seen_grown(&st, b) == NULL); /* the pool is taken: b keeps its 512 bits */
+    CHECK_INT(blocks(&st, a), 1);
+    CHECK_INT(blocks(&st, b), 0); /* the pool is taken: b keeps its 512 bits */
     false_share(&st, b, 200, 60);
     rr_store_forget(&st, a);
     CHECK_INT(st.seen_nfree, 1);
     view(&st, b, 260, 1); /* b's next item finds the slot free */
-    CHECK(rr_store_seen_grown(&st, b) != NULL);
+    CHECK_INT(blocks(&st, b), 1);
     false_share(&st, b, 200, 61);
     uint32_t c = user(&st, "c"); /* a's id again, with nothing of a's */
     CHECK_INT(c, a);             /* the catalog's id went before, at the back of the free ids */
-    CHECK(rr_store_seen_grown(&st, c) == NULL);
+    CHECK_INT(blocks(&st, c), 0);
     CHECK(false_share(&st, c, 0, 0) == 0.0);
     /* A reset returns the slot and keeps what the rings hold: the 20 recent items. */
     rr_store_seen_reset(&st, b);
-    CHECK(rr_store_seen_grown(&st, b) == NULL);
+    CHECK_INT(blocks(&st, b), 0);
     CHECK_INT(st.seen_nfree, 1);
     false_share(&st, b, 241, 20);
     CHECK(rr_store_seen_grow(&st, c) != NULL && rr_store_seen_grow(&st, b) == NULL);
     rr_store_free(&st);
 }
 
-RR_TEST_MAIN(RR_TEST(test_false_positives), RR_TEST(test_pool))
+/* A long history takes a block every ~126 items, each still answering for its items; at
+ * RR_SEEN_MAX_BLOCKS the newest keeps filling; forgetting returns every block. */
+static void test_chain(void)
+{
+    rr_store_t st;
+    CHECK_INT(rr_store_init(&st, 8, NITEMS, 20, 10), RR_OK);
+    CHECK_INT(rr_store_seen_pool(&st, 40), RR_OK);
+    catalog(&st);
+    uint32_t a = user(&st, "a"), b = user(&st, "b");
+    view(&st, a, 100, 600);
+    size_t n = blocks(&st, a);
+    double p600 = false_share(&st, a, 100, 600);
+    printf("600 items: %zu blocks, false positives %.4f\n", n, p600);
+    CHECK(n >= 4 && n <= 5); /* (600 - 26) / 126 */
+    CHECK(p600 < 0.02);      /* 0.12% + 4 × 0.23% + the newest's */
+    const uint64_t *chain[RR_SEEN_MAX_BLOCKS];
+    CHECK_INT(rr_store_seen_blocks(&st, a, chain), n);
+    CHECK(chain[n - 1] != chain[0]); /* oldest first: the newest is last */
+    view(&st, b, 0, 3000);           /* past the cap: 16 blocks, then the last fills */
+    CHECK_INT(blocks(&st, b), RR_SEEN_MAX_BLOCKS);
+    CHECK(rr_store_seen_grow(&st, b) == NULL);
+    false_share(&st, b, 0, 3000);
+    rr_store_forget(&st, a);
+    rr_store_forget(&st, b);
+    CHECK_INT(st.seen_nfree, 40);
+    rr_store_free(&st);
+}
+
+RR_TEST_MAIN(RR_TEST(test_false_positives), RR_TEST(test_pool), RR_TEST(test_chain))
