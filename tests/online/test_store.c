@@ -60,14 +60,20 @@ static void catalog(rr_store_t *st)
     rr_store_forget(st, uid);
 }
 
+/* A store of 8 users over the whole catalog, with a pool of n blocks. */
+static void store_with_pool(rr_store_t *st, size_t n)
+{
+    CHECK_INT(rr_store_init(st, 8, NITEMS, 20, 10), RR_OK);
+    CHECK_INT(rr_store_seen_pool(st, n), RR_OK);
+    catalog(st);
+}
+
 static void test_false_positives(void)
 {
     rr_store_t plain, grown;
     CHECK_INT(rr_store_init(&plain, 8, NITEMS, 20, 10), RR_OK);
-    CHECK_INT(rr_store_init(&grown, 8, NITEMS, 20, 10), RR_OK);
-    CHECK_INT(rr_store_seen_pool(&grown, 4), RR_OK);
+    store_with_pool(&grown, 4);
     catalog(&plain);
-    catalog(&grown);
     uint32_t a = user(&plain, "a"), b = user(&grown, "a");
     view(&plain, a, 1000, 20);
     view(&grown, b, 1000, 20);
@@ -89,9 +95,7 @@ static void test_false_positives(void)
 static void test_pool(void)
 {
     rr_store_t st;
-    CHECK_INT(rr_store_init(&st, 8, NITEMS, 20, 10), RR_OK);
-    CHECK_INT(rr_store_seen_pool(&st, 1), RR_OK);
-    catalog(&st);
+    store_with_pool(&st, 1);
     uint32_t a = user(&st, "a"), b = user(&st, "b");
     view(&st, a, 100, 60);
     view(&st, b, 200, 60);
@@ -121,9 +125,7 @@ static void test_pool(void)
 static void test_chain(void)
 {
     rr_store_t st;
-    CHECK_INT(rr_store_init(&st, 8, NITEMS, 20, 10), RR_OK);
-    CHECK_INT(rr_store_seen_pool(&st, 40), RR_OK);
-    catalog(&st);
+    store_with_pool(&st, 40);
     uint32_t a = user(&st, "a"), b = user(&st, "b");
     view(&st, a, 100, 600);
     size_t n = blocks(&st, a);
