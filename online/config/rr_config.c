@@ -85,8 +85,9 @@ static const rr_config_prop_t props[] = {
     {"recs.refresh_threads", N(recs_refresh_threads), "2", 1, 2, 0,
      "threads computing lists: 2 = the loop thread and a worker split each refresh batch (the "
      "lists are the same); 1 = the loop thread alone"},
-    {"recs.recent", N(recs_recent), "20", 1, 64, 0,
-     "recent items per user that seed co-occurrence candidates"},
+    {"recs.recent", N(recs_recent), "28", 1, 64, 0,
+     "recent items per user that seed co-occurrence candidates and pair with each new one; 4 "
+     "bytes per user each"},
     {"recs.category_cap", N(recs_category_cap), "0", 0, 100, 0,
      "at most this many items of one category per list; 0 = no cap"},
     {"recs.recency_decay", D(recs_recency_decay), "0.5", 0.01, 1, 0,
@@ -166,7 +167,8 @@ static const rr_config_prop_t props[] = {
      "co-occurrence neighbours kept per item (the weakest are dropped)"},
     {"cooc.weighted", N(cooc_weighted), "1", 0, 1, 0,
      "1 = a pair counts by how close the two interactions were in the user's sequence (8 next to "
-     "each other, 1 twenty back); 0 = every pair counts 1, as the item-kNN baseline"},
+     "each other, 1 at the far end of recs.recent); 0 = every pair counts 1, as the item-kNN "
+     "baseline"},
     {"consumer.budget", N(consumer_budget), "64", 1, 1e6, 0,
      "messages handled per loop turn before yielding"},
     {"consumer.assignment", C(consumer_assignment, "cooperative", "eager"), "cooperative", 0, 0, 0,

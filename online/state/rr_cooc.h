@@ -43,9 +43,10 @@ rr_err_t rr_cooc_init(rr_cooc_t *co, size_t max_items, uint32_t max_neighbors);
 void rr_cooc_free(rr_cooc_t *co);
 /* Weighted counting, for every pair added after: the pair of item and prev[i] (of nprev, the
  * newest last) counts RR_COOC_UNIT·((i+1)/nprev)², rounded, at least 1. The earlier item's
- * position weight (newest 1) squared: next to each other they count 8, ten back 2, twenty back
- * 1. Measured on dense streams, where a long window mixes what a user did in unrelated visits
- * (BENCHMARKS.md). Set it before the first add: counts of the two kinds do not mix. */
+ * position weight (newest 1) squared: in a full window of 28, next to each other they count 8,
+ * 14 back 2, 28 back 1. Measured on dense streams, where a long window mixes what a user did in
+ * unrelated visits (BENCHMARKS.md). Set it before the first add: counts of the two kinds do not
+ * mix. */
 void rr_cooc_weigh(rr_cooc_t *co, int on);
 /* Counts item against each of the previous items (most recent last); repeats of item and
  * duplicates among prev are counted once, at the newest of their positions. */

@@ -10,8 +10,11 @@
 #include "rr_event.h"
 #include "rr_intern.h"
 
-#define RR_BOUGHT_MAX 16 /* latest purchases kept per user, excluded from lists */
-#define RR_SEEN_WORDS 8  /* 512-bit Bloom filter per user of every item touched (k = 4) */
+/* Latest purchases kept per user, for /users/{id} and a filter's rebuild (rr_store_seen_reset);
+ * lists skip every bought item through the seen filter. 8, not 16: the 32 bytes went to the
+ * recent items (recs.recent 28), which every list reads (BENCHMARKS.md). */
+#define RR_BOUGHT_MAX 8
+#define RR_SEEN_WORDS 8 /* 512-bit Bloom filter per user of every item touched (k = 4) */
 /* A user's filter grows by blocks of RR_SEEN_BIG_WORDS words from a pool: the first once its 512
  * bits have RR_SEEN_FULL_BITS set (about 26 items, 0.12% false positives), the next each time the
  * newest block has RR_SEEN_BLOCK_FULL_BITS (about 126 items, 0.23%), RR_SEEN_MAX_BLOCKS at most
