@@ -205,7 +205,7 @@ static void user_context(rr_rank_t *rk, const rr_store_t *st, uint32_t uid)
 /* One recent item's neighbour row into the four co-occurrence views, each neighbour's summed
  * over the recent items in their order: recency-weighted counts, position-weighted cosine, the
  * same weighted by the recent item's rating against the mean, and the newest co-occurring
- * recent item's position weight. A visit per neighbour of 20 rows of up to 256 is most of a
+ * recent item's position weight. A visit per neighbour of 28 rows of hundreds is most of a
  * gather, so the loop has no branch to mispredict: a row is half empty slots at random,
  * compacted first; the touched set grows by a store and an add; the rated view's test goes the
  * same way for the whole row; the row's constants sit in locals (the stores into the scratch
