@@ -11,7 +11,9 @@
 
 /* An item's k = 4 bit positions in a filter of 2^bits bits: four fields of a mixed 64-bit hash
  * (splitmix64's finaliser). The 512 bits and the blocks mix with different constants, so an item
- * whose bits collide in one rarely collides in the other. */
+ * whose bits collide in one rarely collides in the other. Not rr_mix64: one multiply fewer on
+ * every probe, and checkpoints (payload version 11) hold the bits this hash set, so a change of
+ * hash is a change of format. */
 static uint64_t seen_hash(uint32_t iid, uint64_t mult)
 {
     uint64_t h = ((uint64_t)iid + 1) * mult;
@@ -95,13 +97,19 @@ rr_err_t rr_store_seen_pool(rr_store_t *st, size_t n)
     return RR_OK;
 }
 
-size_t rr_store_seen_blocks(const rr_store_t *st, uint32_t uid,
-                            const uint64_t *out[RR_SEEN_MAX_BLOCKS])
+/* Blocks in the user's chain: never more than RR_SEEN_MAX_BLOCKS, which the count stops at. */
+static size_t seen_nblocks(const rr_store_t *st, uint32_t uid)
 {
     size_t n = 0;
     for (uint32_t s = st->seen_slot[uid]; s && n < RR_SEEN_MAX_BLOCKS; s = st->seen_next[s - 1])
         n++;
-    size_t k = n;
+    return n;
+}
+
+size_t rr_store_seen_blocks(const rr_store_t *st, uint32_t uid,
+                            const uint64_t *out[RR_SEEN_MAX_BLOCKS])
+{
+    size_t n = seen_nblocks(st, uid), k = n;
     for (uint32_t s = st->seen_slot[uid]; k > 0; s = st->seen_next[s - 1])
         out[--k] = seen_block(st, s); /* the chain runs newest to oldest */
     return n;
@@ -109,9 +117,7 @@ size_t rr_store_seen_blocks(const rr_store_t *st, uint32_t uid,
 
 uint64_t *rr_store_seen_grow(rr_store_t *st, uint32_t uid)
 {
-    size_t n = 0;
-    for (uint32_t s = st->seen_slot[uid]; s; s = st->seen_next[s - 1]) n++;
-    if (st->seen_nfree == 0 || n >= RR_SEEN_MAX_BLOCKS) return NULL;
+    if (st->seen_nfree == 0 || seen_nblocks(st, uid) >= RR_SEEN_MAX_BLOCKS) return NULL;
     uint32_t slot = st->seen_free[--st->seen_nfree];
     st->seen_next[slot] = st->seen_slot[uid];
     st->seen_slot[uid] = slot + 1;
