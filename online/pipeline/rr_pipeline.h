@@ -59,7 +59,7 @@ typedef struct rr_preq_s {
  * replays for the events it did not see (rr_pipeline_item_hit). Item ids are the pipeline's. */
 typedef struct rr_item_hit_s {
     uint32_t iid;
-    rr_event_type_t type;
+    rr_event_type_t type; /* carried whole; the item side counts every type once */
     int64_t ts_ms;
     uint32_t seg[RR_SEGPOP_KINDS]; /* the user's demographic segments (rr_segpop_segments) */
     const uint32_t *recent;        /* the user's recent items before it, oldest first */
@@ -181,7 +181,7 @@ size_t rr_pipeline_bytes_per_user(const rr_pipeline_t *pl);
 /* Floating-point operations of both models so far (training, scoring, explaining; counted by
  * rows times rr_mlp_flops_per_row): the model's share of the work, for FLOPs per event. */
 double rr_pipeline_model_flops(const rr_pipeline_t *pl);
-/* Trending weight of an event type: a purchase says more than a view. */
+/* Portrait weight of an event type: a purchase says more than a view. */
 float rr_pipeline_event_weight(rr_event_type_t type);
 
 #endif

@@ -32,7 +32,7 @@ def events():
     for u in range(20):
         for k in range(4):
             ev(f"shopper{u}", SHOES[(u + k) % 8], "shoes", "purchase" if k == 3 else "view")
-    for u in range(40):  # hats: 40 weighted interactions each, shoes 27.5 (purchases weigh 8)
+    for u in range(40):  # hats: 40 interactions each, shoes 10 (each interaction counts once)
         for k in range(8):
             ev(f"browser{u}", HATS[(u + k) % 8], "hats")
     ev("alice", "shoe0", "shoes")
