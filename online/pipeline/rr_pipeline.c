@@ -295,9 +295,10 @@ static void rank_observe(rr_pipeline_t *pl, uint32_t iid, float w, int64_t ts_ms
 }
 
 /* The item side counts interactions, each event once whatever its type: what it predicts is
- * the next interaction, and weighing a purchase as 8 views put the rare purchases' items above
- * the ones users go on to look at (taobao 110k: 16 hits in 430 over five seeds, BENCHMARKS.md).
- * The portrait keeps the weights: a purchase says more about the user than a view. */
+ * the next interaction, and weighing a purchase as 8 views put the few purchased items above the
+ * ones users go on to look at (taobao 110k, mean of five seeds: 421 → 428 hits, NDCG 0.94× →
+ * 0.98× the best anchor's; BENCHMARKS.md). The portrait keeps the weights: a purchase says more
+ * about the user than a view. */
 rr_err_t rr_pipeline_item_hit(rr_pipeline_t *pl, const rr_item_hit_t *hit)
 {
     uint32_t iid = hit->iid;
