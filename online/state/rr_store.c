@@ -77,8 +77,7 @@ rr_err_t rr_store_user(rr_store_t *st, const char *user_id, uint32_t *uid, int *
     rr_err_t err = rr_intern_add(&st->users, user_id, uid, is_new);
     if (err == RR_OK && *is_new) {
         memset(&st->user[*uid], 0, sizeof(st->user[*uid]));
-        memset(&st->seen[(size_t)*uid * RR_SEEN_WORDS], 0, RR_SEEN_WORDS * sizeof(*st->seen));
-        rr_seen_release(st, *uid); /* none: rr_store_forget returned them */
+        rr_seen_clear(st, *uid); /* no blocks: rr_store_forget returned them */
         st->user[*uid].partition = -1;
     }
     return err;
@@ -274,8 +273,7 @@ void rr_store_forget(rr_store_t *st, uint32_t uid)
 {
     if (!rr_intern_key(&st->users, uid)) return;
     memset(&st->user[uid], 0, sizeof(st->user[uid]));
-    memset(&st->seen[(size_t)uid * RR_SEEN_WORDS], 0, RR_SEEN_WORDS * sizeof(*st->seen));
-    rr_seen_release(st, uid);
+    rr_seen_clear(st, uid);
     memset(rr_store_list(st, uid), 0, st->list_max * sizeof(rr_list_entry_t));
     rr_intern_remove(&st->users, uid);
 }

@@ -126,8 +126,9 @@ uint64_t *rr_store_seen_grow(rr_store_t *st, uint32_t uid)
     return block;
 }
 
-void rr_seen_release(rr_store_t *st, uint32_t uid)
+void rr_seen_clear(rr_store_t *st, uint32_t uid)
 {
+    memset(seen_small(st, uid), 0, RR_SEEN_WORDS * sizeof(*st->seen));
     for (uint32_t s = st->seen_slot[uid]; s; s = st->seen_next[s - 1])
         st->seen_free[st->seen_nfree++] = s - 1;
     st->seen_slot[uid] = 0;
@@ -158,8 +159,7 @@ void rr_seen_add(rr_store_t *st, uint32_t uid, uint32_t iid)
 void rr_store_seen_reset(rr_store_t *st, uint32_t uid)
 {
     const rr_user_t *u = &st->user[uid];
-    rr_seen_release(st, uid);
-    memset(seen_small(st, uid), 0, RR_SEEN_WORDS * sizeof(*st->seen));
+    rr_seen_clear(st, uid);
     for (uint8_t k = 0; k < u->nrecent; k++)
         rr_seen_add(st, uid, rr_recent_item(st->recent[(size_t)uid * st->nrecent_max + k]));
     for (uint8_t k = 0; k < u->nbought; k++)

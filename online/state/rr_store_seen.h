@@ -8,7 +8,7 @@
 
 /* Marks iid seen by uid: into the newest block, or the 512 bits while there is none. */
 void rr_seen_add(rr_store_t *st, uint32_t uid, uint32_t iid);
-/* The user's blocks back to the pool, if it has any. */
-void rr_seen_release(rr_store_t *st, uint32_t uid);
+/* Forgets every item uid has seen: its 512 bits zeroed, its blocks (if any) back to the pool. */
+void rr_seen_clear(rr_store_t *st, uint32_t uid);
 
 #endif
