@@ -18,8 +18,9 @@
  * (Item.available_from_ms); 8: the ranker's linear part after its MLP's weights in RANK; 9: a
  * user's grown seen filter after its 512 bits; 10: co-occurrence counts weighted by closeness
  * (cooc.weighted, in eighths of a pair); 11: seen filters of k = 4 bits per item, a count of
- * grown blocks after the 512 bits, 8 bought items a user. Older payloads are refused. */
-#define RR_PCKPT_VERSION 11u
+ * grown blocks after the 512 bits, 8 bought items a user; 12: each category's leader by the
+ * 30 d trend in RANK, after the item clocks. Older payloads are refused. */
+#define RR_PCKPT_VERSION 12u
 #define RR_PCKPT_UIDX    RR_CKPT_TAG('U', 'I', 'D', 'X') /* users intern: bound, free ids */
 #define RR_PCKPT_DDUP    RR_CKPT_TAG('D', 'D', 'U', 'P') /* event id de-duplication */
 #define RR_PCKPT_RANK    RR_CKPT_TAG('R', 'A', 'N', 'K') /* the learned ranker */

@@ -80,6 +80,10 @@ void rr_pckpt_save_rank(const rr_pipeline_t *pl, rr_pckpt_enc_t *e)
     rr_pckpt_u64(e, bound);
     for (size_t i = 0; i < bound; i++) rr_pckpt_u64(e, (uint64_t)pl->item_first_ms[i]);
     for (size_t i = 0; i < bound; i++) rr_pckpt_u64(e, (uint64_t)pl->item_last_ms[i]);
+    size_t cats = pl->store.categories.next_id;
+    if (cats > pl->store.items_max) cats = pl->store.items_max;
+    rr_pckpt_u64(e, cats);
+    for (size_t c = 0; c < cats; c++) rr_pckpt_u32(e, pl->cat_leader[c]);
     save_ranker(&pl->ranker, e);
     rr_pckpt_u64(e, pl->rank_rng);
     rr_pckpt_end(e);
@@ -98,6 +102,13 @@ rr_err_t rr_pckpt_load_rank(const rr_pckpt_dec_t *d)
         pl->item_first_ms[i] = (int64_t)rr_ckpt_read_u64(&c);
     for (size_t i = 0; i < bound && !c.err; i++)
         pl->item_last_ms[i] = (int64_t)rr_ckpt_read_u64(&c);
+    uint64_t cats = rr_ckpt_read_u64(&c);
+    if (cats > pl->store.items_max && !c.err) c.err = RR_E(DECODE);
+    for (size_t k = 0; k < cats && !c.err; k++) {
+        uint32_t lead = rr_ckpt_read_u32(&c);
+        if (lead != RR_INTERN_NONE && lead >= bound && !c.err) c.err = RR_E(DECODE);
+        pl->cat_leader[k] = lead;
+    }
     if (!c.err) load_ranker(&pl->ranker, &c);
     pl->rank_rng = rr_ckpt_read_u64(&c);
     return rr_pckpt_close(d, &c, "RANK");

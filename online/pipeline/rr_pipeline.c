@@ -117,7 +117,10 @@ static rr_err_t ranker_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     if (err) return err;
     pl->item_first_ms = calloc((size_t)cfg->items_max, sizeof(int64_t));
     pl->item_last_ms = calloc((size_t)cfg->items_max, sizeof(int64_t));
-    if (!pl->item_first_ms || !pl->item_last_ms) return RR_E(NOMEM);
+    /* Category ids are interned like item ids, so there are at most items_max of them. */
+    pl->cat_leader = malloc((size_t)cfg->items_max * sizeof(uint32_t));
+    if (!pl->item_first_ms || !pl->item_last_ms || !pl->cat_leader) return RR_E(NOMEM);
+    for (size_t c = 0; c < (size_t)cfg->items_max; c++) pl->cat_leader[c] = RR_INTERN_NONE;
     err = rr_ranker_init(&pl->ranker, RR_F__COUNT, RR_PIPELINE_RANK_ROWS,
                          (float)cfg->recs_ranker_lr, (uint64_t)cfg->model_seed);
     if (err) return err;
@@ -128,6 +131,8 @@ static rr_err_t ranker_init(rr_pipeline_t *pl, const rr_config_t *cfg)
     rr_rank_src_t src = {pl->trends,
                          pl->item_first_ms,
                          pl->item_last_ms,
+                         pl->cat_leader,
+                         (size_t)cfg->items_max,
                          &pl->portrait.now_ms,
                          &pl->epoch,
                          &pl->ranker.steps,
@@ -223,7 +228,9 @@ void rr_pipeline_free(rr_pipeline_t *pl)
     for (int h = 0; h < RR_NTRENDS; h++) rr_trending_free(&pl->trends[h]);
     free(pl->item_first_ms);
     free(pl->item_last_ms);
+    free(pl->cat_leader);
     pl->item_first_ms = pl->item_last_ms = NULL;
+    pl->cat_leader = NULL;
     if (pl->ranker_on) rr_ranker_free(&pl->ranker);
     pl->ranker_on = 0;
     pl->model_on = 0;
@@ -285,10 +292,17 @@ static int rank_sampled(const rr_pipeline_t *pl, uint32_t uid, uint32_t iid)
 }
 
 /* The ranker's per-item state: trends at each half-life, first and latest interaction (a
- * synced peer's hit may be older than both). */
+ * synced peer's hit may be older than both), the category's leader by the long trend (scores
+ * only grow in their scaled form, so the item just hit is the only one that can overtake it). */
 static void rank_observe(rr_pipeline_t *pl, uint32_t iid, float w, int64_t ts_ms)
 {
     for (int h = 0; h < RR_NTRENDS; h++) rr_trending_hit_at(&pl->trends[h], iid, w, ts_ms);
+    uint32_t cat = pl->store.item[iid].category;
+    if (cat < pl->store.items_max) {
+        const float *s = pl->trends[RR_TREND_LONG].score;
+        uint32_t *lead = &pl->cat_leader[cat];
+        if (*lead == RR_INTERN_NONE || s[iid] > s[*lead]) *lead = iid;
+    }
     if (!pl->item_first_ms[iid] || ts_ms < pl->item_first_ms[iid])
         pl->item_first_ms[iid] = ts_ms ? ts_ms : 1;
     if (ts_ms > pl->item_last_ms[iid]) pl->item_last_ms[iid] = ts_ms;

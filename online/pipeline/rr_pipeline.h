@@ -95,6 +95,7 @@ typedef struct rr_pipeline_s {
     int ranker_on;
     rr_trending_t trends[RR_NTRENDS];
     int64_t *item_first_ms, *item_last_ms; /* [items_max] */
+    uint32_t *cat_leader;                  /* [items_max]: per category, rr_rank_src_t.cat_leader */
     rr_ranker_t ranker;
     uint64_t rank_rng;
     uint32_t rank_train_every; /* recs.ranker_train_every */

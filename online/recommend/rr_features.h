@@ -14,6 +14,7 @@
 
 #define RR_NTRENDS 4 /* trend half-lives: 1 h, 1 d, 7 d, 30 d */
 extern const double rr_trend_half_life_s[RR_NTRENDS];
+#define RR_TREND_LONG 3 /* the 30 d trend: nearly a count, which CAT_TOP_30D reads */
 
 #define RR_FEATURES(X)                                                                             \
     X(CO_LOG, COOC, "co-occurrence with recent items, recency-weighted (log)")                     \
@@ -25,6 +26,7 @@ extern const double rr_trend_half_life_s[RR_NTRENDS];
     X(NB_RECENCY, COOC, "position weight of the latest recent item it co-occurs with")             \
     X(CAT_AFF, CATEGORY, "share of recent items in its category")                                  \
     X(CAT_TOP, CATEGORY, "its trend over its category's top item's")                               \
+    X(CAT_TOP_30D, CATEGORY, "its 30 d trend over its category's leader's by that trend (log)")    \
     X(CAT_LAST, CATEGORY, "same category as the latest item")                                      \
     X(BRAND_AFF, CATEGORY, "share of recent items of its brand")                                   \
     X(PRICE_FIT, NONE, "minus |log price - the user's mean log price|")                            \
@@ -33,10 +35,10 @@ extern const double rr_trend_half_life_s[RR_NTRENDS];
     X(TREND_1D, TRENDING, "trend, 1 d half-life, over the top item's (log)")                       \
     X(TREND_7D, TRENDING, "trend, 7 d half-life, over the top item's (log)")                       \
     X(TREND_30D, TRENDING, "trend, 30 d half-life, over the top item's (log)")                     \
-    X(CAT_TREND_1H, CATEGORY, "category share x trend over the top item's, 1 h")                   \
-    X(CAT_TREND_1D, CATEGORY, "category share x trend over the top item's, 1 d")                   \
-    X(CAT_TREND_7D, CATEGORY, "category share x trend over the top item's, 7 d")                   \
-    X(CAT_TREND_30D, CATEGORY, "category share x trend over the top item's, 30 d")                 \
+    X(CAT_TREND_1H, CATEGORY, "category share x trend over the top item's, 1 h (log)")             \
+    X(CAT_TREND_1D, CATEGORY, "category share x trend over the top item's, 1 d (log)")             \
+    X(CAT_TREND_7D, CATEGORY, "category share x trend over the top item's, 7 d (log)")             \
+    X(CAT_TREND_30D, CATEGORY, "category share x trend over the top item's, 30 d (log)")           \
     X(POP, TRENDING, "interactions so far (log)")                                                  \
     X(AGE, NONE, "hours since first seen (log)")                                                   \
     X(IDLE, TRENDING, "minutes since its latest interaction (log)")                                \

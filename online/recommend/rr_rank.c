@@ -306,6 +306,27 @@ static float ratio(double v, float max)
     return max > 0 ? (float)(v / max) : 0;
 }
 
+/* A share or a ratio of scores as a log, LOG_FLOOR for none. The category features are
+ * products of small shares: as plain ratios most candidates sat near 0 and the ranker could not
+ * tell a tenth from a thousandth (taobao 110k, eight seeds: 441 → 459 hits; BENCHMARKS.md). */
+#define LOG_FLOOR (-10.0f)
+static float log_share(double v)
+{
+    return v > 0 ? fmaxf(logf((float)v), LOG_FLOOR) : LOG_FLOOR;
+}
+
+/* How far item trails its category's leader by the 30 d trend (0: it leads, or no category).
+ * On a stream of days this is nearly the order of interaction counts, which orders what a user
+ * looks at next within a category better than a day's trend does (BENCHMARKS.md). */
+static float cat_lead(const rr_rank_t *rk, uint32_t c, uint32_t item)
+{
+    if (c >= rk->src.cats_max || rk->src.cat_leader[c] == RR_INTERN_NONE) return 0;
+    const rr_trending_t *t = &rk->src.trends[RR_TREND_LONG];
+    double lead = rr_trending_score(t, rk->src.cat_leader[c]), own = rr_trending_score(t, item);
+    if (lead <= 0) return own > 0 ? 0 : LOG_FLOOR;
+    return own < lead ? log_share(own / lead) : 0;
+}
+
 /* The features of one candidate from its co-occurrence views v (DOT is filled by the caller,
  * for all rows at once). */
 static void features_of(const rr_recommender_t *rec, const rr_store_t *st, const rr_cooc_t *co,
@@ -330,6 +351,7 @@ static void features_of(const rr_recommender_t *rec, const rr_store_t *st, const
     double top_score =
         c < ct->cats_max && ct->n[c] ? rr_trending_score(tr, ct->top[(size_t)c * RR_CATTOP_K]) : 0;
     x[RR_F_CAT_TOP] = ratio(rr_trending_score(tr, item), (float)top_score);
+    x[RR_F_CAT_TOP_30D] = cat_lead(rk, c, item);
     x[RR_F_CAT_LAST] = it->category != RR_INTERN_NONE && it->category == rk->last_cat;
     x[RR_F_BRAND_AFF] = map_get(rk->brands, rk->brand_aff, rk->nbrands, it->brand);
     int priced = rk->has_price && it->price > 0;
@@ -338,7 +360,7 @@ static void features_of(const rr_recommender_t *rec, const rr_store_t *st, const
     for (int h = 0; h < RR_NTRENDS; h++) {
         float t = ratio(rr_trending_score(&rk->src.trends[h], item), rk->tr_max[h]);
         x[RR_F_TREND_1H + h] = logf(TINY + t);
-        x[RR_F_CAT_TREND_1H + h] = aff * t;
+        x[RR_F_CAT_TREND_1H + h] = log_share(aff * t);
     }
     x[RR_F_POP] = log1p_count(rk, it->interactions);
     int64_t first = rk->src.item_first_ms[item], last = rk->src.item_last_ms[item];

@@ -18,9 +18,13 @@ typedef struct rr_rank_src_s {
     const rr_trending_t *trends;  /* [RR_NTRENDS], rr_trend_half_life_s */
     const int64_t *item_first_ms; /* [items_max]: first interaction (0 = none yet) */
     const int64_t *item_last_ms;  /* [items_max]: latest interaction */
-    const int64_t *now_ms;        /* event time of the latest event */
-    const uint64_t *epoch;        /* changes whenever any state the features read changes */
-    const uint64_t *steps;        /* the ranker's SGD steps so far */
+    /* [cats_max]: each category's item of the highest RR_TREND_LONG trend (RR_INTERN_NONE:
+     * none yet) */
+    const uint32_t *cat_leader;
+    size_t cats_max;
+    const int64_t *now_ms; /* event time of the latest event */
+    const uint64_t *epoch; /* changes whenever any state the features read changes */
+    const uint64_t *steps; /* the ranker's SGD steps so far */
     /* The demographic lift (DEMO_LIFT) of user uid for items[0..n); NULL: 0. Called with the
      * opaque of rr_rank_enable. */
     void (*demo)(void *opaque, uint32_t uid, const uint32_t *items, size_t n, float *out);

@@ -2,7 +2,8 @@
  * their pool and is deterministic; the pipeline trains it on the pool it ranks, with the same
  * features whether the pool was just ranked or is gathered anew; after warm-up it orders the
  * lists, each entry with the reason whose features raised its score; a user's events of one
- * time share a position, through a partition's hand-over too. */
+ * time share a position, through a partition's hand-over too; a category's leader by the long
+ * trend is kept as hits arrive. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -429,7 +430,37 @@ static void test_ratings_weigh_the_cosine(void)
     rr_pipeline_free(&dst);
 }
 
+/* A category's leader by the 30-day trend is the item the latest hit lifted above it; the
+ * others trail it by the log of their share (CAT_TOP_30D), and the category features are logs of
+ * share x trend, the floor for an item outside the user's categories. */
+static void test_category_leader(void)
+{
+    rr_config_t cfg = small_config();
+    rr_pipeline_t pl;
+    CHECK_INT(rr_pipeline_init(&pl, &cfg), RR_OK);
+    const int64_t t = 1700000000000LL;
+    view(&pl, "p", "a", "k", t);
+    view(&pl, "q", "a", "k", t + 1000);
+    view(&pl, "r", "b", "k", t + 2000);
+    view(&pl, "s", "c", "k", t + 3000);
+    view(&pl, "s", "z", "m", t + 4000);
+    uint32_t k = rr_intern_find(&pl.store.categories, "k");
+    uint32_t a = rr_intern_find(&pl.store.items, "a"), c = rr_intern_find(&pl.store.items, "c");
+    CHECK_INT(pl.cat_leader[k], a);
+    view(&pl, "u", "c", "k", t + 5000); /* c ties a's count, later: the larger 30-day trend */
+    CHECK_INT(pl.cat_leader[k], c);
+    /* Seconds apart, a 30-day half-life leaves counts within 1e-5 of themselves. */
+    CHECK_NEAR(feature(&pl, "u", "b", RR_F_CAT_TOP_30D), logf(0.5f), 1e-4);
+    float a_lead = feature(&pl, "u", "a", RR_F_CAT_TOP_30D);
+    CHECK(a_lead < 0 && a_lead > -1e-4f);
+    CHECK_NEAR(feature(&pl, "u", "b", RR_F_CAT_TREND_30D), logf(0.5f), 1e-4); /* share 1 */
+    CHECK_NEAR(feature(&pl, "u", "z", RR_F_CAT_TOP_30D), 0, 0);               /* z leads m */
+    CHECK_NEAR(feature(&pl, "u", "z", RR_F_CAT_TREND_1D), -10, 0); /* not the user's category */
+    rr_pipeline_free(&pl);
+}
+
 RR_TEST_MAIN(RR_TEST(test_ranker_learns), RR_TEST(test_ranker_contributions),
              RR_TEST(test_ranker_deterministic), RR_TEST(test_pool_cache_is_exact),
              RR_TEST(test_ranker_orders_lists), RR_TEST(test_score_matches_lists),
-             RR_TEST(test_tied_events_share_a_position), RR_TEST(test_ratings_weigh_the_cosine))
+             RR_TEST(test_tied_events_share_a_position), RR_TEST(test_ratings_weigh_the_cosine),
+             RR_TEST(test_category_leader))
